@@ -1,0 +1,66 @@
+/**
+ * Holds the layer rule of DESIGN.md: imports point down only. A file in one
+ * layer may import only the layers listed for it here; the test reads every
+ * source file and fails naming the file and the offending import.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const allowed: Record<string, readonly string[]> = {
+  core: [],
+  ledger: ['core'],
+  chain: ['ledger', 'core'],
+  store: ['ledger', 'core'],
+  node: ['store', 'chain', 'ledger', 'core'],
+  api: ['node', 'store', 'chain', 'ledger', 'core'],
+  cli: ['api', 'node', 'store', 'chain', 'ledger', 'core'],
+};
+
+const srcRoot = resolve(import.meta.dirname, '..', 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Every layer a file reaches through a relative import. */
+function importedLayers(file: string, text: string): { specifier: string; layer: string }[] {
+  const found: { specifier: string; layer: string }[] = [];
+  for (const match of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.[^'"]+)['"]/g)) {
+    const specifier = match[1]!;
+    const target = relative(srcRoot, resolve(join(file, '..'), specifier));
+    const layer = target.split(sep)[0]!;
+    found.push({ specifier, layer });
+  }
+  return found;
+}
+
+describe('layering', () => {
+  it('finds an upward import when there is one', () => {
+    const file = join(srcRoot, 'core', 'rate.ts');
+    const hits = importedLayers(file, "import { x } from '../node/node.ts';");
+    expect(hits).toEqual([{ specifier: '../node/node.ts', layer: 'node' }]);
+  });
+
+  it('every source file imports only the layers below it', () => {
+    const violations: string[] = [];
+    for (const file of sourceFiles(srcRoot)) {
+      const layer = relative(srcRoot, file).split(sep)[0]!;
+      const may = allowed[layer];
+      if (may === undefined) {
+        violations.push(`${relative(srcRoot, file)}: unknown layer ${layer}`);
+        continue;
+      }
+      for (const hit of importedLayers(file, readFileSync(file, 'utf8'))) {
+        if (hit.layer !== layer && !may.includes(hit.layer)) {
+          violations.push(`${relative(srcRoot, file)} imports ${hit.specifier} (${hit.layer})`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});

@@ -1,0 +1,2 @@
+/** Public surface of the core layer. */
+export * from './errors.ts';

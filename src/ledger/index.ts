@@ -1,0 +1,2 @@
+/** Public surface of the ledger layer. */
+export type * from './types.ts';

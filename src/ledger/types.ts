@@ -1,0 +1,85 @@
+/**
+ * The shapes of the signed record (DESIGN.md decision 1). Each bilateral has two
+ * append-only streams, one per party; an entry links to its author's previous
+ * entry by hash (`prev`) and acknowledges the counterparty's stream (`seen`).
+ *
+ * Encodings, fixed here once: hashes are lowercase hex SHA-256 of the RFC 8785
+ * canonical JSON of the object; Ed25519 public keys and signatures are base64url
+ * (no padding) of their raw bytes (32 and 64 bytes).
+ */
+
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+
+/** Lowercase hex SHA-256, 64 characters. */
+export type Hash = string;
+
+export interface StreamPosition {
+  readonly seq: number;
+  readonly hash: Hash;
+}
+
+export interface Entry {
+  /** The bilateral id: hash of its genesis document. */
+  readonly bilateral: Hash;
+  /** Party id of the author (the terms' `seller.id` or `buyer.id`). */
+  readonly author: string;
+  /** 1, 2, 3 … within this author's stream of this bilateral. */
+  readonly seq: number;
+  /** Hash of the author's entry `seq - 1`; for `seq` 1, the bilateral id. */
+  readonly prev: Hash;
+  /** The counterparty's latest entry the author had verified when writing, if any. */
+  readonly seen: StreamPosition | null;
+  /** What the body is: `fact`, `invoice.issued`, `invoice.accepted`, `invoice.rejected`, … */
+  readonly kind: string;
+  readonly body: JsonValue;
+  /** RFC 3339 UTC with milliseconds, set by the author's node. */
+  readonly recordedAt: string;
+}
+
+/** An entry as it travels and is stored: the entry, the key that signed it, the signature. */
+export interface SignedEntry {
+  readonly entry: Entry;
+  /** Author's Ed25519 public key, base64url raw 32 bytes. */
+  readonly key: string;
+  /** Ed25519 signature over the canonical bytes of `entry`, base64url raw 64 bytes. */
+  readonly sig: string;
+}
+
+/** A party as bound into a bilateral: its id and its entry-signing key. */
+export interface PartyKey {
+  readonly id: string;
+  readonly key: string;
+}
+
+/**
+ * The genesis of a bilateral: the terms as proposed by the Seller and accepted
+ * by the Buyer, and both parties' keys. Its hash is the bilateral id.
+ */
+export interface Genesis {
+  readonly schema: 'smart-bilateral/genesis@1';
+  readonly terms: JsonValue;
+  readonly termsHash: Hash;
+  readonly seller: PartyKey;
+  readonly buyer: PartyKey;
+}
+
+/** A genesis signed by both parties (each signs the bilateral id's canonical form). */
+export interface Agreement {
+  readonly genesis: Genesis;
+  readonly id: Hash;
+  readonly sigs: { readonly seller: string; readonly buyer: string };
+}
+
+/** An agreement point: both stream heads and the hash of the state computed from them. */
+export interface Checkpoint {
+  readonly bilateral: Hash;
+  /** Keyed by party id. */
+  readonly heads: { readonly [party: string]: StreamPosition };
+  readonly stateHash: Hash;
+}
+
+export interface SignedCheckpoint {
+  readonly checkpoint: Checkpoint;
+  /** Keyed by party id: Ed25519 signature over the canonical bytes of `checkpoint`. */
+  readonly sigs: { readonly [party: string]: string };
+}

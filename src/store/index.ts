@@ -1,0 +1,2 @@
+/** Public surface of the store layer. */
+export type * from './types.ts';

@@ -1,0 +1,80 @@
+/**
+ * The store interface every engine implements (DESIGN.md decision 7). The node
+ * talks only to this; SQLite and PostgreSQL are two engines behind one Kysely
+ * schema. An entry is durable when `appendEntry` resolves.
+ */
+import type { Agreement, Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../ledger/index.ts';
+
+export interface BilateralRecord {
+  readonly id: Hash;
+  readonly agreement: Agreement;
+  /** Which side this node is in the bilateral. */
+  readonly role: 'seller' | 'buyer';
+  /** The counterparty's node base URL, e.g. `http://127.0.0.1:7002`. */
+  readonly peerEndpoint: string;
+  readonly createdAt: string;
+}
+
+export interface StoredEntry {
+  readonly signed: SignedEntry;
+  readonly hash: Hash;
+  readonly receivedAt: string;
+}
+
+export type AppendResult =
+  /** Stored now. */
+  | { readonly status: 'appended' }
+  /** The very same entry (same hash) was already stored: nothing changed. */
+  | { readonly status: 'duplicate' }
+  /** A different entry with this author and seq is stored: equivocation. Nothing changed. */
+  | { readonly status: 'conflict'; readonly existing: StoredEntry };
+
+export interface Evidence {
+  readonly id?: number;
+  readonly bilateral: string;
+  readonly author: string;
+  readonly seq: number | null;
+  /** The error code the entry was rejected with, e.g. `ENTRY_EQUIVOCATION`. */
+  readonly code: string;
+  readonly message: string;
+  /** The rejected material exactly as received (JSON). */
+  readonly payload: unknown;
+  readonly receivedAt: string;
+}
+
+export interface EntryRange {
+  readonly author?: string;
+  readonly fromSeq?: number;
+  readonly toSeq?: number;
+  readonly limit?: number;
+}
+
+export interface Store {
+  /** Brings the schema to the latest migration. Safe to call on every start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  putBilateral(record: BilateralRecord): Promise<void>;
+  getBilateral(id: Hash): Promise<BilateralRecord | undefined>;
+  listBilaterals(): Promise<BilateralRecord[]>;
+
+  /**
+   * Appends the author's next entry. Atomic and idempotent by (bilateral, author, seq).
+   * Throws `BilateralError` code `STORE_NOT_NEXT` when `seq` is not head + 1 or `prev`
+   * is not the head's hash (the store never holds a broken stream).
+   */
+  appendEntry(entry: StoredEntry): Promise<AppendResult>;
+  getEntry(bilateral: Hash, author: string, seq: number): Promise<StoredEntry | undefined>;
+  /** Entries in (author, seq) order; with `author`, that stream only. */
+  listEntries(bilateral: Hash, range?: EntryRange): Promise<StoredEntry[]>;
+  head(bilateral: Hash, author: string): Promise<StreamPosition | undefined>;
+
+  putEvidence(evidence: Evidence): Promise<void>;
+  listEvidence(bilateral: Hash): Promise<Evidence[]>;
+
+  putCheckpoint(checkpoint: SignedCheckpoint): Promise<void>;
+  listCheckpoints(bilateral: Hash): Promise<SignedCheckpoint[]>;
+
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+}

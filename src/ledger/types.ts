@@ -8,7 +8,13 @@
  * (no padding) of their raw bytes (32 and 64 bytes).
  */
 
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JsonValue[]
+  | { readonly [k: string]: JsonValue };
 
 /** Lowercase hex SHA-256, 64 characters. */
 export type Hash = string;

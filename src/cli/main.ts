@@ -1,0 +1,60 @@
+/**
+ * The `sb` command: one file per subcommand, loaded on demand so `sb rate`
+ * starts without touching the node, store or network layers.
+ */
+import { BilateralError } from '../core/index.ts';
+
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+export type Command = (args: readonly string[], io: Io) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  rate: {
+    summary: 'rate one period offline: --terms T.json --events F.jsonl --period YYYY-MM [--json]',
+    load: async () => (await import('./rate.ts')).rate,
+  },
+  demo: {
+    summary: 'run a Seller and a Buyer node on loopback and show them agree on invoices [--out DIR]',
+    load: async () => (await import('./demo.ts')).demo,
+  },
+  node: {
+    summary: 'run a party node: --data DIR --party ID --port N [--store URL]',
+    load: async () => (await import('./node.ts')).node,
+  },
+};
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  sb ${name.padEnd(width)}  ${c.summary}`);
+  return `usage:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    io.stderr(`sb: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(args, io);
+  } catch (error) {
+    if (error instanceof BilateralError) {
+      io.stderr(`sb ${name}: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -21,7 +21,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./demo.ts')).demo,
   },
   node: {
-    summary: 'run a party node: --data DIR --party ID --port N [--store URL]',
+    summary: 'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL]',
     load: async () => (await import('./node.ts')).node,
   },
 };
@@ -53,7 +53,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   } catch (error) {
     if (error instanceof BilateralError) {
       io.stderr(`sb ${name}: ${error.code}: ${error.message}\n`);
-      return 1;
+      return error.code === 'USAGE' ? 2 : 1;
     }
     throw error;
   }

@@ -1,0 +1,170 @@
+/**
+ * `sb demo` (and `npm start`): a Seller node and a Buyer node on loopback, each
+ * with its own SQLite store in a fresh data folder. The Seller proposes the
+ * terms of TERMS.md §4, the Buyer countersigns, both record their facts through
+ * their node's REST API, and for each month the Seller issues the invoice, the
+ * Buyer's node recomputes it from the same signed facts and accepts it.
+ * `--out DIR` also writes each invoice as each node computed it.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../api/index.ts';
+import type { Invoice } from '../core/index.ts';
+import { hashJson } from '../ledger/index.ts';
+import type { IssuedInvoice } from '../node/index.ts';
+import { parseFlags } from './flags.ts';
+import type { Command, Io } from './main.ts';
+import { rest } from './rest.ts';
+
+const exampleDir = fileURLToPath(new URL('../../examples/dia-acme-globex/', import.meta.url));
+const PERIODS = ['2026-01', '2026-02', '2026-03'] as const;
+
+/** Who records which fact in the demo: the Buyer reports the outage, the Seller the rest. */
+function recorder(fact: { type: string }): 'seller' | 'buyer' {
+  return fact.type === 'outage' ? 'buyer' : 'seller';
+}
+
+export const demo: Command = async (args, io) => {
+  const flags = parseFlags(args, { out: 'string', data: 'string' });
+  const dataDir = flags.data === undefined ? mkdtempSync(join(tmpdir(), 'sb-demo-')) : resolve(flags.data);
+  const outDir = flags.out === undefined ? undefined : resolve(flags.out);
+  if (outDir !== undefined) mkdirSync(outDir, { recursive: true });
+
+  const terms = JSON.parse(readFileSync(join(exampleDir, 'terms.json'), 'utf8')) as {
+    seller: { id: string };
+    buyer: { id: string };
+  };
+  const facts = readFileSync(join(exampleDir, 'facts.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { type: string; service: string; [k: string]: unknown });
+
+  const seller = await startServer({
+    dataDir: join(dataDir, 'seller'),
+    party: terms.seller.id,
+    syncIntervalMs: 0,
+  });
+  const buyer = await startServer({
+    dataDir: join(dataDir, 'buyer'),
+    party: terms.buyer.id,
+    syncIntervalMs: 0,
+  });
+  try {
+    io.stdout(`Smart Bilaterals demo — data in ${dataDir}\n`);
+    io.stdout(`  Seller ${pad(seller.node.party, 11)} ${seller.url}  key ${seller.node.publicKey}\n`);
+    io.stdout(`  Buyer  ${pad(buyer.node.party, 11)} ${buyer.url}  key ${buyer.node.publicKey}\n\n`);
+
+    const bilateral = await rest<{ id: string; agreement: { genesis: { termsHash: string } } }>(
+      seller.url,
+      'POST',
+      '/bilaterals',
+      { terms, peer: buyer.url },
+    );
+    io.stdout(`Bilateral ${bilateral.id}\n`);
+    io.stdout(`  terms ${(terms as { id?: string }).id} hash ${bilateral.agreement.genesis.termsHash}\n`);
+    io.stdout(`  proposed by ${seller.node.party}, countersigned by ${buyer.node.party}\n\n`);
+
+    io.stdout('Facts, each signed by the party that recorded it and verified by the other node\n');
+    for (const fact of facts) {
+      const node = recorder(fact) === 'seller' ? seller : buyer;
+      const result = await rest<{ entry: { entry: { author: string; seq: number } }; replicated: boolean }>(
+        node.url,
+        'POST',
+        `/bilaterals/${bilateral.id}/facts`,
+        fact,
+      );
+      const { author, seq } = result.entry.entry;
+      io.stdout(
+        `  ${pad(`${author}/${seq}`, 13)} ${pad(fact.type, 19)} ${describeFact(fact)}${result.replicated ? '' : '  (not yet replicated)'}\n`,
+      );
+    }
+
+    for (const period of PERIODS) {
+      const issued = await rest<IssuedInvoice>(seller.url, 'POST', `/bilaterals/${bilateral.id}/invoices`, {
+        period,
+      });
+      await buyer.node.idle();
+      await seller.node.idle();
+      const sellerView = await rest<Invoice>(
+        seller.url,
+        'GET',
+        `/bilaterals/${bilateral.id}/invoices/${period}/preview`,
+      );
+      const buyerView = await rest<Invoice>(
+        buyer.url,
+        'GET',
+        `/bilaterals/${bilateral.id}/invoices/${period}/preview`,
+      );
+      const answered = (
+        await rest<IssuedInvoice[]>(seller.url, 'GET', `/bilaterals/${bilateral.id}/invoices`)
+      ).find((i) => i.entry.hash === issued.entry.hash);
+      printInvoice(io, issued, sellerView, buyerView, answered, seller.node.party, buyer.node.party);
+      if (outDir !== undefined) {
+        writeFileSync(
+          join(outDir, `${period}.${seller.node.party}.json`),
+          `${JSON.stringify(sellerView, null, 2)}\n`,
+        );
+        writeFileSync(
+          join(outDir, `${period}.${buyer.node.party}.json`),
+          `${JSON.stringify(buyerView, null, 2)}\n`,
+        );
+      }
+    }
+    if (outDir !== undefined) io.stdout(`\nInvoices as each node computed them written to ${outDir}\n`);
+    return 0;
+  } finally {
+    await seller.close();
+    await buyer.close();
+  }
+};
+
+function printInvoice(
+  io: Io,
+  issued: IssuedInvoice,
+  sellerView: Invoice,
+  buyerView: Invoice,
+  answered: IssuedInvoice | undefined,
+  sellerParty: string,
+  buyerParty: string,
+): void {
+  const invoice = issued.body.invoice;
+  io.stdout(
+    `\nInvoice ${issued.period}  issued by ${sellerParty} as entry ${issued.entry.author}/${issued.entry.seq}\n`,
+  );
+  for (const line of invoice.lines) {
+    io.stdout(
+      `  ${pad(line.kind, 18)} ${pad(line.service, 4)} ${pad(line.description, 44)} ${line.amount.padStart(12)}\n`,
+    );
+  }
+  io.stdout(`  ${pad('subtotal', 68)} ${invoice.subtotal.padStart(12)}\n`);
+  for (const tax of invoice.taxes) {
+    io.stdout(`  ${pad(`tax ${tax.category} ${tax.ratePercent} %`, 68)} ${tax.amount.padStart(12)}\n`);
+  }
+  io.stdout(`  ${pad(`total ${invoice.currency}`, 68)} ${invoice.total.padStart(12)}\n`);
+  io.stdout(`  computed by ${pad(sellerParty, 11)} hash ${hashJson(sellerView)}\n`);
+  io.stdout(`  computed by ${pad(buyerParty, 11)} hash ${hashJson(buyerView)}\n`);
+  io.stdout(`  issued invoice            hash ${issued.body.invoiceHash}\n`);
+  if (answered?.answer === undefined) {
+    io.stdout(`  ${buyerParty}: no answer yet\n`);
+  } else {
+    const { author, seq } = answered.answer.entry;
+    io.stdout(`  ${buyerParty} ${answered.status} it in entry ${author}/${seq}\n`);
+  }
+}
+
+function describeFact(fact: Record<string, unknown>): string {
+  const parts = [
+    fact.service,
+    fact.offering,
+    fact.plan,
+    fact.termMonths === undefined ? undefined : `${fact.termMonths} months`,
+  ];
+  const when = fact.at ?? (fact.from === undefined ? undefined : `${fact.from} → ${fact.to}`);
+  return [...parts, when].filter((p) => p !== undefined).join(' ');
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}

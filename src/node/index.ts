@@ -1,0 +1,7 @@
+/** Public surface of the node layer. */
+export * from './bodies.ts';
+export * from './errors.ts';
+export * from './keyfile.ts';
+export * from './party-node.ts';
+export * from './peer-auth.ts';
+export * from './view.ts';

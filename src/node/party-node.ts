@@ -1,0 +1,538 @@
+/**
+ * The party node's application service: it holds the party's key and store and
+ * runs every bilateral the party is in. It is transport-agnostic — the REST API
+ * and the peer routes call these methods, and the peer client carries what this
+ * node sends to its counterparts.
+ *
+ * Flow of one fact: validate → sign as the next entry of our stream → append
+ * durably → push to the counterparty. The counterparty verifies every entry
+ * (signature, key, link, seq, body) before storing it; what fails is kept as
+ * evidence and never applied. Invoices: the seller computes and issues one as an
+ * entry naming the stream heads it was computed from; the buyer recomputes from
+ * the same heads and answers with an acceptance (hashes match) or a rejection
+ * listing the differing lines.
+ */
+import {
+  BilateralError,
+  diffInvoices,
+  type Invoice,
+  parseFact,
+  parseTerms,
+  rate,
+  type Terms,
+} from '../core/index.ts';
+import {
+  bilateralId,
+  checkBody,
+  checkPlacement,
+  checkSignedEntry,
+  createGenesis,
+  type Entry,
+  type Genesis,
+  hashEntry,
+  hashJson,
+  type JsonValue,
+  type KeyPair,
+  type PartyKey,
+  type SignedEntry,
+  type StreamContext,
+  signAgreement,
+  signEntry,
+  verifyAgreement,
+} from '../ledger/index.ts';
+import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
+import { type Basis, bodyValidators, type EntryKind } from './bodies.ts';
+import { NodeError } from './errors.ts';
+import { PeerClient } from './peer-client.ts';
+import { SerialQueue } from './serial.ts';
+import { factsOf, type IssuedInvoice, invoicesOf } from './view.ts';
+
+export interface PartyNodeOptions {
+  readonly party: string;
+  readonly keys: KeyPair;
+  readonly store: Store;
+  /** This node's base URL as its counterparts reach it. */
+  readonly endpoint: string;
+  readonly now?: () => Date;
+  readonly log?: (line: string) => void;
+}
+
+/** A bilateral as the node keeps it in memory: the record plus what is derived once from it. */
+interface Loaded {
+  readonly record: BilateralRecord;
+  readonly terms: Terms;
+  readonly context: StreamContext;
+  readonly me: PartyKey;
+  readonly counterparty: PartyKey;
+}
+
+export interface PushOutcome {
+  readonly replicated: boolean;
+  readonly error?: string;
+}
+
+export interface ReceiveResult {
+  readonly seq: number | null;
+  readonly status: 'appended' | 'rejected';
+  readonly code?: string;
+  readonly message?: string;
+}
+
+export interface Proposal {
+  readonly genesis: Genesis;
+  readonly sellerSig: string;
+  readonly endpoint: string;
+}
+
+const PULL_PAGE = 500;
+
+export class PartyNode {
+  readonly party: string;
+  readonly store: Store;
+  endpoint: string;
+  readonly #keys: KeyPair;
+  readonly #now: () => Date;
+  readonly #log: (line: string) => void;
+  readonly #peer: PeerClient;
+  readonly #serial = new SerialQueue();
+  readonly #loaded = new Map<string, Loaded>();
+  readonly #background = new Set<Promise<unknown>>();
+
+  constructor(options: PartyNodeOptions) {
+    this.party = options.party;
+    this.store = options.store;
+    this.endpoint = options.endpoint;
+    this.#keys = options.keys;
+    this.#now = options.now ?? (() => new Date());
+    this.#log = options.log ?? (() => {});
+    this.#peer = new PeerClient({ party: this.party, keys: this.#keys, now: this.#now });
+  }
+
+  get publicKey(): string {
+    return this.#keys.publicKey;
+  }
+
+  identity(): { party: string; key: string; endpoint: string } {
+    return { party: this.party, key: this.#keys.publicKey, endpoint: this.endpoint };
+  }
+
+  // ── bilaterals ────────────────────────────────────────────────────────────
+
+  /** Seller side: propose terms to the buyer's node and store the countersigned bilateral. */
+  async proposeBilateral(termsJson: unknown, peerEndpoint: string): Promise<BilateralRecord> {
+    const terms = parseTerms(termsJson);
+    if (terms.seller.id !== this.party) {
+      throw new NodeError(
+        'NOT_PERMITTED',
+        `terms name seller ${terms.seller.id}; this node is ${this.party}`,
+      );
+    }
+    const buyer = await this.#peer.request<{ party: string; key: string }>(
+      peerEndpoint,
+      'GET',
+      '/peer/identity',
+    );
+    if (buyer.party !== terms.buyer.id) {
+      throw new NodeError(
+        'PROPOSAL_REJECTED',
+        `node at ${peerEndpoint} is ${buyer.party}, not ${terms.buyer.id}`,
+      );
+    }
+    const genesis = createGenesis(
+      termsJson as JsonValue,
+      { id: this.party, key: this.#keys.publicKey },
+      { id: buyer.party, key: buyer.key },
+    );
+    const id = bilateralId(genesis);
+    const sellerSig = signAgreement(id, this.#keys);
+    const proposal: Proposal = { genesis, sellerSig, endpoint: this.endpoint };
+    const answer = await this.#peer.request<{ buyerSig: string }>(
+      peerEndpoint,
+      'POST',
+      '/peer/proposals',
+      proposal,
+    );
+    const agreement = { genesis, id, sigs: { seller: sellerSig, buyer: answer.buyerSig } };
+    verifyAgreement(agreement);
+    const record: BilateralRecord = {
+      id,
+      agreement,
+      role: 'seller',
+      peerEndpoint,
+      createdAt: this.#now().toISOString(),
+    };
+    await this.store.putBilateral(record);
+    this.#log(`bilateral ${short(id)} with ${buyer.party} agreed (terms ${short(genesis.termsHash)})`);
+    return record;
+  }
+
+  /** Buyer side: validate a proposal addressed to this party and countersign it. */
+  async acceptProposal(proposal: Proposal): Promise<{ buyerSig: string }> {
+    const { genesis } = proposal;
+    const terms = parseTerms(genesis.terms);
+    if (terms.buyer.id !== this.party || genesis.buyer.id !== this.party) {
+      throw new NodeError(
+        'PROPOSAL_REJECTED',
+        `proposal names buyer ${terms.buyer.id}; this node is ${this.party}`,
+      );
+    }
+    if (genesis.buyer.key !== this.#keys.publicKey) {
+      throw new NodeError('PROPOSAL_REJECTED', 'proposal binds a key that is not this node’s');
+    }
+    if (genesis.seller.id !== terms.seller.id) {
+      throw new NodeError(
+        'PROPOSAL_REJECTED',
+        `proposal seller ${genesis.seller.id} is not the terms' seller`,
+      );
+    }
+    const expected = createGenesis(genesis.terms, genesis.seller, genesis.buyer);
+    if (expected.termsHash !== genesis.termsHash) {
+      throw new NodeError('PROPOSAL_REJECTED', 'termsHash does not match the terms');
+    }
+    const id = bilateralId(expected);
+    const buyerSig = signAgreement(id, this.#keys);
+    const agreement = { genesis: expected, id, sigs: { seller: proposal.sellerSig, buyer: buyerSig } };
+    verifyAgreement(agreement);
+    const existing = await this.store.getBilateral(id);
+    if (existing === undefined) {
+      await this.store.putBilateral({
+        id,
+        agreement,
+        role: 'buyer',
+        peerEndpoint: proposal.endpoint,
+        createdAt: this.#now().toISOString(),
+      });
+      this.#log(`bilateral ${short(id)} with ${genesis.seller.id} countersigned`);
+    }
+    return { buyerSig };
+  }
+
+  async listBilaterals(): Promise<BilateralRecord[]> {
+    return this.store.listBilaterals();
+  }
+
+  async bilateral(id: string): Promise<BilateralRecord> {
+    return (await this.#load(id)).record;
+  }
+
+  /** The key a party must sign peer requests with for bilateral `id`: only its counterparty's. */
+  async counterpartyKey(id: string, party: string): Promise<string | undefined> {
+    const loaded = await this.#tryLoad(id);
+    if (loaded === undefined) return undefined;
+    return loaded.counterparty.id === party ? loaded.counterparty.key : undefined;
+  }
+
+  // ── recording ─────────────────────────────────────────────────────────────
+
+  /** Record a commercial fact (TERMS.md §2) in this party's stream and replicate it. */
+  async recordFact(id: string, fact: unknown): Promise<{ entry: StoredEntry; push: PushOutcome }> {
+    const loaded = await this.#load(id);
+    const parsed = parseFact(fact, loaded.terms);
+    return this.#appendOwnAndPush(loaded, 'fact', parsed as unknown as JsonValue);
+  }
+
+  async #appendOwnAndPush(
+    loaded: Loaded,
+    kind: EntryKind,
+    body: JsonValue,
+  ): Promise<{ entry: StoredEntry; push: PushOutcome }> {
+    const entry = await this.#serial.run(loaded.record.id, () => this.#appendOwn(loaded, kind, body));
+    const push = await this.push(loaded.record.id);
+    return { entry, push };
+  }
+
+  async #appendOwn(loaded: Loaded, kind: EntryKind, body: JsonValue): Promise<StoredEntry> {
+    const id = loaded.record.id;
+    const head = await this.store.head(id, this.party);
+    const seen = (await this.store.head(id, loaded.counterparty.id)) ?? null;
+    const entry: Entry = {
+      bilateral: id,
+      author: this.party,
+      seq: (head?.seq ?? 0) + 1,
+      prev: head?.hash ?? id,
+      seen,
+      kind,
+      body,
+      recordedAt: this.#now().toISOString(),
+    };
+    checkBody(entry, bodyValidators(loaded.terms, this.party));
+    const signed = signEntry(entry, this.#keys);
+    const stored: StoredEntry = { signed, hash: hashEntry(entry), receivedAt: entry.recordedAt };
+    await this.store.appendEntry(stored);
+    return stored;
+  }
+
+  // ── replication ───────────────────────────────────────────────────────────
+
+  /** Send our entries the counterparty lacks. Never throws: an offline peer catches up later. */
+  async push(id: string): Promise<PushOutcome> {
+    const loaded = await this.#load(id);
+    try {
+      const heads = await this.#peer.request<Record<string, { seq: number } | null>>(
+        loaded.record.peerEndpoint,
+        'GET',
+        `/peer/bilaterals/${id}/heads`,
+      );
+      const theirs = heads[this.party]?.seq ?? 0;
+      for (;;) {
+        const batch = await this.store.listEntries(id, {
+          author: this.party,
+          fromSeq: theirs + 1,
+          limit: PULL_PAGE,
+        });
+        if (batch.length === 0) break;
+        const results = await this.#peer.request<ReceiveResult[]>(
+          loaded.record.peerEndpoint,
+          'POST',
+          `/peer/bilaterals/${id}/entries`,
+          { entries: batch.map((e) => e.signed) },
+        );
+        const refused = results.find((r) => r.status === 'rejected' && r.code !== 'ENTRY_REPLAYED');
+        if (refused !== undefined) {
+          return { replicated: false, error: `${refused.code}: ${refused.message}` };
+        }
+        if (batch.length < PULL_PAGE) break;
+        const last = batch[batch.length - 1]!;
+        if (last.signed.entry.seq <= theirs) break;
+      }
+      return { replicated: true };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { replicated: false, error: message };
+    }
+  }
+
+  /** Fetch the counterparty's entries we lack (after being offline) and verify each. */
+  async pull(id: string): Promise<{ received: number; rejected: ReceiveResult[] }> {
+    const loaded = await this.#load(id);
+    let received = 0;
+    const rejected: ReceiveResult[] = [];
+    for (;;) {
+      const from = ((await this.store.head(id, loaded.counterparty.id))?.seq ?? 0) + 1;
+      const page = await this.#peer.request<{ entries: SignedEntry[] }>(
+        loaded.record.peerEndpoint,
+        'GET',
+        `/peer/bilaterals/${id}/entries?author=${encodeURIComponent(loaded.counterparty.id)}&from=${from}&limit=${PULL_PAGE}`,
+      );
+      if (page.entries.length === 0) break;
+      const results = await this.receive(id, loaded.counterparty.id, page.entries);
+      received += results.filter((r) => r.status === 'appended').length;
+      rejected.push(...results.filter((r) => r.status === 'rejected'));
+      if (page.entries.length < PULL_PAGE || results.some((r) => r.status === 'rejected')) break;
+    }
+    return { received, rejected };
+  }
+
+  /** Pull what we lack and push what they lack, for one bilateral or all. */
+  async sync(id?: string): Promise<void> {
+    const ids = id === undefined ? (await this.store.listBilaterals()).map((b) => b.id) : [id];
+    for (const each of ids) {
+      try {
+        await this.pull(each);
+      } catch (error) {
+        this.#log(
+          `sync ${short(each)}: pull failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      await this.push(each);
+      this.#schedule(() => this.#answerPendingInvoices(each));
+    }
+  }
+
+  /**
+   * Verify and store entries sent by `from` (already authenticated as the
+   * bilateral's counterparty). Entries are taken in order; each is verified in
+   * full before it is stored, and a rejected one is kept as evidence.
+   */
+  async receive(id: string, from: string, inputs: readonly unknown[]): Promise<ReceiveResult[]> {
+    const loaded = await this.#load(id);
+    const results = await this.#serial.run(id, async () => {
+      const out: ReceiveResult[] = [];
+      for (const input of inputs) out.push(await this.#receiveOne(loaded, from, input));
+      return out;
+    });
+    if (results.some((r) => r.status === 'appended')) {
+      this.#schedule(() => this.#answerPendingInvoices(id));
+    }
+    return results;
+  }
+
+  async #receiveOne(loaded: Loaded, from: string, input: unknown): Promise<ReceiveResult> {
+    const id = loaded.record.id;
+    const claimedSeq = seqOf(input);
+    try {
+      const signed = checkSignedEntry(loaded.context, input);
+      if (signed.entry.author !== from) {
+        throw new NodeError('NOT_PERMITTED', `entry by ${signed.entry.author} relayed by ${from}`);
+      }
+      checkBody(signed.entry, bodyValidators(loaded.terms, signed.entry.author));
+      const head = await this.store.head(id, signed.entry.author);
+      const stored = await this.store.getEntry(id, signed.entry.author, signed.entry.seq);
+      checkPlacement(head, stored?.signed, signed);
+      await this.store.appendEntry({
+        signed,
+        hash: hashEntry(signed.entry),
+        receivedAt: this.#now().toISOString(),
+      });
+      return { seq: signed.entry.seq, status: 'appended' };
+    } catch (error) {
+      if (!(error instanceof BilateralError)) throw error;
+      if (error.code !== 'ENTRY_REPLAYED') {
+        await this.store.putEvidence({
+          bilateral: id,
+          author: from,
+          seq: claimedSeq,
+          code: error.code,
+          message: error.message,
+          payload: error.code === 'ENTRY_EQUIVOCATION' ? { received: input, details: error.details } : input,
+          receivedAt: this.#now().toISOString(),
+        });
+        this.#log(`rejected entry ${from}/${claimedSeq ?? '?'} of ${short(id)}: ${error.code}`);
+      }
+      return { seq: claimedSeq, status: 'rejected', code: error.code, message: error.message };
+    }
+  }
+
+  // ── invoices ──────────────────────────────────────────────────────────────
+
+  /** The invoice for `period` computed from the stored facts (up to `basis` when given). */
+  async computeInvoice(id: string, period: string, basis?: Basis): Promise<Invoice> {
+    const loaded = await this.#load(id);
+    const entries = await this.store.listEntries(id);
+    return rate(loaded.terms, factsOf(entries, basis), period);
+  }
+
+  /** Seller: compute the period's invoice from the current heads and issue it as an entry. */
+  async issueInvoice(id: string, period: string): Promise<{ invoice: IssuedInvoice; push: PushOutcome }> {
+    const loaded = await this.#load(id);
+    if (loaded.record.role !== 'seller') {
+      throw new NodeError('NOT_PERMITTED', 'only the seller issues invoices');
+    }
+    await this.#serial.run(id, async () => {
+      const open = (await this.invoices(id)).find((i) => i.period === period && i.status !== 'rejected');
+      if (open !== undefined) {
+        throw new NodeError('NOT_PERMITTED', `the invoice for ${period} is already issued (${open.status})`);
+      }
+      const basis = await this.#heads(loaded);
+      const invoice = await this.computeInvoice(id, period, basis);
+      const body = { period, basis, invoice, invoiceHash: hashJson(invoice) };
+      return this.#appendOwn(loaded, 'invoice.issued', body as unknown as JsonValue);
+    });
+    const push = await this.push(id);
+    const issued = (await this.invoices(id)).filter((i) => i.period === period);
+    return { invoice: issued[issued.length - 1]!, push };
+  }
+
+  async invoices(id: string): Promise<IssuedInvoice[]> {
+    await this.#load(id);
+    return invoicesOf(await this.store.listEntries(id));
+  }
+
+  /** Buyer: recompute every unanswered invoice from its basis and record the answer. */
+  async #answerPendingInvoices(id: string): Promise<void> {
+    const loaded = await this.#load(id);
+    if (loaded.record.role !== 'buyer') return;
+    const answered = await this.#serial.run(id, async () => {
+      let count = 0;
+      for (const issued of await this.invoices(id)) {
+        if (issued.status !== 'pending') continue;
+        const computed = await this.computeInvoice(id, issued.period, issued.body.basis);
+        const computedHash = hashJson(computed);
+        const base = { period: issued.period, invoice: issued.entry, invoiceHash: issued.body.invoiceHash };
+        if (computedHash === issued.body.invoiceHash) {
+          await this.#appendOwn(loaded, 'invoice.accepted', base as unknown as JsonValue);
+          this.#log(`invoice ${issued.period} of ${short(id)} accepted (hash ${short(computedHash)})`);
+        } else {
+          const differences = diffInvoices(computed, issued.body.invoice);
+          await this.#appendOwn(loaded, 'invoice.rejected', {
+            ...base,
+            computedHash,
+            differences,
+          } as unknown as JsonValue);
+          this.#log(`invoice ${issued.period} of ${short(id)} rejected: ${differences.length} difference(s)`);
+        }
+        count++;
+      }
+      return count;
+    });
+    if (answered > 0) await this.push(id);
+  }
+
+  // ── queries ───────────────────────────────────────────────────────────────
+
+  async entries(
+    id: string,
+    range: { author?: string; fromSeq?: number; limit?: number } = {},
+  ): Promise<StoredEntry[]> {
+    await this.#load(id);
+    return this.store.listEntries(id, range);
+  }
+
+  async heads(id: string): Promise<Basis> {
+    return this.#heads(await this.#load(id));
+  }
+
+  async #heads(loaded: Loaded): Promise<Basis> {
+    const id = loaded.record.id;
+    const seller = loaded.record.agreement.genesis.seller.id;
+    const buyer = loaded.record.agreement.genesis.buyer.id;
+    return {
+      [seller]: (await this.store.head(id, seller)) ?? null,
+      [buyer]: (await this.store.head(id, buyer)) ?? null,
+    };
+  }
+
+  async evidence(id: string) {
+    await this.#load(id);
+    return this.store.listEvidence(id);
+  }
+
+  /** Resolves when background work (answering invoices, their pushes) has finished. */
+  async idle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────
+
+  #schedule(task: () => Promise<void>): void {
+    const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(task)
+      .catch((error: unknown) => this.#log(`background task failed: ${String(error)}`))
+      .finally(() => this.#background.delete(running));
+    this.#background.add(running);
+  }
+
+  async #tryLoad(id: string): Promise<Loaded | undefined> {
+    const cached = this.#loaded.get(id);
+    if (cached !== undefined) return cached;
+    const record = await this.store.getBilateral(id);
+    if (record === undefined) return undefined;
+    const { genesis } = record.agreement;
+    const me = genesis.seller.id === this.party ? genesis.seller : genesis.buyer;
+    const counterparty = genesis.seller.id === this.party ? genesis.buyer : genesis.seller;
+    const loaded: Loaded = {
+      record,
+      terms: parseTerms(genesis.terms),
+      context: { bilateral: id, parties: [genesis.seller, genesis.buyer] },
+      me,
+      counterparty,
+    };
+    this.#loaded.set(id, loaded);
+    return loaded;
+  }
+
+  async #load(id: string): Promise<Loaded> {
+    const loaded = await this.#tryLoad(id);
+    if (loaded === undefined) throw new NodeError('NOT_FOUND', `no bilateral ${id}`);
+    return loaded;
+  }
+}
+
+function seqOf(input: unknown): number | null {
+  const seq = (input as { entry?: { seq?: unknown } } | null)?.entry?.seq;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : null;
+}
+
+function short(hash: string): string {
+  return hash.slice(0, 12);
+}

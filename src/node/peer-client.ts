@@ -1,0 +1,59 @@
+/**
+ * HTTP client for the peer protocol. Every request is signed with the node's
+ * entry key (see peer-auth.ts). Network failures become `PEER_UNREACHABLE`;
+ * refusals keep the peer's own error code in `details.peerCode`.
+ */
+import type { KeyPair } from '../ledger/index.ts';
+import { NodeError } from './errors.ts';
+import { signPeerRequest } from './peer-auth.ts';
+
+export interface PeerClientOptions {
+  readonly party: string;
+  readonly keys: KeyPair;
+  readonly now: () => Date;
+  readonly timeoutMs?: number;
+}
+
+export class PeerClient {
+  readonly #options: PeerClientOptions;
+
+  constructor(options: PeerClientOptions) {
+    this.#options = options;
+  }
+
+  async request<T>(endpoint: string, method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
+    const body = payload === undefined ? '' : JSON.stringify(payload);
+    const headers: Record<string, string> = {
+      ...signPeerRequest(
+        { method, path, body },
+        this.#options.party,
+        this.#options.keys,
+        this.#options.now(),
+      ),
+    };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    const url = new URL(path, endpoint);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        ...(payload === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000),
+      });
+    } catch (cause) {
+      throw new NodeError('PEER_UNREACHABLE', `peer ${endpoint} is unreachable`, { cause });
+    }
+    const text = await response.text();
+    const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+    if (!response.ok) {
+      const error = (parsed ?? {}) as { code?: string; message?: string };
+      throw new NodeError(
+        'PEER_REJECTED',
+        `peer refused ${method} ${path}: ${error.code ?? response.status} ${error.message ?? ''}`.trim(),
+        { details: { status: response.status, peerCode: error.code, peerMessage: error.message } },
+      );
+    }
+    return parsed as T;
+  }
+}

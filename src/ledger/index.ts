@@ -1,2 +1,40 @@
 /** Public surface of the ledger layer. */
+
+export { canonicalBytes, canonicalize } from './canonical.ts';
+export { checkpointHash, cosign, signCheckpoint, verifyCheckpoint } from './checkpoint.ts';
+export { createEntry, type EntryFields, hashEntry, isSignedEntry, positionOf, signEntry } from './entry.ts';
+export { equivocationProof, verifyEquivocationProof } from './equivocation.ts';
+export { isLedgerErrorCode, LEDGER_ERROR_CODES, LedgerError, type LedgerErrorCode } from './errors.ts';
+export {
+  agreementMessage,
+  bilateralId,
+  createAgreement,
+  createGenesis,
+  GENESIS_SCHEMA,
+  signAgreement,
+  streamContext,
+  verifyAgreement,
+} from './genesis.ts';
+export { hashJson, isHash, sha256Hex } from './hash.ts';
+export {
+  generateKeyPair,
+  isPublicKey,
+  isSignature,
+  type KeyPair,
+  keyPairFromSeed,
+  sign,
+  verify,
+} from './keys.ts';
+export {
+  type MerkleProof,
+  type MerkleSibling,
+  type MerkleTree,
+  merkleProof,
+  merkleRoot,
+  merkleTree,
+  verifyMerkleProof,
+} from './merkle.ts';
+export { checkPlacement, checkSeen } from './placement.ts';
+export { type VerifyStreamOptions, verifyStream } from './stream.ts';
 export type * from './types.ts';
+export { type BodyValidators, checkBody, checkSignedEntry } from './verify.ts';

@@ -89,3 +89,19 @@ export interface SignedCheckpoint {
   /** Keyed by party id: Ed25519 signature over the canonical bytes of `checkpoint`. */
   readonly sigs: { readonly [party: string]: string };
 }
+
+/** What entry verification needs to know about a bilateral: its id and both parties' keys. */
+export interface StreamContext {
+  readonly bilateral: Hash;
+  readonly parties: readonly PartyKey[];
+}
+
+/**
+ * Two validly signed entries by the same author, same bilateral, same seq and
+ * different hashes: a self-contained proof that the author forked its stream.
+ * `a` is the one with the lower hash, so a pair has exactly one proof.
+ */
+export interface EquivocationProof {
+  readonly a: SignedEntry;
+  readonly b: SignedEntry;
+}

@@ -1,0 +1,46 @@
+/**
+ * Test fixtures for the ledger's own tests (not exported): fixed-seed parties,
+ * a genesis, and a helper that writes a signed stream entry by entry.
+ */
+import { createEntry, positionOf, signEntry } from './entry.ts';
+import { createGenesis, streamContext } from './genesis.ts';
+import { type KeyPair, keyPairFromSeed } from './keys.ts';
+import type { JsonValue, SignedEntry, StreamContext, StreamPosition } from './types.ts';
+
+export const seed = (byte: number): Uint8Array => new Uint8Array(32).fill(byte);
+
+export const sellerKeys: KeyPair = keyPairFromSeed(seed(1));
+export const buyerKeys: KeyPair = keyPairFromSeed(seed(2));
+export const malloryKeys: KeyPair = keyPairFromSeed(seed(3));
+
+export const terms: JsonValue = { msa: 'MSA-2024-001', currency: 'EUR', rate: '0.0125' };
+export const genesis = createGenesis(
+  terms,
+  { id: 'seller-co', key: sellerKeys.publicKey },
+  { id: 'buyer-co', key: buyerKeys.publicKey },
+);
+export const ctx: StreamContext = streamContext(genesis);
+
+/** Writes entries for one author, tracking its head; `seen` is given per entry. */
+export function writer(author: string, keys: KeyPair) {
+  let head: StreamPosition | undefined;
+  let n = 0;
+  return {
+    get head() {
+      return head;
+    },
+    next(body: JsonValue = { n: ++n }, seen: StreamPosition | null = null, kind = 'fact'): SignedEntry {
+      const entry = createEntry({
+        bilateral: ctx.bilateral,
+        author,
+        head,
+        seen,
+        kind,
+        body,
+        recordedAt: new Date(Date.UTC(2024, 0, 1, 0, 0, n)).toISOString(),
+      });
+      head = positionOf(entry);
+      return signEntry(entry, keys);
+    },
+  };
+}

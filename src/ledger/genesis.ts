@@ -1,0 +1,145 @@
+/**
+ * The genesis of a bilateral: the accepted terms and both parties' keys. Its
+ * hash is the bilateral id, which every entry names and every stream starts
+ * from (`prev` of seq 1), so a stream cannot be replayed into another
+ * bilateral or detached from the terms it was written under.
+ *
+ * Design rationale — what an agreement signature covers: each party signs
+ * `canonicalBytes({ "agree": id })`, not the bare id. The one-key object
+ * `{agree}` can never be mistaken for an entry or a checkpoint (whose
+ * canonical forms have other keys), so a signature made for one purpose
+ * cannot be replayed as another.
+ */
+import { canonicalBytes, canonicalize } from './canonical.ts';
+import { LedgerError } from './errors.ts';
+import { deepFreeze } from './freeze.ts';
+import { hashJson, isHash } from './hash.ts';
+import { isPublicKey, type KeyPair, sign, verify } from './keys.ts';
+import type { Agreement, Genesis, Hash, JsonValue, PartyKey, StreamContext } from './types.ts';
+
+export const GENESIS_SCHEMA = 'smart-bilateral/genesis@1';
+const GENESIS_FIELDS: readonly string[] = ['schema', 'terms', 'termsHash', 'seller', 'buyer'];
+
+/**
+ * The genesis of a bilateral between `seller` and `buyer` under `terms`
+ * (deeply frozen copy; `termsHash = hashJson(terms)`).
+ * Throws `GENESIS_INVALID` on a malformed party, or equal ids or keys.
+ */
+export function createGenesis(terms: JsonValue, seller: PartyKey, buyer: PartyKey): Genesis {
+  for (const [role, party] of [
+    ['seller', seller],
+    ['buyer', buyer],
+  ] as const) {
+    const issue = partyIssue(party);
+    if (issue !== undefined) {
+      const field = issue.field === '' ? role : `${role}.${issue.field}`;
+      throw new LedgerError('GENESIS_INVALID', `${field}: ${issue.rule}`, {
+        details: { field, rule: issue.rule },
+      });
+    }
+  }
+  if (seller.id === buyer.id || seller.key === buyer.key) {
+    throw new LedgerError('GENESIS_INVALID', 'seller and buyer must have different ids and keys', {
+      details: { seller: seller.id, buyer: buyer.id },
+    });
+  }
+  const copy = JSON.parse(canonicalize(terms)) as JsonValue;
+  return deepFreeze({
+    schema: GENESIS_SCHEMA,
+    terms: copy,
+    termsHash: hashJson(copy),
+    seller: { id: seller.id, key: seller.key },
+    buyer: { id: buyer.id, key: buyer.key },
+  });
+}
+
+/** The bilateral id: `hashJson(genesis)`. */
+export function bilateralId(genesis: Genesis): Hash {
+  return hashJson(genesis);
+}
+
+/** The stream context of a bilateral: its id and both parties (seller first). */
+export function streamContext(genesis: Genesis): StreamContext {
+  return Object.freeze({
+    bilateral: bilateralId(genesis),
+    parties: Object.freeze([genesis.seller, genesis.buyer]),
+  });
+}
+
+/** The bytes a party signs to agree to bilateral `id`: `canonicalBytes({ agree: id })`. */
+export function agreementMessage(id: Hash): Uint8Array {
+  return canonicalBytes({ agree: id });
+}
+
+/** A party's signature agreeing to bilateral `id`. */
+export function signAgreement(id: Hash, keys: KeyPair): string {
+  return sign(keys.privateKey, agreementMessage(id));
+}
+
+/** The agreement of `genesis` from both parties' signatures. */
+export function createAgreement(genesis: Genesis, sigs: { seller: string; buyer: string }): Agreement {
+  return deepFreeze({ genesis, id: bilateralId(genesis), sigs: { seller: sigs.seller, buyer: sigs.buyer } });
+}
+
+/**
+ * Throws unless `agreement` is a well-formed genesis (`AGREEMENT_MALFORMED`,
+ * including a wrong `termsHash`), `id` is its hash (`AGREEMENT_BAD_ID`) and
+ * both parties signed that id with their genesis keys (`AGREEMENT_BAD_SIGNATURE`).
+ */
+export function verifyAgreement(agreement: Agreement): void {
+  if (!isRecord(agreement)) malformed('agreement', 'expected an object');
+  const { genesis, id, sigs } = agreement;
+  if (!isRecord(genesis)) malformed('genesis', 'expected an object');
+  const extra = Object.keys(genesis).find((k) => !GENESIS_FIELDS.includes(k));
+  if (extra !== undefined) malformed(`genesis.${extra}`, 'unexpected field');
+  if (genesis.schema !== GENESIS_SCHEMA) malformed('genesis.schema', `expected ${GENESIS_SCHEMA}`);
+  for (const role of ['seller', 'buyer'] as const) {
+    const issue = partyIssue(genesis[role]);
+    if (issue !== undefined)
+      malformed(`genesis.${role}${issue.field === '' ? '' : '.'}${issue.field}`, issue.rule);
+  }
+  let termsHash: Hash;
+  try {
+    termsHash = hashJson(genesis.terms);
+  } catch (cause) {
+    malformed('genesis.terms', cause instanceof Error ? cause.message : 'not JSON');
+  }
+  if (genesis.termsHash !== termsHash) malformed('genesis.termsHash', 'is not the hash of the terms');
+  if (!isHash(id)) malformed('id', 'expected a lowercase hex SHA-256');
+  const expected = bilateralId(genesis);
+  if (id !== expected) {
+    throw new LedgerError('AGREEMENT_BAD_ID', 'id is not the hash of the genesis', {
+      details: { expected, actual: id },
+    });
+  }
+  if (!isRecord(sigs)) malformed('sigs', 'expected an object');
+  const message = agreementMessage(id);
+  for (const role of ['seller', 'buyer'] as const) {
+    const sig = sigs[role];
+    if (typeof sig !== 'string' || !verify(genesis[role].key, message, sig)) {
+      throw new LedgerError('AGREEMENT_BAD_SIGNATURE', `${role} signature does not verify`, {
+        details: { role, party: genesis[role].id },
+      });
+    }
+  }
+}
+
+function partyIssue(party: unknown): { field: '' | 'id' | 'key'; rule: string } | undefined {
+  if (!isRecord(party)) return { field: '', rule: 'expected an object' };
+  const keys = Object.keys(party);
+  if (keys.length !== 2 || !keys.includes('id') || !keys.includes('key')) {
+    return { field: '', rule: 'expected exactly id and key' };
+  }
+  if (typeof party.id !== 'string' || party.id.length === 0)
+    return { field: 'id', rule: 'expected a non-empty string' };
+  if (!isPublicKey(party.key)) return { field: 'key', rule: 'expected base64url of 32 bytes' };
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> & object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function malformed(field: string, rule: string): never {
+  throw new LedgerError('AGREEMENT_MALFORMED', `${field}: ${rule}`, { details: { field, rule } });
+}

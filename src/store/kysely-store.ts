@@ -1,0 +1,409 @@
+/**
+ * The `Store` over a `Kysely<Database>`: one implementation for both engines.
+ * An engine supplies the Kysely instance and says how to recognise its own
+ * unique-key violation; everything else is portable Kysely.
+ *
+ * Design rationale for `appendEntry`: the checks (same key stored? next seq?
+ * right prev?) and the insert run in one transaction (at the engine's default
+ * isolation: serialised on SQLite, READ COMMITTED on PostgreSQL), and the primary key
+ * (bilateral, author, seq) is the final arbiter. Two appends racing for the
+ * same key cannot both insert; the loser sees the unique violation, re-reads
+ * the winner's row and reports `duplicate` or `conflict` exactly as if it had
+ * arrived second. Nothing is written unless the append succeeds.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { BilateralError } from '../core/index.ts';
+import type { Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../ledger/index.ts';
+import { migrateToLatest } from './migrations.ts';
+import type { Database, Engine, EntriesTable } from './schema.ts';
+import type { AppendResult, BilateralRecord, EntryRange, Evidence, Store, StoredEntry } from './types.ts';
+import {
+  checkBilateral,
+  checkCheckpoint,
+  checkEvidence,
+  checkRange,
+  checkStoredEntry,
+  evidenceSeq,
+  isSeq,
+  MAX_SEQ,
+} from './validate.ts';
+
+/** What an engine hands to `KyselyStore`. */
+export interface StoreEngine {
+  readonly engine: Engine;
+  readonly db: Kysely<Database>;
+  /** True when `error` is this engine's primary-key / unique-constraint violation. */
+  isUniqueViolation(error: unknown): boolean;
+}
+
+export class KyselyStore implements Store {
+  readonly engine: Engine;
+  /** The query layer itself, for engine-specific checks (pragmas, plans) and tests. */
+  readonly db: Kysely<Database>;
+  readonly #db: Kysely<Database>;
+  readonly #isUniqueViolation: (error: unknown) => boolean;
+
+  constructor(engine: StoreEngine) {
+    this.engine = engine.engine;
+    this.db = engine.db;
+    this.#db = engine.db;
+    this.#isUniqueViolation = (error) => engine.isUniqueViolation(error);
+  }
+
+  migrate(): Promise<void> {
+    return migrateToLatest(this.#db, this.engine);
+  }
+
+  close(): Promise<void> {
+    return this.#db.destroy();
+  }
+
+  async putBilateral(record: BilateralRecord): Promise<void> {
+    checkBilateral(record);
+    await this.#retryOnceOnUnique(() =>
+      this.#db.transaction().execute(async (tx) => {
+        const existing = await tx
+          .selectFrom('bilaterals')
+          .select(['agreement', 'role'])
+          .where('id', '=', record.id)
+          .executeTakeFirst();
+        if (existing === undefined) {
+          await tx
+            .insertInto('bilaterals')
+            .values({
+              id: record.id,
+              agreement: JSON.stringify(record.agreement),
+              role: record.role,
+              peer_endpoint: record.peerEndpoint,
+              created_at: record.createdAt,
+            })
+            .execute();
+          return;
+        }
+        // The agreement and our side of it are fixed at creation; only the peer may move.
+        const agreementId = (JSON.parse(existing.agreement) as BilateralRecord['agreement']).id;
+        if (agreementId !== record.agreement.id || existing.role !== record.role) {
+          throw new BilateralError(
+            'STORE_BILATERAL_MISMATCH',
+            `bilateral ${record.id} is stored differently`,
+            {
+              details: { id: record.id, storedRole: existing.role, role: record.role },
+            },
+          );
+        }
+        await tx
+          .updateTable('bilaterals')
+          .set({ peer_endpoint: record.peerEndpoint })
+          .where('id', '=', record.id)
+          .execute();
+      }),
+    );
+  }
+
+  async getBilateral(id: Hash): Promise<BilateralRecord | undefined> {
+    const row = await this.#db.selectFrom('bilaterals').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toBilateral(row);
+  }
+
+  async listBilaterals(): Promise<BilateralRecord[]> {
+    const rows = await this.#db
+      .selectFrom('bilaterals')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toBilateral);
+  }
+
+  async appendEntry(stored: StoredEntry): Promise<AppendResult> {
+    checkStoredEntry(stored);
+    const { entry } = stored.signed;
+    try {
+      return await this.#db.transaction().execute(async (tx): Promise<AppendResult> => {
+        const bilateral = await tx
+          .selectFrom('bilaterals')
+          .select('id')
+          .where('id', '=', entry.bilateral)
+          .executeTakeFirst();
+        if (bilateral === undefined) {
+          throw new BilateralError('STORE_UNKNOWN_BILATERAL', `bilateral ${entry.bilateral} is not stored`, {
+            details: { bilateral: entry.bilateral, author: entry.author, seq: entry.seq },
+          });
+        }
+
+        // Head first, then the row at `seq`: under READ COMMITTED each statement has
+        // its own snapshot, and a stream has no gaps, so a head at or past `seq`
+        // guarantees the next read finds the row a concurrent append just committed.
+        const head = await selectHead(tx, entry.bilateral, entry.author);
+        if (head !== undefined && entry.seq <= head.seq) {
+          const existing = await selectEntry(tx, entry.bilateral, entry.author, entry.seq);
+          if (existing !== undefined) return compare(existing, stored.hash);
+        }
+        const expected =
+          head === undefined ? { seq: 1, prev: entry.bilateral } : { seq: head.seq + 1, prev: head.hash };
+        if (entry.seq !== expected.seq || entry.prev !== expected.prev) {
+          const what = entry.seq !== expected.seq ? `seq ${entry.seq}` : `prev ${entry.prev}`;
+          throw new BilateralError(
+            'STORE_NOT_NEXT',
+            `${what} does not follow ${entry.author}'s head (next is seq ${expected.seq}, prev ${expected.prev})`,
+            {
+              details: {
+                bilateral: entry.bilateral,
+                author: entry.author,
+                seq: entry.seq,
+                prev: entry.prev,
+                expectedSeq: expected.seq,
+                expectedPrev: expected.prev,
+              },
+            },
+          );
+        }
+
+        await tx.insertInto('entries').values(toEntryRow(stored)).execute();
+        return { status: 'appended' };
+      });
+    } catch (error) {
+      if (!this.#isUniqueViolation(error)) throw error;
+      // A concurrent append of this very key committed first: answer as if we came second.
+      const winner = await selectEntry(this.#db, entry.bilateral, entry.author, entry.seq);
+      if (winner === undefined) throw error;
+      return compare(winner, stored.hash);
+    }
+  }
+
+  async getEntry(bilateral: Hash, author: string, seq: number): Promise<StoredEntry | undefined> {
+    return isSeq(seq) ? selectEntry(this.#db, bilateral, author, seq) : undefined;
+  }
+
+  async listEntries(bilateral: Hash, range: EntryRange = {}): Promise<StoredEntry[]> {
+    checkRange(range);
+    // Clamp to the seqs a stream can hold, so neither engine sees an out-of-range integer.
+    const from = Math.max(range.fromSeq ?? 1, 1);
+    const to = Math.min(range.toSeq ?? MAX_SEQ, MAX_SEQ);
+    if (from > to || range.limit === 0) return [];
+    let query = this.#db
+      .selectFrom('entries')
+      .select(['envelope', 'hash', 'received_at'])
+      .where('bilateral', '=', bilateral);
+    if (range.author !== undefined) query = query.where('author', '=', range.author);
+    if (range.fromSeq !== undefined) query = query.where('seq', '>=', from);
+    if (range.toSeq !== undefined) query = query.where('seq', '<=', to);
+    query = query.orderBy('author').orderBy('seq');
+    if (range.limit !== undefined) query = query.limit(range.limit);
+    const rows = await query.execute();
+    return rows.map(toStoredEntry);
+  }
+
+  head(bilateral: Hash, author: string): Promise<StreamPosition | undefined> {
+    return selectHead(this.#db, bilateral, author);
+  }
+
+  async putEvidence(evidence: Evidence): Promise<void> {
+    checkEvidence(evidence);
+    await this.#db
+      .insertInto('evidence')
+      .values({
+        bilateral: evidence.bilateral,
+        author: evidence.author,
+        seq: evidenceSeq(evidence.seq),
+        code: evidence.code,
+        message: evidence.message,
+        // `undefined` has no JSON form; keep it as JSON null rather than lose the row.
+        payload: JSON.stringify(evidence.payload) ?? 'null',
+        received_at: evidence.receivedAt,
+      })
+      .execute();
+  }
+
+  async listEvidence(bilateral: Hash): Promise<Evidence[]> {
+    const rows = await this.#db
+      .selectFrom('evidence')
+      .selectAll()
+      .where('bilateral', '=', bilateral)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      bilateral: row.bilateral,
+      author: row.author,
+      seq: row.seq,
+      code: row.code,
+      message: row.message,
+      payload: JSON.parse(row.payload) as unknown,
+      receivedAt: row.received_at,
+    }));
+  }
+
+  /**
+   * Stores a checkpoint, one per (bilateral, heads). Putting the same checkpoint
+   * again adds any signatures not yet stored (a checkpoint arrives signed by one
+   * party, later by both) and never drops one; the same heads with a different
+   * state hash is refused with `STORE_CHECKPOINT_CONFLICT`.
+   */
+  async putCheckpoint(signed: SignedCheckpoint): Promise<void> {
+    checkCheckpoint(signed);
+    const { checkpoint } = signed;
+    const id = headsId(checkpoint.heads);
+    await this.#retryOnceOnUnique(() =>
+      this.#db.transaction().execute(async (tx) => {
+        const row = await tx
+          .selectFrom('checkpoints')
+          .select('signed')
+          .where('bilateral', '=', checkpoint.bilateral)
+          .where('heads_id', '=', id)
+          .executeTakeFirst();
+        if (row === undefined) {
+          const height = Object.values(checkpoint.heads).reduce((sum, head) => sum + head.seq, 0);
+          await tx
+            .insertInto('checkpoints')
+            .values({
+              bilateral: checkpoint.bilateral,
+              heads_id: id,
+              height,
+              state_hash: checkpoint.stateHash,
+              signed: JSON.stringify(signed),
+            })
+            .execute();
+          return;
+        }
+        const stored = JSON.parse(row.signed) as SignedCheckpoint;
+        if (stored.checkpoint.stateHash !== checkpoint.stateHash) {
+          throw new BilateralError(
+            'STORE_CHECKPOINT_CONFLICT',
+            `a checkpoint at these heads with state ${stored.checkpoint.stateHash} is stored`,
+            {
+              details: {
+                bilateral: checkpoint.bilateral,
+                stored: stored.checkpoint.stateHash,
+                stateHash: checkpoint.stateHash,
+              },
+            },
+          );
+        }
+        const added = Object.keys(signed.sigs).filter((party) => !Object.hasOwn(stored.sigs, party));
+        if (added.length === 0) return;
+        const merged: SignedCheckpoint = {
+          checkpoint: stored.checkpoint,
+          sigs: { ...signed.sigs, ...stored.sigs },
+        };
+        await tx
+          .updateTable('checkpoints')
+          .set({ signed: JSON.stringify(merged) })
+          .where('bilateral', '=', checkpoint.bilateral)
+          .where('heads_id', '=', id)
+          .execute();
+      }),
+    );
+  }
+
+  async listCheckpoints(bilateral: Hash): Promise<SignedCheckpoint[]> {
+    const rows = await this.#db
+      .selectFrom('checkpoints')
+      .select('signed')
+      .where('bilateral', '=', bilateral)
+      .orderBy('height')
+      .orderBy('heads_id')
+      .execute();
+    return rows.map((row) => JSON.parse(row.signed) as SignedCheckpoint);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.#db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  /** Runs `work` again once if it lost an insert race; the second run sees the winner's row. */
+  async #retryOnceOnUnique<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!this.#isUniqueViolation(error)) throw error;
+      return work();
+    }
+  }
+}
+
+/**
+ * The identity of a checkpoint's heads: SHA-256 (hex) over `party \n seq \n hash \n`
+ * for each head, parties in code-unit order. Independent of key order in `heads`.
+ */
+export function headsId(heads: SignedCheckpoint['checkpoint']['heads']): string {
+  const lines = Object.keys(heads)
+    .sort()
+    .map((party) => `${party}\n${heads[party]!.seq}\n${heads[party]!.hash}\n`);
+  return createHash('sha256').update(lines.join('')).digest('hex');
+}
+
+function compare(existing: StoredEntry, hash: Hash): AppendResult {
+  return existing.hash === hash ? { status: 'duplicate' } : { status: 'conflict', existing };
+}
+
+async function selectEntry(
+  db: Kysely<Database>,
+  bilateral: Hash,
+  author: string,
+  seq: number,
+): Promise<StoredEntry | undefined> {
+  const row = await db
+    .selectFrom('entries')
+    .select(['envelope', 'hash', 'received_at'])
+    .where('bilateral', '=', bilateral)
+    .where('author', '=', author)
+    .where('seq', '=', seq)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toStoredEntry(row);
+}
+
+async function selectHead(
+  db: Kysely<Database>,
+  bilateral: Hash,
+  author: string,
+): Promise<StreamPosition | undefined> {
+  const row = await db
+    .selectFrom('entries')
+    .select(['seq', 'hash'])
+    .where('bilateral', '=', bilateral)
+    .where('author', '=', author)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { seq: row.seq, hash: row.hash };
+}
+
+function toEntryRow(stored: StoredEntry): EntriesTable {
+  const { entry } = stored.signed;
+  return {
+    bilateral: entry.bilateral,
+    author: entry.author,
+    seq: entry.seq,
+    hash: stored.hash,
+    prev: entry.prev,
+    kind: entry.kind,
+    envelope: JSON.stringify(stored.signed),
+    recorded_at: entry.recordedAt,
+    received_at: stored.receivedAt,
+  };
+}
+
+function toStoredEntry(row: { envelope: string; hash: string; received_at: string }): StoredEntry {
+  return { signed: JSON.parse(row.envelope) as SignedEntry, hash: row.hash, receivedAt: row.received_at };
+}
+
+function toBilateral(row: Database['bilaterals']): BilateralRecord {
+  return {
+    id: row.id,
+    agreement: JSON.parse(row.agreement) as BilateralRecord['agreement'],
+    role: row.role,
+    peerEndpoint: row.peer_endpoint,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The one set of migrations, in code (no file-system discovery, so a bundled
+ * or installed node migrates the same way). Migrations are append-only: never
+ * edit one that has shipped, add the next. The only engine differences live
+ * in `columnTypes`.
+ */
+import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { BilateralError } from '../core/index.ts';
+import type { Database, Engine } from './schema.ts';
+
+/**
+ * Key text compares byte-wise on both engines (SQLite's BINARY; PostgreSQL's
+ * "C"), so ordered reads such as `listEntries` agree across engines whatever the
+ * server's default locale.
+ */
+function columnTypes(engine: Engine) {
+  const key = engine === 'postgres' ? sql`text collate "C"` : sql`text`;
+  const serial =
+    engine === 'postgres'
+      ? { type: 'serial' as const, column: (c: ColumnDefinitionBuilder) => c.primaryKey() }
+      : { type: 'integer' as const, column: (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement() };
+  return { key, serial };
+}
+
+function initial(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('bilaterals')
+        .addColumn('id', types.key, (c) => c.primaryKey())
+        .addColumn('agreement', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('seller', 'buyer')`))
+        .addColumn('peer_endpoint', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('entries')
+        .addColumn('bilateral', types.key, (c) => c.notNull().references('bilaterals.id'))
+        .addColumn('author', types.key, (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull().check(sql`seq >= 1`))
+        .addColumn('hash', types.key, (c) => c.notNull())
+        .addColumn('prev', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('envelope', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('entries_pk', ['bilateral', 'author', 'seq'])
+        .execute();
+      await db.schema.createIndex('entries_hash').on('entries').column('hash').execute();
+
+      await db.schema
+        .createTable('evidence')
+        .addColumn('id', types.serial.type, types.serial.column)
+        .addColumn('bilateral', types.key, (c) => c.notNull())
+        .addColumn('author', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer')
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('evidence_bilateral').on('evidence').columns(['bilateral', 'id']).execute();
+
+      await db.schema
+        .createTable('checkpoints')
+        .addColumn('bilateral', types.key, (c) => c.notNull().references('bilaterals.id'))
+        .addColumn('heads_id', types.key, (c) => c.notNull())
+        .addColumn('height', 'integer', (c) => c.notNull())
+        .addColumn('state_hash', 'text', (c) => c.notNull())
+        .addColumn('signed', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('checkpoints_pk', ['bilateral', 'heads_id'])
+        .execute();
+
+      await db.schema
+        .createTable('meta')
+        .addColumn('key', types.key, (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
+/** Every migration, by name; names sort in the order they apply. */
+export function migrations(engine: Engine): Record<string, Migration> {
+  return { '0001_initial': initial(engine) };
+}
+
+/** Brings `db` to the latest migration; a no-op when it is already there. */
+export async function migrateToLatest(db: Kysely<Database>, engine: Engine): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new BilateralError(
+      'STORE_MIGRATION_FAILED',
+      `migration ${failed ?? '(setup)'} failed on ${engine}`,
+      {
+        details: { engine, migration: failed },
+        cause: error,
+      },
+    );
+  }
+}

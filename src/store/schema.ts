@@ -1,0 +1,70 @@
+/**
+ * The one Kysely schema both engines share (DESIGN.md decision 7). Every JSON
+ * document is kept as text, exactly as `JSON.stringify` wrote it, so SQLite and
+ * PostgreSQL hand back the same bytes; timestamps are RFC 3339 text for the same
+ * reason. `seq` is an integer (a stream tops out at 2^31 - 1 entries, the
+ * PostgreSQL `integer` range, which keeps it a JS number on both engines).
+ */
+import type { Generated } from 'kysely';
+
+export interface BilateralsTable {
+  readonly id: string;
+  /** `Agreement` as JSON text. */
+  readonly agreement: string;
+  readonly role: 'seller' | 'buyer';
+  readonly peer_endpoint: string;
+  readonly created_at: string;
+}
+
+export interface EntriesTable {
+  readonly bilateral: string;
+  readonly author: string;
+  readonly seq: number;
+  readonly hash: string;
+  readonly prev: string;
+  readonly kind: string;
+  /** The whole `SignedEntry` as JSON text. */
+  readonly envelope: string;
+  readonly recorded_at: string;
+  readonly received_at: string;
+}
+
+export interface EvidenceTable {
+  readonly id: Generated<number>;
+  readonly bilateral: string;
+  readonly author: string;
+  readonly seq: number | null;
+  readonly code: string;
+  readonly message: string;
+  /** The rejected material as JSON text. */
+  readonly payload: string;
+  readonly received_at: string;
+}
+
+export interface CheckpointsTable {
+  readonly bilateral: string;
+  /** SHA-256 (hex) of the checkpoint's heads, see `headsId`: one checkpoint per set of heads. */
+  readonly heads_id: string;
+  /** Sum of the heads' seqs; a later checkpoint always has a greater height. */
+  readonly height: number;
+  readonly state_hash: string;
+  /** The whole `SignedCheckpoint` as JSON text. */
+  readonly signed: string;
+}
+
+export interface MetaTable {
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface Database {
+  readonly bilaterals: BilateralsTable;
+  readonly entries: EntriesTable;
+  readonly evidence: EvidenceTable;
+  readonly checkpoints: CheckpointsTable;
+  readonly meta: MetaTable;
+}
+
+/** The engines behind the one schema; where their SQL differs, code branches on this. */
+export const engines = ['sqlite', 'postgres'] as const;
+export type Engine = (typeof engines)[number];

@@ -1,0 +1,468 @@
+/**
+ * The one conformance suite every store engine passes (DESIGN.md decision 7;
+ * Kysely runs each test per dialect the same way). `store.test.ts` calls
+ * `describeStore` once per engine. Fixtures are plain objects of the ledger's
+ * shapes: hashes are arbitrary 64-hex strings, signatures are not checked here.
+ */
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Agreement, SignedCheckpoint, SignedEntry } from '../ledger/index.ts';
+import type { BilateralRecord, Store, StoredEntry } from './types.ts';
+
+/** A freshly opened (migrated, empty) store, and a way to open the same database again. */
+export interface OpenedStore {
+  readonly store: Store;
+  reopen(): Promise<Store>;
+}
+
+export function hex(label: string): string {
+  return createHash('sha256').update(label).digest('hex');
+}
+
+export const SELLER = 'seller.example';
+export const BUYER = 'buyer.example';
+
+export function bilateralRecord(label: string, overrides: Partial<BilateralRecord> = {}): BilateralRecord {
+  const id = hex(`bilateral/${label}`);
+  const agreement: Agreement = {
+    genesis: {
+      schema: 'smart-bilateral/genesis@1',
+      terms: { label, currency: 'EUR', plans: [{ name: '1G', mrc: '100.00' }] },
+      termsHash: hex(`terms/${label}`),
+      seller: { id: SELLER, key: 'k'.repeat(43) },
+      buyer: { id: BUYER, key: 'K'.repeat(43) },
+    },
+    id,
+    sigs: { seller: 's'.repeat(86), buyer: 'b'.repeat(86) },
+  };
+  return {
+    id,
+    agreement,
+    role: 'seller',
+    peerEndpoint: 'http://127.0.0.1:7002',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** A stored entry; `variant` makes a different entry (and hash) at the same place. */
+export function storedEntry(
+  bilateral: string,
+  author: string,
+  seq: number,
+  prev: string,
+  variant = '',
+  body: SignedEntry['entry']['body'] = { n: seq, variant },
+): StoredEntry {
+  const signed: SignedEntry = {
+    entry: {
+      bilateral,
+      author,
+      seq,
+      prev,
+      seen: null,
+      kind: 'fact',
+      body,
+      recordedAt: `2025-01-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`,
+    },
+    key: 'k'.repeat(43),
+    sig: 's'.repeat(86),
+  };
+  return {
+    signed,
+    hash: hex(`entry/${bilateral}/${author}/${seq}/${variant}`),
+    receivedAt: '2025-01-02T00:00:00.000Z',
+  };
+}
+
+/** `count` consecutive entries of one stream, correctly chained from the bilateral id. */
+export function streamOf(bilateral: string, author: string, count: number): StoredEntry[] {
+  const entries: StoredEntry[] = [];
+  let prev = bilateral;
+  for (let seq = 1; seq <= count; seq++) {
+    const next = storedEntry(bilateral, author, seq, prev);
+    entries.push(next);
+    prev = next.hash;
+  }
+  return entries;
+}
+
+function checkpoint(bilateral: string, sellerSeq: number, buyerSeq: number, state: string): SignedCheckpoint {
+  return {
+    checkpoint: {
+      bilateral,
+      heads: {
+        [SELLER]: { seq: sellerSeq, hash: hex(`head/${SELLER}/${sellerSeq}`) },
+        [BUYER]: { seq: buyerSeq, hash: hex(`head/${BUYER}/${buyerSeq}`) },
+      },
+      stateHash: hex(`state/${state}`),
+    },
+    sigs: { [SELLER]: 'x'.repeat(86) },
+  };
+}
+
+async function appendAll(store: Store, entries: readonly StoredEntry[]): Promise<void> {
+  for (const entry of entries) expect(await store.appendEntry(entry)).toEqual({ status: 'appended' });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code?: string; message: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+export function describeStore(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`store conformance: ${name}`, () => {
+    const opened: Store[] = [];
+
+    /** A fresh store with one bilateral in it; closed after the test. */
+    async function setup(): Promise<{ store: Store; id: string; reopen: () => Promise<Store> }> {
+      const fresh = await open();
+      opened.push(fresh.store);
+      const record = bilateralRecord('main');
+      await fresh.store.putBilateral(record);
+      const reopen = async () => {
+        const again = await fresh.reopen();
+        opened.push(again);
+        return again;
+      };
+      return { store: fresh.store, id: record.id, reopen };
+    }
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+    });
+
+    describe('migrations', () => {
+      it('migrate is idempotent and keeps data', async () => {
+        const { store } = await setup();
+        await store.setMeta('party', SELLER);
+        await store.migrate();
+        await store.migrate();
+        expect(await store.getMeta('party')).toBe(SELLER);
+        expect(await store.listBilaterals()).toHaveLength(1);
+      });
+    });
+
+    describe('bilaterals', () => {
+      it('round-trips put, get and list', async () => {
+        const { store, id } = await setup();
+        const other = bilateralRecord('other', { role: 'buyer', createdAt: '2025-02-01T00:00:00.000Z' });
+        await store.putBilateral(other);
+        expect(await store.getBilateral(id)).toEqual(bilateralRecord('main'));
+        expect(await store.getBilateral(other.id)).toEqual(other);
+        expect(await store.getBilateral(hex('nope'))).toBeUndefined();
+        expect(await store.listBilaterals()).toEqual([bilateralRecord('main'), other]);
+      });
+
+      it('updates the peer endpoint but never the agreement or role', async () => {
+        const { store, id } = await setup();
+        await store.putBilateral(bilateralRecord('main', { peerEndpoint: 'https://peer.example' }));
+        expect((await store.getBilateral(id))?.peerEndpoint).toBe('https://peer.example');
+        const error = await rejection(store.putBilateral(bilateralRecord('main', { role: 'buyer' })));
+        expect(error.code).toBe('STORE_BILATERAL_MISMATCH');
+        expect((await store.getBilateral(id))?.role).toBe('seller');
+      });
+
+      it('refuses a record whose agreement is for another bilateral', async () => {
+        const { store } = await setup();
+        const record = { ...bilateralRecord('x'), id: hex('elsewhere') };
+        expect((await rejection(store.putBilateral(record))).code).toBe('STORE_BAD_BILATERAL');
+        expect(await store.getBilateral(record.id)).toBeUndefined();
+      });
+    });
+
+    describe('appendEntry', () => {
+      it('appends the first entry and the next ones', async () => {
+        const { store, id } = await setup();
+        const [first, second, third] = streamOf(id, SELLER, 3) as [StoredEntry, StoredEntry, StoredEntry];
+        expect(await store.head(id, SELLER)).toBeUndefined();
+        expect(await store.appendEntry(first)).toEqual({ status: 'appended' });
+        expect(await store.head(id, SELLER)).toEqual({ seq: 1, hash: first.hash });
+        expect(await store.appendEntry(second)).toEqual({ status: 'appended' });
+        expect(await store.appendEntry(third)).toEqual({ status: 'appended' });
+        expect(await store.head(id, SELLER)).toEqual({ seq: 3, hash: third.hash });
+        expect(await store.head(id, BUYER)).toBeUndefined();
+        expect(await store.getEntry(id, SELLER, 2)).toEqual(second);
+        expect(await store.getEntry(id, SELLER, 4)).toBeUndefined();
+        expect(await store.getEntry(id, SELLER, 2 ** 40)).toBeUndefined();
+      });
+
+      it('reports the same entry again as a duplicate and changes nothing', async () => {
+        const { store, id } = await setup();
+        const stream = streamOf(id, SELLER, 2);
+        await appendAll(store, stream);
+        expect(await store.appendEntry(stream[0]!)).toEqual({ status: 'duplicate' });
+        expect(await store.appendEntry({ ...stream[1]!, receivedAt: '2030-01-01T00:00:00.000Z' })).toEqual({
+          status: 'duplicate',
+        });
+        expect(await store.listEntries(id)).toEqual(stream);
+      });
+
+      it('reports equivocation as a conflict and keeps the stored entry', async () => {
+        const { store, id } = await setup();
+        const stream = streamOf(id, SELLER, 2);
+        await appendAll(store, stream);
+        const rival = storedEntry(id, SELLER, 2, stream[0]!.hash, 'rival');
+        expect(await store.appendEntry(rival)).toEqual({ status: 'conflict', existing: stream[1] });
+        expect(await store.getEntry(id, SELLER, 2)).toEqual(stream[1]);
+        expect(await store.head(id, SELLER)).toEqual({ seq: 2, hash: stream[1]!.hash });
+      });
+
+      it('throws STORE_NOT_NEXT on a gap, a wrong prev, or a wrong start', async () => {
+        const { store, id } = await setup();
+        const stream = streamOf(id, SELLER, 3);
+        const notNext = async (entry: StoredEntry) => {
+          const error = await rejection(store.appendEntry(entry));
+          expect(error.code).toBe('STORE_NOT_NEXT');
+        };
+        await notNext(storedEntry(id, SELLER, 2, hex('anything')));
+        await notNext(storedEntry(id, SELLER, 1, hex('not the bilateral id')));
+        await appendAll(store, stream.slice(0, 1));
+        await notNext(stream[2]!);
+        await notNext(storedEntry(id, SELLER, 2, hex('wrong prev')));
+        await notNext(storedEntry(id, SELLER, 2, id));
+      });
+
+      it('writes nothing when an append fails', async () => {
+        const { store, id } = await setup();
+        const stream = streamOf(id, SELLER, 2);
+        await appendAll(store, stream.slice(0, 1));
+        const before = await store.listEntries(id);
+        await rejection(store.appendEntry(storedEntry(id, SELLER, 2, hex('wrong prev'))));
+        await rejection(store.appendEntry(storedEntry(id, SELLER, 5, stream[0]!.hash)));
+        const bad = { ...stream[1]!, hash: 'not-a-hash' };
+        expect((await rejection(store.appendEntry(bad))).code).toBe('STORE_BAD_ENTRY');
+        expect(await store.listEntries(id)).toEqual(before);
+        expect(await store.head(id, SELLER)).toEqual({ seq: 1, hash: stream[0]!.hash });
+        // The right entry still goes in afterwards.
+        expect(await store.appendEntry(stream[1]!)).toEqual({ status: 'appended' });
+      });
+
+      it('refuses entries of a bilateral it does not hold', async () => {
+        const { store } = await setup();
+        const stranger = hex('bilateral/stranger');
+        const error = await rejection(store.appendEntry(storedEntry(stranger, SELLER, 1, stranger)));
+        expect(error.code).toBe('STORE_UNKNOWN_BILATERAL');
+        expect(await store.listEntries(stranger)).toEqual([]);
+      });
+
+      it('lets exactly one of concurrent rival appends win', async () => {
+        const { store, id } = await setup();
+        const rivals = Array.from({ length: 8 }, (_, i) => storedEntry(id, SELLER, 1, id, `rival-${i}`));
+        const results = await Promise.all(rivals.map((rival) => store.appendEntry(rival)));
+        const won = results.flatMap((result, i) => (result.status === 'appended' ? [rivals[i]!] : []));
+        expect(won).toHaveLength(1);
+        for (const result of results.filter((r) => r.status !== 'appended')) {
+          expect(result).toEqual({ status: 'conflict', existing: won[0] });
+        }
+        expect(await store.listEntries(id)).toEqual(won);
+      });
+
+      it('appends a concurrently repeated entry once; the others are duplicates', async () => {
+        const { store, id } = await setup();
+        const [first] = streamOf(id, SELLER, 1) as [StoredEntry];
+        const results = await Promise.all(Array.from({ length: 8 }, () => store.appendEntry(first)));
+        expect(results.filter((r) => r.status === 'appended')).toHaveLength(1);
+        expect(results.filter((r) => r.status === 'duplicate')).toHaveLength(7);
+        expect(await store.listEntries(id)).toEqual([first]);
+      });
+
+      it('keeps both streams apart under concurrent appends', async () => {
+        const { store, id } = await setup();
+        const seller = streamOf(id, SELLER, 5);
+        const buyer = streamOf(id, BUYER, 5);
+        await Promise.all([appendAll(store, seller), appendAll(store, buyer)]);
+        expect(await store.listEntries(id)).toEqual([...buyer, ...seller]);
+      });
+    });
+
+    describe('listEntries', () => {
+      it('orders by author (byte-wise) then seq, filters by author and range, limits', async () => {
+        const { store, id } = await setup();
+        // 'B' (0x42) sorts before 'a' (0x61) byte-wise, unlike most locale collations.
+        const upper = streamOf(id, 'B.example', 4);
+        const lower = streamOf(id, 'a.example', 4);
+        for (let i = 0; i < 4; i++) await appendAll(store, [lower[i]!, upper[i]!]);
+
+        expect(await store.listEntries(id)).toEqual([...upper, ...lower]);
+        expect(await store.listEntries(id, { author: 'a.example' })).toEqual(lower);
+        expect(await store.listEntries(id, { author: 'a.example', fromSeq: 2 })).toEqual(lower.slice(1));
+        expect(await store.listEntries(id, { author: 'a.example', toSeq: 2 })).toEqual(lower.slice(0, 2));
+        expect(await store.listEntries(id, { author: 'a.example', fromSeq: 2, toSeq: 3 })).toEqual(
+          lower.slice(1, 3),
+        );
+        expect(await store.listEntries(id, { author: 'a.example', fromSeq: 2, limit: 1 })).toEqual([
+          lower[1],
+        ]);
+        expect(await store.listEntries(id, { limit: 5 })).toEqual([...upper, lower[0]]);
+        expect(await store.listEntries(id, { fromSeq: 4 })).toEqual([upper[3], lower[3]]);
+        expect(await store.listEntries(id, { limit: 0 })).toEqual([]);
+        expect(await store.listEntries(id, { fromSeq: 5 })).toEqual([]);
+        expect(await store.listEntries(id, { fromSeq: 3, toSeq: 2 })).toEqual([]);
+        expect(await store.listEntries(id, { fromSeq: -5, toSeq: 2 ** 40 })).toHaveLength(8);
+        expect(await store.listEntries(id, { author: 'nobody' })).toEqual([]);
+        expect(await store.listEntries(hex('other'))).toEqual([]);
+        expect((await rejection(store.listEntries(id, { limit: -1 }))).code).toBe('STORE_BAD_RANGE');
+      });
+    });
+
+    describe('evidence', () => {
+      it('round-trips evidence with its JSON payload, in arrival order', async () => {
+        const { store, id } = await setup();
+        const payload = {
+          received: { entry: { seq: 7, body: [1, 'two', { three: null }] } },
+          note: 'ünïcødé ✓',
+        };
+        await store.putEvidence({
+          bilateral: id,
+          author: BUYER,
+          seq: 7,
+          code: 'ENTRY_BAD_SIGNATURE',
+          message: 'signature does not verify',
+          payload,
+          receivedAt: '2025-03-01T00:00:00.000Z',
+        });
+        await store.putEvidence({
+          bilateral: id,
+          author: BUYER,
+          seq: null,
+          code: 'ENTRY_MALFORMED',
+          message: 'not an entry',
+          payload: 'garbage',
+          receivedAt: '2025-03-01T00:00:01.000Z',
+        });
+        await store.putEvidence({
+          bilateral: hex('elsewhere'),
+          author: BUYER,
+          seq: 1e20,
+          code: 'ENTRY_MALFORMED',
+          message: 'absurd seq',
+          payload: undefined,
+          receivedAt: '2025-03-01T00:00:02.000Z',
+        });
+        const listed = await store.listEvidence(id);
+        expect(listed).toHaveLength(2);
+        expect(listed[0]).toMatchObject({
+          bilateral: id,
+          author: BUYER,
+          seq: 7,
+          code: 'ENTRY_BAD_SIGNATURE',
+          payload,
+        });
+        expect(JSON.stringify(listed[0]!.payload)).toBe(JSON.stringify(payload));
+        expect(listed[1]).toMatchObject({
+          seq: null,
+          payload: 'garbage',
+          receivedAt: '2025-03-01T00:00:01.000Z',
+        });
+        expect(listed[0]!.id).toBeTypeOf('number');
+        expect(listed[1]!.id).toBeGreaterThan(listed[0]!.id!);
+        expect(await store.listEvidence(hex('elsewhere'))).toMatchObject([{ seq: null, payload: null }]);
+      });
+    });
+
+    describe('checkpoints', () => {
+      it('stores one checkpoint per heads, merges signatures, refuses a different state', async () => {
+        const { store, id } = await setup();
+        const later = checkpoint(id, 5, 3, 'b');
+        const earlier = checkpoint(id, 2, 2, 'a');
+        await store.putCheckpoint(later);
+        await store.putCheckpoint(earlier);
+        await store.putCheckpoint(earlier);
+        expect(await store.listCheckpoints(id)).toEqual([earlier, later]);
+
+        const cosigned = { ...earlier, sigs: { [BUYER]: 'y'.repeat(86) } };
+        await store.putCheckpoint(cosigned);
+        const [stored] = await store.listCheckpoints(id);
+        expect(stored?.sigs).toEqual({ [SELLER]: 'x'.repeat(86), [BUYER]: 'y'.repeat(86) });
+
+        // Same heads, keys in another order: the same checkpoint.
+        const reordered: SignedCheckpoint = {
+          checkpoint: {
+            bilateral: id,
+            heads: { [BUYER]: earlier.checkpoint.heads[BUYER]!, [SELLER]: earlier.checkpoint.heads[SELLER]! },
+            stateHash: hex('state/other'),
+          },
+          sigs: {},
+        };
+        expect((await rejection(store.putCheckpoint(reordered))).code).toBe('STORE_CHECKPOINT_CONFLICT');
+        expect(await store.listCheckpoints(id)).toHaveLength(2);
+        expect(await store.listCheckpoints(hex('other'))).toEqual([]);
+      });
+    });
+
+    describe('meta', () => {
+      it('gets, sets and overwrites values', async () => {
+        const { store } = await setup();
+        expect(await store.getMeta('chain.anchor')).toBeUndefined();
+        await store.setMeta('chain.anchor', '1');
+        await store.setMeta('other', 'x');
+        await store.setMeta('chain.anchor', '2');
+        expect(await store.getMeta('chain.anchor')).toBe('2');
+        expect(await store.getMeta('other')).toBe('x');
+      });
+    });
+
+    describe('JSON', () => {
+      it('gives back the very same JSON bytes it was given', async () => {
+        const { store, id } = await setup();
+        const body = {
+          text: 'Zürich → 東京 🚀 “quotes” \\ "escaped" \n\t line',
+          nul: '\u0000',
+          combining: 'e\u0301',
+          nested: { deep: { deeper: [1, -2.5, 1e21, 0.1, true, false, null, { z: 1, a: 2 }] } },
+          empty: { object: {}, array: [] },
+          amount: '12345678901234567890.123456789',
+        };
+        const entry = storedEntry(id, SELLER, 1, id, 'json', body);
+        await store.appendEntry(entry);
+        const [read] = await store.listEntries(id);
+        expect(JSON.stringify(read?.signed)).toBe(JSON.stringify(entry.signed));
+        const got = await store.getEntry(id, SELLER, 1);
+        expect(JSON.stringify(got?.signed)).toBe(JSON.stringify(entry.signed));
+        expect(JSON.stringify((await store.getBilateral(id))?.agreement)).toBe(
+          JSON.stringify(bilateralRecord('main').agreement),
+        );
+      });
+    });
+
+    describe('durability', () => {
+      it('keeps everything across close and reopen', async () => {
+        const { store, id, reopen } = await setup();
+        const stream = streamOf(id, SELLER, 3);
+        await appendAll(store, stream);
+        await store.putEvidence({
+          bilateral: id,
+          author: BUYER,
+          seq: 1,
+          code: 'ENTRY_BAD_PREV',
+          message: 'prev does not link',
+          payload: { a: [1, 2] },
+          receivedAt: '2025-03-01T00:00:00.000Z',
+        });
+        await store.putCheckpoint(checkpoint(id, 3, 0, 'c'));
+        await store.setMeta('party', SELLER);
+        await store.close();
+        opened.splice(opened.indexOf(store), 1);
+
+        const again = await reopen();
+        await again.migrate();
+        expect(await again.listBilaterals()).toEqual([bilateralRecord('main')]);
+        expect(await again.listEntries(id)).toEqual(stream);
+        expect(await again.head(id, SELLER)).toEqual({ seq: 3, hash: stream[2]!.hash });
+        expect(await again.listEvidence(id)).toMatchObject([
+          { code: 'ENTRY_BAD_PREV', payload: { a: [1, 2] } },
+        ]);
+        expect(await again.listCheckpoints(id)).toEqual([checkpoint(id, 3, 0, 'c')]);
+        expect(await again.getMeta('party')).toBe(SELLER);
+        expect(await again.appendEntry(storedEntry(id, SELLER, 4, stream[2]!.hash))).toEqual({
+          status: 'appended',
+        });
+      });
+    });
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Runs the conformance suite on both engines, and the checks that belong to
+ * one engine or to `openStore`. PostgreSQL is always up here and in CI, so
+ * its run never skips: every test gets a throwaway database (random name,
+ * created from template0, dropped WITH (FORCE) in afterAll), so concurrent
+ * runs and other suites never see each other. `SB_TEST_PG_ADMIN` overrides the
+ * admin URL (default `postgres://postgres@127.0.0.1:5432/postgres`).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { KyselyStore } from './kysely-store.ts';
+import { openStore } from './open.ts';
+import { bilateralRecord, describeStore } from './store.conformance.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'sb-store-test-'));
+let files = 0;
+
+const adminUrl = process.env.SB_TEST_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const databases: string[] = [];
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+afterAll(async () => {
+  rmSync(folder, { recursive: true, force: true });
+  for (const name of databases) await admin(`drop database if exists "${name}" with (force)`);
+});
+
+describeStore('sqlite', async () => {
+  const url = `sqlite:${join(folder, `conformance-${++files}.db`)}`;
+  return { store: await openStore(url), reopen: () => openStore(url) };
+});
+
+describeStore('postgres', async () => {
+  const name = `sb_store_test_${process.pid}_${randomBytes(6).toString('hex')}`;
+  await admin(`create database "${name}" template template0`);
+  databases.push(name);
+  const url = databaseUrl(name);
+  return { store: await openStore(url), reopen: () => openStore(url) };
+});
+
+describe('openStore', () => {
+  it('refuses an unknown scheme without echoing the URL', async () => {
+    for (const url of ['mysql://root:secret@db/x', 'data/node.db', '', 'sqlite:']) {
+      const error = await openStore(url).then(
+        () => undefined,
+        (e: unknown) => e as { code: string; message: string },
+      );
+      expect(error?.code).toBe('STORE_BAD_URL');
+      expect(error?.message).not.toContain('secret');
+    }
+  });
+
+  it('opens sqlite::memory:', async () => {
+    const store = await openStore('sqlite::memory:');
+    await store.putBilateral(bilateralRecord('memory'));
+    expect(await store.listBilaterals()).toHaveLength(1);
+    await store.close();
+  });
+
+  it('creates the parent folder of a relative sqlite path', async () => {
+    const path = join(folder, 'nested', 'deeper', 'node.db');
+    const store = await openStore(`sqlite:${relative(process.cwd(), path)}`);
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('accepts sqlite:///absolute paths', async () => {
+    const path = join(folder, 'triple-slash.db');
+    const store = await openStore(`sqlite://${path}`);
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('sets WAL, synchronous FULL, a busy timeout and foreign keys on SQLite', async () => {
+    const store = (await openStore(`sqlite:${join(folder, 'pragmas.db')}`)) as KyselyStore;
+    const pragma = async (name: string) => {
+      const { rows } = await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(store.db);
+      return Object.values(rows[0] ?? {})[0];
+    };
+    expect(await pragma('journal_mode')).toBe('wal');
+    expect(await pragma('synchronous')).toBe(2);
+    expect(await pragma('busy_timeout')).toBe(5000);
+    expect(await pragma('foreign_keys')).toBe(1);
+    await store.close();
+  });
+
+  it('fails loudly when PostgreSQL is unreachable', async () => {
+    const error = await openStore('postgres://postgres@127.0.0.1:1/none').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+  });
+});

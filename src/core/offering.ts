@@ -1,0 +1,107 @@
+/**
+ * What the Seller sells under the terms: plans with a monthly recurring
+ * charge, one-time charges due on activation, on-demand bandwidth prices and
+ * usage metrics. Validation of `offerings[i]` lives here, beside the types.
+ */
+import { type Checker, child, type DecimalBounds, isRecord } from './checker.ts';
+import { ZERO } from './rational.ts';
+import { checkUsagePricing, type UsagePricing } from './usage-pricing.ts';
+
+export const ON_DEMAND_UNITS = ['second', 'minute', 'hour', 'day'] as const;
+/** Fixed lengths: a minute is 60 s, an hour 3600 s, a day 86 400 s. */
+export type OnDemandUnit = (typeof ON_DEMAND_UNITS)[number];
+
+export interface Plan {
+  readonly mrc: string;
+}
+
+export interface OnDemand {
+  readonly unit: OnDemandUnit;
+  readonly minimumUnits: number;
+  /** Price per unit, by plan id. */
+  readonly prices: Readonly<Record<string, string>>;
+}
+
+export interface UsageMetric {
+  readonly metric: string;
+  readonly pricing: UsagePricing;
+}
+
+export interface Offering {
+  readonly id: string;
+  readonly name?: string;
+  readonly plans: Readonly<Record<string, Plan>>;
+  /** One-time charges by name ("install"), billed in the activation period. */
+  readonly nrc?: Readonly<Record<string, string>>;
+  readonly onDemand?: OnDemand;
+  readonly usage?: readonly UsageMetric[];
+}
+
+const NON_NEGATIVE: DecimalBounds = { min: ZERO, rule: 'expected a non-negative decimal string' };
+
+export function checkOfferings(c: Checker, value: unknown, path: string): void {
+  const ids = new Set<string>();
+  c.array(value, path, true)?.forEach((item, i) => {
+    const id = checkOffering(c, item, child(path, i));
+    if (id !== undefined && ids.has(id))
+      c.fail(child(child(path, i), 'id'), 'expected a unique offering id', id);
+    if (id !== undefined) ids.add(id);
+  });
+}
+
+function checkOffering(c: Checker, value: unknown, path: string): string | undefined {
+  const o = c.object(value, path);
+  if (o === undefined) return undefined;
+  const id = c.string(o.id, child(path, 'id'));
+  if (o.name !== undefined && typeof o.name !== 'string')
+    c.fail(child(path, 'name'), 'expected a string', o.name);
+  const plans = c.object(o.plans, child(path, 'plans'));
+  if (plans !== undefined && Object.keys(plans).length === 0)
+    c.fail(child(path, 'plans'), 'expected at least one plan');
+  for (const [planId, plan] of Object.entries(plans ?? {})) {
+    const planPath = child(child(path, 'plans'), planId);
+    const p = c.object(plan, planPath);
+    if (p !== undefined) c.decimal(p.mrc, child(planPath, 'mrc'), NON_NEGATIVE);
+  }
+  if (o.nrc !== undefined) {
+    const nrc = c.object(o.nrc, child(path, 'nrc'));
+    for (const [name, amount] of Object.entries(nrc ?? {})) {
+      c.decimal(amount, child(child(path, 'nrc'), name), NON_NEGATIVE);
+    }
+  }
+  if (o.onDemand !== undefined) checkOnDemand(c, o.onDemand, child(path, 'onDemand'), plans);
+  if (o.usage !== undefined) {
+    const metrics = new Set<string>();
+    c.array(o.usage, child(path, 'usage'))?.forEach((item, i) => {
+      const usagePath = child(child(path, 'usage'), i);
+      const u = c.object(item, usagePath);
+      if (u === undefined) return;
+      const metric = c.string(u.metric, child(usagePath, 'metric'));
+      if (metric !== undefined && metrics.has(metric)) {
+        c.fail(child(usagePath, 'metric'), 'expected a unique metric in the offering', metric);
+      }
+      if (metric !== undefined) metrics.add(metric);
+      checkUsagePricing(c, u.pricing, child(usagePath, 'pricing'));
+    });
+  }
+  return id;
+}
+
+function checkOnDemand(
+  c: Checker,
+  value: unknown,
+  path: string,
+  plans: Record<string, unknown> | undefined,
+): void {
+  const d = c.object(value, path);
+  if (d === undefined) return;
+  c.literal(d.unit, child(path, 'unit'), ON_DEMAND_UNITS);
+  c.integer(d.minimumUnits, child(path, 'minimumUnits'));
+  const prices = c.object(d.prices, child(path, 'prices'));
+  for (const [plan, price] of Object.entries(prices ?? {})) {
+    const pricePath = child(child(path, 'prices'), plan);
+    c.decimal(price, pricePath, NON_NEGATIVE);
+    if (isRecord(plans) && !Object.hasOwn(plans, plan))
+      c.fail(pricePath, 'expected a plan of this offering', plan);
+  }
+}

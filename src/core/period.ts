@@ -1,0 +1,46 @@
+/**
+ * The billing period: a calendar month `[start, next start)` in the
+ * contract's zone, named `YYYY-MM`. The invoice is issued on the first local
+ * day of the next period and is due `paymentTermsDays` later.
+ */
+import { monthStart } from './calendar.ts';
+import { ValidationError } from './errors.ts';
+import { formatDate, type Instant } from './instant.ts';
+
+export interface BillingPeriod {
+  readonly id: string;
+  readonly year: number;
+  readonly month: number;
+  readonly start: Instant;
+  readonly end: Instant;
+}
+
+const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+export function isPeriodId(value: unknown): value is string {
+  return typeof value === 'string' && PERIOD.test(value);
+}
+
+/**
+ * @example billingPeriod('2026-02', 'UTC') // start 2026-02-01T00:00:00Z, end 2026-03-01T00:00:00Z
+ * @throws ValidationError `PERIOD_INVALID` unless `id` is `YYYY-MM`.
+ */
+export function billingPeriod(id: string, zone: string): BillingPeriod {
+  const m = PERIOD.exec(id);
+  if (m === null)
+    throw new ValidationError('PERIOD_INVALID', [{ path: 'period', rule: 'expected YYYY-MM', value: id }]);
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  return { id, year, month, start: monthStart(year, month, zone), end: monthStart(year, month + 1, zone) };
+}
+
+/** Issue date (first day of the next period) and due date, as `YYYY-MM-DD`. */
+export function invoiceDates(
+  period: BillingPeriod,
+  paymentTermsDays: number,
+): { issueDate: string; dueDate: string } {
+  return {
+    issueDate: formatDate(period.year, period.month + 1, 1),
+    dueDate: formatDate(period.year, period.month + 1, 1 + paymentTermsDays),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * SLA credit percent for one service in one period (TERMS.md §3). Active
+ * time is exact (not rounded to proration units); downtime is the union of
+ * non-maintenance outages inside the active time, so overlapping outage
+ * reports are counted once and an outage spanning two months counts in each
+ * for its part. Availability is compared exactly against the tiers.
+ */
+
+import { parseDecimal } from './decimal.ts';
+import type { Window } from './prorate.ts';
+import { compare, div, fromInt, HUNDRED, mul, ONE, type Rational, sub } from './rational.ts';
+import type { Sla } from './terms.ts';
+
+export interface Availability {
+  readonly activeMs: number;
+  readonly downMs: number;
+  /** 100 × (1 − down / active), exact. */
+  readonly percent: Rational;
+  /** Refs of the outages that counted. */
+  readonly refs: readonly string[];
+}
+
+interface OutageSpan {
+  readonly ref: string;
+  readonly from: number;
+  readonly to: number;
+  readonly maintenance: boolean;
+}
+
+/** Availability over `active` (already clipped to the period); undefined when never active. */
+export function availability(active: Window, outages: readonly OutageSpan[]): Availability | undefined {
+  const activeMs = active.end - active.start;
+  if (activeMs <= 0) return undefined;
+  const clipped = outages
+    .filter((o) => !o.maintenance)
+    .map((o) => ({ ref: o.ref, from: Math.max(o.from, active.start), to: Math.min(o.to, active.end) }))
+    .filter((o) => o.to > o.from)
+    .sort((a, b) => a.from - b.from || a.to - b.to);
+  let downMs = 0;
+  let cursor = Number.NEGATIVE_INFINITY;
+  for (const o of clipped) {
+    const from = Math.max(o.from, cursor);
+    if (o.to > from) downMs += o.to - from;
+    cursor = Math.max(cursor, o.to);
+  }
+  const percent = mul(HUNDRED, sub(ONE, div(fromInt(downMs), fromInt(activeMs))));
+  const refs = [...new Set(clipped.map((o) => o.ref))];
+  return { activeMs, downMs, percent, refs };
+}
+
+/** The largest credit among tiers with availability below `below`, capped; undefined for no credit. */
+export function creditPercent(sla: Sla, availabilityPercent: Rational): Rational | undefined {
+  let best: Rational | undefined;
+  for (const tier of sla.tiers) {
+    if (compare(availabilityPercent, parseDecimal(tier.below)) >= 0) continue;
+    const credit = parseDecimal(tier.creditPercent);
+    if (best === undefined || compare(credit, best) > 0) best = credit;
+  }
+  if (best === undefined) return undefined;
+  if (sla.creditCapPercent !== undefined && compare(best, parseDecimal(sla.creditCapPercent)) > 0) {
+    return parseDecimal(sla.creditCapPercent);
+  }
+  return best;
+}

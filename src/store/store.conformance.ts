@@ -4,87 +4,15 @@
  * `describeStore` once per engine. Fixtures are plain objects of the ledger's
  * shapes: hashes are arbitrary 64-hex strings, signatures are not checked here.
  */
-import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Agreement, SignedCheckpoint, SignedEntry } from '../ledger/index.ts';
-import type { BilateralRecord, Store, StoredEntry } from './types.ts';
+import type { SignedCheckpoint } from '../ledger/index.ts';
+import { BUYER, bilateralRecord, hex, SELLER, storedEntry, streamOf } from './store.fixtures.ts';
+import type { Store, StoredEntry } from './types.ts';
 
 /** A freshly opened (migrated, empty) store, and a way to open the same database again. */
 export interface OpenedStore {
   readonly store: Store;
   reopen(): Promise<Store>;
-}
-
-export function hex(label: string): string {
-  return createHash('sha256').update(label).digest('hex');
-}
-
-export const SELLER = 'seller.example';
-export const BUYER = 'buyer.example';
-
-export function bilateralRecord(label: string, overrides: Partial<BilateralRecord> = {}): BilateralRecord {
-  const id = hex(`bilateral/${label}`);
-  const agreement: Agreement = {
-    genesis: {
-      schema: 'smart-bilateral/genesis@1',
-      terms: { label, currency: 'EUR', plans: [{ name: '1G', mrc: '100.00' }] },
-      termsHash: hex(`terms/${label}`),
-      seller: { id: SELLER, key: 'k'.repeat(43) },
-      buyer: { id: BUYER, key: 'K'.repeat(43) },
-    },
-    id,
-    sigs: { seller: 's'.repeat(86), buyer: 'b'.repeat(86) },
-  };
-  return {
-    id,
-    agreement,
-    role: 'seller',
-    peerEndpoint: 'http://127.0.0.1:7002',
-    createdAt: '2025-01-01T00:00:00.000Z',
-    ...overrides,
-  };
-}
-
-/** A stored entry; `variant` makes a different entry (and hash) at the same place. */
-export function storedEntry(
-  bilateral: string,
-  author: string,
-  seq: number,
-  prev: string,
-  variant = '',
-  body: SignedEntry['entry']['body'] = { n: seq, variant },
-): StoredEntry {
-  const signed: SignedEntry = {
-    entry: {
-      bilateral,
-      author,
-      seq,
-      prev,
-      seen: null,
-      kind: 'fact',
-      body,
-      recordedAt: `2025-01-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`,
-    },
-    key: 'k'.repeat(43),
-    sig: 's'.repeat(86),
-  };
-  return {
-    signed,
-    hash: hex(`entry/${bilateral}/${author}/${seq}/${variant}`),
-    receivedAt: '2025-01-02T00:00:00.000Z',
-  };
-}
-
-/** `count` consecutive entries of one stream, correctly chained from the bilateral id. */
-export function streamOf(bilateral: string, author: string, count: number): StoredEntry[] {
-  const entries: StoredEntry[] = [];
-  let prev = bilateral;
-  for (let seq = 1; seq <= count; seq++) {
-    const next = storedEntry(bilateral, author, seq, prev);
-    entries.push(next);
-    prev = next.hash;
-  }
-  return entries;
 }
 
 function checkpoint(bilateral: string, sellerSeq: number, buyerSeq: number, state: string): SignedCheckpoint {

@@ -6,16 +6,20 @@
  * runs and other suites never see each other. `SB_TEST_PG_ADMIN` overrides the
  * admin URL (default `postgres://postgres@127.0.0.1:5432/postgres`).
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KyselyStore } from './kysely-store.ts';
 import { openStore } from './open.ts';
-import { bilateralRecord, describeStore } from './store.conformance.ts';
+import { describeStore } from './store.conformance.ts';
+import { bilateralRecord, streamOf } from './store.fixtures.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'sb-store-test-'));
 let files = 0;
@@ -109,5 +113,52 @@ describe('openStore', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(Error);
+  });
+});
+
+describe('sqlite across processes', () => {
+  // Two processes writing one file: IMMEDIATE transactions plus the busy timeout
+  // make the second wait for the write lock instead of failing with SQLITE_BUSY.
+  it('serialises appends from two processes on one file', async () => {
+    const path = join(folder, 'two-processes.db');
+    const store = await openStore(`sqlite:${path}`);
+    const record = bilateralRecord('processes');
+    await store.putBilateral(record);
+    await store.close();
+
+    const here = (file: string) => pathToFileURL(join(import.meta.dirname, file)).href;
+    const child = (party: string) => `
+      const { createSqliteStore } = await import(${JSON.stringify(here('sqlite.ts'))});
+      const { streamOf } = await import(${JSON.stringify(here('store.fixtures.ts'))});
+      const store = createSqliteStore(${JSON.stringify(path)});
+      const own = streamOf(${JSON.stringify(record.id)}, ${JSON.stringify(party)}, 100);
+      const shared = streamOf(${JSON.stringify(record.id)}, 'shared', 50);
+      const counts = {};
+      for (let i = 0; i < own.length; i++) {
+        for (const entry of i < shared.length ? [own[i], shared[i]] : [own[i]]) {
+          const { status } = await store.appendEntry(entry);
+          const key = entry.signed.entry.author === 'shared' ? 'shared.' + status : status;
+          counts[key] = (counts[key] ?? 0) + 1;
+        }
+      }
+      await store.close();
+      console.log(JSON.stringify(counts));
+    `;
+    const run = (party: string) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child(party)]);
+    const outputs = await Promise.all([run('p1'), run('p2')]);
+    const [one, two] = outputs.map((o) => JSON.parse(o.stdout) as Record<string, number>);
+    expect(one?.appended).toBe(100);
+    expect(two?.appended).toBe(100);
+    expect((one?.['shared.appended'] ?? 0) + (two?.['shared.appended'] ?? 0)).toBe(50);
+    expect((one?.['shared.duplicate'] ?? 0) + (two?.['shared.duplicate'] ?? 0)).toBe(50);
+
+    const again = await openStore(`sqlite:${path}`);
+    expect(await again.listEntries(record.id, { author: 'p1' })).toEqual(streamOf(record.id, 'p1', 100));
+    expect(await again.listEntries(record.id, { author: 'shared' })).toEqual(
+      streamOf(record.id, 'shared', 50),
+    );
+    expect(await again.listEntries(record.id)).toHaveLength(250);
+    await again.close();
   });
 });

@@ -5,6 +5,7 @@
  */
 import { type Issue, ValidationError } from '../core/index.ts';
 import type { SignedCheckpoint } from '../ledger/index.ts';
+import type { StoreErrorCode } from './errors.ts';
 import type { BilateralRecord, EntryRange, Evidence, StoredEntry } from './types.ts';
 
 /** Largest `seq` both engines hold as an integer (PostgreSQL `integer`). */
@@ -31,7 +32,7 @@ function seq(issues: Issue[], path: string, value: unknown): void {
   if (!isSeq(value)) issues.push({ path, rule: `expected an integer from 1 to ${MAX_SEQ}`, value });
 }
 
-function fail(code: string, issues: Issue[]): void {
+function fail(code: StoreErrorCode, issues: Issue[]): void {
   if (issues.length > 0) throw new ValidationError(code, issues);
 }
 

@@ -1,0 +1,30 @@
+/**
+ * The codes the store throws (`BilateralError.code`), in one place so callers
+ * and the API's status mapping can switch on them.
+ */
+export const storeErrorCodes = [
+  /** `appendEntry`: seq is not head + 1, or prev is not the head's hash (or the bilateral id for seq 1). */
+  'STORE_NOT_NEXT',
+  /** `appendEntry`: the entry's bilateral was never `putBilateral`-ed. */
+  'STORE_UNKNOWN_BILATERAL',
+  /** `putBilateral`: the id is stored with another agreement or role. */
+  'STORE_BILATERAL_MISMATCH',
+  /** `putCheckpoint`: a checkpoint at the same heads with another state hash is stored. */
+  'STORE_CHECKPOINT_CONFLICT',
+  /** Input validation (`ValidationError` with `issues` naming each field). */
+  'STORE_BAD_ENTRY',
+  'STORE_BAD_BILATERAL',
+  'STORE_BAD_CHECKPOINT',
+  'STORE_BAD_RANGE',
+  'STORE_BAD_EVIDENCE',
+  /** `openStore`: not `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
+  'STORE_BAD_URL',
+  /** `migrate`: a migration failed; `cause` holds the engine's error. */
+  'STORE_MIGRATION_FAILED',
+] as const;
+
+export type StoreErrorCode = (typeof storeErrorCodes)[number];
+
+export function isStoreErrorCode(code: unknown): code is StoreErrorCode {
+  return storeErrorCodes.includes(code as StoreErrorCode);
+}

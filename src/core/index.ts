@@ -1,2 +1,39 @@
-/** Public surface of the core layer. */
+/** Public surface of the core layer: other layers import only from here. */
+
+export { addMonths, ceilTo, countUnits, floorTo, isTimeZone, monthStart, type TimeUnit } from './calendar.ts';
+export { currencyCodes, isCurrencyCode, minorUnit } from './currency.ts';
+export {
+  compareDecimal,
+  formatDecimal,
+  formatFixed,
+  isDecimalString,
+  parseDecimal,
+  ROUNDING_MODES,
+  type RoundingMode,
+  round,
+} from './decimal.ts';
+export { diffInvoices, type InvoiceDifference } from './diff.ts';
 export * from './errors.ts';
+export * from './facts.ts';
+export { formatInstant, type Instant, parseInstant } from './instant.ts';
+export * from './invoice.ts';
+export { type JsonPosition, locateJsonError, locateJsonPath } from './json-locate.ts';
+export type { Offering, OnDemand, OnDemandUnit, Plan, UsageMetric } from './offering.ts';
+export { type BillingPeriod, billingPeriod, isPeriodId } from './period.ts';
+export { rate } from './rate.ts';
+export type { Rational } from './rational.ts';
+export * as rational from './rational.ts';
+export {
+  type Billing,
+  type Discount,
+  type Party,
+  PRORATIONS,
+  type Proration,
+  parseTerms,
+  type Sla,
+  TAX_CATEGORIES,
+  type TaxCategory,
+  TERMS_SCHEMA,
+  type Terms,
+} from './terms.ts';
+export { priceUsage, type Tier, type UsagePricing } from './usage-pricing.ts';

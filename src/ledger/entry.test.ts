@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalize } from './canonical.ts';
+import { createEntry, hashEntry, isSignedEntry, positionOf, signEntry } from './entry.ts';
+import { ctx, sellerKeys, writer } from './fixtures.ts';
+import { hashJson } from './hash.ts';
+import { verify } from './keys.ts';
+
+describe('entries', () => {
+  it('createEntry starts at seq 1 linked to the bilateral id, then follows the head', () => {
+    const first = createEntry({
+      bilateral: ctx.bilateral,
+      author: 'seller-co',
+      head: undefined,
+      seen: null,
+      kind: 'fact',
+      body: { a: 1 },
+      recordedAt: '2024-01-01T00:00:00.000Z',
+    });
+    expect(first.seq).toBe(1);
+    expect(first.prev).toBe(ctx.bilateral);
+    expect(Object.isFrozen(first)).toBe(true);
+    const second = createEntry({ ...first, head: positionOf(first), body: { a: 2 } });
+    expect(second.seq).toBe(2);
+    expect(second.prev).toBe(hashEntry(first));
+  });
+
+  it('hash is hashJson(entry); the signature covers the canonical bytes', () => {
+    const signed = writer('seller-co', sellerKeys).next();
+    expect(hashEntry(signed.entry)).toBe(hashJson(signed.entry));
+    const bytes = new TextEncoder().encode(canonicalize(signed.entry));
+    expect(verify(sellerKeys.publicKey, bytes, signed.sig)).toBe(true);
+    expect(signed.key).toBe(sellerKeys.publicKey);
+  });
+
+  it('isSignedEntry accepts well-formed entries and rejects wrong shapes', () => {
+    const signed = signEntry(writer('seller-co', sellerKeys).next().entry, sellerKeys);
+    expect(isSignedEntry(signed)).toBe(true);
+    expect(isSignedEntry(JSON.parse(JSON.stringify(signed)))).toBe(true);
+    expect(isSignedEntry({ ...signed, extra: 1 })).toBe(false);
+    expect(isSignedEntry({ ...signed, entry: { ...signed.entry, seq: 0 } })).toBe(false);
+    expect(isSignedEntry({ ...signed, entry: { ...signed.entry, body: { x: Number.NaN } } })).toBe(false);
+    expect(isSignedEntry(null)).toBe(false);
+  });
+});

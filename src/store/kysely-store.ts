@@ -35,6 +35,8 @@ export interface StoreEngine {
   readonly db: Kysely<Database>;
   /** True when `error` is this engine's primary-key / unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
+  /** Releases the engine; default `db.destroy()`. Called once, however often `close` is. */
+  close?(): Promise<void>;
 }
 
 export class KyselyStore implements Store {
@@ -43,12 +45,15 @@ export class KyselyStore implements Store {
   readonly db: Kysely<Database>;
   readonly #db: Kysely<Database>;
   readonly #isUniqueViolation: (error: unknown) => boolean;
+  readonly #close: () => Promise<void>;
+  #closed: Promise<void> | undefined;
 
   constructor(engine: StoreEngine) {
     this.engine = engine.engine;
     this.db = engine.db;
     this.#db = engine.db;
     this.#isUniqueViolation = (error) => engine.isUniqueViolation(error);
+    this.#close = engine.close === undefined ? () => engine.db.destroy() : () => engine.close!();
   }
 
   migrate(): Promise<void> {
@@ -56,7 +61,8 @@ export class KyselyStore implements Store {
   }
 
   close(): Promise<void> {
-    return this.#db.destroy();
+    this.#closed ??= this.#close();
+    return this.#closed;
   }
 
   async putBilateral(record: BilateralRecord): Promise<void> {

@@ -11,9 +11,15 @@
  * - `foreign_keys = ON`: SQLite ignores `references` otherwise.
  * Transactions begin IMMEDIATE: a deferred one that reads, then writes after
  * another process committed, fails with SQLITE_BUSY_SNAPSHOT without waiting.
+ *
+ * One connection per file per process: better-sqlite3 is synchronous, so a
+ * second connection in the same process waiting for the write lock would block
+ * the very event loop the first needs to finish its transaction (a 5 s stall,
+ * then SQLITE_BUSY). Stores opened on the same file therefore share one
+ * connection (Kysely serialises its use) and the last `close` closes it.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -32,19 +38,46 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
+/** Connections open in this process, by real path, with how many stores use each. */
+const connections = new Map<string, { readonly db: Kysely<Database>; stores: number }>();
+
 /** The path that keeps the database in memory (gone on `close`). */
 export const SQLITE_MEMORY = ':memory:';
 
 /**
  * A store on the SQLite file at `path` (its folder is created), or in memory
- * for `':memory:'`. Call `migrate()` before use, or open it with `openStore`.
+ * for `':memory:'` (private to this store). Stores on the same file share one
+ * connection; the options of the first one opened apply. Call `migrate()`
+ * before use, or open it with `openStore`.
  *
  * @example
  * const store = createSqliteStore('data/node.db');
  * await store.migrate();
  */
 export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): KyselyStore {
-  if (path !== SQLITE_MEMORY) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (path === SQLITE_MEMORY) {
+    const db = connect(path, options);
+    return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation });
+  }
+  const folder = resolve(dirname(path));
+  mkdirSync(folder, { recursive: true });
+  const file = join(realpathSync(folder), basename(path));
+  let shared = connections.get(file);
+  if (shared === undefined) {
+    shared = { db: connect(file, options), stores: 0 };
+    connections.set(file, shared);
+  }
+  shared.stores++;
+  const { db } = shared;
+  const close = async () => {
+    if (--shared.stores > 0) return;
+    connections.delete(file);
+    await db.destroy();
+  };
+  return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation, close });
+}
+
+function connect(path: string, options: SqliteStoreOptions): Kysely<Database> {
   const database = new Sqlite(path);
   try {
     database.pragma('journal_mode = WAL');
@@ -55,8 +88,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     database.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
-  return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation });
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
 }
 
 function isUniqueViolation(error: unknown): boolean {

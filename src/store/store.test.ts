@@ -116,6 +116,31 @@ describe('openStore', () => {
   });
 });
 
+describe('sqlite in one process', () => {
+  it('lets two stores on one file write concurrently (they share the connection)', async () => {
+    const path = join(folder, 'two-stores.db');
+    const one = await openStore(`sqlite:${path}`);
+    const two = await openStore(`sqlite:${relative(process.cwd(), path)}`);
+    const record = bilateralRecord('two-stores');
+    await one.putBilateral(record);
+    const started = Date.now();
+    await Promise.all(
+      ['a', 'b'].map(async (author, i) => {
+        const store = i === 0 ? one : two;
+        for (const entry of streamOf(record.id, author, 20)) await store.appendEntry(entry);
+      }),
+    );
+    expect(Date.now() - started).toBeLessThan(4000);
+    await one.close();
+    await one.close();
+    expect(await two.listEntries(record.id)).toHaveLength(40);
+    await two.close();
+    const again = await openStore(`sqlite:${path}`);
+    expect(await again.listEntries(record.id)).toHaveLength(40);
+    await again.close();
+  });
+});
+
 describe('sqlite across processes', () => {
   // Two processes writing one file: IMMEDIATE transactions plus the busy timeout
   // make the second wait for the write lock instead of failing with SQLITE_BUSY.

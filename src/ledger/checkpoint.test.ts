@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalBytes } from './canonical.ts';
+import { checkpointHash, cosign, signCheckpoint, verifyCheckpoint } from './checkpoint.ts';
+import type { LedgerError } from './errors.ts';
+import { buyerKeys, ctx, malloryKeys, sellerKeys } from './fixtures.ts';
+import { hashJson, sha256Hex } from './hash.ts';
+import { verify } from './keys.ts';
+import type { Checkpoint, SignedCheckpoint } from './types.ts';
+
+const thrown = (run: () => unknown): LedgerError => {
+  try {
+    run();
+  } catch (error) {
+    return error as LedgerError;
+  }
+  throw new Error('did not throw');
+};
+
+const checkpoint: Checkpoint = {
+  bilateral: ctx.bilateral,
+  heads: { 'seller-co': { seq: 3, hash: sha256Hex('s3') }, 'buyer-co': { seq: 1, hash: sha256Hex('b1') } },
+  stateHash: sha256Hex('state'),
+};
+const both = (): SignedCheckpoint =>
+  cosign(
+    cosign({ checkpoint, sigs: {} }, 'seller-co', signCheckpoint(checkpoint, sellerKeys)),
+    'buyer-co',
+    signCheckpoint(checkpoint, buyerKeys),
+  );
+
+describe('checkpoints', () => {
+  it('signs the canonical bytes; the hash is hashJson(checkpoint)', () => {
+    const sig = signCheckpoint(checkpoint, sellerKeys);
+    expect(verify(sellerKeys.publicKey, canonicalBytes(checkpoint), sig)).toBe(true);
+    expect(checkpointHash(checkpoint)).toBe(hashJson(checkpoint));
+  });
+
+  it('cosign adds a signature without changing the input', () => {
+    const once = cosign({ checkpoint, sigs: {} }, 'seller-co', 'x');
+    const twice = cosign(once, 'buyer-co', 'y');
+    expect(once.sigs).toEqual({ 'seller-co': 'x' });
+    expect(twice.sigs).toEqual({ 'seller-co': 'x', 'buyer-co': 'y' });
+    expect(Object.isFrozen(twice.sigs)).toBe(true);
+  });
+
+  it('verifies with both signatures, also after a JSON round trip', () => {
+    expect(() => verifyCheckpoint(both(), ctx.parties)).not.toThrow();
+    expect(() => verifyCheckpoint(JSON.parse(JSON.stringify(both())), ctx.parties)).not.toThrow();
+  });
+
+  it('CHECKPOINT_MISSING_SIGNATURE: one party only', () => {
+    const once = cosign({ checkpoint, sigs: {} }, 'seller-co', signCheckpoint(checkpoint, sellerKeys));
+    const error = thrown(() => verifyCheckpoint(once, ctx.parties));
+    expect(error.code).toBe('CHECKPOINT_MISSING_SIGNATURE');
+    expect(error.details.party).toBe('buyer-co');
+  });
+
+  it('CHECKPOINT_BAD_SIGNATURE: wrong key, or the checkpoint changed after signing', () => {
+    const forged = cosign(both(), 'buyer-co', signCheckpoint(checkpoint, malloryKeys));
+    expect(thrown(() => verifyCheckpoint(forged, ctx.parties)).code).toBe('CHECKPOINT_BAD_SIGNATURE');
+    const changed = { ...both(), checkpoint: { ...checkpoint, stateHash: sha256Hex('other state') } };
+    expect(thrown(() => verifyCheckpoint(changed, ctx.parties)).code).toBe('CHECKPOINT_BAD_SIGNATURE');
+  });
+
+  it('CHECKPOINT_MALFORMED: head or signature of a stranger, bad position, extra field', () => {
+    const s = both();
+    const field = (signed: unknown) =>
+      thrown(() => verifyCheckpoint(signed as SignedCheckpoint, ctx.parties)).details.field;
+    expect(field(cosign(s, 'mallory', 'x'))).toBe('sigs.mallory');
+    const heads = { ...checkpoint.heads, mallory: { seq: 1, hash: sha256Hex('m') } };
+    expect(field({ ...s, checkpoint: { ...checkpoint, heads } })).toBe('checkpoint.heads.mallory');
+    const zero = { ...checkpoint.heads, 'buyer-co': { seq: 0, hash: sha256Hex('b') } };
+    expect(field({ ...s, checkpoint: { ...checkpoint, heads: zero } })).toBe('checkpoint.heads.buyer-co');
+    expect(field({ ...s, checkpoint: { ...checkpoint, at: 1 } })).toBe('checkpoint.at');
+    expect(field({ ...s, checkpoint: { ...checkpoint, stateHash: 'x' } })).toBe('checkpoint.stateHash');
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Writes the golden vectors (`vectors.json`) once: fixed seeds and documents
+ * → keys, canonical text, hashes, signatures, Merkle roots. Ed25519 (RFC 8032)
+ * is deterministic, so every value is stable; `vectors.test.ts` recomputes
+ * them all and any change in canonicalization, hashing or signing fails it.
+ * Run: `npx tsx src/ledger/vectors.generate.ts > src/ledger/vectors.json`.
+ * Regenerating is a protocol change: every stored hash and signature moves.
+ */
+import { canonicalize } from './canonical.ts';
+import { checkpointHash, signCheckpoint } from './checkpoint.ts';
+import { createEntry, hashEntry, signEntry } from './entry.ts';
+import { bilateralId, createGenesis, signAgreement } from './genesis.ts';
+import { hashJson, sha256Hex } from './hash.ts';
+import { keyPairFromSeed, sign } from './keys.ts';
+import { merkleProof, merkleRoot } from './merkle.ts';
+import type { Checkpoint, JsonValue } from './types.ts';
+
+export const SEEDS = [
+  '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0101010101010101010101010101010101010101010101010101010101010101',
+  '0202020202020202020202020202020202020202020202020202020202020202',
+] as const;
+
+const key = (i: number) => keyPairFromSeed(Buffer.from(SEEDS[i]!, 'hex'));
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+const documents: JsonValue[] = [
+  null,
+  { b: 2, a: 1, c: { z: [3, 2, 1], y: 'é€😀' } },
+  { amount: '1234.5600', qty: 1e21, rate: 0.1, neg: -5e-7, esc: '"\\\n\t\u0001' },
+  [[], {}, '', 0, true, false],
+];
+
+const seller = key(2);
+const buyer = key(3);
+const terms: JsonValue = { msa: 'MSA-2024-001', currency: 'EUR', rate: '0.0125', rounding: 'half-even' };
+const genesis = createGenesis(
+  terms,
+  { id: 'seller-co', key: seller.publicKey },
+  { id: 'buyer-co', key: buyer.publicKey },
+);
+const bilateral = bilateralId(genesis);
+const entry = createEntry({
+  bilateral,
+  author: 'seller-co',
+  head: undefined,
+  seen: null,
+  kind: 'fact',
+  body: {
+    type: 'usage.batch',
+    root: merkleRoot([sha256Hex('r1'), sha256Hex('r2')]),
+    count: 2,
+    total: '10.50',
+  },
+  recordedAt: '2024-05-01T12:00:00.000Z',
+});
+const second = createEntry({
+  bilateral,
+  author: 'seller-co',
+  head: { seq: 1, hash: hashEntry(entry) },
+  seen: { seq: 4, hash: sha256Hex('buyer #4') },
+  kind: 'invoice.issued',
+  body: { number: 'INV-1', lines: [{ amount: '10.50' }] },
+  recordedAt: '2024-05-31T23:59:59.999Z',
+});
+const checkpoint: Checkpoint = {
+  bilateral,
+  heads: {
+    'seller-co': { seq: 2, hash: hashEntry(second) },
+    'buyer-co': { seq: 4, hash: sha256Hex('buyer #4') },
+  },
+  stateHash: sha256Hex('state'),
+};
+const leaves = (n: number) => Array.from({ length: n }, (_, i) => sha256Hex(`leaf ${i}`));
+
+const vectors = {
+  description: 'Golden vectors of the Smart Bilaterals ledger; see vectors.generate.ts',
+  keys: SEEDS.map((seed, i) => ({ seed, publicKey: key(i).publicKey })),
+  sha256: ['', 'abc', '€'].map((text) => ({ text, hash: sha256Hex(text) })),
+  signatures: ['', 'abc', '{"agree":"x"}'].map((message, i) => ({
+    seed: SEEDS[i % SEEDS.length]!,
+    message,
+    sig: sign(key(i % SEEDS.length).privateKey, utf8(message)),
+  })),
+  canonical: documents.map((value) => ({ value, canonical: canonicalize(value), hash: hashJson(value) })),
+  genesis: {
+    genesis,
+    id: bilateral,
+    sigs: { seller: signAgreement(bilateral, seller), buyer: signAgreement(bilateral, buyer) },
+  },
+  entries: [entry, second].map((e) => ({
+    signed: signEntry(e, seller),
+    canonical: canonicalize(e),
+    hash: hashEntry(e),
+  })),
+  checkpoint: {
+    checkpoint,
+    canonical: canonicalize(checkpoint),
+    hash: checkpointHash(checkpoint),
+    sigs: { 'seller-co': signCheckpoint(checkpoint, seller), 'buyer-co': signCheckpoint(checkpoint, buyer) },
+  },
+  merkle: [0, 1, 2, 3, 4, 5, 7, 8, 9].map((n) => ({ leaves: leaves(n), root: merkleRoot(leaves(n)) })),
+  merkleProofs: [
+    { n: 5, index: 4 },
+    { n: 9, index: 6 },
+  ].map(({ n, index }) => ({ root: merkleRoot(leaves(n)), proof: merkleProof(leaves(n), index) })),
+};
+
+process.stdout.write(`${JSON.stringify(vectors, null, 2)}\n`);

@@ -1,0 +1,106 @@
+/**
+ * Recomputes every golden vector in `vectors.json`. The file was generated
+ * once by `vectors.generate.ts` and cross-checked independently: public keys
+ * and signatures with the OpenSSL CLI (and RFC 8032 TEST 1), hashes, canonical
+ * text and Merkle roots with a separate Python implementation.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { canonicalize } from './canonical.ts';
+import { checkpointHash, signCheckpoint, verifyCheckpoint } from './checkpoint.ts';
+import { hashEntry, signEntry } from './entry.ts';
+import { bilateralId, createGenesis, signAgreement, streamContext, verifyAgreement } from './genesis.ts';
+import { hashJson, sha256Hex } from './hash.ts';
+import { keyPairFromSeed, sign } from './keys.ts';
+import { type MerkleProof, merkleProof, merkleRoot, verifyMerkleProof } from './merkle.ts';
+import type { Checkpoint, Genesis, JsonValue, SignedEntry } from './types.ts';
+import { checkSignedEntry } from './verify.ts';
+
+interface Vectors {
+  keys: { seed: string; publicKey: string }[];
+  sha256: { text: string; hash: string }[];
+  signatures: { seed: string; message: string; sig: string }[];
+  canonical: { value: JsonValue; canonical: string; hash: string }[];
+  genesis: { genesis: Genesis; id: string; sigs: { seller: string; buyer: string } };
+  entries: { signed: SignedEntry; canonical: string; hash: string }[];
+  checkpoint: { checkpoint: Checkpoint; canonical: string; hash: string; sigs: Record<string, string> };
+  merkle: { leaves: string[]; root: string }[];
+  merkleProofs: { root: string; proof: MerkleProof }[];
+}
+
+const vectors = JSON.parse(readFileSync(new URL('./vectors.json', import.meta.url), 'utf8')) as Vectors;
+const keysOf = (seed: string) => keyPairFromSeed(Buffer.from(seed, 'hex'));
+const seller = keysOf(vectors.keys[2]!.seed);
+const buyer = keysOf(vectors.keys[3]!.seed);
+
+describe('golden vectors', () => {
+  it('RFC 8032 TEST 1 is the first key and signature', () => {
+    expect(Buffer.from(vectors.keys[0]!.publicKey, 'base64url').toString('hex')).toBe(
+      'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    );
+    expect(Buffer.from(vectors.signatures[0]!.sig, 'base64url').toString('hex')).toBe(
+      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+    );
+  });
+
+  it('keys', () => {
+    for (const { seed, publicKey } of vectors.keys) expect(keysOf(seed).publicKey).toBe(publicKey);
+  });
+
+  it('sha256', () => {
+    for (const { text, hash } of vectors.sha256) expect(sha256Hex(text)).toBe(hash);
+  });
+
+  it('signatures', () => {
+    for (const { seed, message, sig } of vectors.signatures) {
+      expect(sign(keysOf(seed).privateKey, new TextEncoder().encode(message))).toBe(sig);
+    }
+  });
+
+  it('canonical text and hashes', () => {
+    for (const { value, canonical, hash } of vectors.canonical) {
+      expect(canonicalize(value)).toBe(canonical);
+      expect(hashJson(value)).toBe(hash);
+    }
+  });
+
+  it('genesis, bilateral id and agreement signatures', () => {
+    const { genesis, id, sigs } = vectors.genesis;
+    expect(createGenesis(genesis.terms, genesis.seller, genesis.buyer)).toEqual(genesis);
+    expect(bilateralId(genesis)).toBe(id);
+    expect(signAgreement(id, seller)).toBe(sigs.seller);
+    expect(signAgreement(id, buyer)).toBe(sigs.buyer);
+    expect(() => verifyAgreement({ genesis, id, sigs })).not.toThrow();
+  });
+
+  it('entries: canonical text, hash, signature, and they pass verification', () => {
+    const ctx = streamContext(vectors.genesis.genesis);
+    for (const { signed, canonical, hash } of vectors.entries) {
+      expect(canonicalize(signed.entry)).toBe(canonical);
+      expect(hashEntry(signed.entry)).toBe(hash);
+      expect(signEntry(signed.entry, seller)).toEqual(signed);
+      expect(checkSignedEntry(ctx, signed)).toEqual(signed);
+    }
+    expect(vectors.entries[1]!.signed.entry.prev).toBe(vectors.entries[0]!.hash);
+  });
+
+  it('checkpoint: canonical text, hash, both signatures', () => {
+    const { checkpoint, canonical, hash, sigs } = vectors.checkpoint;
+    expect(canonicalize(checkpoint)).toBe(canonical);
+    expect(checkpointHash(checkpoint)).toBe(hash);
+    expect(signCheckpoint(checkpoint, seller)).toBe(sigs['seller-co']);
+    expect(signCheckpoint(checkpoint, buyer)).toBe(sigs['buyer-co']);
+    expect(() =>
+      verifyCheckpoint({ checkpoint, sigs }, streamContext(vectors.genesis.genesis).parties),
+    ).not.toThrow();
+  });
+
+  it('merkle roots and proofs', () => {
+    for (const { leaves, root } of vectors.merkle) expect(merkleRoot(leaves)).toBe(root);
+    for (const { root, proof } of vectors.merkleProofs) {
+      expect(verifyMerkleProof(proof, root)).toBe(true);
+      const leaves = vectors.merkle.find((m) => m.root === root)!.leaves;
+      expect(merkleProof(leaves, proof.index)).toEqual(proof);
+    }
+  });
+});

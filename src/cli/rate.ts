@@ -79,8 +79,9 @@ function parseJson(text: string, where: (line: number) => string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const line = locateJsonError(text)?.line ?? 1;
-    throw new InputError([`${where(line)}: invalid JSON: ${(error as Error).message}`]);
+    const at = locateJsonError(text);
+    const reason = at === undefined ? (error as Error).message : `${at.reason} at column ${at.column}`;
+    throw new InputError([`${where(at?.line ?? 1)}: invalid JSON: ${reason}`]);
   }
 }
 

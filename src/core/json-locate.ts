@@ -11,12 +11,18 @@ export interface JsonPosition {
   readonly column: number;
 }
 
+export interface JsonSyntaxError extends JsonPosition {
+  readonly reason: string;
+}
+
 class Scanner {
   i = 0;
   readonly positions = new Map<string, number>();
   constructor(readonly text: string) {}
 
-  fail(what: string): never {
+  failedAt = 0;
+  fail(what: string, at = this.i): never {
+    this.failedAt = at;
     throw new SyntaxError(what);
   }
   ws(): void {
@@ -42,12 +48,12 @@ class Scanner {
     const start = this.i++;
     for (;;) {
       const ch = this.text[this.i++];
-      if (ch === undefined || ch < ' ') this.fail('bad string');
+      if (ch === undefined || ch < ' ') this.fail('bad string', this.i - 1);
       if (ch === '"') break;
       if (ch === '\\') {
         const esc = this.text[this.i++] ?? '';
         if (esc === 'u' && /^[0-9a-fA-F]{4}$/.test(this.text.slice(this.i, this.i + 4))) this.i += 4;
-        else if (!'"\\/bfnrt'.includes(esc) || esc === '') this.fail('bad escape');
+        else if (!'"\\/bfnrt'.includes(esc) || esc === '') this.fail('bad escape', this.i - 1);
       }
     }
     return JSON.parse(this.text.slice(start, this.i)) as string;
@@ -65,12 +71,12 @@ class Scanner {
       const keyAt = this.i;
       const key = this.string();
       this.ws();
-      if (this.text[this.i++] !== ':') this.fail("expected ':'");
+      if (this.text[this.i++] !== ':') this.fail("expected ':'", this.i - 1);
       this.value(child(path, key), keyAt);
       this.ws();
       const next = this.text[this.i++];
       if (next === '}') return;
-      if (next !== ',') this.fail("expected ',' or '}'");
+      if (next !== ',') this.fail("expected ',' or '}'", this.i - 1);
     }
   }
   array(path: string): void {
@@ -86,7 +92,7 @@ class Scanner {
       this.ws();
       const next = this.text[this.i++];
       if (next === ']') return;
-      if (next !== ',') this.fail("expected ',' or ']'");
+      if (next !== ',') this.fail("expected ',' or ']'", this.i - 1);
     }
   }
 }
@@ -97,15 +103,15 @@ function position(text: string, offset: number): JsonPosition {
   return { line: lines.length, column: (lines[lines.length - 1]?.length ?? 0) + 1 };
 }
 
-function scan(text: string): { scanner: Scanner; error: boolean } {
+function scan(text: string): { scanner: Scanner; error: string | undefined } {
   const scanner = new Scanner(text);
   try {
     scanner.value('', 0);
     scanner.ws();
     if (scanner.i < text.length) scanner.fail('unexpected text after the value');
-    return { scanner, error: false };
-  } catch {
-    return { scanner, error: true };
+    return { scanner, error: undefined };
+  } catch (error) {
+    return { scanner, error: error instanceof SyntaxError ? error.message : String(error) };
   }
 }
 
@@ -125,8 +131,10 @@ export function locateJsonPath(text: string, path: string): JsonPosition | undef
   }
 }
 
-/** Position of the first syntax error in `text`, or undefined when it is valid JSON. */
-export function locateJsonError(text: string): JsonPosition | undefined {
+/** Position and reason of the first syntax error in `text`, or undefined when it is valid JSON. */
+export function locateJsonError(text: string): JsonSyntaxError | undefined {
   const { scanner, error } = scan(text);
-  return error ? position(text, scanner.i) : undefined;
+  if (error === undefined) return undefined;
+  const at = position(text, scanner.failedAt);
+  return { ...at, reason: scanner.failedAt >= text.length ? 'unexpected end of input' : error };
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { daysInMonth, formatDate, formatInstant, parseInstant } from './instant.ts';
+
+describe('instants', () => {
+  it('parses RFC 3339 UTC times', () => {
+    expect(parseInstant('2026-01-15T09:30:00Z')).toBe(Date.UTC(2026, 0, 15, 9, 30));
+    expect(parseInstant('2026-01-15T09:30:00.250Z')).toBe(Date.UTC(2026, 0, 15, 9, 30, 0, 250));
+    expect(parseInstant('2026-01-15T09:30:00+00:00')).toBe(Date.UTC(2026, 0, 15, 9, 30));
+    expect(parseInstant('2028-02-29T00:00:00Z')).toBe(Date.UTC(2028, 1, 29));
+  });
+
+  it.each([
+    '2026-01-15 09:30:00Z',
+    '2026-01-15T09:30:00',
+    '2026-01-15T09:30:00+01:00',
+    '2026-02-30T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-01-01T24:00:00Z',
+    '2026-01-01T23:59:60Z',
+    '2026-01-01',
+    '1767225600000',
+  ])('rejects %j', (text) => {
+    expect(parseInstant(text)).toBeUndefined();
+  });
+
+  it('rejects numbers', () => {
+    expect(parseInstant(1767225600000)).toBeUndefined();
+  });
+
+  it('prints without milliseconds unless there are some', () => {
+    expect(formatInstant(Date.UTC(2026, 1, 1))).toBe('2026-02-01T00:00:00Z');
+    expect(formatInstant(Date.UTC(2026, 1, 1, 0, 0, 0, 5))).toBe('2026-02-01T00:00:00.005Z');
+  });
+
+  it('knows month lengths and normalizes dates', () => {
+    expect(daysInMonth(2026, 2)).toBe(28);
+    expect(daysInMonth(2028, 2)).toBe(29);
+    expect(daysInMonth(2026, 12)).toBe(31);
+    expect(formatDate(2026, 13, 1)).toBe('2027-01-01');
+    expect(formatDate(2026, 3, 1 + 30)).toBe('2026-03-31');
+  });
+});

@@ -135,14 +135,14 @@ function printInvoice(
   );
   for (const line of invoice.lines) {
     io.stdout(
-      `  ${pad(line.kind, 18)} ${pad(line.service, 4)} ${pad(line.description, 44)} ${line.amount.padStart(12)}\n`,
+      `  ${pad(line.kind, 18)} ${pad(line.service, 4)} ${pad(line.description, 50)} ${line.amount.padStart(12)}\n`,
     );
   }
-  io.stdout(`  ${pad('subtotal', 68)} ${invoice.subtotal.padStart(12)}\n`);
+  io.stdout(`  ${pad('subtotal', 74)} ${invoice.subtotal.padStart(12)}\n`);
   for (const tax of invoice.taxes) {
-    io.stdout(`  ${pad(`tax ${tax.category} ${tax.ratePercent} %`, 68)} ${tax.amount.padStart(12)}\n`);
+    io.stdout(`  ${pad(`tax ${tax.category} ${tax.ratePercent} %`, 74)} ${tax.amount.padStart(12)}\n`);
   }
-  io.stdout(`  ${pad(`total ${invoice.currency}`, 68)} ${invoice.total.padStart(12)}\n`);
+  io.stdout(`  ${pad(`total ${invoice.currency}`, 74)} ${invoice.total.padStart(12)}\n`);
   io.stdout(`  computed by ${pad(sellerParty, 11)} hash ${hashJson(sellerView)}\n`);
   io.stdout(`  computed by ${pad(buyerParty, 11)} hash ${hashJson(buyerView)}\n`);
   io.stdout(`  issued invoice            hash ${issued.body.invoiceHash}\n`);

@@ -1,0 +1,395 @@
+/**
+ * Two party nodes talking HTTP over loopback, each with its own SQLite store:
+ * the bilateral is proposed and countersigned, facts recorded on both sides are
+ * replicated and verified, invoices are issued, recomputed and accepted, an
+ * offline node catches up, and forged or tampered entries sent to the peer
+ * endpoint are refused with their own codes and never applied.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningNode, startServer } from '../src/api/index.ts';
+import {
+  type Entry,
+  generateKeyPair,
+  hashEntry,
+  hashJson,
+  type KeyPair,
+  type SignedEntry,
+  signEntry,
+} from '../src/ledger/index.ts';
+import { type IssuedInvoice, signPeerRequest } from '../src/node/index.ts';
+
+const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
+const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
+const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as { type: string });
+
+async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(new URL(path, base), {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** A peer request signed as `party` with `keys`, as a (possibly malicious) counterparty would send it. */
+async function peerCall<T>(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  party: string,
+  keys: KeyPair,
+  body?: unknown,
+) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const headers = signPeerRequest({ method, path, body: text }, party, keys, new Date());
+  const response = await fetch(new URL(path, base), {
+    method,
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: text }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+function partyKeys(dataDir: string): KeyPair {
+  return (JSON.parse(readFileSync(join(dataDir, 'party.json'), 'utf8')) as { keys: KeyPair }).keys;
+}
+
+describe('two party nodes over HTTP', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sb-two-nodes-'));
+  const sellerDir = join(root, 'seller');
+  const buyerDir = join(root, 'buyer');
+  let seller: RunningNode;
+  let buyer: RunningNode;
+  let buyerPort: number;
+  let id: string;
+
+  beforeAll(async () => {
+    seller = await startServer({ dataDir: sellerDir, party: 'acme-fiber', syncIntervalMs: 0 });
+    buyer = await startServer({ dataDir: buyerDir, party: 'globex', syncIntervalMs: 0 });
+    buyerPort = Number(new URL(buyer.url).port);
+  });
+
+  afterAll(async () => {
+    await seller.close();
+    await buyer.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('creates the bilateral: the seller proposes, the buyer countersigns', async () => {
+    const created = await call<{ id: string; role: string; agreement: { genesis: { termsHash: string } } }>(
+      seller.url,
+      'POST',
+      '/bilaterals',
+      { terms, peer: buyer.url },
+    );
+    expect(created.status).toBe(201);
+    id = created.body.id;
+    expect(created.body.agreement.genesis.termsHash).toBe(hashJson(terms));
+    const atBuyer = await call<{ id: string; role: string }>(buyer.url, 'GET', `/bilaterals/${id}`);
+    expect(atBuyer.body).toMatchObject({ id, role: 'buyer' });
+  });
+
+  it('refuses terms with a clear error naming the field', async () => {
+    const bad = structuredClone(terms);
+    bad.offerings[0].plans['1G'].mrc = 1200;
+    const refused = await call<{ code: string; message: string }>(seller.url, 'POST', '/bilaterals', {
+      terms: bad,
+      peer: buyer.url,
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('TERMS_INVALID');
+    expect(refused.body.message).toContain('offerings[0].plans.1G.mrc');
+  });
+
+  it('records facts on both sides and replicates them, verified', async () => {
+    for (const fact of facts) {
+      const node = fact.type === 'outage' ? buyer : seller;
+      const recorded = await call<{ replicated: boolean }>(node.url, 'POST', `/bilaterals/${id}/facts`, fact);
+      expect(recorded.status).toBe(201);
+      expect(recorded.body.replicated).toBe(true);
+    }
+    const atSeller = await call<{ hash: string }[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    const atBuyer = await call<{ hash: string }[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
+    expect(atSeller.body.map((e) => e.hash)).toEqual(atBuyer.body.map((e) => e.hash));
+    expect(atSeller.body).toHaveLength(5);
+  });
+
+  it('refuses an invalid fact and records nothing', async () => {
+    const before = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    const refused = await call<{ code: string; message: string }>(
+      seller.url,
+      'POST',
+      `/bilaterals/${id}/facts`,
+      {
+        type: 'service.activated',
+        service: 'S1',
+        at: 'yesterday',
+      },
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('FACT_INVALID');
+    expect(refused.body.message).toContain('at');
+    const after = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    expect(after.body).toHaveLength(before.body.length);
+  });
+
+  it('issues each month’s invoice; the buyer recomputes it and accepts', async () => {
+    for (const period of ['2026-01', '2026-02', '2026-03']) {
+      const expected = JSON.parse(readFileSync(join(example, `invoice-${period}.json`), 'utf8'));
+      const issued = await call<IssuedInvoice>(seller.url, 'POST', `/bilaterals/${id}/invoices`, { period });
+      expect(issued.status).toBe(201);
+      expect(issued.body.body.invoice.total).toBe(expected.total);
+      await buyer.node.idle();
+      const atSeller = await call<IssuedInvoice[]>(seller.url, 'GET', `/bilaterals/${id}/invoices`);
+      const answered = atSeller.body.find((i) => i.period === period);
+      expect(answered?.status).toBe('accepted');
+      const sellerView = await call(seller.url, 'GET', `/bilaterals/${id}/invoices/${period}/preview`);
+      const buyerView = await call(buyer.url, 'GET', `/bilaterals/${id}/invoices/${period}/preview`);
+      expect(hashJson(buyerView.body)).toBe(hashJson(sellerView.body));
+      expect(hashJson(buyerView.body)).toBe(answered?.body.invoiceHash);
+    }
+    const again = await call<{ code: string }>(seller.url, 'POST', `/bilaterals/${id}/invoices`, {
+      period: '2026-01',
+    });
+    expect(again.status).toBe(403);
+  });
+
+  it('a node that was offline catches up with no loss and no duplicates', async () => {
+    await buyer.close();
+    const extra = [
+      {
+        type: 'service.ordered',
+        service: 'S2',
+        offering: 'dia',
+        plan: '100M',
+        termMonths: 12,
+        at: '2026-04-02T00:00:00Z',
+      },
+      { type: 'service.activated', service: 'S2', at: '2026-04-03T00:00:00Z' },
+    ];
+    for (const fact of extra) {
+      const recorded = await call<{ replicated: boolean }>(
+        seller.url,
+        'POST',
+        `/bilaterals/${id}/facts`,
+        fact,
+      );
+      expect(recorded.status).toBe(201);
+      expect(recorded.body.replicated).toBe(false);
+    }
+    buyer = await startServer({ dataDir: buyerDir, party: 'globex', port: buyerPort, syncIntervalMs: 0 });
+    await call(buyer.url, 'POST', `/bilaterals/${id}/sync`);
+    await call(buyer.url, 'POST', `/bilaterals/${id}/sync`);
+    const atSeller = await call<{ hash: string }[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    const atBuyer = await call<{ hash: string }[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
+    expect(atBuyer.body.map((e) => e.hash)).toEqual(atSeller.body.map((e) => e.hash));
+    expect(new Set(atBuyer.body.map((e) => e.hash)).size).toBe(atBuyer.body.length);
+  });
+
+  describe('the peer endpoint refuses bad entries, each with its own code', () => {
+    const path = () => `/peer/bilaterals/${id}/entries`;
+
+    async function sellerHead(): Promise<{ seq: number; hash: string }> {
+      const heads = await call<Record<string, { seq: number; hash: string }>>(
+        buyer.url,
+        'GET',
+        `/bilaterals/${id}`,
+      );
+      return (heads.body as unknown as { heads: Record<string, { seq: number; hash: string }> }).heads[
+        'acme-fiber'
+      ]!;
+    }
+
+    function nextEntry(head: { seq: number; hash: string }, over: Partial<Entry> = {}): Entry {
+      return {
+        bilateral: id,
+        author: 'acme-fiber',
+        seq: head.seq + 1,
+        prev: head.hash,
+        seen: null,
+        kind: 'fact',
+        body: {
+          type: 'outage',
+          service: 'S1',
+          from: '2026-03-01T00:00:00Z',
+          to: '2026-03-01T01:00:00Z',
+          maintenance: true,
+        },
+        recordedAt: '2026-03-01T02:00:00.000Z',
+        ...over,
+      };
+    }
+
+    async function send(entry: unknown, keys = partyKeys(sellerDir)) {
+      const response = await peerCall<{ seq: number; status: string; code?: string }[]>(
+        buyer.url,
+        'POST',
+        path(),
+        'acme-fiber',
+        keys,
+        { entries: [entry] },
+      );
+      expect(response.status).toBe(200);
+      return response.body[0]!;
+    }
+
+    it.each([
+      [
+        'tampered',
+        'ENTRY_BAD_SIGNATURE',
+        (head: { seq: number; hash: string }) => {
+          const signed = signEntry(nextEntry(head), partyKeys(sellerDir));
+          return { ...signed, entry: { ...signed.entry, recordedAt: '2026-03-01T03:00:00.000Z' } };
+        },
+      ],
+      [
+        'forged with another key',
+        'ENTRY_WRONG_KEY',
+        (head: { seq: number; hash: string }) => signEntry(nextEntry(head), generateKeyPair()),
+      ],
+      [
+        'out of order',
+        'ENTRY_SEQ_GAP',
+        (head: { seq: number; hash: string }) =>
+          signEntry(nextEntry(head, { seq: head.seq + 2 }), partyKeys(sellerDir)),
+      ],
+      [
+        'linked to the wrong previous entry',
+        'ENTRY_BROKEN_LINK',
+        (head: { seq: number; hash: string }) =>
+          signEntry(nextEntry(head, { prev: 'ab'.repeat(32) }), partyKeys(sellerDir)),
+      ],
+      [
+        'with a malformed body',
+        'ENTRY_MALFORMED_BODY',
+        (head: { seq: number; hash: string }) =>
+          signEntry(nextEntry(head, { body: { type: 'outage', service: 'S1' } }), partyKeys(sellerDir)),
+      ],
+      [
+        'for another bilateral',
+        'ENTRY_WRONG_BILATERAL',
+        (head: { seq: number; hash: string }) =>
+          signEntry(nextEntry(head, { bilateral: 'cd'.repeat(32) }), partyKeys(sellerDir)),
+      ],
+    ])('%s → %s, not applied', async (_name, code, make) => {
+      const head = await sellerHead();
+      const result = await send(make(head));
+      expect(result.code).toBe(code);
+      expect(await sellerHead()).toEqual(head);
+    });
+
+    it('replayed → ENTRY_REPLAYED, not applied twice', async () => {
+      const head = await sellerHead();
+      const stored = await call<(SignedEntry & { hash: string })[]>(
+        buyer.url,
+        'GET',
+        `/bilaterals/${id}/entries?author=acme-fiber&from=${head.seq}`,
+      );
+      const { entry, key, sig } = stored.body[0]!;
+      const result = await send({ entry, key, sig });
+      expect(result.code).toBe('ENTRY_REPLAYED');
+      const count = await call<unknown[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
+      const atSeller = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+      expect(count.body).toHaveLength(atSeller.body.length);
+    });
+
+    it('equivocating → ENTRY_EQUIVOCATION, both versions kept as evidence', async () => {
+      const head = await sellerHead();
+      const stored = await call<(SignedEntry & { hash: string })[]>(
+        buyer.url,
+        'GET',
+        `/bilaterals/${id}/entries?author=acme-fiber&from=${head.seq}`,
+      );
+      const original = stored.body[0]!;
+      const twin = signEntry(
+        { ...original.entry, recordedAt: '2026-05-05T05:05:05.000Z' },
+        partyKeys(sellerDir),
+      );
+      expect(hashEntry(twin.entry)).not.toBe(original.hash);
+      const result = await send(twin);
+      expect(result.code).toBe('ENTRY_EQUIVOCATION');
+      expect(await sellerHead()).toEqual(head);
+      const evidence = await call<{ code: string; payload: unknown }[]>(
+        buyer.url,
+        'GET',
+        `/bilaterals/${id}/evidence`,
+      );
+      const proof = evidence.body.find((e) => e.code === 'ENTRY_EQUIVOCATION');
+      expect(JSON.stringify(proof?.payload)).toContain(original.sig);
+      expect(JSON.stringify(proof?.payload)).toContain(twin.sig);
+    });
+
+    it('keeps every refused entry as evidence', async () => {
+      const evidence = await call<{ code: string }[]>(buyer.url, 'GET', `/bilaterals/${id}/evidence`);
+      const codes = new Set(evidence.body.map((e) => e.code));
+      for (const code of ['ENTRY_BAD_SIGNATURE', 'ENTRY_WRONG_KEY', 'ENTRY_SEQ_GAP', 'ENTRY_BROKEN_LINK']) {
+        expect(codes).toContain(code);
+      }
+    });
+
+    it('serves a bilateral only to its counterparty', async () => {
+      const unsigned = await call<{ code: string }>(buyer.url, 'GET', `${path()}?from=1`);
+      expect(unsigned.status).toBe(401);
+      const stranger = await peerCall<{ code: string }>(
+        buyer.url,
+        'GET',
+        `${path()}?from=1`,
+        'initech',
+        generateKeyPair(),
+      );
+      expect(stranger.status).toBe(403);
+      const impostor = await peerCall<{ code: string }>(
+        buyer.url,
+        'GET',
+        `${path()}?from=1`,
+        'acme-fiber',
+        generateKeyPair(),
+      );
+      expect(impostor.status).toBe(401);
+      const counterparty = await peerCall<{ entries: unknown[] }>(
+        buyer.url,
+        'GET',
+        `${path()}?from=1`,
+        'acme-fiber',
+        partyKeys(sellerDir),
+      );
+      expect(counterparty.status).toBe(200);
+      expect(counterparty.body.entries.length).toBeGreaterThan(0);
+    });
+
+    it('a wrong invoice issued by the seller is rejected, naming the differing line', async () => {
+      const head = await sellerHead();
+      const heads = await call<{ heads: Record<string, { seq: number; hash: string } | null> }>(
+        buyer.url,
+        'GET',
+        `/bilaterals/${id}`,
+      );
+      const invoice = (
+        await call<Record<string, unknown>>(seller.url, 'GET', `/bilaterals/${id}/invoices/2026-04/preview`)
+      ).body as { lines: { amount: string }[]; total: string };
+      const inflated = structuredClone(invoice);
+      inflated.lines[0]!.amount = '999.99';
+      const body = {
+        period: '2026-04',
+        basis: heads.body.heads,
+        invoice: inflated,
+        invoiceHash: hashJson(inflated),
+      };
+      const entry = nextEntry(head, { kind: 'invoice.issued', body: body as never });
+      const result = await send(signEntry(entry, partyKeys(sellerDir)));
+      expect(result.status).toBe('appended');
+      await buyer.node.idle();
+      const invoices = await call<IssuedInvoice[]>(buyer.url, 'GET', `/bilaterals/${id}/invoices`);
+      const answered = invoices.body.find((i) => i.period === '2026-04');
+      expect(answered?.status).toBe('rejected');
+      expect(JSON.stringify(answered?.answer?.body)).toContain('999.99');
+    });
+  });
+});

@@ -16,8 +16,10 @@ import {
   hashEntry,
   hashJson,
   type KeyPair,
+  type SignedCheckpoint,
   type SignedEntry,
   signEntry,
+  verifyCheckpoint,
 } from '../src/ledger/index.ts';
 import { type IssuedInvoice, signPeerRequest } from '../src/node/index.ts';
 
@@ -155,6 +157,17 @@ describe('two party nodes over HTTP', () => {
       expect(hashJson(buyerView.body)).toBe(hashJson(sellerView.body));
       expect(hashJson(buyerView.body)).toBe(answered?.body.invoiceHash);
     }
+    const atSeller = await call<SignedCheckpoint[]>(seller.url, 'GET', `/bilaterals/${id}/checkpoints`);
+    const atBuyer = await call<SignedCheckpoint[]>(buyer.url, 'GET', `/bilaterals/${id}/checkpoints`);
+    expect(atSeller.body).toHaveLength(3);
+    expect(atBuyer.body).toEqual(atSeller.body);
+    const parties = [
+      { id: 'acme-fiber', key: seller.node.publicKey },
+      { id: 'globex', key: buyer.node.publicKey },
+    ];
+    for (const checkpoint of atSeller.body) expect(() => verifyCheckpoint(checkpoint, parties)).not.toThrow();
+    const heads = await call<{ heads: unknown }>(seller.url, 'GET', `/bilaterals/${id}`);
+    expect(atSeller.body.at(-1)?.checkpoint.heads).toEqual(heads.body.heads);
     const again = await call<{ code: string }>(seller.url, 'POST', `/bilaterals/${id}/invoices`, {
       period: '2026-01',
     });

@@ -23,9 +23,11 @@ import {
 } from '../core/index.ts';
 import {
   bilateralId,
+  canonicalBytes,
   checkBody,
   checkPlacement,
   checkSignedEntry,
+  cosign,
   createGenesis,
   type Entry,
   type Genesis,
@@ -34,18 +36,22 @@ import {
   type JsonValue,
   type KeyPair,
   type PartyKey,
+  type SignedCheckpoint,
   type SignedEntry,
   type StreamContext,
   signAgreement,
+  signCheckpoint,
   signEntry,
+  verify,
   verifyAgreement,
+  verifyCheckpoint,
 } from '../ledger/index.ts';
 import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
 import { type Basis, bodyValidators, type EntryKind } from './bodies.ts';
 import { NodeError } from './errors.ts';
 import { PeerClient } from './peer-client.ts';
 import { SerialQueue } from './serial.ts';
-import { factsOf, type IssuedInvoice, invoicesOf } from './view.ts';
+import { entriesWithin, factsOf, type IssuedInvoice, invoicesOf, stateOf } from './view.ts';
 
 export interface PartyNodeOptions {
   readonly party: string;
@@ -455,7 +461,94 @@ export class PartyNode {
       }
       return count;
     });
-    if (answered > 0) await this.push(id);
+    if (answered > 0) {
+      const push = await this.push(id);
+      if (push.replicated) await this.#checkpoint(loaded);
+    }
+  }
+
+  // ── checkpoints ───────────────────────────────────────────────────────────
+
+  /** The state hash of the record inside `heads`, as `stateOf` defines it. */
+  async #stateHash(id: string, heads: Basis): Promise<string> {
+    return hashJson(stateOf(entriesWithin(await this.store.listEntries(id), heads)));
+  }
+
+  /**
+   * Propose a checkpoint at the current heads (after an invoice answer, an
+   * agreement point): sign it, have the counterparty co-sign it, store it.
+   */
+  async #checkpoint(loaded: Loaded): Promise<SignedCheckpoint | undefined> {
+    const id = loaded.record.id;
+    const heads = await this.#heads(loaded);
+    const present = Object.fromEntries(Object.entries(heads).filter(([, h]) => h !== null)) as Record<
+      string,
+      { seq: number; hash: string }
+    >;
+    const checkpoint = { bilateral: id, heads: present, stateHash: await this.#stateHash(id, heads) };
+    const mine = cosign({ checkpoint, sigs: {} }, this.party, signCheckpoint(checkpoint, this.#keys));
+    try {
+      const answer = await this.#peer.request<{ sig: string }>(
+        loaded.record.peerEndpoint,
+        'POST',
+        `/peer/bilaterals/${id}/checkpoints`,
+        mine,
+      );
+      const both = cosign(mine, loaded.counterparty.id, answer.sig);
+      verifyCheckpoint(both, loaded.context.parties);
+      await this.store.putCheckpoint(both);
+      return both;
+    } catch (error) {
+      this.#log(
+        `checkpoint of ${short(id)} not co-signed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return undefined;
+    }
+  }
+
+  /**
+   * Counterparty side: co-sign a checkpoint when its heads are entries we hold
+   * and its state hash is what we compute from them.
+   */
+  async cosignCheckpoint(id: string, from: string, signed: SignedCheckpoint): Promise<{ sig: string }> {
+    const loaded = await this.#load(id);
+    const { checkpoint } = signed;
+    if (checkpoint?.bilateral !== id || typeof signed.sigs?.[from] !== 'string') {
+      throw new NodeError('BAD_REQUEST', 'checkpoint: expected this bilateral, signed by the sender');
+    }
+    if (!verify(loaded.counterparty.key, canonicalBytes(checkpoint), signed.sigs[from])) {
+      throw new NodeError('PEER_UNAUTHENTICATED', `checkpoint signature of ${from} does not verify`);
+    }
+    const theirs = checkpoint.heads[loaded.counterparty.id];
+    if (theirs !== undefined && ((await this.store.head(id, from))?.seq ?? 0) < theirs.seq)
+      await this.pull(id);
+    for (const [party, head] of Object.entries(checkpoint.heads)) {
+      const stored = await this.store.getEntry(id, party, head.seq);
+      if (stored?.hash !== head.hash) {
+        throw new NodeError(
+          'NOT_PERMITTED',
+          `checkpoint head ${party}/${head.seq} is not an entry this node holds`,
+        );
+      }
+    }
+    const heads: Basis = {
+      [loaded.me.id]: checkpoint.heads[loaded.me.id] ?? null,
+      [loaded.counterparty.id]: checkpoint.heads[loaded.counterparty.id] ?? null,
+    };
+    const stateHash = await this.#stateHash(id, heads);
+    if (stateHash !== checkpoint.stateHash) {
+      throw new NodeError('NOT_PERMITTED', `checkpoint state hash differs: this node computes ${stateHash}`);
+    }
+    const sig = signCheckpoint(checkpoint, this.#keys);
+    const both = cosign(signed, this.party, sig);
+    verifyCheckpoint(both, loaded.context.parties);
+    await this.store.putCheckpoint(both);
+    return { sig };
+  }
+
+  async checkpoints(id: string): Promise<SignedCheckpoint[]> {
+    await this.#load(id);
+    return this.store.listCheckpoints(id);
   }
 
   // ── queries ───────────────────────────────────────────────────────────────

@@ -73,3 +73,27 @@ export function invoicesOf(entries: readonly StoredEntry[]): IssuedInvoice[] {
   }
   return issued.sort((a, b) => a.period.localeCompare(b.period) || a.entry.seq - b.entry.seq);
 }
+
+/** The entries inside `heads`: each stream up to and including its head. */
+export function entriesWithin(entries: readonly StoredEntry[], heads: Basis): StoredEntry[] {
+  return entries.filter((stored) => {
+    const head = heads[stored.signed.entry.author];
+    return head !== undefined && head !== null && stored.signed.entry.seq <= head.seq;
+  });
+}
+
+/**
+ * The agreed state a checkpoint fingerprints: which facts are in the record and
+ * every invoice with its answer. Both nodes derive it from the same entries.
+ */
+export function stateOf(entries: readonly StoredEntry[]) {
+  return {
+    facts: entries.filter((e) => e.signed.entry.kind === 'fact').map((e) => e.hash),
+    invoices: invoicesOf(entries).map((i) => ({
+      period: i.period,
+      entry: i.entry.hash,
+      invoiceHash: i.body.invoiceHash,
+      status: i.status,
+    })),
+  };
+}

@@ -88,6 +88,10 @@ export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
     return reply.status(201).send({ ...invoice, replicated: push.replicated });
   });
 
+  app.get<{ Params: IdParams }>('/bilaterals/:id/checkpoints', async (request) =>
+    node.checkpoints(request.params.id),
+  );
+
   app.get<{ Params: IdParams }>('/bilaterals/:id/evidence', async (request) =>
     node.evidence(request.params.id),
   );

@@ -4,6 +4,7 @@
  * bilateral's counterparty, so a node serves a bilateral to no one else.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SignedCheckpoint } from '../../ledger/index.ts';
 import { NodeError, type PartyNode, type Proposal, verifyPeerRequest } from '../../node/index.ts';
 
 interface IdParams {
@@ -69,5 +70,10 @@ export function peerRoutes(app: FastifyInstance, node: PartyNode): void {
     const body = request.body as { entries?: unknown } | undefined;
     if (!Array.isArray(body?.entries)) throw new NodeError('BAD_REQUEST', 'entries: expected an array');
     return node.receive(request.params.id, from, body.entries);
+  });
+
+  app.post<{ Params: IdParams }>('/peer/bilaterals/:id/checkpoints', async (request) => {
+    const from = await counterparty(node, request);
+    return node.cosignCheckpoint(request.params.id, from, request.body as SignedCheckpoint);
   });
 }

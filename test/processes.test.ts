@@ -1,0 +1,184 @@
+/**
+ * Two real `sb node` processes on loopback — the Seller on SQLite, the Buyer on
+ * PostgreSQL — as an operator would run them. The Buyer's process is killed
+ * with SIGKILL (a crash), the Seller goes on recording, and the restarted Buyer
+ * catches up by its background sync with nothing lost and nothing doubled.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = join(import.meta.dirname, '..');
+const example = join(repo, 'examples', 'dia-acme-globex');
+const adminUrl = process.env.SB_TEST_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const database = `sb_process_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** Starts `sb node` and resolves once it says it is listening. */
+async function startNode(args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(repo, 'bin', 'sb.js'), 'node', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node did not start: ${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`node exited with ${code}: ${output}`)));
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const response = await fetch(new URL(path, base), {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  const parsed = (await response.json()) as T;
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sb-processes-'));
+  const storeUrl = (() => {
+    const url = new URL(adminUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+  })();
+  let sellerPort: number;
+  let buyerPort: number;
+  let seller: ChildProcess;
+  let buyer: ChildProcess;
+  const sellerUrl = () => `http://127.0.0.1:${sellerPort}`;
+  const buyerUrl = () => `http://127.0.0.1:${buyerPort}`;
+  const buyerArgs = () => [
+    '--data',
+    join(root, 'buyer'),
+    '--party',
+    'globex',
+    '--port',
+    String(buyerPort),
+    '--store',
+    storeUrl,
+    '--sync-interval',
+    '200',
+  ];
+
+  beforeAll(async () => {
+    await admin(`create database "${database}" template template0`);
+    sellerPort = await freePort();
+    buyerPort = await freePort();
+    [seller, buyer] = await Promise.all([
+      startNode(['--data', join(root, 'seller'), '--party', 'acme-fiber', '--port', String(sellerPort)]),
+      startNode(buyerArgs()),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([stop(seller, 'SIGTERM'), stop(buyer, 'SIGTERM')]);
+    await admin(`drop database if exists "${database}" with (force)`);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('agree on a bilateral, survive a crash of the buyer, and converge', async () => {
+    const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
+    const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as { type: string });
+    const { id } = await call<{ id: string }>(sellerUrl(), 'POST', '/bilaterals', {
+      terms,
+      peer: buyerUrl(),
+    });
+
+    const [ordered, activated, ...rest] = facts;
+    await call(sellerUrl(), 'POST', `/bilaterals/${id}/facts`, ordered);
+    await stop(buyer, 'SIGKILL');
+    const offline = await call<{ replicated: boolean }>(
+      sellerUrl(),
+      'POST',
+      `/bilaterals/${id}/facts`,
+      activated,
+    );
+    expect(offline.replicated).toBe(false);
+
+    buyer = await startNode(buyerArgs());
+    for (const fact of rest) {
+      const node = fact.type === 'outage' ? buyerUrl() : sellerUrl();
+      await call(node, 'POST', `/bilaterals/${id}/facts`, fact);
+    }
+    const hashes = async (base: string) =>
+      (await call<{ hash: string }[]>(base, 'GET', `/bilaterals/${id}/entries`)).map((e) => e.hash);
+    const expected = await hashes(sellerUrl());
+    expect(expected).toHaveLength(5);
+    const atBuyer = await until(
+      () => hashes(buyerUrl()),
+      (h) => h.length === expected.length,
+    );
+    expect(atBuyer).toEqual(expected);
+
+    await call(sellerUrl(), 'POST', `/bilaterals/${id}/invoices`, { period: '2026-02' });
+    const invoices = await until(
+      () =>
+        call<{ status: string; body: { invoice: { total: string } } }[]>(
+          sellerUrl(),
+          'GET',
+          `/bilaterals/${id}/invoices`,
+        ),
+      (list) => list[0]?.status === 'accepted',
+    );
+    expect(invoices[0]?.status).toBe('accepted');
+    expect(invoices[0]?.body.invoice.total).toBe('2041.20');
+  }, 90_000);
+});

@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { diffInvoices } from './diff.ts';
-import { exampleFacts, exampleTerms, expectedInvoice } from './fixtures/load.ts';
+import { loadExample } from './fixtures/example.ts';
 import type { Invoice } from './invoice.ts';
 import { rate } from './rate.ts';
 
-const feb = rate(exampleTerms, exampleFacts, '2026-02');
+const example = loadExample((name) =>
+  readFileSync(new URL(`./fixtures/dia-acme-globex/${name}`, import.meta.url), 'utf8'),
+);
+
+const feb = rate(example.terms, example.facts, '2026-02');
 /** A mutable deep copy, to play the counterparty's edited invoice. */
 const editable = (invoice: Invoice) => JSON.parse(JSON.stringify(invoice));
 
@@ -57,9 +62,9 @@ describe('diffInvoices', () => {
   });
 
   it('compares with an invoice that has fewer fields (the example files) by kind, service and order', () => {
-    const partial = expectedInvoice('2026-02') as unknown as Invoice;
+    const partial = example.expected('2026-02') as unknown as Invoice;
     expect(diffInvoices(feb, partial)).toEqual([]);
-    const wrongPeriod = expectedInvoice('2026-03') as unknown as Invoice;
+    const wrongPeriod = example.expected('2026-03') as unknown as Invoice;
     expect(diffInvoices(feb, wrongPeriod).map((d) => d.field)).toContain('period.start');
   });
 

@@ -22,7 +22,7 @@ export function boostLines(history: ServiceHistory, period: BillingPeriod, money
     .filter((b) => b.from >= period.start && b.from < period.end)
     .map((b) => {
       const units = bigMax(
-        BigInt(onDemand.minimumUnits),
+        BigInt(onDemand.minimumUnits ?? 0),
         ceil(rational(BigInt(b.to - b.from), BigInt(UNIT_MS[onDemand.unit]))),
       );
       const price = onDemand.prices[b.plan]!;

@@ -74,7 +74,13 @@ describe('parseFact', () => {
       { path: 'at', rule: 'expected an RFC 3339 UTC time' },
     ]);
     expect(
-      issuesOf({ type: 'outage', service: 'S1', from: '2026-02-03T10:00:00Z', to: '2026-02-03T10:00:00Z' }),
+      issuesOf({
+        type: 'outage',
+        service: 'S1',
+        from: '2026-02-03T10:00:00Z',
+        to: '2026-02-03T10:00:00Z',
+        maintenance: 'no',
+      }),
     ).toEqual([
       { path: 'to', rule: 'expected a time after from' },
       { path: 'maintenance', rule: 'expected a boolean' },
@@ -87,6 +93,16 @@ describe('parseFact', () => {
     ]);
     expect(issuesOf({ type: 'service.paused', service: 'S1' })[0]?.path).toBe('type');
     expect(issuesOf('{}')).toEqual([{ path: '', rule: 'expected an object' }]);
+  });
+
+  it('reads an outage without a maintenance flag as unplanned', () => {
+    const fact = parseFact({
+      type: 'outage',
+      service: 'S1',
+      from: '2026-02-03T10:00:00Z',
+      to: '2026-02-03T11:00:00Z',
+    });
+    expect(fact).not.toHaveProperty('maintenance');
   });
 
   it('checks names against the terms when given', () => {

@@ -44,13 +44,13 @@ export interface ServiceTerminated {
   readonly service: string;
   readonly at: string;
 }
-/** The service was down in `[from, to)`; maintenance windows never count against the SLA. */
+/** The service was down in `[from, to)`; maintenance windows never count against the SLA. Absent `maintenance` means false. */
 export interface Outage {
   readonly type: 'outage';
   readonly service: string;
   readonly from: string;
   readonly to: string;
-  readonly maintenance: boolean;
+  readonly maintenance?: boolean;
 }
 /** On-demand bandwidth at `plan` in `[from, to)`. */
 export interface BandwidthBoost {
@@ -132,7 +132,7 @@ function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefi
       return;
     case 'outage':
       checkWindow(c, f);
-      c.boolean(f.maintenance, 'maintenance');
+      if (f.maintenance !== undefined) c.boolean(f.maintenance, 'maintenance');
       return;
     case 'bandwidth.boost': {
       const plan = c.string(f.plan, 'plan');

@@ -176,7 +176,12 @@ function buildHistory(terms: Terms, service: string, facts: readonly FactRef[]):
         terminated = { ref, at };
         break;
       case 'outage':
-        outages.push({ ref, from: at, to: parseInstant(fact.to) ?? at, maintenance: fact.maintenance });
+        outages.push({
+          ref,
+          from: at,
+          to: parseInstant(fact.to) ?? at,
+          maintenance: fact.maintenance === true,
+        });
         break;
       case 'bandwidth.boost':
         if (offering.onDemand?.prices[fact.plan] === undefined) {

@@ -6,6 +6,7 @@ describe('instants', () => {
     expect(parseInstant('2026-01-15T09:30:00Z')).toBe(Date.UTC(2026, 0, 15, 9, 30));
     expect(parseInstant('2026-01-15T09:30:00.250Z')).toBe(Date.UTC(2026, 0, 15, 9, 30, 0, 250));
     expect(parseInstant('2026-01-15T09:30:00+00:00')).toBe(Date.UTC(2026, 0, 15, 9, 30));
+    expect(parseInstant('2026-01-15T09:30:00.250000Z')).toBe(Date.UTC(2026, 0, 15, 9, 30, 0, 250));
     expect(parseInstant('2028-02-29T00:00:00Z')).toBe(Date.UTC(2028, 1, 29));
   });
 
@@ -18,6 +19,7 @@ describe('instants', () => {
     '2026-01-01T24:00:00Z',
     '2026-01-01T23:59:60Z',
     '2026-01-01',
+    '2026-01-15T09:30:00.2501Z',
     '1767225600000',
   ])('rejects %j', (text) => {
     expect(parseInstant(text)).toBeUndefined();

@@ -5,13 +5,14 @@
  * is the finest the contract counts (SLA seconds are exact at that grain).
  */
 
-const RFC3339_UTC = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?:[Zz]|\+00:00)$/;
+const RFC3339_UTC =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3})(0{0,6}))?(?:[Zz]|\+00:00)$/;
 
 /** Milliseconds since 1970-01-01T00:00:00Z. */
 export type Instant = number;
 
 /**
- * Parses `2026-01-15T09:30:00Z` (also `.123`, `+00:00`); undefined for
+ * Parses `2026-01-15T09:30:00Z` (also `.123`, `.123000`, `+00:00`); undefined for
  * anything else, including impossible dates (Feb 30), leap seconds and offsets other than UTC.
  */
 export function parseInstant(text: unknown): Instant | undefined {
@@ -26,7 +27,7 @@ export function parseInstant(text: unknown): Instant | undefined {
     number,
     number,
   ];
-  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0')); // digits past milliseconds must be zeros
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   return utc(year, month, day, hour, minute, second, ms);

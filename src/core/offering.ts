@@ -17,7 +17,8 @@ export interface Plan {
 
 export interface OnDemand {
   readonly unit: OnDemandUnit;
-  readonly minimumUnits: number;
+  /** At least this many units per boost; 0 when absent. */
+  readonly minimumUnits?: number;
   /** Price per unit, by plan id. */
   readonly prices: Readonly<Record<string, string>>;
 }
@@ -96,7 +97,7 @@ function checkOnDemand(
   const d = c.object(value, path);
   if (d === undefined) return;
   c.literal(d.unit, child(path, 'unit'), ON_DEMAND_UNITS);
-  c.integer(d.minimumUnits, child(path, 'minimumUnits'));
+  if (d.minimumUnits !== undefined) c.integer(d.minimumUnits, child(path, 'minimumUnits'));
   const prices = c.object(d.prices, child(path, 'prices'));
   for (const [plan, price] of Object.entries(prices ?? {})) {
     const pricePath = child(child(path, 'prices'), plan);

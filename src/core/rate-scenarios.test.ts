@@ -245,6 +245,18 @@ describe('SLA credit', () => {
     expect(invoice.lines[1]!.refs).toEqual(['f3', 'f4', 'f6']);
   });
 
+  it('counts an outage without a maintenance flag', () => {
+    const t = terms(sla([['99.5', '10']]));
+    const unflagged = {
+      type: 'outage',
+      service: 'S1',
+      from: '2026-02-03T00:00:00Z',
+      to: '2026-02-03T04:00:00Z',
+    };
+    // 4 h of 672 h → 99.40 % → 10 %.
+    expect(rows(rate(t, facts(...start, unflagged), '2026-02'))[1]).toEqual(['sla-credit', 'S1', '-100.00']);
+  });
+
   it('an outage across a month boundary counts in each month for its part', () => {
     const t = terms(
       sla([

@@ -1,11 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { exampleFacts, exampleTerms, expectedInvoice } from './fixtures/load.ts';
+import { loadExample } from './fixtures/example.ts';
 import { rate } from './rate.ts';
+
+const example = loadExample((name) =>
+  readFileSync(new URL(`./fixtures/dia-acme-globex/${name}`, import.meta.url), 'utf8'),
+);
 
 describe('rate: the worked example of TERMS.md §4', () => {
   it.each(['2026-01', '2026-02', '2026-03'])('%s matches the expected invoice', (period) => {
-    const invoice = rate(exampleTerms, exampleFacts, period);
-    const expected = expectedInvoice(period);
+    const invoice = rate(example.terms, example.facts, period);
+    const expected = example.expected(period);
     expect(invoice.period.start).toBe(expected.period.start);
     expect(invoice.period.end).toBe(expected.period.end);
     expect(invoice.currency).toBe(expected.currency);
@@ -19,7 +24,7 @@ describe('rate: the worked example of TERMS.md §4', () => {
   });
 
   it('fills the header: ids, period id, issue and due dates', () => {
-    const invoice = rate(exampleTerms, exampleFacts, '2026-02');
+    const invoice = rate(example.terms, example.facts, '2026-02');
     expect(invoice).toMatchObject({
       schema: 'smart-bilateral/invoice@1',
       terms: 'msa-acme-globex-2026',
@@ -33,7 +38,9 @@ describe('rate: the worked example of TERMS.md §4', () => {
   });
 
   it('cites the facts each line was computed from', () => {
-    const [jan, feb, mar] = ['2026-01', '2026-02', '2026-03'].map((p) => rate(exampleTerms, exampleFacts, p));
+    const [jan, feb, mar] = ['2026-01', '2026-02', '2026-03'].map((p) =>
+      rate(example.terms, example.facts, p),
+    );
     expect(jan!.lines.map((l) => l.refs)).toEqual([
       ['facts.jsonl:1', 'facts.jsonl:2'],
       ['facts.jsonl:1', 'facts.jsonl:2'],
@@ -54,14 +61,14 @@ describe('rate: the worked example of TERMS.md §4', () => {
   });
 
   it('bills nothing before activation or after the last period', () => {
-    expect(rate(exampleTerms, exampleFacts, '2025-12').lines).toEqual([]);
-    const april = rate(exampleTerms, exampleFacts, '2026-04');
+    expect(rate(example.terms, example.facts, '2025-12').lines).toEqual([]);
+    const april = rate(example.terms, example.facts, '2026-04');
     expect(april.lines).toEqual([]);
     expect(april.total).toBe('0.00');
     expect(april.taxes).toEqual([{ category: 'S', ratePercent: '20', taxable: '0.00', amount: '0.00' }]);
   });
 
   it('rejects a malformed period', () => {
-    expect(() => rate(exampleTerms, exampleFacts, '2026-2')).toThrow(/PERIOD|YYYY-MM/);
+    expect(() => rate(example.terms, example.facts, '2026-2')).toThrow(/PERIOD|YYYY-MM/);
   });
 });

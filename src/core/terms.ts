@@ -21,7 +21,7 @@ export type TaxCategory = (typeof TAX_CATEGORIES)[number];
 
 export interface Party {
   readonly id: string;
-  readonly name: string;
+  readonly name?: string;
   readonly country?: string;
   readonly vatId?: string;
 }
@@ -114,8 +114,7 @@ function checkTerms(c: Checker, doc: Record<string, unknown>): void {
 function checkParty(c: Checker, value: unknown, path: string): string | undefined {
   const party = c.object(value, path);
   if (party === undefined) return undefined;
-  c.string(party.name, child(path, 'name'));
-  for (const key of ['country', 'vatId'] as const) {
+  for (const key of ['name', 'country', 'vatId'] as const) {
     if (party[key] !== undefined) c.string(party[key], child(path, key));
   }
   return c.string(party.id, child(path, 'id'));

@@ -1,0 +1,61 @@
+/**
+ * The demo as a user runs it (`sb demo --out DIR`): it must finish by itself,
+ * show the Buyer accepting every month, and write each invoice as each node
+ * computed it, equal to the worked example of TERMS.md §4.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.ts';
+
+const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
+
+describe('sb demo', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sb-demo-test-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('runs two nodes, agrees every invoice and writes what each node computed', async () => {
+    let out = '';
+    let err = '';
+    const code = await main(['demo', '--data', join(root, 'data'), '--out', join(root, 'out')], {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        err += t;
+      },
+    });
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out.match(/globex accepted it in entry globex\/\d+/g)).toHaveLength(3);
+    expect(out).toContain('countersigned by globex');
+
+    const files = readdirSync(join(root, 'out')).sort();
+    expect(files).toEqual([
+      '2026-01.acme-fiber.json',
+      '2026-01.globex.json',
+      '2026-02.acme-fiber.json',
+      '2026-02.globex.json',
+      '2026-03.acme-fiber.json',
+      '2026-03.globex.json',
+    ]);
+    for (const period of ['2026-01', '2026-02', '2026-03']) {
+      const expected = JSON.parse(readFileSync(join(example, `invoice-${period}.json`), 'utf8'));
+      const bySeller = readFileSync(join(root, 'out', `${period}.acme-fiber.json`), 'utf8');
+      const byBuyer = readFileSync(join(root, 'out', `${period}.globex.json`), 'utf8');
+      expect(byBuyer).toBe(bySeller);
+      const invoice = JSON.parse(bySeller);
+      expect(invoice.period).toMatchObject(expected.period);
+      expect(invoice.lines.map((l: { kind: string; amount: string }) => [l.kind, l.amount])).toEqual(
+        expected.lines.map((l: { kind: string; amount: string }) => [l.kind, l.amount]),
+      );
+      expect([invoice.subtotal, invoice.tax, invoice.total]).toEqual([
+        expected.subtotal,
+        expected.tax,
+        expected.total,
+      ]);
+      expect(out).toContain(`${expected.total}`);
+    }
+  });
+});

@@ -6,7 +6,12 @@
  * n is the smallest whole number with termination + n months ≥ term end.
  */
 import { addMonths } from './calendar.ts';
+import { parseDecimal } from './decimal.ts';
+import { type DraftLine, inPeriod, type Money, priceText, uniqueRefs } from './draft.ts';
+import type { ServiceHistory } from './history.ts';
 import type { Instant } from './instant.ts';
+import type { BillingPeriod } from './period.ts';
+import { div, fromInt, HUNDRED, mul } from './rational.ts';
 
 /** Calendar-month term end in `zone`. */
 export function termEnd(activation: Instant, termMonths: number, zone: string): Instant {
@@ -28,4 +33,33 @@ export function remainingMonths(
   let n = 1;
   while (addMonths(termination, n, zone) < end) n++;
   return n;
+}
+
+/** The fee line on the invoice of the termination period, at the list MRC of the plan at termination. */
+export function earlyTerminationLine(
+  percent: string,
+  history: ServiceHistory,
+  period: BillingPeriod,
+  zone: string,
+  money: Money,
+): DraftLine | undefined {
+  const { activated, terminated } = history;
+  const last = history.spans[history.spans.length - 1];
+  if (activated === undefined || terminated === undefined || last === undefined) return undefined;
+  if (!inPeriod(terminated.at, period)) return undefined;
+  const months = remainingMonths(activated.at, history.termMonths, terminated.at, zone);
+  if (months === 0) return undefined;
+  const mrc = history.offering.plans[last.plan]!.mrc;
+  const perMonth = div(mul(parseDecimal(percent), parseDecimal(mrc)), HUNDRED);
+  return {
+    kind: 'early-termination',
+    service: history.service,
+    description: `Early termination: ${percent}% of ${last.plan} MRC ${mrc} × ${months} months`,
+    amount: money.round(mul(perMonth, fromInt(months))),
+    plan: last.plan,
+    quantity: String(months),
+    unit: 'month',
+    unitPrice: priceText(perMonth, money.decimals),
+    refs: uniqueRefs([history.ordered.ref, activated.ref, last.planRef, terminated.ref]),
+  };
 }

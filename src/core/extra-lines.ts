@@ -5,11 +5,11 @@
  * discounted nor part of the SLA base.
  */
 import { formatDecimal, parseDecimal } from './decimal.ts';
+import { type DraftLine, inPeriod, type Money } from './draft.ts';
 import type { ServiceHistory } from './history.ts';
 import { DAY, formatInstant, HOUR, MINUTE, SECOND } from './instant.ts';
 import type { OnDemandUnit } from './offering.ts';
 import type { BillingPeriod } from './period.ts';
-import type { DraftLine, Money } from './rate.ts';
 import { ceil, fromInt, mul, rational, sum } from './rational.ts';
 import { priceUsage } from './usage-pricing.ts';
 
@@ -19,7 +19,7 @@ export function boostLines(history: ServiceHistory, period: BillingPeriod, money
   const onDemand = history.offering.onDemand;
   if (onDemand === undefined) return [];
   return history.boosts
-    .filter((b) => b.from >= period.start && b.from < period.end)
+    .filter((b) => inPeriod(b.from, period))
     .map((b) => {
       const units = bigMax(
         BigInt(onDemand.minimumUnits ?? 0),
@@ -42,7 +42,7 @@ export function boostLines(history: ServiceHistory, period: BillingPeriod, money
 }
 
 export function usageLines(history: ServiceHistory, period: BillingPeriod, money: Money): DraftLine[] {
-  const records = history.usage.filter((u) => u.at >= period.start && u.at < period.end);
+  const records = history.usage.filter((u) => inPeriod(u.at, period));
   const metrics = [...new Set(records.map((r) => r.metric))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return metrics.map((metric) => {
     const mine = records.filter((r) => r.metric === metric);

@@ -5,7 +5,7 @@
  * Consistency across facts (activated twice, …) is the rater's job.
  */
 import { Checker, type DecimalBounds, deepFreeze, isRecord } from './checker.ts';
-import { ValidationError } from './errors.ts';
+import { type Issue, ValidationError } from './errors.ts';
 import { ZERO } from './rational.ts';
 import type { Terms } from './terms.ts';
 
@@ -92,11 +92,17 @@ const QUANTITY: DecimalBounds = { min: ZERO, rule: 'expected a non-negative deci
  * @throws ValidationError `FACT_INVALID`, e.g. `{ path: 'at', rule: 'expected an RFC 3339 UTC time' }`.
  */
 export function parseFact(json: unknown, terms?: Terms): Fact {
+  const issues = factIssues(json, terms);
+  if (issues.length > 0) throw new ValidationError('FACT_INVALID', issues);
+  return deepFreeze(structuredClone(json)) as Fact;
+}
+
+/** Every broken rule of a fact (empty when valid), without copying it. */
+export function factIssues(json: unknown, terms?: Terms): Issue[] {
   const c = new Checker();
   const f = c.object(json, '');
   if (f !== undefined) checkFact(c, f, terms);
-  if (c.issues.length > 0) throw new ValidationError('FACT_INVALID', c.issues);
-  return deepFreeze(structuredClone(json)) as Fact;
+  return c.issues;
 }
 
 function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefined): void {

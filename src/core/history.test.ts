@@ -85,6 +85,14 @@ describe('fact consistency', () => {
     expect(() => rate(withUsage, list, '2026-01')).toThrow(/f4: usage id x was already recorded at f3/);
   });
 
+  it('re-checks the shape of facts that did not come through parseFact', () => {
+    const list = facts(order, active);
+    const bad = { ref: 'x1', fact: { type: 'service.activated', service: 'S1', at: 'yesterday' } } as never;
+    expect(() => rate(t, [...list, bad], '2026-01')).toThrow(
+      expect.objectContaining({ code: 'FACT_INVALID', details: expect.objectContaining({ ref: 'x1' }) }),
+    );
+  });
+
   it('builds spans and sorts services whatever the input order', () => {
     const list = facts(
       ordered('2026-01-01T00:00:00Z', { service: 'S2' }),

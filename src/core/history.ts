@@ -8,8 +8,9 @@
  */
 
 import { parseDecimal } from './decimal.ts';
-import { BilateralError } from './errors.ts';
-import type { Fact, FactRef } from './facts.ts';
+import { BilateralError, ValidationError } from './errors.ts';
+import { sortFacts, factTime as time } from './fact-order.ts';
+import { type FactRef, factIssues } from './facts.ts';
 import { type Instant, parseInstant } from './instant.ts';
 import type { Offering } from './offering.ts';
 import type { Rational } from './rational.ts';
@@ -59,36 +60,20 @@ export interface ServiceHistory {
   }[];
 }
 
-const TYPE_RANK: Record<Fact['type'], number> = {
-  'service.ordered': 0,
-  'service.activated': 1,
-  'service.modified': 2,
-  outage: 3,
-  'bandwidth.boost': 4,
-  usage: 5,
-  'service.terminated': 6,
-};
-
-function time(fact: Fact): Instant {
-  return parseInstant('at' in fact ? fact.at : fact.from) ?? Number.NaN;
-}
-
-/** Total order on facts: time, then type, then ref (plain code-unit order). */
-export function sortFacts(facts: readonly FactRef[]): FactRef[] {
-  return [...facts].sort(
-    (a, b) =>
-      time(a.fact) - time(b.fact) ||
-      TYPE_RANK[a.fact.type] - TYPE_RANK[b.fact.type] ||
-      (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0),
-  );
-}
-
 export function inconsistent(ref: string, service: string, message: string): BilateralError {
   return new BilateralError('FACTS_INCONSISTENT', `${ref}: ${message}`, { details: { ref, service } });
 }
 
-/** One history per ordered service, sorted by service id. */
+/**
+ * One history per ordered service, sorted by service id.
+ * Facts are re-checked for shape (they may come from a store, not `parseFact`); names are checked here.
+ * @throws ValidationError `FACT_INVALID` (details.ref) for a malformed fact; BilateralError `FACTS_INCONSISTENT`.
+ */
 export function buildHistories(terms: Terms, facts: readonly FactRef[]): ServiceHistory[] {
+  for (const { ref, fact } of facts) {
+    const issues = factIssues(fact);
+    if (issues.length > 0) throw new ValidationError('FACT_INVALID', issues, { ref });
+  }
   const sorted = sortFacts(facts);
   const refs = new Set<string>();
   for (const { ref, fact } of sorted) {

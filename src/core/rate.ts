@@ -11,26 +11,16 @@
 import { deepFreeze } from './checker.ts';
 import { minorUnit } from './currency.ts';
 import { formatFixed, round } from './decimal.ts';
+import type { Money } from './draft.ts';
 import type { FactRef } from './facts.ts';
 import { buildHistories, type ServiceHistory } from './history.ts';
 import { formatInstant } from './instant.ts';
-import { INVOICE_SCHEMA, type Invoice, type InvoiceLine } from './invoice.ts';
+import { INVOICE_SCHEMA, type Invoice } from './invoice.ts';
 import { billingPeriod, invoiceDates } from './period.ts';
 import { add, type Rational, sum } from './rational.ts';
 import { serviceLines } from './service-lines.ts';
 import { computeTax } from './tax.ts';
 import type { Terms } from './terms.ts';
-
-/** The currency's precision and the contract's rounding, applied once per line. */
-export interface Money {
-  readonly decimals: number;
-  round(exact: Rational): Rational;
-}
-
-/** A line before formatting: the rounded amount is still exact. */
-export interface DraftLine extends Omit<InvoiceLine, 'amount'> {
-  readonly amount: Rational;
-}
 
 /**
  * Rates one period.

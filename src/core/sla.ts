@@ -1,14 +1,28 @@
 /**
- * SLA credit percent for one service in one period (TERMS.md §3). Active
+ * SLA credit for one service in one period (TERMS.md §3). Active
  * time is exact (not rounded to proration units); downtime is the union of
  * non-maintenance outages inside the active time, so overlapping outage
  * reports are counted once and an outage spanning two months counts in each
  * for its part. Availability is compared exactly against the tiers.
  */
-
-import { parseDecimal } from './decimal.ts';
+import { formatDecimal, formatFixed, parseDecimal, round } from './decimal.ts';
+import type { DraftLine, Money } from './draft.ts';
+import type { ServiceHistory } from './history.ts';
+import type { BillingPeriod } from './period.ts';
 import type { Window } from './prorate.ts';
-import { compare, div, fromInt, HUNDRED, mul, ONE, type Rational, sub } from './rational.ts';
+import {
+  compare,
+  div,
+  fromInt,
+  HUNDRED,
+  isZero,
+  mul,
+  neg,
+  ONE,
+  type Rational,
+  sub,
+  sum,
+} from './rational.ts';
 import type { Sla } from './terms.ts';
 
 export interface Availability {
@@ -61,4 +75,33 @@ export function creditPercent(sla: Sla, availabilityPercent: Rational): Rational
     return parseDecimal(sla.creditCapPercent);
   }
   return best;
+}
+
+/**
+ * The period's SLA credit line for a service, or undefined: `−round(base ×
+ * credit / 100)` where base is the sum of its recurring and discount lines.
+ */
+export function slaCreditLine(
+  sla: Sla,
+  history: ServiceHistory,
+  period: BillingPeriod,
+  base: readonly DraftLine[],
+  money: Money,
+): DraftLine | undefined {
+  if (history.activated === undefined) return undefined;
+  const active = {
+    start: Math.max(history.activated.at, period.start),
+    end: Math.min(history.terminated?.at ?? Number.POSITIVE_INFINITY, period.end),
+  };
+  const a = availability(active, history.outages);
+  const percent = a === undefined ? undefined : creditPercent(sla, a.percent);
+  if (a === undefined || percent === undefined || isZero(percent)) return undefined;
+  const baseAmount = sum(base.map((line) => line.amount));
+  return {
+    kind: 'sla-credit',
+    service: history.service,
+    description: `SLA credit ${formatDecimal(percent)}%: availability ${formatFixed(round(a.percent, 4, 'half-up'), 4)}%`,
+    amount: neg(money.round(div(mul(baseAmount, percent), HUNDRED))),
+    refs: a.refs,
+  };
 }

@@ -13,24 +13,12 @@ import { sortFacts, factTime as time } from './fact-order.ts';
 import { type FactRef, factIssues } from './facts.ts';
 import { type Instant, parseInstant } from './instant.ts';
 import type { Offering } from './offering.ts';
+import { type PlanChange, type PlanSpan, planSpans, type Stamp } from './plan-spans.ts';
 import type { Rational } from './rational.ts';
+
+export type { PlanSpan, Stamp } from './plan-spans.ts';
+
 import type { Terms } from './terms.ts';
-
-export interface Stamp {
-  readonly ref: string;
-  readonly at: Instant;
-}
-
-/** The service at one plan in `[start, end)`, raw instants; `end` null while still running. */
-export interface PlanSpan {
-  readonly plan: string;
-  readonly start: Stamp;
-  readonly end: Stamp | null;
-  /** How the span ends: a plan change (rounded down) or termination (rounded up). */
-  readonly endKind: 'modified' | 'terminated' | 'open';
-  /** The order or modification that set the plan. */
-  readonly planRef: string;
-}
 
 export interface ServiceHistory {
   readonly service: string;
@@ -117,9 +105,7 @@ function buildHistory(terms: Terms, service: string, facts: readonly FactRef[]):
 
   let activated: Stamp | undefined;
   let terminated: Stamp | undefined;
-  const changes: { ref: string; at: Instant; plan: string }[] = [
-    { ref: order.ref, at: ordered.at, plan: orderFact.plan },
-  ];
+  const changes: PlanChange[] = [{ ref: order.ref, at: ordered.at, plan: orderFact.plan }];
   const outages: ServiceHistory['outages'][number][] = [];
   const boosts: ServiceHistory['boosts'][number][] = [];
   const usage: ServiceHistory['usage'][number][] = [];
@@ -207,36 +193,4 @@ function buildHistory(terms: Terms, service: string, facts: readonly FactRef[]):
     boosts,
     usage,
   };
-}
-
-/** Plan spans from activation on; a change before activation sets the starting plan; no-op changes are skipped. */
-function planSpans(
-  changes: readonly { ref: string; at: Instant; plan: string }[],
-  activated: Stamp,
-  terminated: Stamp | undefined,
-): PlanSpan[] {
-  const before = changes.filter((c) => c.at <= activated.at);
-  const first = before[before.length - 1]!;
-  let current = { plan: first.plan, planRef: first.ref, start: activated };
-  const spans: PlanSpan[] = [];
-  for (const change of changes) {
-    if (change.at <= activated.at || change.plan === current.plan) continue;
-    const end: Stamp = { ref: change.ref, at: change.at };
-    spans.push({
-      plan: current.plan,
-      start: current.start,
-      end,
-      endKind: 'modified',
-      planRef: current.planRef,
-    });
-    current = { plan: change.plan, planRef: change.ref, start: end };
-  }
-  spans.push({
-    plan: current.plan,
-    start: current.start,
-    end: terminated ?? null,
-    endKind: terminated === undefined ? 'open' : 'terminated',
-    planRef: current.planRef,
-  });
-  return spans;
 }

@@ -7,8 +7,8 @@
  * `none`, any overlap bills the whole month.
  */
 import { ceilTo, countUnits, floorTo } from './calendar.ts';
-import type { PlanSpan } from './history.ts';
 import type { Instant } from './instant.ts';
+import type { PlanSpan } from './plan-spans.ts';
 import { div, ONE, type Rational } from './rational.ts';
 import type { Proration } from './terms.ts';
 

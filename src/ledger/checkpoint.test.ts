@@ -75,3 +75,26 @@ describe('checkpoints', () => {
     expect(field({ ...s, checkpoint: { ...checkpoint, stateHash: 'x' } })).toBe('checkpoint.stateHash');
   });
 });
+
+describe('checkpoint root', () => {
+  const rooted: Checkpoint = { ...checkpoint, root: sha256Hex('record') };
+  const sigs = (cp: Checkpoint) => ({
+    'seller-co': signCheckpoint(cp, sellerKeys),
+    'buyer-co': signCheckpoint(cp, buyerKeys),
+  });
+
+  it('accepts a record root and signs over it', () => {
+    expect(() => verifyCheckpoint({ checkpoint: rooted, sigs: sigs(rooted) }, ctx.parties)).not.toThrow();
+    const swapped = { ...rooted, root: sha256Hex('other') };
+    expect(
+      thrown(() => verifyCheckpoint({ checkpoint: swapped, sigs: sigs(rooted) }, ctx.parties)).code,
+    ).toBe('CHECKPOINT_BAD_SIGNATURE');
+  });
+
+  it('refuses a root that is not a hash', () => {
+    const bad = { ...rooted, root: 'nope' };
+    expect(thrown(() => verifyCheckpoint({ checkpoint: bad, sigs: sigs(bad) }, ctx.parties)).code).toBe(
+      'CHECKPOINT_MALFORMED',
+    );
+  });
+});

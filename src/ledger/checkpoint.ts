@@ -47,7 +47,9 @@ export function verifyCheckpoint(signed: SignedCheckpoint, parties: readonly Par
   if (!isRecord(checkpoint)) malformed('checkpoint', 'expected an object');
   if (!isHash(checkpoint.bilateral)) malformed('checkpoint.bilateral', 'expected a lowercase hex SHA-256');
   if (!isHash(checkpoint.stateHash)) malformed('checkpoint.stateHash', 'expected a lowercase hex SHA-256');
-  const extra = Object.keys(checkpoint).find((k) => !['bilateral', 'heads', 'stateHash'].includes(k));
+  if ('root' in checkpoint && !isHash(checkpoint.root))
+    malformed('checkpoint.root', 'expected a lowercase hex SHA-256');
+  const extra = Object.keys(checkpoint).find((k) => !['bilateral', 'heads', 'stateHash', 'root'].includes(k));
   if (extra !== undefined) malformed(`checkpoint.${extra}`, 'unexpected field');
   if (!isRecord(checkpoint.heads)) malformed('checkpoint.heads', 'expected an object');
   const ids = parties.map((p) => p.id);

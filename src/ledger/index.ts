@@ -35,6 +35,7 @@ export {
   verifyMerkleProof,
 } from './merkle.ts';
 export { checkPlacement, checkSeen } from './placement.ts';
+export { type RecordLeaf, recordProof, recordRoot } from './record-root.ts';
 export { type VerifyStreamOptions, verifyStream } from './stream.ts';
 export type * from './types.ts';
 export { type BodyValidators, checkBody, checkSignedEntry } from './verify.ts';

@@ -82,6 +82,11 @@ export interface Checkpoint {
   /** Keyed by party id. */
   readonly heads: { readonly [party: string]: StreamPosition };
   readonly stateHash: Hash;
+  /**
+   * Merkle root over the hashes of every entry inside `heads` (see
+   * `recordRoot`): what lets one entry be proven against an anchored checkpoint.
+   */
+  readonly root?: Hash;
 }
 
 export interface SignedCheckpoint {

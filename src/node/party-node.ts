@@ -36,6 +36,7 @@ import {
   type JsonValue,
   type KeyPair,
   type PartyKey,
+  recordRoot,
   type SignedCheckpoint,
   type SignedEntry,
   type StreamContext,
@@ -469,9 +470,15 @@ export class PartyNode {
 
   // ── checkpoints ───────────────────────────────────────────────────────────
 
-  /** The state hash of the record inside `heads`, as `stateOf` defines it. */
-  async #stateHash(id: string, heads: Basis): Promise<string> {
-    return hashJson(stateOf(entriesWithin(await this.store.listEntries(id), heads)));
+  /** The state hash and record root of the entries inside `heads`. */
+  async #fingerprints(id: string, heads: Basis): Promise<{ stateHash: string; root: string }> {
+    const inside = entriesWithin(await this.store.listEntries(id), heads);
+    return {
+      stateHash: hashJson(stateOf(inside)),
+      root: recordRoot(
+        inside.map((e) => ({ author: e.signed.entry.author, seq: e.signed.entry.seq, hash: e.hash })),
+      ),
+    };
   }
 
   /**
@@ -485,7 +492,7 @@ export class PartyNode {
       string,
       { seq: number; hash: string }
     >;
-    const checkpoint = { bilateral: id, heads: present, stateHash: await this.#stateHash(id, heads) };
+    const checkpoint = { bilateral: id, heads: present, ...(await this.#fingerprints(id, heads)) };
     const mine = cosign({ checkpoint, sigs: {} }, this.party, signCheckpoint(checkpoint, this.#keys));
     try {
       const answer = await this.#peer.request<{ sig: string }>(
@@ -535,9 +542,12 @@ export class PartyNode {
       [loaded.me.id]: checkpoint.heads[loaded.me.id] ?? null,
       [loaded.counterparty.id]: checkpoint.heads[loaded.counterparty.id] ?? null,
     };
-    const stateHash = await this.#stateHash(id, heads);
-    if (stateHash !== checkpoint.stateHash) {
-      throw new NodeError('NOT_PERMITTED', `checkpoint state hash differs: this node computes ${stateHash}`);
+    const { stateHash, root } = await this.#fingerprints(id, heads);
+    if (stateHash !== checkpoint.stateHash || root !== checkpoint.root) {
+      throw new NodeError(
+        'NOT_PERMITTED',
+        `checkpoint differs: this node computes state ${stateHash}, root ${root}`,
+      );
     }
     const sig = signCheckpoint(checkpoint, this.#keys);
     const both = cosign(signed, this.party, sig);

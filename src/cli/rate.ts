@@ -68,7 +68,7 @@ function parseArgs(args: readonly string[]): Options | 'help' {
 
 function read(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new InputError([`sb rate: cannot read ${file}: ${code}`]);

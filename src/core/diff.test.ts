@@ -68,6 +68,13 @@ describe('diffInvoices', () => {
     expect(diffInvoices(feb, wrongPeriod).map((d) => d.field)).toContain('period.start');
   });
 
+  it('reports a total missing from the received invoice', () => {
+    const theirs = editable(feb);
+    delete theirs.total;
+    delete theirs.dueDate;
+    expect(diffInvoices(feb, theirs)).toEqual([{ field: 'total', expected: '2041.20', actual: null }]);
+  });
+
   it('compares amounts as numbers', () => {
     const theirs = editable(feb);
     theirs.total = '2041.2';

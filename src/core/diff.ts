@@ -33,6 +33,10 @@ function same(a: string, b: string): boolean {
   return isDecimalString(a) && isDecimalString(b) ? compare(parseDecimal(a), parseDecimal(b)) === 0 : a === b;
 }
 
+function differs(e: string | null, a: string | null): boolean {
+  return e === null || a === null ? e !== a : !same(e, a);
+}
+
 function text(value: unknown): string | null {
   return value === undefined || value === null ? null : String(value);
 }
@@ -43,18 +47,19 @@ function text(value: unknown): string | null {
  */
 export function diffInvoices(expected: Invoice, actual: Invoice): InvoiceDifference[] {
   const out: InvoiceDifference[] = [];
-  const header = (field: string, e: unknown, a: unknown, always = false) => {
+  /** Compares one invoice field; `optional` fields are compared only when both sides state them. */
+  const header = (field: string, e: unknown, a: unknown, optional = false) => {
     const et = text(e);
     const at = text(a);
-    if ((always || (et !== null && at !== null)) && !(et !== null && at !== null && same(et, at))) {
-      if (et !== at) out.push({ field, expected: et, actual: at });
-    }
+    if (optional && (et === null || at === null)) return;
+    if (differs(et, at)) out.push({ field, expected: et, actual: at });
   };
-  for (const field of ['terms', 'seller', 'buyer', 'issueDate', 'dueDate'] as const)
-    header(field, expected[field], actual[field]);
-  header('currency', expected.currency, actual.currency, true);
-  header('period.start', expected.period.start, actual.period.start, true);
-  header('period.end', expected.period.end, actual.period.end, true);
+  for (const field of ['terms', 'seller', 'buyer', 'issueDate', 'dueDate'] as const) {
+    header(field, expected[field], actual[field], true);
+  }
+  header('currency', expected.currency, actual.currency);
+  header('period.start', expected.period.start, actual.period.start);
+  header('period.end', expected.period.end, actual.period.end);
 
   const unmatched = new Set(actual.lines.keys());
   const pairs: [number, number | undefined][] = expected.lines.map((line, i) => {
@@ -90,11 +95,8 @@ export function diffInvoices(expected: Invoice, actual: Invoice): InvoiceDiffere
     for (const [field, ev, av] of fields) {
       const et = text(ev);
       const at = text(av);
-      if (
-        field === 'amount'
-          ? et !== at && !(et !== null && at !== null && same(et, at))
-          : et !== null && at !== null && !same(et, at)
-      ) {
+      const stated = field === 'amount' || (et !== null && at !== null);
+      if (stated && differs(et, at)) {
         out.push({ field, expectedLine: i, actualLine: j, key, expected: et, actual: at });
       }
     }
@@ -114,10 +116,9 @@ export function diffInvoices(expected: Invoice, actual: Invoice): InvoiceDiffere
     const e = expected.taxes.find((t) => t.category === category);
     const a = actual.taxes.find((t) => t.category === category);
     for (const field of ['ratePercent', 'taxable', 'amount'] as const) {
-      header(`taxes[${category}].${field}`, e?.[field], a?.[field], true);
+      header(`taxes[${category}].${field}`, e?.[field], a?.[field]);
     }
   }
-  for (const field of ['subtotal', 'tax', 'total'] as const)
-    header(field, expected[field], actual[field], true);
+  for (const field of ['subtotal', 'tax', 'total'] as const) header(field, expected[field], actual[field]);
   return out;
 }

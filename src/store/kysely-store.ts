@@ -15,9 +15,20 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { BilateralError } from '../core/index.ts';
 import type { Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../ledger/index.ts';
+import * as anchors from './anchors.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database, Engine, EntriesTable } from './schema.ts';
-import type { AppendResult, BilateralRecord, EntryRange, Evidence, Store, StoredEntry } from './types.ts';
+import type {
+  AnchorKey,
+  AnchorMined,
+  AnchorRecord,
+  AppendResult,
+  BilateralRecord,
+  EntryRange,
+  Evidence,
+  Store,
+  StoredEntry,
+} from './types.ts';
 import {
   checkBilateral,
   checkCheckpoint,
@@ -312,6 +323,49 @@ export class KyselyStore implements Store {
       .orderBy('heads_id')
       .execute();
     return rows.map((row) => JSON.parse(row.signed) as SignedCheckpoint);
+  }
+
+  async enqueueAnchor(anchor: {
+    bilateral: Hash;
+    seq: number;
+    value: Hash;
+    queuedAt: string;
+  }): Promise<void> {
+    await anchors.enqueueAnchor(this.#db, anchor);
+  }
+
+  async dueAnchors(now: string, limit: number): Promise<AnchorRecord[]> {
+    return anchors.dueAnchors(this.#db, now, limit);
+  }
+
+  async sentAnchors(): Promise<AnchorRecord[]> {
+    return anchors.anchorsInState(this.#db, 'sent');
+  }
+
+  async markAnchorsSent(keys: readonly AnchorKey[], txHash: string): Promise<void> {
+    await anchors.updateAnchors(this.#db, keys, () => ({ status: 'sent', tx_hash: txHash }));
+  }
+
+  async markAnchorsMined(keys: readonly AnchorKey[], mined: AnchorMined): Promise<void> {
+    await anchors.updateAnchors(this.#db, keys, () => anchors.minedColumns(mined));
+  }
+
+  async markAnchorsFailed(keys: readonly AnchorKey[], error: string, nextAttemptAt: string): Promise<void> {
+    await anchors.updateAnchors(this.#db, keys, (row) => ({
+      status: 'queued',
+      attempts: row.attempts + 1,
+      last_error: error,
+      next_attempt_at: nextAttemptAt,
+      tx_hash: null,
+    }));
+  }
+
+  async getAnchor(bilateral: Hash, seq: number): Promise<AnchorRecord | undefined> {
+    return anchors.getAnchor(this.#db, bilateral, seq);
+  }
+
+  async listAnchors(bilateral: Hash): Promise<AnchorRecord[]> {
+    return anchors.listAnchors(this.#db, bilateral);
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -83,9 +83,40 @@ function initial(engine: Engine): Migration {
   };
 }
 
+/** The anchoring queue: co-signed checkpoints on their way to the shared ledger. */
+function anchors(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('anchors')
+        .addColumn('bilateral', types.key, (c) => c.notNull().references('bilaterals.id'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('queued', 'sent', 'mined')`))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('tx_hash', 'text')
+        .addColumn('block_number', 'bigint')
+        .addColumn('block_hash', 'text')
+        .addColumn('chain_id', 'bigint')
+        .addColumn('contract', 'text')
+        .addColumn('queued_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('anchors_pk', ['bilateral', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('anchors_due')
+        .on('anchors')
+        .columns(['status', 'next_attempt_at'])
+        .execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(engine: Engine): Record<string, Migration> {
-  return { '0001_initial': initial(engine) };
+  return { '0001_initial': initial(engine), '0002_anchors': anchors(engine) };
 }
 
 /** Brings `db` to the latest migration; a no-op when it is already there. */

@@ -57,12 +57,29 @@ export interface MetaTable {
   readonly value: string;
 }
 
+export interface AnchorsTable {
+  readonly bilateral: string;
+  readonly seq: number;
+  readonly value: string;
+  readonly status: 'queued' | 'sent' | 'mined';
+  readonly attempts: number;
+  readonly next_attempt_at: string;
+  readonly last_error: string | null;
+  readonly tx_hash: string | null;
+  readonly block_number: number | null;
+  readonly block_hash: string | null;
+  readonly chain_id: number | null;
+  readonly contract: string | null;
+  readonly queued_at: string;
+}
+
 export interface Database {
   readonly bilaterals: BilateralsTable;
   readonly entries: EntriesTable;
   readonly evidence: EvidenceTable;
   readonly checkpoints: CheckpointsTable;
   readonly meta: MetaTable;
+  readonly anchors: AnchorsTable;
 }
 
 /** The engines behind the one schema; where their SQL differs, code branches on this. */

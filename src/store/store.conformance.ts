@@ -323,6 +323,61 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
       });
     });
 
+    describe('anchors', () => {
+      it('queues once, hands out due anchors, and records sent, failed and mined', async () => {
+        const { store, id } = await setup();
+        const queuedAt = '2026-01-01T00:00:00.000Z';
+        await store.enqueueAnchor({ bilateral: id, seq: 3, value: hex('cp3'), queuedAt });
+        await store.enqueueAnchor({ bilateral: id, seq: 3, value: hex('other'), queuedAt });
+        await store.enqueueAnchor({
+          bilateral: id,
+          seq: 5,
+          value: hex('cp5'),
+          queuedAt: '2026-01-01T00:00:01.000Z',
+        });
+        expect((await store.getAnchor(id, 3))?.value).toBe(hex('cp3'));
+        expect((await store.dueAnchors('2025-12-31T00:00:00.000Z', 10)).length).toBe(0);
+        const due = await store.dueAnchors('2026-01-02T00:00:00.000Z', 10);
+        expect(due.map((a) => [a.seq, a.status, a.attempts])).toEqual([
+          [3, 'queued', 0],
+          [5, 'queued', 0],
+        ]);
+        expect(await store.dueAnchors('2026-01-02T00:00:00.000Z', 1)).toHaveLength(1);
+
+        const keys = [{ bilateral: id, seq: 3 }];
+        await store.markAnchorsSent(keys, '0xabc');
+        expect((await store.sentAnchors()).map((a) => [a.seq, a.txHash])).toEqual([[3, '0xabc']]);
+        expect((await store.dueAnchors('2026-01-02T00:00:00.000Z', 10)).map((a) => a.seq)).toEqual([5]);
+
+        await store.markAnchorsFailed(keys, 'rpc down', '2026-01-03T00:00:00.000Z');
+        const failed = await store.getAnchor(id, 3);
+        expect(failed).toMatchObject({ status: 'queued', attempts: 1, lastError: 'rpc down', txHash: null });
+        expect((await store.dueAnchors('2026-01-02T00:00:00.000Z', 10)).map((a) => a.seq)).toEqual([5]);
+
+        await store.markAnchorsMined(keys, {
+          txHash: '0xdef',
+          blockNumber: 12,
+          blockHash: '0x12',
+          chainId: 31337,
+          contract: '0xc0ffee',
+        });
+        expect(await store.getAnchor(id, 3)).toMatchObject({
+          status: 'mined',
+          txHash: '0xdef',
+          blockNumber: 12,
+          blockHash: '0x12',
+          chainId: 31337,
+          contract: '0xc0ffee',
+          lastError: null,
+        });
+        expect((await store.listAnchors(id)).map((a) => [a.seq, a.status])).toEqual([
+          [3, 'mined'],
+          [5, 'queued'],
+        ]);
+        expect(await store.getAnchor(id, 4)).toBeUndefined();
+      });
+    });
+
     describe('meta', () => {
       it('gets, sets and overwrites values', async () => {
         const { store } = await setup();

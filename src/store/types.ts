@@ -42,6 +42,41 @@ export interface Evidence {
   readonly receivedAt: string;
 }
 
+/** A checkpoint on its way to the shared ledger, or already there. */
+export type AnchorStatus = 'queued' | 'sent' | 'mined';
+
+export interface AnchorRecord {
+  readonly bilateral: Hash;
+  /** The anchor sequence: the checkpoint's height (sum of its heads' seqs). */
+  readonly seq: number;
+  /** `checkpointHash` of the co-signed checkpoint. */
+  readonly value: Hash;
+  readonly status: AnchorStatus;
+  readonly attempts: number;
+  /** Not before this time (RFC 3339) is a queued anchor sent again. */
+  readonly nextAttemptAt: string;
+  readonly lastError: string | null;
+  readonly txHash: string | null;
+  readonly blockNumber: number | null;
+  readonly blockHash: string | null;
+  readonly chainId: number | null;
+  readonly contract: string | null;
+  readonly queuedAt: string;
+}
+
+export interface AnchorMined {
+  readonly txHash: string;
+  readonly blockNumber: number;
+  readonly blockHash: string;
+  readonly chainId: number;
+  readonly contract: string;
+}
+
+export interface AnchorKey {
+  readonly bilateral: Hash;
+  readonly seq: number;
+}
+
 export interface EntryRange {
   readonly author?: string;
   readonly fromSeq?: number;
@@ -74,6 +109,19 @@ export interface Store {
 
   putCheckpoint(checkpoint: SignedCheckpoint): Promise<void>;
   listCheckpoints(bilateral: Hash): Promise<SignedCheckpoint[]>;
+
+  /** Queues a checkpoint for anchoring; a no-op when (bilateral, seq) is already queued or anchored. */
+  enqueueAnchor(anchor: { bilateral: Hash; seq: number; value: Hash; queuedAt: string }): Promise<void>;
+  /** Queued anchors whose next attempt is due at `now`, oldest first. */
+  dueAnchors(now: string, limit: number): Promise<AnchorRecord[]>;
+  /** Anchors in state `sent` (a transaction is out, its receipt not yet recorded). */
+  sentAnchors(): Promise<AnchorRecord[]>;
+  markAnchorsSent(keys: readonly AnchorKey[], txHash: string): Promise<void>;
+  markAnchorsMined(keys: readonly AnchorKey[], mined: AnchorMined): Promise<void>;
+  /** Back to `queued` with one more attempt counted and the next attempt at `nextAttemptAt`. */
+  markAnchorsFailed(keys: readonly AnchorKey[], error: string, nextAttemptAt: string): Promise<void>;
+  getAnchor(bilateral: Hash, seq: number): Promise<AnchorRecord | undefined>;
+  listAnchors(bilateral: Hash): Promise<AnchorRecord[]>;
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

@@ -1,4 +1,5 @@
 /** Public surface of the node layer. */
+export * from './anchoring.ts';
 export * from './bodies.ts';
 export * from './errors.ts';
 export * from './keyfile.ts';

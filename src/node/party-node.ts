@@ -26,6 +26,7 @@ import {
   canonicalBytes,
   checkBody,
   checkPlacement,
+  checkpointHash,
   checkSignedEntry,
   cosign,
   createGenesis,
@@ -48,6 +49,7 @@ import {
   verifyCheckpoint,
 } from '../ledger/index.ts';
 import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
+import type { Anchorer } from './anchoring.ts';
 import { type Basis, bodyValidators, type EntryKind } from './bodies.ts';
 import { NodeError } from './errors.ts';
 import { PeerClient } from './peer-client.ts';
@@ -104,6 +106,7 @@ export class PartyNode {
   readonly #serial = new SerialQueue();
   readonly #loaded = new Map<string, Loaded>();
   readonly #background = new Set<Promise<unknown>>();
+  #anchorer: Anchorer | undefined;
 
   constructor(options: PartyNodeOptions) {
     this.party = options.party;
@@ -503,7 +506,7 @@ export class PartyNode {
       );
       const both = cosign(mine, loaded.counterparty.id, answer.sig);
       verifyCheckpoint(both, loaded.context.parties);
-      await this.store.putCheckpoint(both);
+      await this.#stored(loaded, both);
       return both;
     } catch (error) {
       this.#log(
@@ -552,8 +555,61 @@ export class PartyNode {
     const sig = signCheckpoint(checkpoint, this.#keys);
     const both = cosign(signed, this.party, sig);
     verifyCheckpoint(both, loaded.context.parties);
-    await this.store.putCheckpoint(both);
+    await this.#stored(loaded, both);
     return { sig };
+  }
+
+  /**
+   * A co-signed checkpoint is stored; the seller's node queues it for anchoring
+   * (one party anchors, so the pair never competes for the same sequence).
+   */
+  async #stored(loaded: Loaded, signed: SignedCheckpoint): Promise<void> {
+    await this.store.putCheckpoint(signed);
+    if (loaded.record.role !== 'seller' || this.#anchorer === undefined) return;
+    const seq = Object.values(signed.checkpoint.heads).reduce((sum, head) => sum + head.seq, 0);
+    await this.store.enqueueAnchor({
+      bilateral: loaded.record.id,
+      seq,
+      value: checkpointHash(signed.checkpoint),
+      queuedAt: this.#now().toISOString(),
+    });
+    void this.#anchorer.flush();
+  }
+
+  /** Anchoring is on when an anchorer is attached (the node runs with a chain). */
+  attachAnchorer(anchorer: Anchorer | undefined): void {
+    this.#anchorer = anchorer;
+  }
+
+  get anchorer(): Anchorer | undefined {
+    return this.#anchorer;
+  }
+
+  /**
+   * Checkpoint the bilateral now if its record moved since the last checkpoint
+   * (the seller does this on a schedule; either party may ask for it).
+   */
+  async checkpointNow(id: string): Promise<SignedCheckpoint | undefined> {
+    const loaded = await this.#load(id);
+    const heads = await this.#heads(loaded);
+    const last = (await this.store.listCheckpoints(id)).at(-1);
+    const moved = Object.entries(heads).some(
+      ([party, head]) => (last?.checkpoint.heads[party]?.seq ?? 0) !== (head?.seq ?? 0),
+    );
+    if (!moved) return last;
+    return this.#checkpoint(loaded);
+  }
+
+  /** The scheduled round: checkpoint every bilateral this node sells in whose record moved. */
+  async checkpointAll(): Promise<void> {
+    for (const record of await this.store.listBilaterals()) {
+      if (record.role === 'seller') await this.checkpointNow(record.id);
+    }
+  }
+
+  async anchors(id: string) {
+    await this.#load(id);
+    return this.store.listAnchors(id);
   }
 
   async checkpoints(id: string): Promise<SignedCheckpoint[]> {

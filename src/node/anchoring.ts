@@ -1,0 +1,243 @@
+/**
+ * The anchoring loop: co-signed checkpoints go to the shared ledger in batches,
+ * on a schedule and on demand. Recording never waits for it. The queue lives in
+ * the store, so a restart resumes it: an anchor marked `sent` is settled from
+ * its transaction receipt (or from the chain's own record) before anything new
+ * is sent, and the registry's strictly increasing sequence means nothing can be
+ * anchored twice. Failures go back to the queue with exponential backoff.
+ */
+import type { Hash } from '../ledger/index.ts';
+import type { AnchorKey, AnchorRecord, Store } from '../store/index.ts';
+
+/** What the loop needs from a chain (implemented over viem in src/chain). */
+export interface AnchorChain {
+  readonly chainId: number;
+  /** Address of the anchor registry. */
+  readonly contract: string;
+  /** Make sure the bilateral is in the on-chain registry before its first anchor. */
+  ensureBilateral(bilateral: Hash): Promise<void>;
+  /** The last anchored sequence of a bilateral on chain (0 when none). */
+  latest(bilateral: Hash): Promise<number>;
+  /** Signs and broadcasts one transaction anchoring every item; resolves with its hash. */
+  sendBatch(items: readonly { bilateral: Hash; seq: number; value: Hash }[]): Promise<string>;
+  /** Waits for the transaction to be mined. */
+  waitMined(txHash: string): Promise<MinedTx>;
+  /** The receipt of a transaction, if the chain knows it. */
+  receipt(txHash: string): Promise<MinedTx | undefined>;
+  /** Where (bilateral, seq) was anchored, from the registry's events; undefined when it was not. */
+  findAnchor(bilateral: Hash, seq: number): Promise<(MinedTx & { value: Hash }) | undefined>;
+}
+
+export interface MinedTx {
+  readonly txHash: string;
+  readonly status: 'success' | 'reverted';
+  readonly blockNumber: number;
+  readonly blockHash: string;
+}
+
+export interface AnchorerOptions {
+  readonly store: Store;
+  readonly chain: AnchorChain;
+  readonly now?: () => Date;
+  readonly log?: (line: string) => void;
+  /** Most anchors in one transaction. */
+  readonly batchSize?: number;
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+}
+
+export class Anchorer {
+  readonly #store: Store;
+  readonly #chain: AnchorChain;
+  readonly #now: () => Date;
+  readonly #log: (line: string) => void;
+  readonly #batchSize: number;
+  readonly #backoffBaseMs: number;
+  readonly #backoffMaxMs: number;
+  #running: Promise<number> | undefined;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: AnchorerOptions) {
+    this.#store = options.store;
+    this.#chain = options.chain;
+    this.#now = options.now ?? (() => new Date());
+    this.#log = options.log ?? (() => {});
+    this.#batchSize = options.batchSize ?? 200;
+    this.#backoffBaseMs = options.backoffBaseMs ?? 1000;
+    this.#backoffMaxMs = options.backoffMaxMs ?? 5 * 60 * 1000;
+  }
+
+  /** Run the loop every `intervalMs` until `stop()`. */
+  start(intervalMs: number): void {
+    const tick = () => {
+      void this.flush().finally(() => {
+        if (this.#timer !== undefined) this.#timer = setTimeout(tick, intervalMs);
+      });
+    };
+    this.#timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  /**
+   * Anchor everything due now; resolves with the number of anchors mined. Calls
+   * made while a round runs are folded into one more round after it.
+   */
+  flush(): Promise<number> {
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      let mined = 0;
+      do {
+        this.#again = false;
+        mined += await this.#round();
+      } while (this.#again);
+      return mined;
+    })().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #round(): Promise<number> {
+    let mined = await this.#settleSent();
+    for (;;) {
+      const due = await this.#store.dueAnchors(this.#now().toISOString(), this.#batchSize);
+      if (due.length === 0) return mined;
+      const sendable = await this.#prepare(due);
+      if (sendable.length > 0) mined += await this.#send(sendable);
+      if (due.length < this.#batchSize) return mined;
+    }
+  }
+
+  /** After a restart: anchors whose transaction went out before we could record the receipt. */
+  async #settleSent(): Promise<number> {
+    let mined = 0;
+    for (const anchor of await this.#store.sentAnchors()) {
+      const key = [{ bilateral: anchor.bilateral, seq: anchor.seq }];
+      try {
+        const receipt = anchor.txHash === null ? undefined : await this.#chain.receipt(anchor.txHash);
+        if (receipt?.status === 'success') {
+          await this.#markMined(key, receipt);
+          mined++;
+          continue;
+        }
+        const found = await this.#chain.findAnchor(anchor.bilateral, anchor.seq);
+        if (found !== undefined && found.value === anchor.value) {
+          await this.#markMined(key, found);
+          mined++;
+        } else if (receipt === undefined && anchor.txHash !== null) {
+          // Not mined yet: wait for it rather than sending a second transaction.
+          const waited = await this.#chain.waitMined(anchor.txHash);
+          if (waited.status === 'success') {
+            await this.#markMined(key, waited);
+            mined++;
+          } else await this.#fail(key, anchor, 'transaction reverted');
+        } else await this.#fail(key, anchor, 'transaction reverted');
+      } catch (error) {
+        await this.#fail(key, anchor, message(error));
+      }
+    }
+    return mined;
+  }
+
+  /** Drops what the chain already holds (marking ours mined) and registers new bilaterals. */
+  async #prepare(due: readonly AnchorRecord[]): Promise<AnchorRecord[]> {
+    const sendable: AnchorRecord[] = [];
+    const latest = new Map<string, number>();
+    for (const anchor of due) {
+      const key = [{ bilateral: anchor.bilateral, seq: anchor.seq }];
+      try {
+        if (!latest.has(anchor.bilateral)) {
+          await this.#chain.ensureBilateral(anchor.bilateral);
+          latest.set(anchor.bilateral, await this.#chain.latest(anchor.bilateral));
+        }
+        const onChain = latest.get(anchor.bilateral)!;
+        if (anchor.seq > onChain) {
+          sendable.push(anchor);
+          continue;
+        }
+        const found = await this.#chain.findAnchor(anchor.bilateral, anchor.seq);
+        if (found !== undefined && found.value === anchor.value) {
+          await this.#markMined(key, found);
+        } else {
+          await this.#fail(
+            key,
+            anchor,
+            `superseded: the chain is at sequence ${onChain}`,
+            this.#backoffMaxMs,
+          );
+        }
+      } catch (error) {
+        await this.#fail(key, anchor, message(error));
+      }
+    }
+    return sendable.sort((a, b) => a.bilateral.localeCompare(b.bilateral) || a.seq - b.seq);
+  }
+
+  async #send(batch: readonly AnchorRecord[]): Promise<number> {
+    const keys = batch.map((a) => ({ bilateral: a.bilateral, seq: a.seq }));
+    let txHash: string;
+    try {
+      txHash = await this.#chain.sendBatch(
+        batch.map((a) => ({ bilateral: a.bilateral, seq: a.seq, value: a.value })),
+      );
+    } catch (error) {
+      for (const anchor of batch) await this.#fail([keyOf(anchor)], anchor, message(error));
+      return 0;
+    }
+    await this.#store.markAnchorsSent(keys, txHash);
+    try {
+      const receipt = await this.#chain.waitMined(txHash);
+      if (receipt.status !== 'success') {
+        for (const anchor of batch)
+          await this.#fail([keyOf(anchor)], anchor, `transaction ${txHash} reverted`);
+        return 0;
+      }
+      await this.#markMined(keys, receipt);
+      this.#log(`anchored ${batch.length} checkpoint(s) in ${txHash} (block ${receipt.blockNumber})`);
+      return batch.length;
+    } catch (error) {
+      // The transaction may still be mined: leave it `sent`; the next round settles it.
+      this.#log(`anchor transaction ${txHash} not confirmed yet: ${message(error)}`);
+      return 0;
+    }
+  }
+
+  async #markMined(keys: readonly AnchorKey[], tx: MinedTx): Promise<void> {
+    await this.#store.markAnchorsMined(keys, {
+      txHash: tx.txHash,
+      blockNumber: tx.blockNumber,
+      blockHash: tx.blockHash,
+      chainId: this.#chain.chainId,
+      contract: this.#chain.contract,
+    });
+  }
+
+  async #fail(
+    keys: readonly AnchorKey[],
+    anchor: AnchorRecord,
+    error: string,
+    delayMs?: number,
+  ): Promise<void> {
+    const delay = delayMs ?? Math.min(this.#backoffBaseMs * 2 ** anchor.attempts, this.#backoffMaxMs);
+    const next = new Date(this.#now().getTime() + delay).toISOString();
+    await this.#store.markAnchorsFailed(keys, error, next);
+    this.#log(`anchor ${anchor.bilateral.slice(0, 12)}#${anchor.seq} failed (${error}); retry at ${next}`);
+  }
+}
+
+function keyOf(anchor: AnchorRecord): AnchorKey {
+  return { bilateral: anchor.bilateral, seq: anchor.seq };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+}

@@ -1,0 +1,64 @@
+/**
+ * Test fixtures for the chain's own tests (not exported): a real Anvil per
+ * test file with the contracts deployed, one wallet per development account,
+ * a helper that waits for a write's receipt, and one that expects
+ * a named revert.
+ */
+import type { Hex, TransactionReceipt } from 'viem';
+import { expect } from 'vitest';
+import { type AnvilInstance, type AnvilOptions, startAnvil } from './anvil.ts';
+import {
+  type ChainPublicClient,
+  type ChainWalletClient,
+  createChainPublicClient,
+  createChainWalletClient,
+} from './client.ts';
+import { type ContractAddresses, deployContracts } from './deploy.ts';
+import { DEV_ACCOUNT_COUNT, devPrivateKey } from './dev-keys.ts';
+import { contractRevert } from './revert.ts';
+
+export interface TestChain {
+  readonly anvil: AnvilInstance;
+  readonly publicClient: ChainPublicClient;
+  /** One wallet per development account; 0 deploys. */
+  readonly wallets: readonly ChainWalletClient[];
+  readonly addresses: ContractAddresses;
+  stop(): Promise<void>;
+}
+
+export async function startTestChain(options: AnvilOptions = {}): Promise<TestChain> {
+  const anvil = await startAnvil(options);
+  const endpoint = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId };
+  const publicClient = createChainPublicClient(endpoint);
+  const wallets = Array.from({ length: DEV_ACCOUNT_COUNT }, (_, i) =>
+    createChainWalletClient({ ...endpoint, privateKey: devPrivateKey(i) }),
+  );
+  const addresses = await deployContracts(wallets[0]!, publicClient);
+  return { anvil, publicClient, wallets, addresses, stop: () => anvil.stop() };
+}
+
+/** Waits for the transaction `hash` resolves to and expects it to succeed. */
+export async function mined(chain: TestChain, hash: Promise<Hex>): Promise<TransactionReceipt> {
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: await hash });
+  expect(receipt.status).toBe('success');
+  return receipt;
+}
+
+/** Expects `promise` to reject with the contract error `name` (and `args`, when given). */
+export async function expectRevert(
+  promise: Promise<unknown>,
+  name: string,
+  args?: readonly unknown[],
+): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected a revert with ${name}`).toBeDefined();
+  const revert = contractRevert(error);
+  expect(revert?.name, String(error)).toBe(name);
+  if (args !== undefined) expect(revert?.args).toEqual(args);
+}
+
+/** A 32-byte value for tests: `n` repeated. */
+export const b32 = (n: number): Hex => `0x${n.toString(16).padStart(2, '0').repeat(32)}`;

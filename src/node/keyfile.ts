@@ -1,31 +1,43 @@
 /**
  * The party's identity on disk: `party.json` in the node's data folder holds its
- * id and Ed25519 key pair. Created on first start with owner-only permissions,
- * written to a temporary file and renamed so a crash never leaves half a key.
+ * id, its Ed25519 entry key pair and the secp256k1 key of the EVM account that
+ * sends its chain transactions. Created on first start with owner-only
+ * permissions, written to a temporary file and renamed so a crash never leaves
+ * half a key. A file from before the EVM key existed gains one on next start.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generatePrivateKey } from 'viem/accounts';
 import { BilateralError } from '../core/index.ts';
 import { generateKeyPair, type KeyPair } from '../ledger/index.ts';
 
 export interface PartyFile {
   readonly party: string;
   readonly keys: KeyPair;
+  /** 0x-prefixed 32-byte hex private key of the party's EVM account. */
+  readonly evmKey: `0x${string}`;
+}
+
+function write(path: string, file: PartyFile): void {
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temporary, path);
 }
 
 export function loadOrCreatePartyFile(dataDir: string, party: string): PartyFile {
   const path = join(dataDir, 'party.json');
   if (existsSync(path)) {
-    const stored = JSON.parse(readFileSync(path, 'utf8')) as PartyFile;
-    if (stored.party !== party) {
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as Partial<PartyFile>;
+    if (stored.party !== party || stored.keys === undefined) {
       throw new BilateralError('PARTY_MISMATCH', `${path} belongs to party ${stored.party}, not ${party}`);
     }
-    return stored;
+    if (stored.evmKey !== undefined) return stored as PartyFile;
+    const upgraded: PartyFile = { party, keys: stored.keys, evmKey: generatePrivateKey() };
+    write(path, upgraded);
+    return upgraded;
   }
   mkdirSync(dataDir, { recursive: true });
-  const created: PartyFile = { party, keys: generateKeyPair() };
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  const created: PartyFile = { party, keys: generateKeyPair(), evmKey: generatePrivateKey() };
+  write(path, created);
   return created;
 }

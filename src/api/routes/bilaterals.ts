@@ -92,6 +92,23 @@ export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
     node.checkpoints(request.params.id),
   );
 
+  /** On demand: checkpoint the record now (co-signed by the counterparty) and anchor what is queued. */
+  app.post<{ Params: IdParams }>('/bilaterals/:id/checkpoints', async (request, reply) => {
+    const checkpoint = await node.checkpointNow(request.params.id);
+    if (checkpoint === undefined) {
+      throw new NodeError(
+        'PEER_UNREACHABLE',
+        'no checkpoint: the record is empty or the counterparty did not co-sign (try again later)',
+      );
+    }
+    await node.anchorer?.flush();
+    return reply.status(201).send({ checkpoint, anchors: await node.anchors(request.params.id) });
+  });
+
+  app.get<{ Params: IdParams }>('/bilaterals/:id/anchors', async (request) =>
+    node.anchors(request.params.id),
+  );
+
   app.get<{ Params: IdParams }>('/bilaterals/:id/evidence', async (request) =>
     node.evidence(request.params.id),
   );

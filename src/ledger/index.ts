@@ -35,6 +35,23 @@ export {
   verifyMerkleProof,
 } from './merkle.ts';
 export { checkPlacement, checkSeen } from './placement.ts';
+export {
+  anchorSeq,
+  anchorValue,
+  type BuildProofInput,
+  buildProof,
+  type Check,
+  type HexString,
+  PROOF_SCHEMA,
+  type Proof,
+  type ProofAnchor,
+  type ProofEntry,
+  type ProofReport,
+  type ProofSubject,
+  usageSubject,
+  type VerifyProofOptions,
+  verifyProof,
+} from './proof.ts';
 export { type RecordLeaf, recordProof, recordRoot } from './record-root.ts';
 export { type VerifyStreamOptions, verifyStream } from './stream.ts';
 export type * from './types.ts';

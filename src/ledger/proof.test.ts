@@ -1,0 +1,394 @@
+import { describe, expect, it } from 'vitest';
+import { checkpointHash, cosign, signCheckpoint } from './checkpoint.ts';
+import { createEntry, hashEntry, positionOf, signEntry } from './entry.ts';
+import { createAgreement, createGenesis, signAgreement } from './genesis.ts';
+import { hashJson, sha256Hex } from './hash.ts';
+import { type KeyPair, keyPairFromSeed } from './keys.ts';
+import { merkleRoot } from './merkle.ts';
+import {
+  anchorSeq,
+  anchorValue,
+  buildProof,
+  type Proof,
+  type ProofAnchor,
+  type ProofReport,
+  usageSubject,
+  verifyProof,
+} from './proof.ts';
+import { type RecordLeaf, recordRoot } from './record-root.ts';
+import type { Checkpoint, JsonValue, SignedEntry, StreamPosition } from './types.ts';
+
+const seller = keyPairFromSeed(new Uint8Array(32).fill(11));
+const buyer = keyPairFromSeed(new Uint8Array(32).fill(12));
+const terms = { msa: 'MSA-2026-ACME-GLOBEX', currency: 'EUR', offerings: { dia: { mrc: '1200.00' } } };
+const genesis = createGenesis(
+  terms,
+  { id: 'acme-fiber', key: seller.publicKey },
+  { id: 'globex', key: buyer.publicKey },
+);
+const agreement = createAgreement(genesis, {
+  seller: signAgreement(hashJson(genesis), seller),
+  buyer: signAgreement(hashJson(genesis), buyer),
+});
+const bilateral = agreement.id;
+
+const invoice = {
+  period: '2026-02',
+  currency: 'EUR',
+  lines: [
+    { id: 'mrc', description: 'DIA 1G AMS1 monthly charge', amount: '1200.00' },
+    { id: 'sla-credit', description: 'SLA credit 10%', amount: '-120.00' },
+  ],
+  total: '1080.00',
+};
+const invoiceHash = hashJson(invoice);
+
+function stream(author: string, keys: KeyPair) {
+  let head: StreamPosition | undefined;
+  const written: SignedEntry[] = [];
+  return {
+    written,
+    write(kind: string, body: JsonValue, seen: StreamPosition | null): SignedEntry {
+      const entry = createEntry({
+        bilateral,
+        author,
+        head,
+        seen,
+        kind,
+        body,
+        recordedAt: new Date(Date.UTC(2026, 2, 1, 0, 0, written.length)).toISOString(),
+      });
+      head = positionOf(entry);
+      const signed = signEntry(entry, keys);
+      written.push(signed);
+      return signed;
+    },
+  };
+}
+
+/** Two streams, an issued and an accepted invoice, and a later entry outside the checkpoint. */
+function world() {
+  const acme = stream('acme-fiber', seller);
+  const globex = stream('globex', buyer);
+  const f1 = acme.write('fact', { type: 'service.activated', service: 'S1', at: '2026-01-10' }, null);
+  const g1 = globex.write('fact', { type: 'order.placed', order: 'PO-77' }, positionOf(f1.entry));
+  const f2 = acme.write('fact', { type: 'outage', service: 'S1', minutes: 340 }, positionOf(g1.entry));
+  const basis = { 'acme-fiber': positionOf(f2.entry), globex: positionOf(g1.entry) };
+  const issued = acme.write('invoice.issued', { period: '2026-02', basis, invoice, invoiceHash }, null);
+  const ref = { author: 'acme-fiber', seq: issued.entry.seq, hash: hashEntry(issued.entry) };
+  const accepted = globex.write(
+    'invoice.accepted',
+    { period: '2026-02', invoice: ref, invoiceHash },
+    positionOf(issued.entry),
+  );
+  const batchRecords = [1, 2, 3, 4, 5].map((n) => ({
+    service: 'S1',
+    at: `2026-02-0${n}`,
+    gb: String(n * 10),
+  }));
+  const batch = acme.write(
+    'usage.batch',
+    { root: merkleRoot(batchRecords.map(hashJson)), count: batchRecords.length, totals: { gb: '150' } },
+    positionOf(accepted.entry),
+  );
+  const later = acme.write('fact', { type: 'note', text: 'after the checkpoint' }, null);
+  const inside = [...acme.written, ...globex.written].filter((s) => s !== later);
+  const leaves: RecordLeaf[] = inside.map((s) => ({
+    author: s.entry.author,
+    seq: s.entry.seq,
+    hash: hashEntry(s.entry),
+  }));
+  const checkpoint: Checkpoint = {
+    bilateral,
+    heads: { 'acme-fiber': positionOf(batch.entry), globex: positionOf(accepted.entry) },
+    stateHash: hashJson({ invoices: [invoiceHash] }),
+    root: recordRoot(leaves),
+  };
+  const once = cosign({ checkpoint, sigs: {} }, 'acme-fiber', signCheckpoint(checkpoint, seller));
+  const signedCheckpoint = cosign(once, 'globex', signCheckpoint(checkpoint, buyer));
+  const anchor: ProofAnchor = {
+    chainId: 31337,
+    contract: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
+    bilateral: `0x${bilateral}`,
+    seq: anchorSeq(checkpoint),
+    value: anchorValue(checkpoint),
+    txHash: `0x${sha256Hex('tx')}`,
+    blockNumber: 7,
+    blockHash: `0x${sha256Hex('block')}`,
+  };
+  return { f1, g1, f2, issued, accepted, batch, batchRecords, later, leaves, signedCheckpoint, anchor };
+}
+
+const w = world();
+
+/** The invoice proof as a third party receives it: parsed JSON, mutable. */
+function invoiceProof(): Proof & Record<string, any> {
+  const proof = buildProof({
+    subject: { kind: 'invoice', period: '2026-02', invoiceHash },
+    agreement,
+    checkpoint: w.signedCheckpoint,
+    leaves: w.leaves,
+    entries: [w.issued, w.accepted],
+    anchor: w.anchor,
+  });
+  return JSON.parse(JSON.stringify(proof));
+}
+
+const failed = (report: ProofReport) => report.checks.filter((c) => !c.ok);
+const failedNames = (report: ProofReport) => failed(report).map((c) => c.name);
+
+describe('buildProof and verifyProof', () => {
+  it('verifies a realistic invoice proof, one check per fact', () => {
+    const report = verifyProof(invoiceProof());
+    expect(failed(report)).toEqual([]);
+    expect(report.ok).toBe(true);
+    const names = report.checks.map((c) => c.name);
+    expect(names[0]).toBe('proof: schema');
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'agreement: id',
+        'agreement: terms hash',
+        'agreement: seller signature',
+        'agreement: buyer signature',
+        'entry acme-fiber/3: signature',
+        'entry acme-fiber/3: merkle path',
+        'entry globex/2: within checkpoint',
+        'checkpoint: co-signatures',
+        'checkpoint: root',
+        'invoice: hash',
+        'invoice: acceptance',
+        'anchor: value',
+        'anchor: seq',
+      ]),
+    );
+    expect(names.indexOf('agreement: id')).toBeLessThan(names.indexOf('entry acme-fiber/3: signature'));
+    expect(names.indexOf('entry globex/2: signature')).toBeLessThan(
+      names.indexOf('checkpoint: co-signatures'),
+    );
+    expect(names.indexOf('invoice: hash')).toBeLessThan(names.indexOf('anchor: value'));
+  });
+
+  it('verifies entry and usage proofs', () => {
+    const base = { agreement, checkpoint: w.signedCheckpoint, leaves: w.leaves, anchor: w.anchor };
+    for (const signed of [w.f1, w.g1, w.f2, w.batch]) {
+      const proof = buildProof({ ...base, subject: { kind: 'entry' }, entries: [signed] });
+      expect(failed(verifyProof(JSON.parse(JSON.stringify(proof))))).toEqual([]);
+    }
+    const subject = usageSubject(w.batchRecords, 3, { author: 'acme-fiber', seq: w.batch.entry.seq });
+    const usage = JSON.parse(JSON.stringify(buildProof({ ...base, subject, entries: [w.batch] })));
+    expect(failed(verifyProof(usage))).toEqual([]);
+    expect(verifyProof(usage).checks.map((c) => c.name)).toContain('usage: record path');
+
+    usage.subject.record.gb = '4000';
+    expect(failedNames(verifyProof(usage))).toEqual(['usage: record path']);
+    usage.subject.record.gb = '40';
+    usage.subject.path.count = 6;
+    expect(failedNames(verifyProof(usage))).toContain('usage: count');
+  });
+
+  it('reports an unanchored proof, and accepts it only when allowed', () => {
+    const proof = invoiceProof();
+    proof.anchor = null;
+    expect(failedNames(verifyProof(proof))).toEqual(['anchor: present']);
+    expect(failed(verifyProof(proof)).at(0)?.detail).toMatch(/not anchored yet/);
+    expect(verifyProof(proof, { allowUnanchored: true }).ok).toBe(true);
+  });
+
+  it('refuses to build a proof for an entry outside the checkpoint, or with the wrong leaves', () => {
+    const base = {
+      agreement,
+      checkpoint: w.signedCheckpoint,
+      anchor: null,
+      subject: { kind: 'entry' } as const,
+    };
+    expect(() => buildProof({ ...base, leaves: w.leaves, entries: [w.later] })).toThrow(
+      /not inside these heads/,
+    );
+    expect(() => buildProof({ ...base, leaves: w.leaves.slice(1), entries: [w.f2] })).toThrow(
+      /not the checkpoint's root/,
+    );
+  });
+});
+
+describe('verifyProof names what a tampered proof broke', () => {
+  const cases: [string, (p: Record<string, any>) => void, string, RegExp][] = [
+    [
+      'an amount inside the issued invoice',
+      (p) => {
+        p.entries[0].signed.entry.body.invoice.lines[0].amount = '1300.00';
+      },
+      'entry acme-fiber/3: signature',
+      /changed after signing/,
+    ],
+    [
+      'an amount inside the issued invoice (its hash check)',
+      (p) => {
+        p.entries[0].signed.entry.body.invoice.lines[0].amount = '1300.00';
+      },
+      'invoice: hash',
+      /invoice's content/,
+    ],
+    [
+      "the issued entry's invoiceHash",
+      (p) => {
+        p.entries[0].signed.entry.body.invoiceHash = sha256Hex('other');
+      },
+      'invoice: hash',
+      /the issued entry says/,
+    ],
+    [
+      "the subject's invoiceHash",
+      (p) => {
+        p.subject.invoiceHash = sha256Hex('other');
+      },
+      'invoice: subject',
+      /the proof is about invoice/,
+    ],
+    [
+      'a signature byte',
+      (p) => {
+        const sig: string = p.entries[1].signed.sig;
+        p.entries[1].signed.sig = (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
+      },
+      'entry globex/2: signature',
+      /does not verify with globex's key/,
+    ],
+    [
+      "an entry's leaf hash",
+      (p) => {
+        p.entries[0].path.leaf = sha256Hex('forged');
+      },
+      'entry acme-fiber/3: merkle path',
+      /the entry hashes to/,
+    ],
+    [
+      'a Merkle sibling',
+      (p) => {
+        p.entries[0].path.siblings[0].hash = sha256Hex('forged');
+      },
+      'entry acme-fiber/3: merkle path',
+      /does not lead to the checkpoint's root/,
+    ],
+    [
+      'the checkpoint root',
+      (p) => {
+        p.checkpoint.checkpoint.root = sha256Hex('forged');
+      },
+      'checkpoint: co-signatures',
+      /checkpoint was changed after signing/,
+    ],
+    [
+      'a co-signature removed',
+      (p) => {
+        delete p.checkpoint.sigs.globex;
+      },
+      'checkpoint: co-signatures',
+      /globex has not signed/,
+    ],
+    [
+      'the anchor value',
+      (p) => {
+        p.anchor.value = `0x${sha256Hex('forged')}`;
+      },
+      'anchor: value',
+      /is not the checkpoint's hash/,
+    ],
+    [
+      'the anchor seq',
+      (p) => {
+        p.anchor.seq += 1;
+      },
+      'anchor: seq',
+      /sum of the checkpoint's head seqs/,
+    ],
+    [
+      'the genesis terms',
+      (p) => {
+        p.agreement.genesis.terms.offerings.dia.mrc = '900.00';
+      },
+      'agreement: terms hash',
+      /terms were changed/,
+    ],
+    [
+      'the acceptance pointing elsewhere',
+      (p) => {
+        p.entries[1].signed.entry.body.invoice.seq = 1;
+      },
+      'invoice: acceptance',
+      /refers to acme-fiber\/1/,
+    ],
+  ];
+
+  it.each(cases)('%s', (_, mutate, name, detail) => {
+    const proof = invoiceProof();
+    mutate(proof);
+    const report = verifyProof(proof);
+    expect(report.ok).toBe(false);
+    const check = report.checks.find((c) => c.name === name);
+    expect(check, `${name} in ${JSON.stringify(failedNames(report))}`).toBeDefined();
+    expect(check!.ok).toBe(false);
+    expect(check!.detail).toMatch(detail);
+  });
+
+  it('keeps a changed signature to the check it breaks', () => {
+    const proof = invoiceProof();
+    const sig: string = proof.entries[0].signed.sig;
+    proof.entries[0].signed.sig = (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
+    expect(failedNames(verifyProof(proof))).toEqual(['entry acme-fiber/3: signature']);
+  });
+
+  it('fails a changed genesis once, at the agreement', () => {
+    const proof = invoiceProof();
+    proof.agreement.genesis.terms.currency = 'USD';
+    expect(failedNames(verifyProof(proof))).toEqual(['agreement: id', 'agreement: terms hash']);
+  });
+
+  it('fails every change anywhere except the chain-only anchor fields, and never throws', () => {
+    const original = invoiceProof();
+    const paths: (string | number)[][] = [];
+    const walk = (value: unknown, path: (string | number)[]) => {
+      if (typeof value === 'object' && value !== null) {
+        for (const [k, v] of Object.entries(value)) walk(v, [...path, Array.isArray(value) ? Number(k) : k]);
+      } else {
+        paths.push(path);
+      }
+    };
+    walk(original, []);
+    expect(paths.length).toBeGreaterThan(50);
+    const chainOnly = new Set(['chainId', 'contract', 'txHash', 'blockNumber', 'blockHash']);
+    for (const path of paths) {
+      for (const replacement of ['tampered', 12345, null] as const) {
+        const proof: any = invoiceProof();
+        let parent = proof;
+        for (const key of path.slice(0, -1)) parent = parent[key];
+        const last = path.at(-1)!;
+        if (parent[last] === replacement) continue;
+        parent[last] = replacement;
+        const report = verifyProof(proof);
+        const where = path.join('.');
+        if (path[0] === 'anchor' && chainOnly.has(String(last))) {
+          if (report.ok) continue;
+          expect(failedNames(report), where).toEqual(['proof: schema']);
+        } else {
+          expect(report.ok, `${where} = ${String(replacement)}`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it.each([null, 42, 'proof', [], {}, { schema: 'smart-bilateral/proof@1' }])(
+    'reports a non-proof %j as a schema failure',
+    (value) => {
+      const report = verifyProof(value);
+      expect(report.ok).toBe(false);
+      expect(report.checks).toHaveLength(1);
+      expect(report.checks[0]!.name).toBe('proof: schema');
+    },
+  );
+
+  it('matches the anchor helpers to the checkpoint', () => {
+    const { checkpoint } = w.signedCheckpoint;
+    expect(anchorSeq(checkpoint)).toBe(w.batch.entry.seq + w.accepted.entry.seq);
+    expect(anchorValue(checkpoint)).toBe(`0x${checkpointHash(checkpoint)}`);
+  });
+});

@@ -1,0 +1,706 @@
+/**
+ * Proofs: one self-contained JSON document that lets a third party (an
+ * auditor, a financier) check that an entry, an invoice or a usage record is
+ * part of a bilateral's agreed and anchored record, with nothing else at hand.
+ *
+ * Shape (`smart-bilateral/proof@1`):
+ *
+ *   {
+ *     schema:     'smart-bilateral/proof@1',
+ *     subject:    { kind: 'entry' }
+ *               | { kind: 'invoice', period, invoiceHash }
+ *               | { kind: 'usage', record, batch: { author, seq }, path: MerkleProof },
+ *     agreement:  Agreement,                       // genesis + both parties' signatures
+ *     entries:    [{ signed: SignedEntry, path: MerkleProof }],   // path to checkpoint.checkpoint.root
+ *     checkpoint: SignedCheckpoint,                // co-signed by both parties, with `root`
+ *     anchor:     { chainId, contract, bilateral: '0x'+id, seq: Σ head seqs,
+ *                   value: '0x'+checkpointHash, txHash, blockNumber, blockHash } | null
+ *   }
+ *
+ * - `entry`: entries = [the entry].
+ * - `invoice`: entries = [the seller's `invoice.issued`, then the buyer's
+ *   `invoice.accepted` if any]. Issued body `{ period, basis, invoice,
+ *   invoiceHash }`, accepted body `{ period, invoice: {author, seq, hash},
+ *   invoiceHash }`.
+ * - `usage`: entries = [the `usage.batch` entry, body `{ root, count, … }`];
+ *   `path` proves `hashJson(record)` against that root.
+ *
+ * Design rationale:
+ * - `verifyProof` never throws on content: a proof comes from outside, and
+ *   the answer an auditor needs is a list of facts, each checked or not, with
+ *   the reason in words. Every check runs guarded; one that cannot be
+ *   evaluated fails, naming why. Only a proof whose outer shape is wrong stops
+ *   early, since nothing after it would mean anything.
+ * - An entry's path must sit at the exact index the record order gives it
+ *   (streams in code-unit order of party id, each 1..head) in a tree of
+ *   exactly Σ head seqs leaves: so the path binds the entry's position in the
+ *   record, not only its membership.
+ * - Entries and the checkpoint are compared with `agreement.id`, which a
+ *   separate check ties to the genesis: a changed genesis fails once, there.
+ * - The anchor fields only the chain can confirm (chain id, contract,
+ *   transaction, block) are checked by `chain/verify-anchor.ts`; offline we
+ *   check that the anchor names this checkpoint, bilateral and seq.
+ */
+import { canonicalBytes } from './canonical.ts';
+import { checkpointHash, verifyCheckpoint } from './checkpoint.ts';
+import { hashEntry } from './entry.ts';
+import { LedgerError } from './errors.ts';
+import { deepFreeze } from './freeze.ts';
+import { agreementMessage, bilateralId } from './genesis.ts';
+import { hashJson, isHash } from './hash.ts';
+import { verify } from './keys.ts';
+import { type MerkleProof, merkleProof, verifyMerkleProof } from './merkle.ts';
+import { type RecordLeaf, recordProof, recordRoot } from './record-root.ts';
+import { signedEntryIssue } from './shape.ts';
+import type {
+  Agreement,
+  Checkpoint,
+  Hash,
+  JsonValue,
+  PartyKey,
+  SignedCheckpoint,
+  SignedEntry,
+} from './types.ts';
+
+export const PROOF_SCHEMA = 'smart-bilateral/proof@1';
+
+/** `0x`-prefixed hex, as the chain writes it (the same type as viem's `Hex`). */
+export type HexString = `0x${string}`;
+
+export type ProofSubject =
+  | { readonly kind: 'entry' }
+  | { readonly kind: 'invoice'; readonly period: string; readonly invoiceHash: Hash }
+  | {
+      readonly kind: 'usage';
+      readonly record: JsonValue;
+      readonly batch: { readonly author: string; readonly seq: number };
+      readonly path: MerkleProof;
+    };
+
+export interface ProofEntry {
+  readonly signed: SignedEntry;
+  /** The entry's Merkle path to `checkpoint.checkpoint.root`. */
+  readonly path: MerkleProof;
+}
+
+/** Where the checkpoint was anchored: what `chain/verify-anchor.ts` confirms on a chain. */
+export interface ProofAnchor {
+  readonly chainId: number;
+  /** The AnchorRegistry address. */
+  readonly contract: HexString;
+  /** `'0x'` + the bilateral id. */
+  readonly bilateral: HexString;
+  /** The anchor sequence: the sum of the checkpoint heads' seqs (`anchorSeq`). */
+  readonly seq: number;
+  /** `'0x'` + `checkpointHash(checkpoint)` (`anchorValue`). */
+  readonly value: HexString;
+  readonly txHash: HexString;
+  readonly blockNumber: number;
+  readonly blockHash: HexString;
+}
+
+export interface Proof {
+  readonly schema: typeof PROOF_SCHEMA;
+  readonly subject: ProofSubject;
+  readonly agreement: Agreement;
+  readonly entries: readonly ProofEntry[];
+  readonly checkpoint: SignedCheckpoint;
+  /** Null while the checkpoint is not anchored yet. */
+  readonly anchor: ProofAnchor | null;
+}
+
+/** One fact verified: `detail` says what was found, or why it failed, in words. */
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface ProofReport {
+  readonly ok: boolean;
+  readonly checks: readonly Check[];
+}
+
+export interface VerifyProofOptions {
+  /** Accept `anchor: null` (the check passes, saying so); default false. */
+  readonly allowUnanchored?: boolean;
+}
+
+/** The anchor sequence of a checkpoint: the sum of its heads' seqs (the number of entries it covers). */
+export function anchorSeq(checkpoint: Checkpoint): number {
+  return Object.values(checkpoint.heads).reduce((sum, head) => sum + head.seq, 0);
+}
+
+/** The value anchored for a checkpoint: `'0x'` + `checkpointHash(checkpoint)`. */
+export function anchorValue(checkpoint: Checkpoint): HexString {
+  return `0x${checkpointHash(checkpoint)}`;
+}
+
+/**
+ * The `usage` subject for `records[index]` of a batch whose Merkle root is
+ * over `records.map(hashJson)` in that order.
+ */
+export function usageSubject(
+  records: readonly JsonValue[],
+  index: number,
+  batch: { readonly author: string; readonly seq: number },
+): ProofSubject {
+  const record = records[index];
+  if (record === undefined) {
+    throw new LedgerError('MERKLE_INVALID', `index: ${index} is outside 0..${records.length - 1}`, {
+      details: { field: 'index', value: index, count: records.length },
+    });
+  }
+  const path = merkleProof(records.map(hashJson), index);
+  return { kind: 'usage', record, batch: { author: batch.author, seq: batch.seq }, path };
+}
+
+export interface BuildProofInput {
+  readonly subject: ProofSubject;
+  readonly agreement: Agreement;
+  /** Co-signed, with `root`. */
+  readonly checkpoint: SignedCheckpoint;
+  /** Every entry inside the checkpoint's heads as (author, seq, hash): the leaves of its root. */
+  readonly leaves: readonly RecordLeaf[];
+  /** The subject's entries, in the order the subject kind requires (see the file header). */
+  readonly entries: readonly SignedEntry[];
+  readonly anchor: ProofAnchor | null;
+}
+
+/**
+ * A proof with each entry's Merkle path computed from `leaves`. Throws
+ * `CHECKPOINT_MALFORMED` when the checkpoint has no root, and `MERKLE_INVALID`
+ * when `leaves` do not produce that root or an entry is not among them with
+ * its hash. It does not verify signatures: `verifyProof` does.
+ *
+ * @example
+ * const proof = buildProof({ subject: { kind: 'entry' }, agreement, checkpoint, leaves,
+ *   entries: [signed], anchor: null });
+ * verifyProof(JSON.parse(JSON.stringify(proof)), { allowUnanchored: true }).ok // true
+ */
+export function buildProof(input: BuildProofInput): Proof {
+  const { subject, agreement, checkpoint, leaves, entries, anchor } = input;
+  const root = checkpoint.checkpoint.root;
+  if (root === undefined) {
+    throw new LedgerError(
+      'CHECKPOINT_MALFORMED',
+      'checkpoint.root: missing, so nothing can be proven against it',
+      {
+        details: { field: 'checkpoint.root', rule: 'missing' },
+      },
+    );
+  }
+  const computed = recordRoot(leaves);
+  if (computed !== root) {
+    throw new LedgerError(
+      'MERKLE_INVALID',
+      `leaves: their root ${computed} is not the checkpoint's root ${root}`,
+      {
+        details: { field: 'leaves', expected: root, actual: computed },
+      },
+    );
+  }
+  const proofEntries = entries.map((signed): ProofEntry => {
+    const { author, seq } = signed.entry;
+    const path = recordProof(leaves, author, seq);
+    if (path.leaf !== hashEntry(signed.entry)) {
+      throw new LedgerError('MERKLE_INVALID', `entry ${author}/${seq}: its hash is not the record's leaf`, {
+        details: { author, seq, expected: path.leaf, actual: hashEntry(signed.entry) },
+      });
+    }
+    return { signed, path };
+  });
+  return deepFreeze({ schema: PROOF_SCHEMA, subject, agreement, entries: proofEntries, checkpoint, anchor });
+}
+
+/**
+ * Checks every fact a proof claims, in order: shape; agreement; each entry;
+ * checkpoint; the subject; the anchor. Never throws for bad content.
+ *
+ * @example
+ * const report = verifyProof(JSON.parse(text));
+ * for (const c of report.checks) console.log(`${c.ok ? '✓' : '✗'} ${c.name} — ${c.detail}`);
+ */
+export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): ProofReport {
+  const problem = shapeProblem(proof);
+  if (problem !== undefined) {
+    return report([{ name: 'proof: schema', ok: false, detail: problem }]);
+  }
+  const p = proof as Proof;
+  const checks: Check[] = [
+    {
+      name: 'proof: schema',
+      ok: true,
+      detail: `a ${PROOF_SCHEMA} document about ${describeSubject(p)}`,
+    },
+  ];
+  const run = (name: string, fn: () => Outcome): void => {
+    checks.push({ name, ...guarded(fn) });
+  };
+  const genesis = p.agreement.genesis;
+  const parties: readonly PartyKey[] = [genesis.seller, genesis.buyer];
+  const id = p.agreement.id;
+  const signedCheckpoint = p.checkpoint;
+  const checkpoint = signedCheckpoint.checkpoint;
+
+  // Agreement.
+  run('agreement: id', () => {
+    const expected = bilateralId(genesis);
+    return expected === id
+      ? pass(`bilateral ${short(id)} is the hash of the genesis`)
+      : fail(
+          `the agreement names bilateral ${short(id)} but its genesis hashes to ${short(expected)} — the genesis was changed`,
+        );
+  });
+  run('agreement: terms hash', () => {
+    const actual = hashJson(genesis.terms);
+    return actual === genesis.termsHash
+      ? pass(`the terms hash to ${short(actual)}, as the genesis says`)
+      : fail(
+          `the terms hash to ${short(actual)} but the genesis says ${short(String(genesis.termsHash))} — the terms were changed after the parties agreed`,
+        );
+  });
+  for (const role of ['seller', 'buyer'] as const) {
+    const party = genesis[role];
+    run(`agreement: ${role} signature`, () => {
+      const sig = (p.agreement.sigs as Record<string, unknown> | null)?.[role];
+      if (typeof sig !== 'string') return fail(`${party.id} (${role}) has not signed the agreement`);
+      return verify(party.key, agreementMessage(id), sig)
+        ? pass(`${party.id} (${role}) agreed to bilateral ${short(id)} with its key ${short(party.key)}`)
+        : fail(
+            `${party.id}'s (${role}) signature does not verify with its key — the signature or the bilateral id was changed`,
+          );
+    });
+  }
+
+  // Entries.
+  const heads = checkpoint.heads as Readonly<Record<string, { seq: number; hash: Hash } | undefined>>;
+  const total = sumSeqs(heads);
+  p.entries.forEach((item, i) => {
+    const entry = item.signed.entry;
+    const label = `entry ${entryLabel(item.signed, i)}`;
+    const party = parties.find((q) => q.id === entry.author);
+    run(`${label}: well-formed`, () => {
+      const issue = signedEntryIssue(item.signed);
+      return issue === undefined
+        ? pass(`a ${String(entry.kind)} entry with the fields and encodings the ledger requires`)
+        : fail(`${issue.field}: ${issue.rule}`);
+    });
+    run(`${label}: bilateral`, () =>
+      entry.bilateral === id
+        ? pass(`belongs to bilateral ${short(id)}`)
+        : fail(
+            `belongs to bilateral ${short(String(entry.bilateral))}, not to this agreement's ${short(id)}`,
+          ),
+    );
+    run(`${label}: author`, () =>
+      party !== undefined
+        ? pass(`${party.id} is the ${party === genesis.seller ? 'seller' : 'buyer'}`)
+        : fail(
+            `${String(entry.author)} is not a party to this bilateral (${genesis.seller.id}, ${genesis.buyer.id})`,
+          ),
+    );
+    run(`${label}: key`, () => {
+      if (party === undefined) return fail(`no key to compare: ${String(entry.author)} is not a party`);
+      return item.signed.key === party.key
+        ? pass(`signed with ${party.id}'s key from the genesis`)
+        : fail(
+            `signed with key ${short(String(item.signed.key))}, not ${party.id}'s key ${short(party.key)} from the genesis`,
+          );
+    });
+    run(`${label}: signature`, () => {
+      const key = party?.key ?? item.signed.key;
+      const who = party?.id ?? String(entry.author);
+      return verify(key, canonicalBytes(entry), item.signed.sig)
+        ? pass(`verifies with ${who}'s key`)
+        : fail(
+            `does not verify with ${who}'s key — the entry was changed after signing, or the signature was damaged`,
+          );
+    });
+    run(`${label}: merkle path`, () => pathOutcome(item, i, checkpoint.root, heads, total));
+    run(`${label}: within checkpoint`, () => {
+      const head = heads[entry.author];
+      if (head === undefined) return fail(`the checkpoint holds no entry of ${String(entry.author)}`);
+      if (entry.seq > head.seq) {
+        return fail(`seq ${entry.seq} is after ${String(entry.author)}'s head ${head.seq} in the checkpoint`);
+      }
+      if (entry.seq === head.seq && head.hash !== hashEntry(entry)) {
+        return fail(
+          `the checkpoint's head ${String(entry.author)}/${head.seq} is a different entry (hash ${short(head.hash)})`,
+        );
+      }
+      return pass(`seq ${entry.seq} ≤ ${String(entry.author)}'s head ${head.seq} in the checkpoint`);
+    });
+  });
+
+  // Checkpoint.
+  run('checkpoint: bilateral', () =>
+    checkpoint.bilateral === id
+      ? pass(`names bilateral ${short(id)}`)
+      : fail(`names bilateral ${short(String(checkpoint.bilateral))}, not this agreement's ${short(id)}`),
+  );
+  run('checkpoint: co-signatures', () => {
+    try {
+      verifyCheckpoint(signedCheckpoint, parties);
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      return fail(cosignFailure(error));
+    }
+    return pass(`signed by ${genesis.seller.id} and ${genesis.buyer.id} with their genesis keys`);
+  });
+  run('checkpoint: root', () =>
+    isHash(checkpoint.root)
+      ? pass(`record root ${short(checkpoint.root)} over ${total} entries`)
+      : fail('the checkpoint carries no Merkle root of the record, so no entry can be proven against it'),
+  );
+
+  // Subject.
+  if (p.subject.kind === 'invoice') invoiceChecks(p, p.subject, run);
+  if (p.subject.kind === 'usage') usageChecks(p, p.subject, run);
+
+  // Anchor.
+  const anchor = p.anchor;
+  if (anchor === null) {
+    run('anchor: present', () =>
+      options.allowUnanchored === true
+        ? pass('not anchored yet — accepted because unanchored proofs were allowed')
+        : fail('the checkpoint is not anchored yet: no chain attests when it was agreed'),
+    );
+  } else {
+    run('anchor: value', () => {
+      const expected = anchorValue(checkpoint);
+      return anchor.value.toLowerCase() === expected
+        ? pass(`${short(expected)} is the hash of the checkpoint`)
+        : fail(
+            `the anchored value ${short(anchor.value)} is not the checkpoint's hash ${short(expected)} — the anchor is for another checkpoint, or one of them was changed`,
+          );
+    });
+    run('anchor: bilateral', () =>
+      anchor.bilateral.toLowerCase() === `0x${id}`
+        ? pass(`anchored for bilateral ${short(id)}`)
+        : fail(`anchored for ${short(anchor.bilateral)}, not for bilateral ${short(id)}`),
+    );
+    run('anchor: seq', () =>
+      anchor.seq === total
+        ? pass(`seq ${total} = the sum of the checkpoint's head seqs`)
+        : fail(`seq ${anchor.seq} is not ${total}, the sum of the checkpoint's head seqs`),
+    );
+  }
+  return report(checks);
+}
+
+type Outcome = { readonly ok: boolean; readonly detail: string };
+type Run = (name: string, fn: () => Outcome) => void;
+
+const pass = (detail: string): Outcome => ({ ok: true, detail });
+const fail = (detail: string): Outcome => ({ ok: false, detail });
+
+function guarded(fn: () => Outcome): Outcome {
+  try {
+    return fn();
+  } catch (error) {
+    return fail(`could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function report(checks: readonly Check[]): ProofReport {
+  return deepFreeze({ ok: checks.length > 0 && checks.every((c) => c.ok), checks: [...checks] });
+}
+
+function pathOutcome(
+  item: ProofEntry,
+  i: number,
+  root: Hash | undefined,
+  heads: Readonly<Record<string, { seq: number } | undefined>>,
+  total: number,
+): Outcome {
+  const { entry } = item.signed;
+  const path = item.path;
+  if (!isHash(root)) return fail('the checkpoint carries no record root to prove against');
+  const leaf = hashEntry(entry);
+  if (path.leaf !== leaf) {
+    return fail(
+      `the path starts from leaf ${short(String(path.leaf))} but the entry hashes to ${short(leaf)} — the entry or the path's leaf was changed`,
+    );
+  }
+  if (path.count !== total) {
+    return fail(
+      `the path is for a record of ${String(path.count)} entries, but the checkpoint's heads hold ${total}`,
+    );
+  }
+  const index = recordIndex(heads, entry.author, entry.seq);
+  if (index !== undefined && path.index !== index) {
+    return fail(
+      `the path puts the entry at position ${String(path.index)}, but ${entryLabel(item.signed, i)} is at position ${index} of the record`,
+    );
+  }
+  return verifyMerkleProof(path, root)
+    ? pass(
+        `leaf ${short(leaf)} at position ${path.index} of ${total} leads to the checkpoint's root ${short(root)}`,
+      )
+    : fail(
+        `the path does not lead to the checkpoint's root ${short(root)} — a sibling hash or the root was changed`,
+      );
+}
+
+/** The position of (author, seq) in the record order of `recordRoot`, if the author has a head. */
+function recordIndex(
+  heads: Readonly<Record<string, { seq: number } | undefined>>,
+  author: string,
+  seq: number,
+): number | undefined {
+  if (heads[author] === undefined) return undefined;
+  let before = 0;
+  for (const [party, head] of Object.entries(heads)) {
+    if (party < author && head !== undefined) before += head.seq;
+  }
+  return before + seq - 1;
+}
+
+function invoiceChecks(p: Proof, subject: Extract<ProofSubject, { kind: 'invoice' }>, run: Run): void {
+  const seller = p.agreement.genesis.seller.id;
+  const buyer = p.agreement.genesis.buyer.id;
+  const issued = p.entries[0]!.signed.entry;
+  const body = asRecord(issued.body);
+  run('invoice: issued', () => {
+    if (issued.kind !== 'invoice.issued')
+      return fail(`the first entry is ${String(issued.kind)}, not invoice.issued`);
+    if (issued.author !== seller)
+      return fail(`issued by ${String(issued.author)}, not by the seller ${seller}`);
+    if (body === undefined || typeof body.period !== 'string') return fail('the issued entry has no period');
+    return pass(`issued by the seller ${seller} as entry ${seller}/${issued.seq} for ${body.period}`);
+  });
+  run('invoice: hash', () => {
+    if (body === undefined || !('invoice' in body)) return fail('the issued entry carries no invoice');
+    const actual = hashJson(body.invoice);
+    return actual === body.invoiceHash
+      ? pass(`the invoice hashes to ${short(actual)}, as the issued entry says`)
+      : fail(
+          `the invoice hashes to ${short(actual)} but the issued entry says ${short(String(body.invoiceHash))} — the invoice's content (an amount, a line) or its hash was changed`,
+        );
+  });
+  run('invoice: subject', () => {
+    if (subject.invoiceHash !== body?.invoiceHash) {
+      return fail(
+        `the proof is about invoice ${short(String(subject.invoiceHash))} but the issued entry carries ${short(String(body?.invoiceHash))}`,
+      );
+    }
+    if (subject.period !== body?.period) {
+      return fail(
+        `the proof is about period ${String(subject.period)} but the invoice is for ${String(body?.period)}`,
+      );
+    }
+    return pass(`invoice ${short(subject.invoiceHash)} for ${subject.period}`);
+  });
+  const answer = p.entries[1]?.signed.entry;
+  run('invoice: acceptance', () => {
+    if (answer === undefined)
+      return pass('no acceptance in this proof: it proves the invoice was issued, not that it was accepted');
+    if (answer.kind !== 'invoice.accepted')
+      return fail(`the second entry is ${String(answer.kind)}, not invoice.accepted`);
+    if (answer.author !== buyer)
+      return fail(`accepted by ${String(answer.author)}, not by the buyer ${buyer}`);
+    const a = asRecord(answer.body);
+    const ref = asRecord(a?.invoice);
+    const issuedHash = hashEntry(issued);
+    if (ref?.author !== issued.author || ref?.seq !== issued.seq || ref?.hash !== issuedHash) {
+      return fail(
+        `the acceptance refers to ${String(ref?.author)}/${String(ref?.seq)} (${short(String(ref?.hash))}), not to the issued entry ${String(issued.author)}/${issued.seq} (${short(issuedHash)})`,
+      );
+    }
+    if (a?.invoiceHash !== body?.invoiceHash || a?.period !== body?.period) {
+      return fail(
+        `the acceptance is for invoice ${short(String(a?.invoiceHash))} of ${String(a?.period)}, not ${short(String(body?.invoiceHash))} of ${String(body?.period)}`,
+      );
+    }
+    return pass(`accepted by the buyer ${buyer} in entry ${buyer}/${answer.seq}`);
+  });
+}
+
+function usageChecks(p: Proof, subject: Extract<ProofSubject, { kind: 'usage' }>, run: Run): void {
+  const batch = p.entries[0]!.signed.entry;
+  const body = asRecord(batch.body);
+  run('usage: batch', () => {
+    if (batch.kind !== 'usage.batch') return fail(`the entry is ${String(batch.kind)}, not usage.batch`);
+    if (batch.author !== subject.batch.author || batch.seq !== subject.batch.seq) {
+      return fail(
+        `the proof names batch ${String(subject.batch.author)}/${String(subject.batch.seq)} but the entry is ${String(batch.author)}/${batch.seq}`,
+      );
+    }
+    if (!isHash(body?.root)) return fail('the batch entry carries no Merkle root');
+    return pass(`batch ${batch.author}/${batch.seq} with root ${short(body.root)}`);
+  });
+  run('usage: record path', () => {
+    const root = body?.root;
+    if (!isHash(root)) return fail('the batch entry carries no Merkle root');
+    const leaf = hashJson(subject.record);
+    if (subject.path.leaf !== leaf) {
+      return fail(
+        `the path starts from leaf ${short(String(subject.path.leaf))} but the record hashes to ${short(leaf)} — the record or the path's leaf was changed`,
+      );
+    }
+    return verifyMerkleProof(subject.path, root)
+      ? pass(`record ${short(leaf)} at position ${subject.path.index} leads to the batch root ${short(root)}`)
+      : fail(
+          `the record's path does not lead to the batch root ${short(root)} — a sibling hash or the index was changed`,
+        );
+  });
+  run('usage: count', () =>
+    subject.path.count === body?.count
+      ? pass(`the batch holds ${String(body.count)} records, as the path says`)
+      : fail(
+          `the path is for a batch of ${String(subject.path.count)} records but the batch entry says ${String(body?.count)}`,
+        ),
+  );
+}
+
+function cosignFailure(error: LedgerError): string {
+  const party = String(error.details.party ?? '');
+  switch (error.code) {
+    case 'CHECKPOINT_MISSING_SIGNATURE':
+      return `${party} has not signed the checkpoint — it is not an agreement point`;
+    case 'CHECKPOINT_BAD_SIGNATURE':
+      return `${party}'s signature does not verify with its genesis key — the checkpoint was changed after signing, or the signature was damaged`;
+    default:
+      return `the checkpoint is malformed: ${error.message}`;
+  }
+}
+
+/** The first problem with the outer shape of a would-be proof, or undefined. */
+function shapeProblem(value: unknown): string | undefined {
+  const proof = asRecord(value);
+  if (proof === undefined) return 'expected a JSON object';
+  if (proof.schema !== PROOF_SCHEMA)
+    return `not a ${PROOF_SCHEMA} document (schema: ${JSON.stringify(proof.schema)})`;
+  const extra = Object.keys(proof).find(
+    (k) => !['schema', 'subject', 'agreement', 'entries', 'checkpoint', 'anchor'].includes(k),
+  );
+  if (extra !== undefined) return `${extra}: unexpected field`;
+  const subject = asRecord(proof.subject);
+  if (subject === undefined) return 'subject: expected an object';
+  const counts: Record<string, readonly [number, number]> = { entry: [1, 1], invoice: [1, 2], usage: [1, 1] };
+  const range =
+    typeof subject.kind === 'string' && Object.hasOwn(counts, subject.kind)
+      ? counts[subject.kind]
+      : undefined;
+  if (range === undefined)
+    return `subject.kind: expected entry, invoice or usage, got ${JSON.stringify(subject.kind)}`;
+  if (
+    subject.kind === 'invoice' &&
+    (typeof subject.period !== 'string' || typeof subject.invoiceHash !== 'string')
+  ) {
+    return 'subject: an invoice subject needs period and invoiceHash';
+  }
+  if (subject.kind === 'usage') {
+    const batch = asRecord(subject.batch);
+    if (!('record' in subject)) return 'subject.record: missing';
+    if (batch === undefined || typeof batch.author !== 'string' || typeof batch.seq !== 'number') {
+      return 'subject.batch: expected { author, seq }';
+    }
+    if (!isPathShape(subject.path))
+      return 'subject.path: expected a Merkle path { count, index, leaf, siblings }';
+  }
+  const agreement = asRecord(proof.agreement);
+  const genesis = asRecord(agreement?.genesis);
+  if (agreement === undefined || genesis === undefined) return 'agreement: expected { genesis, id, sigs }';
+  if (typeof agreement.id !== 'string') return 'agreement.id: expected a string';
+  for (const role of ['seller', 'buyer']) {
+    const party = asRecord(genesis[role]);
+    if (party === undefined || typeof party.id !== 'string' || typeof party.key !== 'string') {
+      return `agreement.genesis.${role}: expected { id, key }`;
+    }
+  }
+  if (!Array.isArray(proof.entries)) return 'entries: expected an array';
+  const [min, max] = range;
+  if (proof.entries.length < min || proof.entries.length > max) {
+    return `entries: a ${subject.kind} proof carries ${min === max ? min : `${min} or ${max}`} entr${max === 1 ? 'y' : 'ies'}, this one ${proof.entries.length}`;
+  }
+  for (const [i, item] of proof.entries.entries()) {
+    const signed = asRecord(asRecord(item)?.signed);
+    const entry = asRecord(signed?.entry);
+    if (signed === undefined || entry === undefined)
+      return `entries[${i}].signed: expected { entry, key, sig }`;
+    if (typeof entry.author !== 'string' || !Number.isSafeInteger(entry.seq)) {
+      return `entries[${i}].signed.entry: expected an author and a seq`;
+    }
+    if (!isPathShape(asRecord(item)?.path))
+      return `entries[${i}].path: expected a Merkle path { count, index, leaf, siblings }`;
+  }
+  const signedCheckpoint = asRecord(proof.checkpoint);
+  const checkpoint = asRecord(signedCheckpoint?.checkpoint);
+  if (checkpoint === undefined) return 'checkpoint: expected { checkpoint, sigs }';
+  const heads = asRecord(checkpoint.heads);
+  if (heads === undefined) return 'checkpoint.checkpoint.heads: expected an object';
+  for (const [party, head] of Object.entries(heads)) {
+    const h = asRecord(head);
+    if (h === undefined || !Number.isSafeInteger(h.seq) || (h.seq as number) < 1) {
+      return `checkpoint.checkpoint.heads.${party}: expected { seq, hash }`;
+    }
+  }
+  if (proof.anchor !== null) return anchorProblem(proof.anchor);
+  return undefined;
+}
+
+function anchorProblem(value: unknown): string | undefined {
+  const anchor = asRecord(value);
+  if (anchor === undefined) return 'anchor: expected an object or null';
+  const hex = (n: number) => new RegExp(`^0x[0-9a-fA-F]{${n}}$`);
+  const fields: readonly [string, (v: unknown) => boolean, string][] = [
+    ['chainId', (v) => Number.isSafeInteger(v) && (v as number) > 0, 'a positive integer'],
+    ['contract', (v) => typeof v === 'string' && hex(40).test(v), 'an address (0x and 40 hex)'],
+    ['bilateral', (v) => typeof v === 'string' && hex(64).test(v), '0x and 64 hex'],
+    ['seq', (v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+    ['value', (v) => typeof v === 'string' && hex(64).test(v), '0x and 64 hex'],
+    ['txHash', (v) => typeof v === 'string' && hex(64).test(v), '0x and 64 hex'],
+    ['blockNumber', (v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+    ['blockHash', (v) => typeof v === 'string' && hex(64).test(v), '0x and 64 hex'],
+  ];
+  for (const [field, ok, rule] of fields) {
+    if (!ok(anchor[field])) return `anchor.${field}: expected ${rule}`;
+  }
+  const extra = Object.keys(anchor).find((k) => !fields.some(([field]) => field === k));
+  return extra === undefined ? undefined : `anchor.${extra}: unexpected field`;
+}
+
+function isPathShape(value: unknown): boolean {
+  const path = asRecord(value);
+  return (
+    path !== undefined &&
+    Number.isSafeInteger(path.count) &&
+    Number.isSafeInteger(path.index) &&
+    typeof path.leaf === 'string' &&
+    Array.isArray(path.siblings)
+  );
+}
+
+function describeSubject(p: Proof): string {
+  const first = p.entries[0]!.signed.entry;
+  switch (p.subject.kind) {
+    case 'entry':
+      return `entry ${first.author}/${first.seq}`;
+    case 'invoice':
+      return `the ${p.subject.period} invoice ${short(p.subject.invoiceHash)}`;
+    case 'usage':
+      return `a usage record of batch ${p.subject.batch.author}/${p.subject.batch.seq}`;
+  }
+}
+
+function entryLabel(signed: SignedEntry, i: number): string {
+  const { author, seq } = signed.entry;
+  return typeof author === 'string' && Number.isSafeInteger(seq) ? `${author}/${seq}` : `#${i + 1}`;
+}
+
+function sumSeqs(heads: Readonly<Record<string, { seq: number } | undefined>>): number {
+  return Object.values(heads).reduce((sum, head) => sum + (head?.seq ?? 0), 0);
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** `1a2b3c4d5e6f…` — enough of a hash or key to tell it apart in a sentence. */
+function short(text: string): string {
+  return text.length > 16 ? `${text.slice(0, 12)}…` : text;
+}

@@ -49,7 +49,7 @@ export function bytecodeModule(contracts: CompiledContracts): string {
   const parts = CONTRACT_NAMES.map(
     (name) => `export const ${camelName(name)}Bytecode = '${contracts[name].bytecode}' as const;\n`,
   );
-  return `${HEADER}${parts.join('\n')}\nexport const compiler = ${JSON.stringify(contracts.PartyRegistry.compiler)} as const;\n`;
+  return `${HEADER}${parts.join('\n')}\nexport const compilerSettings = ${JSON.stringify(contracts.PartyRegistry.compiler)} as const;\n`;
 }
 
 /** Compiles and writes artifacts, `abi.ts` and `bytecode.ts`; returns what it wrote. */

@@ -13,7 +13,7 @@
  *   sees half a file.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { type Abi, type Address, type Hex, isAddress, isAddressEqual } from 'viem';
+import { type Abi, type Address, getAddress, type Hex, isAddress, isAddressEqual } from 'viem';
 import {
   anchorRegistryAbi,
   bilateralRegistryAbi,
@@ -72,7 +72,7 @@ export async function deployContracts(
         details: { contract: name, hash, status: receipt.status },
       });
     }
-    return receipt.contractAddress;
+    return getAddress(receipt.contractAddress);
   };
   const partyRegistry = await deploy('PartyRegistry', partyRegistryAbi, partyRegistryBytecode, []);
   const bilateralRegistry = await deploy(
@@ -164,11 +164,11 @@ export function parseContractAddresses(text: string, source = 'addresses'): Cont
   }
   return {
     chainId: record.chainId as number,
-    partyRegistry: record.partyRegistry as Address,
-    bilateralRegistry: record.bilateralRegistry as Address,
-    anchorRegistry: record.anchorRegistry as Address,
-    invoicePledges: record.invoicePledges as Address,
-    resourceCommitments: record.resourceCommitments as Address,
+    partyRegistry: getAddress(record.partyRegistry as string),
+    bilateralRegistry: getAddress(record.bilateralRegistry as string),
+    anchorRegistry: getAddress(record.anchorRegistry as string),
+    invoicePledges: getAddress(record.invoicePledges as string),
+    resourceCommitments: getAddress(record.resourceCommitments as string),
   };
 }
 

@@ -6,6 +6,8 @@
  */
 import type { Hex, TransactionReceipt } from 'viem';
 import { expect } from 'vitest';
+import { sha256Hex } from '../ledger/index.ts';
+import { bilateralRegistryAbi, partyRegistryAbi } from './abi.ts';
 import { type AnvilInstance, type AnvilOptions, startAnvil } from './anvil.ts';
 import {
   type ChainPublicClient,
@@ -15,6 +17,7 @@ import {
 } from './client.ts';
 import { type ContractAddresses, deployContracts } from './deploy.ts';
 import { DEV_ACCOUNT_COUNT, devPrivateKey } from './dev-keys.ts';
+import { bytes32FromHash, partyIdOf } from './ids.ts';
 import { contractRevert } from './revert.ts';
 
 export interface TestChain {
@@ -62,3 +65,52 @@ export async function expectRevert(
 
 /** A 32-byte value for tests: `n` repeated. */
 export const b32 = (n: number): Hex => `0x${n.toString(16).padStart(2, '0').repeat(32)}`;
+
+export interface Bilateral {
+  readonly id: Hex;
+  readonly seller: Hex;
+  readonly buyer: Hex;
+  readonly termsHash: Hex;
+}
+
+/**
+ * Registers parties `Seller` (wallet 1), `Buyer` (wallet 2) and `Other`
+ * (wallet 3), and the bilaterals `Seller→Buyer` and `Other→Buyer`.
+ */
+export async function registerFixtures(chain: TestChain): Promise<{ main: Bilateral; other: Bilateral }> {
+  const parties = { address: chain.addresses.partyRegistry, abi: partyRegistryAbi } as const;
+  const bilaterals = { address: chain.addresses.bilateralRegistry, abi: bilateralRegistryAbi } as const;
+  const names = ['Seller', 'Buyer', 'Other'] as const;
+  for (const [i, name] of names.entries()) {
+    await mined(
+      chain,
+      chain.wallets[i + 1]!.writeContract({
+        ...parties,
+        functionName: 'register',
+        args: [partyIdOf(name), b32(i + 1), `http://127.0.0.1:${9000 + i}`],
+      }),
+    );
+  }
+  const bilateral = (seller: string, buyer: string): Bilateral => ({
+    id: bytes32FromHash(sha256Hex(`${seller}→${buyer}`)),
+    seller: partyIdOf(seller),
+    buyer: partyIdOf(buyer),
+    termsHash: bytes32FromHash(sha256Hex(`terms ${seller}→${buyer}`)),
+  });
+  const main = bilateral('Seller', 'Buyer');
+  const other = bilateral('Other', 'Buyer');
+  for (const [b, wallet] of [
+    [main, chain.wallets[1]!],
+    [other, chain.wallets[2]!],
+  ] as const) {
+    await mined(
+      chain,
+      wallet.writeContract({
+        ...bilaterals,
+        functionName: 'register',
+        args: [b.id, b.seller, b.buyer, b.termsHash],
+      }),
+    );
+  }
+  return { main, other };
+}

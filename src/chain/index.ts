@@ -1,0 +1,59 @@
+/**
+ * Public surface of the chain layer: the registries' ABIs and bytecode, viem
+ * clients, ids as the contracts key them, deployment, the embedded Anvil, and
+ * reading a contract's named revert.
+ *
+ * The compiler (`compile.ts`, `build.ts`) is deliberately not exported: loading
+ * soljson costs about a second, and only the build and its test need it.
+ */
+
+export * from './abi.ts';
+export {
+  ANVIL_DEFAULT_CHAIN_ID,
+  type AnvilInstance,
+  type AnvilOptions,
+  anvilArgs,
+  anvilBinary,
+  startAnvil,
+} from './anvil.ts';
+export {
+  anchorRegistryBytecode,
+  bilateralRegistryBytecode,
+  compilerSettings,
+  invoicePledgesBytecode,
+  partyRegistryBytecode,
+  resourceCommitmentsBytecode,
+} from './bytecode.ts';
+export {
+  type ChainEndpoint,
+  type ChainPublicClient,
+  type ChainWalletClient,
+  chainOf,
+  createChainPublicClient,
+  createChainWalletClient,
+  DEFAULT_POLLING_INTERVAL,
+  fetchChainId,
+} from './client.ts';
+export {
+  CONTRACT_KEYS,
+  type ContractAddresses,
+  deployContracts,
+  ensureDeployed,
+  isDeployed,
+  parseContractAddresses,
+  readContractAddresses,
+  writeContractAddresses,
+} from './deploy.ts';
+export { DEV_ACCOUNT_COUNT, DEV_MNEMONIC, devPrivateKey } from './dev-keys.ts';
+export { type EmbeddedChain, type EmbeddedChainOptions, startEmbeddedChain } from './embedded.ts';
+export { CHAIN_ERROR_CODES, ChainError, type ChainErrorCode, isChainErrorCode } from './errors.ts';
+export {
+  bytes32FromHash,
+  entryKeyBytes32,
+  entryKeyFromBytes32,
+  hashFromBytes32,
+  isBytes32,
+  partyIdOf,
+  resourceIdOf,
+} from './ids.ts';
+export { type ContractRevert, contractRevert } from './revert.ts';

@@ -1582,3 +1582,50 @@ describe('invalid input', () => {
     expect(r.err).toContain(path);
   });
 });
+
+describe('decisions where TERMS.md is silent', () => {
+  it('usage quantity given as a JSON integer is taken exactly, like the string', async () => {
+    // §2 gives no type for a fact's quantity; a JSON integer is exact, so it is accepted.
+    // 1500 gb, graduated 0 up to 1000 then 0.05 → 500 × 0.05 = 25.00; S1 1G all April 1200.00.
+    // Subtotal 1225.00; VAT 245.00; total 1470.00.
+    const facts = [
+      ...svc('S1', '1G', 12, '2026-02-01T00:00:00Z'),
+      { type: 'usage', service: 'S1', metric: 'gb', quantity: 1500, at: '2026-04-10T00:00:00Z', id: 'n-1' },
+    ];
+    check(await rate(makeTerms(), facts, '2026-04'), {
+      lines: [L('recurring', 'S1', '1200.00'), L('usage', 'S1', '25.00')],
+      subtotal: '1225.00',
+      tax: '245.00',
+      total: '1470.00',
+    });
+  });
+
+  it('two applicable term discounts are tiers: the largest applicable percent applies', async () => {
+    // §3 gives each recurring line "a discount line" (singular): term discounts are read as tiers.
+    // S1 (36 months) gets 10 % → −120.00; S2 (12 months) gets 5 % → −60.00.
+    // Subtotal 2400 − 180 = 2220.00; VAT 444.00; total 2664.00.
+    const terms = makeTerms({
+      top: {
+        discounts: [
+          { id: 'term-12', kind: 'term', minTermMonths: 12, percent: '5' },
+          { id: 'term-36', kind: 'term', minTermMonths: 36, percent: '10' },
+        ],
+      },
+    });
+    const facts = [
+      ...svc('S1', '1G', 36, '2026-02-01T00:00:00Z'),
+      ...svc('S2', '1G', 12, '2026-02-01T00:00:00Z'),
+    ];
+    check(await rate(terms, facts, '2026-04'), {
+      lines: [
+        L('recurring', 'S1', '1200.00'),
+        L('discount', 'S1', '-120.00'),
+        L('recurring', 'S2', '1200.00'),
+        L('discount', 'S2', '-60.00'),
+      ],
+      subtotal: '2220.00',
+      tax: '444.00',
+      total: '2664.00',
+    });
+  });
+});

@@ -141,3 +141,15 @@ describe('parseFact', () => {
     ).toEqual([{ path: 'plan', rule: 'expected a plan of the terms' }]);
   });
 });
+
+describe('usage quantity', () => {
+  const usage = { type: 'usage', service: 'S1', metric: 'gb', at: '2026-04-01T00:00:00Z', id: 'u1' };
+
+  it('takes a JSON integer as its exact decimal string', () => {
+    expect(parseFact({ ...usage, quantity: 1500 })).toMatchObject({ quantity: '1500' });
+  });
+
+  it('refuses a JSON fraction, which may have lost digits', () => {
+    expect(() => parseFact({ ...usage, quantity: 1.5 })).toThrow(/quantity: expected a decimal string/);
+  });
+});

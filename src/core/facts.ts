@@ -92,9 +92,20 @@ const QUANTITY: DecimalBounds = { min: ZERO, rule: 'expected a non-negative deci
  * @throws ValidationError `FACT_INVALID`, e.g. `{ path: 'at', rule: 'expected an RFC 3339 UTC time' }`.
  */
 export function parseFact(json: unknown, terms?: Terms): Fact {
-  const issues = factIssues(json, terms);
+  const fact = normalizeQuantity(json);
+  const issues = factIssues(fact, terms);
   if (issues.length > 0) throw new ValidationError('FACT_INVALID', issues);
-  return deepFreeze(structuredClone(json)) as Fact;
+  return deepFreeze(structuredClone(fact)) as Fact;
+}
+
+/**
+ * A usage quantity written as a JSON integer (`"quantity": 1500`) is exact, so it
+ * is taken as its decimal string; a fractional quantity must be a string, since
+ * a JSON fraction may already have lost digits by the time it is parsed.
+ */
+function normalizeQuantity(json: unknown): unknown {
+  if (!isRecord(json) || json.type !== 'usage' || !Number.isSafeInteger(json.quantity)) return json;
+  return { ...json, quantity: String(json.quantity) };
 }
 
 /** Every broken rule of a fact (empty when valid), without copying it. */

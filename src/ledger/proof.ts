@@ -283,7 +283,7 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
     run(`${label}: well-formed`, () => {
       const issue = signedEntryIssue(item.signed);
       return issue === undefined
-        ? pass(`a ${String(entry.kind)} entry with the fields and encodings the ledger requires`)
+        ? pass(`kind ${String(entry.kind)}, with the fields and encodings the ledger requires`)
         : fail(`${issue.field}: ${issue.rule}`);
     });
     run(`${label}: bilateral`, () =>

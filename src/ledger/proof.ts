@@ -319,7 +319,7 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
     });
     run(`${label}: merkle path`, () => pathOutcome(item, i, checkpoint.root, heads, total));
     run(`${label}: within checkpoint`, () => {
-      const head = heads[entry.author];
+      const head = headOf(heads, entry.author);
       if (head === undefined) return fail(`the checkpoint holds no entry of ${String(entry.author)}`);
       if (entry.seq > head.seq) {
         return fail(`seq ${entry.seq} is after ${String(entry.author)}'s head ${head.seq} in the checkpoint`);
@@ -449,7 +449,7 @@ function recordIndex(
   author: string,
   seq: number,
 ): number | undefined {
-  if (heads[author] === undefined) return undefined;
+  if (headOf(heads, author) === undefined) return undefined;
   let before = 0;
   for (const [party, head] of Object.entries(heads)) {
     if (party < author && head !== undefined) before += head.seq;
@@ -688,6 +688,11 @@ function describeSubject(p: Proof): string {
 function entryLabel(signed: SignedEntry, i: number): string {
   const { author, seq } = signed.entry;
   return typeof author === 'string' && Number.isSafeInteger(seq) ? `${author}/${seq}` : `#${i + 1}`;
+}
+
+/** The head of `party`, own properties only (a party id may be `constructor`). */
+function headOf<H>(heads: Readonly<Record<string, H | undefined>>, party: string): H | undefined {
+  return Object.hasOwn(heads, party) ? heads[party] : undefined;
 }
 
 function sumSeqs(heads: Readonly<Record<string, { seq: number } | undefined>>): number {

@@ -14,6 +14,8 @@ export const CHAIN_ERROR_CODES = [
   'CHAIN_DEPLOY_FAILED',
   'CHAIN_ADDRESSES_INVALID',
   'CHAIN_LOCK_TIMEOUT',
+  'CHAIN_PARTY_TAKEN',
+  'CHAIN_TX_REVERTED',
 ] as const;
 
 export type ChainErrorCode = (typeof CHAIN_ERROR_CODES)[number];

@@ -1,13 +1,22 @@
 /**
  * Public surface of the chain layer: the registries' ABIs and bytecode, viem
  * clients, ids as the contracts key them, deployment, the embedded Anvil, and
- * reading a contract's named revert.
+ * reading a contract's named revert; the anchoring loop's chain port
+ * (`createAnchorChain`) and a party's self-registration (`ensureParty`).
  *
  * The compiler (`compile.ts`, `build.ts`) is deliberately not exported: loading
  * soljson costs about a second, and only the build and its test need it.
  */
 
 export * from './abi.ts';
+export {
+  type AnchorChain,
+  type AnchorChainOptions,
+  type AnchorItem,
+  type BilateralTerms,
+  createAnchorChain,
+  type MinedTx,
+} from './anchor-chain.ts';
 export {
   ANVIL_DEFAULT_CHAIN_ID,
   type AnvilInstance,
@@ -46,6 +55,7 @@ export {
 } from './deploy.ts';
 export { DEV_ACCOUNT_COUNT, DEV_MNEMONIC, devPrivateKey } from './dev-keys.ts';
 export { type EmbeddedChain, type EmbeddedChainOptions, startEmbeddedChain } from './embedded.ts';
+export { type EnsurePartyResult, ensureParty, type PartyRecord } from './ensure-party.ts';
 export { CHAIN_ERROR_CODES, ChainError, type ChainErrorCode, isChainErrorCode } from './errors.ts';
 export {
   bytes32FromHash,

@@ -20,6 +20,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run a Seller and a Buyer node on loopback and show them agree on invoices [--out DIR]',
     load: async () => (await import('./demo.ts')).demo,
   },
+  verify: {
+    summary:
+      'check a proof offline, and its anchor on a chain: PROOF.json [--chain-rpc URL] [--allow-unanchored] [--json]',
+    load: async () => (await import('./verify.ts')).verify,
+  },
   node: {
     summary: 'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL]',
     load: async () => (await import('./node.ts')).node,

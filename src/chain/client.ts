@@ -19,7 +19,7 @@ import {
   type PublicClient,
   type WalletClient,
 } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 
 export const DEFAULT_POLLING_INTERVAL = 50;
 
@@ -51,12 +51,16 @@ export function createChainPublicClient(endpoint: ChainEndpoint): ChainPublicCli
   });
 }
 
-/** A wallet client that signs locally with `privateKey` (the node's EVM account). */
+/**
+ * A wallet client that signs locally with `privateKey` (the node's EVM account).
+ * Nonces come from viem's nonce manager: counted locally after the first
+ * lookup, so back-to-back transactions do not each wait on `eth_getTransactionCount`.
+ */
 export function createChainWalletClient(
   endpoint: ChainEndpoint & { readonly privateKey: Hex },
 ): ChainWalletClient {
   return createWalletClient({
-    account: privateKeyToAccount(endpoint.privateKey),
+    account: privateKeyToAccount(endpoint.privateKey, { nonceManager }),
     chain: chainOf(endpoint),
     transport: http(endpoint.rpcUrl),
     pollingInterval: endpoint.pollingInterval ?? DEFAULT_POLLING_INTERVAL,

@@ -3,13 +3,26 @@
  * show the Buyer accepting every month, and write each invoice as each node
  * computed it, equal to the worked example of TERMS.md §4.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 
 const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
+
+async function capture(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await main(args, {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      out += t;
+    },
+  });
+  return { code, out };
+}
 
 describe('sb demo', () => {
   const root = mkdtempSync(join(tmpdir(), 'sb-demo-test-'));
@@ -29,16 +42,21 @@ describe('sb demo', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out.match(/globex accepted it in entry globex\/\d+/g)).toHaveLength(3);
+    expect(out.match(/invoice 2026-0\d: VERIFIED/g)).toHaveLength(3);
+    expect(out).not.toContain('✗');
     expect(out).toContain('countersigned by globex');
 
     const files = readdirSync(join(root, 'out')).sort();
     expect(files).toEqual([
       '2026-01.acme-fiber.json',
       '2026-01.globex.json',
+      '2026-01.proof.json',
       '2026-02.acme-fiber.json',
       '2026-02.globex.json',
+      '2026-02.proof.json',
       '2026-03.acme-fiber.json',
       '2026-03.globex.json',
+      '2026-03.proof.json',
     ]);
     for (const period of ['2026-01', '2026-02', '2026-03']) {
       const expected = JSON.parse(readFileSync(join(example, `invoice-${period}.json`), 'utf8'));
@@ -56,6 +74,20 @@ describe('sb demo', () => {
         expected.total,
       ]);
       expect(out).toContain(`${expected.total}`);
+
+      // The written proof verifies offline with `sb verify`; changing one amount makes it fail.
+      const proofFile = join(root, 'out', `${period}.proof.json`);
+      const verified = await capture(['verify', proofFile]);
+      expect(verified.code).toBe(0);
+      expect(verified.out).toContain('VERIFIED');
+      const proof = JSON.parse(readFileSync(proofFile, 'utf8'));
+      const issued = proof.entries[0].signed.entry.body.invoice;
+      issued.lines[0].amount = '1.00';
+      const tampered = join(root, `${period}.tampered.json`);
+      writeFileSync(tampered, JSON.stringify(proof));
+      const refused = await capture(['verify', tampered]);
+      expect(refused.code).toBe(1);
+      expect(refused.out).toMatch(/✗ invoice: hash/);
     }
-  });
+  }, 90_000);
 });

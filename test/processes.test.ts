@@ -113,6 +113,7 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
     storeUrl,
     '--sync-interval',
     '200',
+    '--no-chain',
   ];
 
   beforeAll(async () => {
@@ -120,7 +121,15 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
     sellerPort = await freePort();
     buyerPort = await freePort();
     [seller, buyer] = await Promise.all([
-      startNode(['--data', join(root, 'seller'), '--party', 'acme-fiber', '--port', String(sellerPort)]),
+      startNode([
+        '--data',
+        join(root, 'seller'),
+        '--party',
+        'acme-fiber',
+        '--port',
+        String(sellerPort),
+        '--no-chain',
+      ]),
       startNode(buyerArgs()),
     ]);
   }, 60_000);

@@ -73,8 +73,20 @@ describe('two party nodes over HTTP', () => {
   let id: string;
 
   beforeAll(async () => {
-    seller = await startServer({ dataDir: sellerDir, party: 'acme-fiber', syncIntervalMs: 0 });
-    buyer = await startServer({ dataDir: buyerDir, party: 'globex', syncIntervalMs: 0 });
+    seller = await startServer({
+      dataDir: sellerDir,
+      party: 'acme-fiber',
+      syncIntervalMs: 0,
+      checkpointIntervalMs: 0,
+      chain: false,
+    });
+    buyer = await startServer({
+      dataDir: buyerDir,
+      party: 'globex',
+      syncIntervalMs: 0,
+      checkpointIntervalMs: 0,
+      chain: false,
+    });
     buyerPort = Number(new URL(buyer.url).port);
   });
 
@@ -197,7 +209,14 @@ describe('two party nodes over HTTP', () => {
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(false);
     }
-    buyer = await startServer({ dataDir: buyerDir, party: 'globex', port: buyerPort, syncIntervalMs: 0 });
+    buyer = await startServer({
+      dataDir: buyerDir,
+      party: 'globex',
+      port: buyerPort,
+      syncIntervalMs: 0,
+      checkpointIntervalMs: 0,
+      chain: false,
+    });
     await call(buyer.url, 'POST', `/bilaterals/${id}/sync`);
     await call(buyer.url, 'POST', `/bilaterals/${id}/sync`);
     const atSeller = await call<{ hash: string }[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);

@@ -67,3 +67,4 @@ export {
   resourceIdOf,
 } from './ids.ts';
 export { type ContractRevert, contractRevert } from './revert.ts';
+export { verifyAnchor, verifyAnchorOnChain } from './verify-anchor.ts';

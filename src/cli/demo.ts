@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../api/index.ts';
+import { verifyAnchorOnChain } from '../chain/index.ts';
 import type { Invoice } from '../core/index.ts';
-import { hashJson } from '../ledger/index.ts';
+import { hashJson, type Proof, verifyProof } from '../ledger/index.ts';
 import type { IssuedInvoice } from '../node/index.ts';
 import { parseFlags } from './flags.ts';
 import type { Command, Io } from './main.ts';
@@ -41,20 +42,28 @@ export const demo: Command = async (args, io) => {
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as { type: string; service: string; [k: string]: unknown });
 
+  // Both nodes share one embedded chain: the first starts Anvil and deploys, the second joins.
+  const chain = { embeddedDir: join(dataDir, 'chain'), anchorIntervalMs: 500 };
   const seller = await startServer({
     dataDir: join(dataDir, 'seller'),
     party: terms.seller.id,
     syncIntervalMs: 0,
+    checkpointIntervalMs: 0,
+    chain,
   });
   const buyer = await startServer({
     dataDir: join(dataDir, 'buyer'),
     party: terms.buyer.id,
     syncIntervalMs: 0,
+    checkpointIntervalMs: 0,
+    chain,
   });
   try {
     io.stdout(`Smart Bilaterals demo — data in ${dataDir}\n`);
     io.stdout(`  Seller ${pad(seller.node.party, 11)} ${seller.url}  key ${seller.node.publicKey}\n`);
-    io.stdout(`  Buyer  ${pad(buyer.node.party, 11)} ${buyer.url}  key ${buyer.node.publicKey}\n\n`);
+    io.stdout(`  Buyer  ${pad(buyer.node.party, 11)} ${buyer.url}  key ${buyer.node.publicKey}\n`);
+    io.stdout(`  Chain  ${seller.chain?.chainId} (embedded Anvil) ${seller.chain?.rpcUrl}\n`);
+    io.stdout(`         anchor registry ${seller.chain?.addresses.anchorRegistry}\n\n`);
 
     const bilateral = await rest<{ id: string; agreement: { genesis: { termsHash: string } } }>(
       seller.url,
@@ -112,8 +121,48 @@ export const demo: Command = async (args, io) => {
         );
       }
     }
-    if (outDir !== undefined) io.stdout(`\nInvoices as each node computed them written to ${outDir}\n`);
-    return 0;
+
+    // Checkpoint the final record and anchor it; then prove each invoice to a third party.
+    await rest(seller.url, 'POST', `/bilaterals/${bilateral.id}/checkpoints`);
+    const anchors = await rest<
+      { seq: number; status: string; txHash: string | null; blockNumber: number | null }[]
+    >(seller.url, 'GET', `/bilaterals/${bilateral.id}/anchors`);
+    io.stdout('\nAnchors on the shared ledger (checkpoint fingerprints only)\n');
+    for (const anchor of anchors) {
+      io.stdout(
+        `  #${pad(String(anchor.seq), 4)} ${pad(anchor.status, 7)} tx ${anchor.txHash} block ${anchor.blockNumber}\n`,
+      );
+    }
+
+    let verdict = 0;
+    for (const period of PERIODS) {
+      const proof = await rest<Proof>(
+        seller.url,
+        'GET',
+        `/bilaterals/${bilateral.id}/proof?invoice=${period}`,
+      );
+      if (outDir !== undefined)
+        writeFileSync(join(outDir, `${period}.proof.json`), `${JSON.stringify(proof, null, 2)}\n`);
+      const report = verifyProof(proof);
+      const checks = [
+        ...report.checks,
+        ...(proof.anchor === null || seller.chain === undefined
+          ? []
+          : await verifyAnchorOnChain(seller.chain.rpcUrl, proof.anchor)),
+      ];
+      const ok = checks.every((c) => c.ok);
+      if (!ok) verdict = 1;
+      if (period === PERIODS[PERIODS.length - 1]) {
+        io.stdout(`\nProof of invoice ${period}, checked as an auditor would (sb verify)\n`);
+        for (const check of checks) io.stdout(`  ${check.ok ? '✓' : '✗'} ${check.name} — ${check.detail}\n`);
+      }
+      io.stdout(`  invoice ${period}: ${ok ? 'VERIFIED' : 'NOT VERIFIED'} (${checks.length} checks)\n`);
+    }
+    if (outDir !== undefined) {
+      io.stdout(`\nInvoices as each node computed them, and each invoice's proof, written to ${outDir}\n`);
+      io.stdout(`  check one with: npx sb verify ${join(outDir, `${PERIODS[0]}.proof.json`)}\n`);
+    }
+    return verdict;
   } finally {
     await seller.close();
     await buyer.close();

@@ -26,7 +26,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./verify.ts')).verify,
   },
   node: {
-    summary: 'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL]',
+    summary:
+      'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL] [--chain-rpc URL --chain-addresses FILE | --chain-dir DIR | --no-chain]',
     load: async () => (await import('./node.ts')).node,
   },
 };

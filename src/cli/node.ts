@@ -16,27 +16,53 @@ export const node: Command = async (args, io) => {
     store: 'string',
     'public-url': 'string',
     'sync-interval': 'string',
+    'checkpoint-interval': 'string',
+    'chain-rpc': 'string',
+    'chain-id': 'string',
+    'chain-addresses': 'string',
+    'chain-dir': 'string',
+    'no-chain': 'boolean',
   });
   if (flags.data === undefined || flags.party === undefined)
     throw new UsageError('--data and --party are required');
   const port = flags.port === undefined ? 7000 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port ${flags.port}: not a port`);
-  const syncIntervalMs = flags['sync-interval'] === undefined ? 5000 : Number(flags['sync-interval']);
-  if (!Number.isInteger(syncIntervalMs) || syncIntervalMs < 0) {
-    throw new UsageError('--sync-interval: expected milliseconds');
+  const syncIntervalMs = milliseconds(flags['sync-interval'], '--sync-interval', 5000);
+  const checkpointIntervalMs = milliseconds(flags['checkpoint-interval'], '--checkpoint-interval', 5000);
+  const chainId = flags['chain-id'] === undefined ? undefined : Number(flags['chain-id']);
+  if (chainId !== undefined && !Number.isSafeInteger(chainId))
+    throw new UsageError('--chain-id: expected an integer');
+  if (flags['chain-rpc'] !== undefined && flags['chain-addresses'] === undefined) {
+    throw new UsageError('--chain-rpc needs --chain-addresses FILE (write one with `sb chain deploy`)');
   }
+  const chain = flags['no-chain']
+    ? false
+    : {
+        ...(flags['chain-rpc'] === undefined ? {} : { rpcUrl: flags['chain-rpc'] }),
+        ...(chainId === undefined ? {} : { chainId }),
+        ...(flags['chain-addresses'] === undefined
+          ? {}
+          : { addressesFile: resolve(flags['chain-addresses']) }),
+        ...(flags['chain-dir'] === undefined ? {} : { embeddedDir: resolve(flags['chain-dir']) }),
+      };
   const running = await startServer({
     dataDir: resolve(flags.data),
     party: flags.party,
     host: flags.host ?? '127.0.0.1',
     port,
     syncIntervalMs,
+    checkpointIntervalMs,
+    chain,
     ...(flags.store === undefined ? {} : { storeUrl: flags.store }),
     ...(flags['public-url'] === undefined ? {} : { publicUrl: flags['public-url'] }),
     log: (line) => io.stdout(`${new Date().toISOString()} ${line}\n`),
   });
-  io.stdout(`node ${running.node.party} listening on ${running.url} (key ${running.node.publicKey})\n`);
+  const ledger =
+    running.chain === undefined ? 'no chain' : `chain ${running.chain.chainId} at ${running.chain.rpcUrl}`;
+  io.stdout(
+    `node ${running.node.party} listening on ${running.url} (key ${running.node.publicKey}, ${ledger})\n`,
+  );
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
@@ -45,3 +71,11 @@ export const node: Command = async (args, io) => {
   await running.close();
   return 0;
 };
+
+function milliseconds(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(ms))
+    throw new UsageError(`${flag}: expected milliseconds`);
+  return ms;
+}

@@ -1,6 +1,7 @@
 /** Public surface of the node layer. */
 export * from './anchoring.ts';
 export * from './bodies.ts';
+export * from './chain-link.ts';
 export * from './errors.ts';
 export * from './keyfile.ts';
 export * from './party-node.ts';

@@ -22,7 +22,9 @@ import {
   type Terms,
 } from '../core/index.ts';
 import {
+  anchorSeq,
   bilateralId,
+  buildProof,
   canonicalBytes,
   checkBody,
   checkPlacement,
@@ -32,11 +34,15 @@ import {
   createGenesis,
   type Entry,
   type Genesis,
+  type HexString,
   hashEntry,
   hashJson,
   type JsonValue,
   type KeyPair,
   type PartyKey,
+  type Proof,
+  type ProofAnchor,
+  type ProofSubject,
   recordRoot,
   type SignedCheckpoint,
   type SignedEntry,
@@ -49,7 +55,7 @@ import {
   verifyCheckpoint,
 } from '../ledger/index.ts';
 import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
-import type { Anchorer } from './anchoring.ts';
+import type { AnchorChain, Anchorer } from './anchoring.ts';
 import { type Basis, bodyValidators, type EntryKind } from './bodies.ts';
 import { NodeError } from './errors.ts';
 import { PeerClient } from './peer-client.ts';
@@ -107,6 +113,7 @@ export class PartyNode {
   readonly #loaded = new Map<string, Loaded>();
   readonly #background = new Set<Promise<unknown>>();
   #anchorer: Anchorer | undefined;
+  #chain: AnchorChain | undefined;
 
   constructor(options: PartyNodeOptions) {
     this.party = options.party;
@@ -576,9 +583,10 @@ export class PartyNode {
     void this.#anchorer.flush();
   }
 
-  /** Anchoring is on when an anchorer is attached (the node runs with a chain). */
-  attachAnchorer(anchorer: Anchorer | undefined): void {
-    this.#anchorer = anchorer;
+  /** Anchoring is on when a chain is attached (the node runs with a chain). */
+  attachChain(link: { anchorer: Anchorer; chain: AnchorChain } | undefined): void {
+    this.#anchorer = link?.anchorer;
+    this.#chain = link?.chain;
   }
 
   get anchorer(): Anchorer | undefined {
@@ -610,6 +618,104 @@ export class PartyNode {
   async anchors(id: string) {
     await this.#load(id);
     return this.store.listAnchors(id);
+  }
+
+  // ── proofs ────────────────────────────────────────────────────────────────
+
+  /**
+   * A self-contained proof (see src/ledger/proof.ts) of one entry or of a
+   * period's invoice: the entries, their Merkle paths to the first co-signed
+   * checkpoint that covers them — the first anchored one when there is one —
+   * and where that checkpoint is anchored.
+   */
+  async proof(
+    id: string,
+    subject: { entry: { author: string; seq: number } } | { invoice: string },
+  ): Promise<Proof> {
+    const loaded = await this.#load(id);
+    const all = await this.store.listEntries(id);
+    let entries: StoredEntry[];
+    let proofSubject: ProofSubject;
+    if ('entry' in subject) {
+      const found = all.find(
+        (e) => e.signed.entry.author === subject.entry.author && e.signed.entry.seq === subject.entry.seq,
+      );
+      if (found === undefined)
+        throw new NodeError('NOT_FOUND', `no entry ${subject.entry.author}/${subject.entry.seq}`);
+      entries = [found];
+      proofSubject = { kind: 'entry' };
+    } else {
+      const issued = (await this.invoices(id))
+        .filter((i) => i.period === subject.invoice && i.status !== 'rejected')
+        .at(-1);
+      if (issued === undefined) throw new NodeError('NOT_FOUND', `no invoice issued for ${subject.invoice}`);
+      const byHash = (hash: string) => all.find((e) => e.hash === hash)!;
+      entries = [
+        byHash(issued.entry.hash),
+        ...(issued.answer === undefined ? [] : [byHash(issued.answer.entry.hash)]),
+      ];
+      proofSubject = { kind: 'invoice', period: issued.period, invoiceHash: issued.body.invoiceHash };
+    }
+    const covering = (await this.store.listCheckpoints(id)).filter(
+      (cp) =>
+        cp.checkpoint.root !== undefined &&
+        Object.keys(cp.sigs).length === 2 &&
+        entries.every((e) => (cp.checkpoint.heads[e.signed.entry.author]?.seq ?? 0) >= e.signed.entry.seq),
+    );
+    if (covering.length === 0) {
+      throw new NodeError('NOT_FOUND', 'no co-signed checkpoint covers this item yet; create one first');
+    }
+    let chosen = covering[0]!;
+    let anchor: ProofAnchor | null = null;
+    for (const candidate of covering) {
+      anchor = await this.#anchorOf(loaded, candidate);
+      if (anchor !== null) {
+        chosen = candidate;
+        break;
+      }
+    }
+    const inside = entriesWithin(all, chosen.checkpoint.heads);
+    return buildProof({
+      subject: proofSubject,
+      agreement: loaded.record.agreement,
+      checkpoint: chosen,
+      leaves: inside.map((e) => ({ author: e.signed.entry.author, seq: e.signed.entry.seq, hash: e.hash })),
+      entries: entries.map((e) => e.signed),
+      anchor,
+    });
+  }
+
+  /** Where a checkpoint is anchored: from our anchoring queue, or (the party that did not anchor) from the chain. */
+  async #anchorOf(loaded: Loaded, signed: SignedCheckpoint): Promise<ProofAnchor | null> {
+    const seq = anchorSeq(signed.checkpoint);
+    const value = checkpointHash(signed.checkpoint);
+    const id = loaded.record.id;
+    const queued = await this.store.getAnchor(id, seq);
+    if (queued?.status === 'mined' && queued.value === value) {
+      return {
+        chainId: queued.chainId!,
+        contract: queued.contract as HexString,
+        bilateral: `0x${id}`,
+        seq,
+        value: `0x${value}`,
+        txHash: queued.txHash as HexString,
+        blockNumber: queued.blockNumber!,
+        blockHash: queued.blockHash as HexString,
+      };
+    }
+    if (this.#chain === undefined) return null;
+    const found = await this.#chain.findAnchor(id, seq).catch(() => undefined);
+    if (found === undefined || found.value !== value) return null;
+    return {
+      chainId: this.#chain.chainId,
+      contract: this.#chain.contract as HexString,
+      bilateral: `0x${id}`,
+      seq,
+      value: `0x${value}`,
+      txHash: found.txHash as HexString,
+      blockNumber: found.blockNumber,
+      blockHash: found.blockHash as HexString,
+    };
   }
 
   async checkpoints(id: string): Promise<SignedCheckpoint[]> {

@@ -20,6 +20,15 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run a Seller and a Buyer node on loopback and show them agree on invoices [--out DIR]',
     load: async () => (await import('./demo.ts')).demo,
   },
+  proof: {
+    summary:
+      'export a proof from a node: --node URL --bilateral ID (--entry AUTHOR/SEQ | --invoice YYYY-MM) [--out FILE]',
+    load: async () => (await import('./proof.ts')).proof,
+  },
+  chain: {
+    summary: 'deploy the registries to an external chain: deploy --chain-rpc URL --key-file FILE --out FILE',
+    load: async () => (await import('./chain.ts')).chain,
+  },
   verify: {
     summary:
       'check a proof offline, and its anchor on a chain: PROOF.json [--chain-rpc URL] [--allow-unanchored] [--json]',

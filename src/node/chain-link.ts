@@ -40,6 +40,8 @@ export interface ChainLink {
   readonly rpcUrl: string;
   readonly chainId: number;
   readonly addresses: ContractAddresses;
+  /** The node's EVM account, which pays for its transactions (fund it on an external chain). */
+  readonly account: string;
   readonly anchorer: Anchorer;
   stop(): Promise<void>;
 }
@@ -143,6 +145,7 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
     rpcUrl,
     chainId: addresses.chainId,
     addresses,
+    account: walletClient.account.address,
     anchorer,
     async stop() {
       if (retry !== undefined) clearTimeout(retry);

@@ -1,0 +1,39 @@
+/**
+ * `sb proof`: export a self-contained proof of one entry or of a period's
+ * invoice from a running node, for an auditor or a financier, who checks it
+ * with `sb verify` and needs nothing else.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseFlags, UsageError } from './flags.ts';
+import type { Command } from './main.ts';
+import { rest } from './rest.ts';
+
+export const proof: Command = async (args, io) => {
+  const flags = parseFlags(args, {
+    node: 'string',
+    bilateral: 'string',
+    entry: 'string',
+    invoice: 'string',
+    out: 'string',
+  });
+  if (flags.node === undefined || flags.bilateral === undefined) {
+    throw new UsageError('--node URL and --bilateral ID are required');
+  }
+  if ((flags.entry === undefined) === (flags.invoice === undefined)) {
+    throw new UsageError('give exactly one of --entry AUTHOR/SEQ or --invoice YYYY-MM');
+  }
+  const query =
+    flags.entry === undefined
+      ? `invoice=${encodeURIComponent(flags.invoice!)}`
+      : `entry=${encodeURIComponent(flags.entry)}`;
+  const document = await rest<unknown>(flags.node, 'GET', `/bilaterals/${flags.bilateral}/proof?${query}`);
+  const text = `${JSON.stringify(document, null, 2)}\n`;
+  if (flags.out === undefined) {
+    io.stdout(text);
+  } else {
+    writeFileSync(resolve(flags.out), text);
+    io.stdout(`proof written to ${resolve(flags.out)}; check it with: npx sb verify ${flags.out}\n`);
+  }
+  return 0;
+};

@@ -112,7 +112,8 @@ export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
       const { entry, invoice } = request.query;
       if (invoice !== undefined) return node.proof(request.params.id, { invoice: period(invoice) });
       const match = /^(.+)\/(\d+)$/.exec(entry ?? '');
-      if (match === null) throw new NodeError('BAD_REQUEST', 'expected ?entry=AUTHOR/SEQ or ?invoice=YYYY-MM');
+      if (match === null)
+        throw new NodeError('BAD_REQUEST', 'expected ?entry=AUTHOR/SEQ or ?invoice=YYYY-MM');
       return node.proof(request.params.id, { entry: { author: match[1]!, seq: Number(match[2]) } });
     },
   );

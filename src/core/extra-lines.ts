@@ -10,8 +10,9 @@ import type { ServiceHistory } from './history.ts';
 import { DAY, formatInstant, HOUR, MINUTE, SECOND } from './instant.ts';
 import type { OnDemandUnit } from './offering.ts';
 import type { BillingPeriod } from './period.ts';
-import { ceil, fromInt, mul, rational, sum } from './rational.ts';
+import { ceil, fromInt, mul, type Rational, rational, sum } from './rational.ts';
 import { priceUsage } from './usage-pricing.ts';
+import type { UsageSum } from './usage-totals.ts';
 
 const UNIT_MS: Record<OnDemandUnit, number> = { second: SECOND, minute: MINUTE, hour: HOUR, day: DAY };
 
@@ -42,24 +43,57 @@ export function boostLines(history: ServiceHistory, period: BillingPeriod, money
 }
 
 export function usageLines(history: ServiceHistory, period: BillingPeriod, money: Money): DraftLine[] {
-  const records = history.usage.filter((u) => inPeriod(u.at, period));
-  const metrics = [...new Set(records.map((r) => r.metric))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return metrics.map((metric) => {
-    const mine = records.filter((r) => r.metric === metric);
-    const quantity = sum(mine.map((r) => r.quantity));
-    const pricing = history.offering.usage!.find((u) => u.metric === metric)!.pricing;
-    return {
-      kind: 'usage',
-      service: history.service,
-      description: `Usage ${metric}: ${formatDecimal(quantity)} (${pricing.model})`,
-      amount: money.round(priceUsage(pricing, quantity)),
-      metric,
-      quantity: formatDecimal(quantity),
-      unit: metric,
-      ...(pricing.model === 'per-unit' ? { unitPrice: pricing.price } : {}),
-      refs: mine.map((r) => r.ref),
-    };
+  const byMetric = new Map<string, { quantities: Rational[]; refs: string[] }>();
+  for (const r of history.usage) {
+    if (!inPeriod(r.at, period)) continue;
+    let mine = byMetric.get(r.metric);
+    if (mine === undefined) {
+      mine = { quantities: [], refs: [] };
+      byMetric.set(r.metric, mine);
+    }
+    mine.quantities.push(r.quantity);
+    mine.refs.push(r.ref);
+  }
+  return [...byMetric.keys()].sort(byCodeUnit).map((metric) => {
+    const mine = byMetric.get(metric)!;
+    return usageLine(history, metric, sum(mine.quantities), mine.refs, money);
   });
+}
+
+/**
+ * Usage lines from pre-summed quantities (`rate(…, { usage })`): the same
+ * line `usageLines` gives for records with that sum, citing `refs`.
+ * @param sums this service's sums for the period, one per metric.
+ */
+export function usageSumLines(history: ServiceHistory, sums: readonly UsageSum[], money: Money): DraftLine[] {
+  return [...sums]
+    .sort((a, b) => byCodeUnit(a.metric, b.metric))
+    .map((s) => usageLine(history, s.metric, parseDecimal(s.quantity), s.refs, money));
+}
+
+function usageLine(
+  history: ServiceHistory,
+  metric: string,
+  quantity: Rational,
+  refs: readonly string[],
+  money: Money,
+): DraftLine {
+  const pricing = history.offering.usage!.find((u) => u.metric === metric)!.pricing;
+  return {
+    kind: 'usage',
+    service: history.service,
+    description: `Usage ${metric}: ${formatDecimal(quantity)} (${pricing.model})`,
+    amount: money.round(priceUsage(pricing, quantity)),
+    metric,
+    quantity: formatDecimal(quantity),
+    unit: metric,
+    ...(pricing.model === 'per-unit' ? { unitPrice: pricing.price } : {}),
+    refs: [...refs],
+  };
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function bigMax(a: bigint, b: bigint): bigint {

@@ -20,7 +20,7 @@ export * from './invoice.ts';
 export { type JsonPosition, locateJsonError, locateJsonPath } from './json-locate.ts';
 export type { Offering, OnDemand, OnDemandUnit, Plan, UsageMetric } from './offering.ts';
 export { type BillingPeriod, billingPeriod, isPeriodId } from './period.ts';
-export { rate } from './rate.ts';
+export { type RateOptions, rate } from './rate.ts';
 export type { Rational } from './rational.ts';
 export * as rational from './rational.ts';
 export {
@@ -37,3 +37,4 @@ export {
   type Terms,
 } from './terms.ts';
 export { priceUsage, type Tier, type UsagePricing } from './usage-pricing.ts';
+export { DecimalSum, type UsageSum, UsageTotals } from './usage-totals.ts';

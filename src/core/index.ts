@@ -38,3 +38,17 @@ export {
 } from './terms.ts';
 export { priceUsage, type Tier, type UsagePricing } from './usage-pricing.ts';
 export { DecimalSum, type UsageSum, UsageTotals } from './usage-totals.ts';
+export {
+  checkUsageRecord,
+  type ServiceLife,
+  serviceLives,
+  USAGE_RULES,
+  type UsageCheck,
+  type UsageContext,
+  type UsageIssue,
+  type UsageRecord,
+  type UsageRule,
+  usageContext,
+  usageRecordJson,
+  usageTotals,
+} from './usage-record.ts';

@@ -11,6 +11,9 @@ export const storeErrorCodes = [
   'STORE_BILATERAL_MISMATCH',
   /** `putCheckpoint`: a checkpoint at the same heads with another state hash is stored. */
   'STORE_CHECKPOINT_CONFLICT',
+  /** Usage records: an id already stored for the author under another batch, or a batch stored differently. */
+  'STORE_USAGE_CONFLICT',
+  'STORE_BAD_USAGE',
   /** Input validation (`ValidationError` with `issues` naming each field). */
   'STORE_BAD_ENTRY',
   'STORE_BAD_BILATERAL',

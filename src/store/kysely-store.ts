@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { UsageRecord } from '../core/index.ts';
 import { BilateralError } from '../core/index.ts';
 import type { Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../ledger/index.ts';
 import * as anchors from './anchors.ts';
@@ -28,7 +29,10 @@ import type {
   Evidence,
   Store,
   StoredEntry,
+  StoredUsage,
+  UsageQuery,
 } from './types.ts';
+import * as usage from './usage.ts';
 import {
   checkBilateral,
   checkCheckpoint,
@@ -48,6 +52,8 @@ export interface StoreEngine {
   isUniqueViolation(error: unknown): boolean;
   /** Releases the engine; default `db.destroy()`. Called once, however often `close` is. */
   close?(): Promise<void>;
+  /** The engine's fastest bulk insert of usage rows inside a transaction; default multi-row INSERTs. */
+  readonly insertUsage?: usage.UsageInserter;
 }
 
 export class KyselyStore implements Store {
@@ -57,6 +63,7 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<Database>;
   readonly #isUniqueViolation: (error: unknown) => boolean;
   readonly #close: () => Promise<void>;
+  readonly #insertUsage: usage.UsageInserter;
   #closed: Promise<void> | undefined;
 
   constructor(engine: StoreEngine) {
@@ -65,6 +72,7 @@ export class KyselyStore implements Store {
     this.#db = engine.db;
     this.#isUniqueViolation = (error) => engine.isUniqueViolation(error);
     this.#close = engine.close === undefined ? () => engine.db.destroy() : () => engine.close!();
+    this.#insertUsage = engine.insertUsage ?? usage.insertUsageRows;
   }
 
   migrate(): Promise<void> {
@@ -133,7 +141,37 @@ export class KyselyStore implements Store {
     return rows.map(toBilateral);
   }
 
-  async appendEntry(stored: StoredEntry): Promise<AppendResult> {
+  appendEntry(stored: StoredEntry): Promise<AppendResult> {
+    return this.#append(stored);
+  }
+
+  /**
+   * The entry and its usage records in one transaction. A unique violation is
+   * either a concurrent append of the same entry (answered as `appendEntry`
+   * does) or a record id the author already holds (`STORE_USAGE_CONFLICT`).
+   */
+  async appendEntryWithUsage(stored: StoredEntry, records: readonly UsageRecord[]): Promise<AppendResult> {
+    checkStoredEntry(stored);
+    const { entry } = stored.signed;
+    const rows = usage.usageRows(entry.bilateral, entry.author, entry.seq, records);
+    return this.#append(
+      stored,
+      (tx) => this.#insertUsage(tx, rows),
+      () =>
+        usage.usageConflict(
+          entry.bilateral,
+          entry.author,
+          entry.seq,
+          'a record id is already stored for this author',
+        ),
+    );
+  }
+
+  async #append(
+    stored: StoredEntry,
+    alsoWrite?: (tx: Kysely<Database>) => Promise<void>,
+    conflict?: () => Error,
+  ): Promise<AppendResult> {
     checkStoredEntry(stored);
     const { entry } = stored.signed;
     try {
@@ -178,13 +216,14 @@ export class KyselyStore implements Store {
         }
 
         await tx.insertInto('entries').values(toEntryRow(stored)).execute();
+        if (alsoWrite !== undefined) await alsoWrite(tx);
         return { status: 'appended' };
       });
     } catch (error) {
       if (!this.#isUniqueViolation(error)) throw error;
       // A concurrent append of this very key committed first: answer as if we came second.
       const winner = await selectEntry(this.#db, entry.bilateral, entry.author, entry.seq);
-      if (winner === undefined) throw error;
+      if (winner === undefined) throw conflict?.() ?? error;
       return compare(winner, stored.hash);
     }
   }
@@ -366,6 +405,52 @@ export class KyselyStore implements Store {
 
   async listAnchors(bilateral: Hash): Promise<AnchorRecord[]> {
     return anchors.listAnchors(this.#db, bilateral);
+  }
+
+  async putUsageBatch(
+    bilateral: Hash,
+    author: string,
+    batchSeq: number,
+    records: readonly UsageRecord[],
+  ): Promise<void> {
+    const rows = usage.usageRows(bilateral, author, batchSeq, records);
+    const texts = rows.map((row) => row.record);
+    const same = (stored: string[]) =>
+      stored.length === texts.length && stored.every((text, i) => text === texts[i]);
+    try {
+      await this.#db.transaction().execute(async (tx) => {
+        const stored = await usage.batchTexts(tx, bilateral, author, batchSeq);
+        if (stored.length > 0) {
+          if (same(stored)) return;
+          throw usage.usageConflict(bilateral, author, batchSeq, 'stored with other records');
+        }
+        await this.#insertUsage(tx, rows);
+      });
+    } catch (error) {
+      if (!this.#isUniqueViolation(error)) throw error;
+      // A concurrent put of this very batch is fine; anything else is a conflict.
+      if (same(await usage.batchTexts(this.#db, bilateral, author, batchSeq))) return;
+      throw usage.usageConflict(
+        bilateral,
+        author,
+        batchSeq,
+        'a record id is already stored under another batch',
+      );
+    }
+  }
+
+  hasUsageIds(bilateral: Hash, author: string, ids: readonly string[]): Promise<Map<string, number>> {
+    return usage.hasUsageIds(this.#db, bilateral, author, ids);
+  }
+
+  usageRecords(bilateral: Hash, author: string, query: UsageQuery): Promise<StoredUsage[]> {
+    return usage.usageRecords(this.#db, bilateral, author, query);
+  }
+
+  async usageBatchRecords(bilateral: Hash, author: string, batchSeq: number): Promise<UsageRecord[]> {
+    if (!isSeq(batchSeq)) return [];
+    const texts = await usage.batchTexts(this.#db, bilateral, author, batchSeq);
+    return texts.map((text) => JSON.parse(text) as UsageRecord);
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -114,9 +114,49 @@ function anchors(engine: Engine): Migration {
   };
 }
 
+/**
+ * Usage records, kept beside the `usage.batch` entries that fingerprint them
+ * (DESIGN.md decision 6). One id per (bilateral, author): the importer
+ * deduplicates on the primary key. The index serves listing by service and
+ * time. No foreign key to `entries`: a counterparty's records may arrive
+ * before or after its batch entry, and the node checks them against the
+ * root, not the store.
+ */
+function usage(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('usage_records')
+        .addColumn('bilateral', types.key, (c) => c.notNull().references('bilaterals.id'))
+        .addColumn('author', types.key, (c) => c.notNull())
+        .addColumn('id', types.key, (c) => c.notNull())
+        .addColumn('service', types.key, (c) => c.notNull())
+        .addColumn('metric', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'text', (c) => c.notNull())
+        .addColumn('at', types.key, (c) => c.notNull())
+        .addColumn('batch_seq', 'integer', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('record', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('usage_records_pk', ['bilateral', 'author', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('usage_records_time')
+        .on('usage_records')
+        .columns(['bilateral', 'author', 'service', 'at'])
+        .execute();
+      await db.schema
+        .createIndex('usage_records_batch')
+        .on('usage_records')
+        .columns(['bilateral', 'author', 'batch_seq', 'position'])
+        .execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(engine: Engine): Record<string, Migration> {
-  return { '0001_initial': initial(engine), '0002_anchors': anchors(engine) };
+  return { '0001_initial': initial(engine), '0002_anchors': anchors(engine), '0003_usage': usage(engine) };
 }
 
 /** Brings `db` to the latest migration; a no-op when it is already there. */

@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
+import { insertUsageUnnest } from './usage.ts';
 
 /** PostgreSQL's SQLSTATE for unique_violation. */
 const UNIQUE_VIOLATION = '23505';
@@ -26,7 +27,7 @@ export function createPostgresStore(connection: string | pg.PoolConfig): KyselyS
   // query reconnects or fails loudly. Without a listener it would crash the process.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore({ engine: 'postgres', db, isUniqueViolation });
+  return new KyselyStore({ engine: 'postgres', db, isUniqueViolation, insertUsage: insertUsageUnnest });
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -73,6 +73,25 @@ export interface AnchorsTable {
   readonly queued_at: string;
 }
 
+/** One usage record of a `usage.batch` entry (migration 0003); the entry carries the batch's Merkle root. */
+export interface UsageRecordsTable {
+  readonly bilateral: string;
+  /** The party whose stream holds the batch entry. */
+  readonly author: string;
+  readonly id: string;
+  readonly service: string;
+  readonly metric: string;
+  readonly quantity: string;
+  /** `at` as `Date#toISOString` (always milliseconds), so text order is time order. */
+  readonly at: string;
+  /** The seq of the author's `usage.batch` entry. */
+  readonly batch_seq: number;
+  /** Index of the record in its batch (its Merkle leaf index). */
+  readonly position: number;
+  /** The record's canonical JSON (`usageRecordJson`): what its leaf hashes. */
+  readonly record: string;
+}
+
 export interface Database {
   readonly bilaterals: BilateralsTable;
   readonly entries: EntriesTable;
@@ -80,6 +99,7 @@ export interface Database {
   readonly checkpoints: CheckpointsTable;
   readonly meta: MetaTable;
   readonly anchors: AnchorsTable;
+  readonly usage_records: UsageRecordsTable;
 }
 
 /** The engines behind the one schema; where their SQL differs, code branches on this. */

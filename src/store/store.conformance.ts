@@ -5,6 +5,7 @@
  * shapes: hashes are arbitrary 64-hex strings, signatures are not checked here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../core/index.ts';
 import type { SignedCheckpoint } from '../ledger/index.ts';
 import { BUYER, bilateralRecord, hex, SELLER, storedEntry, streamOf } from './store.fixtures.ts';
 import type { Store, StoredEntry } from './types.ts';
@@ -26,6 +27,17 @@ function checkpoint(bilateral: string, sellerSeq: number, buyerSeq: number, stat
       stateHash: hex(`state/${state}`),
     },
     sigs: { [SELLER]: 'x'.repeat(86) },
+  };
+}
+
+function usageRecord(n: number, overrides: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    id: `u${String(n).padStart(5, '0')}`,
+    service: n % 2 === 0 ? 'S1' : 'S2',
+    metric: 'gb',
+    quantity: `${n}.5`,
+    at: `2026-02-01T00:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z`,
+    ...overrides,
   };
 }
 
@@ -410,6 +422,128 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
         expect(JSON.stringify((await store.getBilateral(id))?.agreement)).toBe(
           JSON.stringify(bilateralRecord('main').agreement),
         );
+      });
+    });
+
+    describe('usage records', () => {
+      it('appends a batch entry with its records in one transaction, in position order', async () => {
+        const { store, id } = await setup();
+        const records = [
+          usageRecord(3),
+          usageRecord(1, { characteristics: { zone: 'eu', a: 'é' } }),
+          usageRecord(2),
+        ];
+        const entry = storedEntry(id, SELLER, 1, id);
+        expect(await store.appendEntryWithUsage(entry, records)).toEqual({ status: 'appended' });
+        expect(await store.usageBatchRecords(id, SELLER, 1)).toEqual(records);
+        expect(await store.usageBatchRecords(id, SELLER, 2)).toEqual([]);
+        expect(await store.usageBatchRecords(id, BUYER, 1)).toEqual([]);
+        expect(await store.getEntry(id, SELLER, 1)).toEqual(entry);
+        // The same entry again is a duplicate and writes nothing.
+        expect(await store.appendEntryWithUsage(entry, [usageRecord(9)])).toEqual({ status: 'duplicate' });
+        expect(await store.hasUsageIds(id, SELLER, ['u00009'])).toEqual(new Map());
+      });
+
+      it('writes neither the entry nor any record when one record id is already stored', async () => {
+        const { store, id } = await setup();
+        const first = storedEntry(id, SELLER, 1, id);
+        await store.appendEntryWithUsage(first, [usageRecord(1), usageRecord(2)]);
+        const second = storedEntry(id, SELLER, 2, first.hash);
+        const error = await rejection(store.appendEntryWithUsage(second, [usageRecord(3), usageRecord(2)]));
+        expect(error.code).toBe('STORE_USAGE_CONFLICT');
+        expect(await store.head(id, SELLER)).toEqual({ seq: 1, hash: first.hash });
+        expect(await store.hasUsageIds(id, SELLER, ['u00001', 'u00002', 'u00003'])).toEqual(
+          new Map([
+            ['u00001', 1],
+            ['u00002', 1],
+          ]),
+        );
+        // A batch whose entry is refused (not next) writes no record either.
+        const wrong = await rejection(
+          store.appendEntryWithUsage(storedEntry(id, SELLER, 5, id), [usageRecord(7)]),
+        );
+        expect(wrong.code).toBe('STORE_NOT_NEXT');
+        expect((await store.hasUsageIds(id, SELLER, ['u00007'])).size).toBe(0);
+      });
+
+      it('refuses malformed records naming the field, and writes nothing', async () => {
+        const { store, id } = await setup();
+        const bad = { ...usageRecord(1), at: 'yesterday' };
+        const error = await rejection(store.appendEntryWithUsage(storedEntry(id, SELLER, 1, id), [bad]));
+        expect(error.code).toBe('STORE_BAD_USAGE');
+        expect(error.message).toContain('records[0].at');
+        expect(await store.head(id, SELLER)).toBeUndefined();
+      });
+
+      it('puts a batch all or nothing, idempotently, and keeps authors apart', async () => {
+        const { store, id } = await setup();
+        const records = Array.from({ length: 1200 }, (_, i) => usageRecord(i));
+        await store.putUsageBatch(id, BUYER, 4, records);
+        await store.putUsageBatch(id, BUYER, 4, records);
+        expect(await store.usageBatchRecords(id, BUYER, 4)).toEqual(records);
+        const changed = await rejection(store.putUsageBatch(id, BUYER, 4, records.slice(1)));
+        expect(changed.code).toBe('STORE_USAGE_CONFLICT');
+        const clash = await rejection(store.putUsageBatch(id, BUYER, 5, [usageRecord(5000), usageRecord(7)]));
+        expect(clash.code).toBe('STORE_USAGE_CONFLICT');
+        expect(await store.usageBatchRecords(id, BUYER, 5)).toEqual([]);
+        expect((await store.hasUsageIds(id, BUYER, ['u05000'])).size).toBe(0);
+        // The seller may hold the same ids: ids are unique per author.
+        await store.putUsageBatch(id, SELLER, 1, [usageRecord(7)]);
+        const ids = records.map((r) => r.id).concat(['nope']);
+        const found = await store.hasUsageIds(id, BUYER, ids);
+        expect(found.size).toBe(1200);
+        expect(found.get('u00007')).toBe(4);
+        expect(found.has('nope')).toBe(false);
+      });
+
+      it('lists by service and time in (at, id) order, pages after a record, filters by batch', async () => {
+        const { store, id } = await setup();
+        const records = [
+          usageRecord(1, { id: 'b', at: '2026-02-01T00:00:01Z' }),
+          usageRecord(2, { id: 'a', at: '2026-02-01T00:00:01Z', service: 'S2' }),
+          usageRecord(3, { id: 'c', at: '2026-02-01T00:00:00.500Z' }),
+          usageRecord(4, { id: 'd', at: '2026-02-02T00:00:00Z', service: 'S1' }),
+          usageRecord(5, { id: 'e', at: '2026-03-01T00:00:00Z', service: 'S1' }),
+        ];
+        await store.putUsageBatch(id, SELLER, 1, records.slice(0, 3));
+        await store.putUsageBatch(id, SELLER, 2, records.slice(3));
+        const ids = (list: { record: UsageRecord }[]) => list.map((u) => u.record.id);
+        expect(ids(await store.usageRecords(id, SELLER, { limit: 10 }))).toEqual(['c', 'a', 'b', 'd', 'e']);
+        const page = await store.usageRecords(id, SELLER, { limit: 2 });
+        expect(page.map((u) => [u.record.id, u.batchSeq, u.position])).toEqual([
+          ['c', 1, 2],
+          ['a', 1, 1],
+        ]);
+        const last = page[1]!.record;
+        expect(ids(await store.usageRecords(id, SELLER, { limit: 10, after: last }))).toEqual([
+          'b',
+          'd',
+          'e',
+        ]);
+        expect(ids(await store.usageRecords(id, SELLER, { limit: 10, service: 'S1' }))).toEqual(['d', 'e']);
+        expect(
+          ids(
+            await store.usageRecords(id, SELLER, {
+              limit: 10,
+              from: '2026-02-01T00:00:01Z',
+              to: '2026-03-01T00:00:00Z',
+            }),
+          ),
+        ).toEqual(['a', 'b', 'd']);
+        expect(ids(await store.usageRecords(id, SELLER, { limit: 10, batchSeq: 2 }))).toEqual(['d', 'e']);
+        expect(await store.usageRecords(id, BUYER, { limit: 10 })).toEqual([]);
+        const bad = await rejection(store.usageRecords(id, SELLER, { limit: 10, from: 'soon' }));
+        expect(bad.code).toBe('STORE_BAD_RANGE');
+      });
+
+      it('keeps records across close and reopen', async () => {
+        const { store, id, reopen } = await setup();
+        const records = [usageRecord(1), usageRecord(2)];
+        await store.appendEntryWithUsage(storedEntry(id, SELLER, 1, id), records);
+        await store.close();
+        opened.splice(opened.indexOf(store), 1);
+        const again = await reopen();
+        expect(await again.usageBatchRecords(id, SELLER, 1)).toEqual(records);
       });
     });
 

@@ -3,6 +3,7 @@
  * talks only to this; SQLite and PostgreSQL are two engines behind one Kysely
  * schema. An entry is durable when `appendEntry` resolves.
  */
+import type { UsageRecord } from '../core/index.ts';
 import type { Agreement, Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../ledger/index.ts';
 
 export interface BilateralRecord {
@@ -84,6 +85,29 @@ export interface EntryRange {
   readonly limit?: number;
 }
 
+/** A usage record as stored: the record, and the batch entry and position it belongs to. */
+export interface StoredUsage {
+  readonly record: UsageRecord;
+  readonly batchSeq: number;
+  readonly position: number;
+}
+
+/**
+ * Which of an author's usage records to list, in (at, id) order. Page with
+ * `after`: the `at` and `id` of the last record of the previous page.
+ */
+export interface UsageQuery {
+  readonly service?: string;
+  /** Inclusive, RFC 3339 UTC. */
+  readonly from?: string;
+  /** Exclusive, RFC 3339 UTC. */
+  readonly to?: string;
+  readonly batchSeq?: number;
+  readonly after?: { readonly at: string; readonly id: string };
+  /** At most this many (1 to 10,000). */
+  readonly limit: number;
+}
+
 export interface Store {
   /** Brings the schema to the latest migration. Safe to call on every start. */
   migrate(): Promise<void>;
@@ -122,6 +146,32 @@ export interface Store {
   markAnchorsFailed(keys: readonly AnchorKey[], error: string, nextAttemptAt: string): Promise<void>;
   getAnchor(bilateral: Hash, seq: number): Promise<AnchorRecord | undefined>;
   listAnchors(bilateral: Hash): Promise<AnchorRecord[]>;
+
+  /**
+   * Appends the author's next entry, as `appendEntry`, and stores `records`
+   * as its usage batch (positions 0…n-1) in the same transaction: after a
+   * crash either both are there or neither. When the entry is already stored
+   * (`duplicate`), nothing is written; a record id the author already has
+   * fails the whole append with `STORE_USAGE_CONFLICT`.
+   */
+  appendEntryWithUsage(entry: StoredEntry, records: readonly UsageRecord[]): Promise<AppendResult>;
+  /**
+   * Stores the records of the author's batch entry `batchSeq` (e.g. received
+   * from the counterparty), all or nothing. The same batch again is a no-op;
+   * a record id stored under another batch fails with `STORE_USAGE_CONFLICT`.
+   */
+  putUsageBatch(
+    bilateral: Hash,
+    author: string,
+    batchSeq: number,
+    records: readonly UsageRecord[],
+  ): Promise<void>;
+  /** Which of `ids` the author has stored, each with the seq of its batch entry. */
+  hasUsageIds(bilateral: Hash, author: string, ids: readonly string[]): Promise<Map<string, number>>;
+  /** The author's records matching `query`, in (at, id) order. */
+  usageRecords(bilateral: Hash, author: string, query: UsageQuery): Promise<StoredUsage[]>;
+  /** The records of one batch in position order (what its Merkle root is over); empty when not stored. */
+  usageBatchRecords(bilateral: Hash, author: string, batchSeq: number): Promise<UsageRecord[]>;
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

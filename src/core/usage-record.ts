@@ -1,0 +1,343 @@
+/**
+ * Usage records (TERMS.md §2, DESIGN.md decision 6): what a party imports in
+ * bulk and fingerprints on the ledger in batches. One record is
+ * `{ id, service, metric, quantity, at, characteristics? }`.
+ *
+ * Design rationale:
+ * - Checking a record returns its issues instead of throwing: an import of
+ *   millions of records counts rejections per rule and goes on.
+ * - The context (which services exist, with which offering and active life)
+ *   is built once per import from the facts; checking one record is then a
+ *   few map lookups and two regular expressions, no allocation of a Checker.
+ * - `at` is normalised to `formatInstant` (so two spellings of one instant
+ *   hash alike); `quantity` is kept exactly as written (a JSON integer is
+ *   taken as its decimal string, a JSON fraction is refused: it may already
+ *   have lost digits).
+ * - `usageRecordJson` writes the RFC 8785 canonical JSON of this fixed shape
+ *   directly (keys in code-unit order; strings escaped as `JSON.stringify`
+ *   does, which is what JCS prescribes): a record is hashed and stored as
+ *   these bytes, several times faster than the generic canonicaliser. Lone
+ *   surrogates, which JCS refuses, are refused by the check.
+ */
+import { isDecimalString } from './decimal.ts';
+import type { Fact } from './facts.ts';
+import { formatInstant, type Instant, parseInstant } from './instant.ts';
+import type { Terms } from './terms.ts';
+
+export interface UsageRecord {
+  readonly id: string;
+  readonly service: string;
+  readonly metric: string;
+  /** Non-negative decimal string. */
+  readonly quantity: string;
+  /** RFC 3339 UTC, as `formatInstant` prints it. */
+  readonly at: string;
+  readonly characteristics?: Readonly<Record<string, string>>;
+}
+
+/** Why a record is refused; an import counts rejections by these. */
+export const USAGE_RULES = [
+  /** The line is not a record at all (bad JSON, wrong number of CSV fields). */
+  'malformed',
+  /** A field is missing or empty. */
+  'required',
+  /** A field has the wrong type or form (an id with blanks, a characteristic that is not a string). */
+  'bad-field',
+  'unknown-service',
+  'unknown-metric',
+  'bad-quantity',
+  'bad-time',
+  /** `at` is before the service's activation or at/after its termination (or it never was active). */
+  'outside-active-life',
+  /** The id is already in this import (an earlier line) — or in the store with other content. */
+  'duplicate-id',
+] as const;
+export type UsageRule = (typeof USAGE_RULES)[number];
+
+export interface UsageIssue {
+  readonly field: string;
+  readonly rule: UsageRule;
+  readonly message: string;
+}
+
+export type UsageCheck =
+  | { readonly ok: true; readonly record: UsageRecord }
+  | { readonly ok: false; readonly issues: readonly UsageIssue[] };
+
+/** A service as usage sees it: its offering, and its active life `[from, to)`. */
+export interface ServiceLife {
+  readonly offering: string;
+  /** Activation; absent while the service was never activated. */
+  readonly from?: Instant;
+  /** Termination; absent while it runs. */
+  readonly to?: Instant;
+}
+
+/** What checking a record needs, built once per import by `usageContext`. */
+export interface UsageContext {
+  readonly services: ReadonlyMap<string, ServiceLife>;
+  /** Usage metrics by offering id. */
+  readonly metrics: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/**
+ * The offering and active life of every ordered service. The first
+ * activation and the first termination count; consistency across facts is
+ * the rater's job (`buildHistories`), not the importer's.
+ */
+export function serviceLives(facts: readonly Fact[]): Map<string, ServiceLife> {
+  const offering = new Map<string, string>();
+  const from = new Map<string, Instant>();
+  const to = new Map<string, Instant>();
+  const earliest = (map: Map<string, Instant>, service: string, at: string) => {
+    const instant = parseInstant(at);
+    if (instant === undefined) return;
+    const seen = map.get(service);
+    if (seen === undefined || instant < seen) map.set(service, instant);
+  };
+  for (const fact of facts) {
+    if (fact.type === 'service.ordered' && !offering.has(fact.service))
+      offering.set(fact.service, fact.offering);
+    else if (fact.type === 'service.activated') earliest(from, fact.service, fact.at);
+    else if (fact.type === 'service.terminated') earliest(to, fact.service, fact.at);
+  }
+  const lives = new Map<string, ServiceLife>();
+  for (const [service, id] of offering) {
+    const start = from.get(service);
+    const end = to.get(service);
+    lives.set(service, {
+      offering: id,
+      ...(start === undefined ? {} : { from: start }),
+      ...(end === undefined ? {} : { to: end }),
+    });
+  }
+  return lives;
+}
+
+export function usageContext(terms: Terms, facts: readonly Fact[]): UsageContext {
+  const metrics = new Map<string, ReadonlySet<string>>();
+  for (const offering of terms.offerings) {
+    metrics.set(offering.id, new Set((offering.usage ?? []).map((u) => u.metric)));
+  }
+  return { services: serviceLives(facts), metrics };
+}
+
+const ID = /^[\x21-\x7e\u00a0-\uffff]{1,256}$/u;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const MAX_TEXT = 256;
+
+function text(value: unknown, field: string, issues: UsageIssue[]): string | undefined {
+  if (value === undefined || value === null || value === '') {
+    issues.push({ field, rule: 'required', message: `${field}: required` });
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    issues.push({ field, rule: 'bad-field', message: `${field}: expected a string` });
+    return undefined;
+  }
+  if (value.length > MAX_TEXT || value.trim() !== value || LONE_SURROGATE.test(value)) {
+    issues.push({
+      field,
+      rule: 'bad-field',
+      message: `${field}: expected at most ${MAX_TEXT} characters, no surrounding blanks, valid Unicode`,
+    });
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * Checks one raw record (a parsed JSON object or a CSV row) against the
+ * terms and the services' lives; returns the record, normalised, or every
+ * issue found (each names the field and the rule).
+ *
+ * @example
+ * const context = usageContext(terms, facts);
+ * const check = checkUsageRecord({ id: 'u1', service: 'S1', metric: 'gb', quantity: 12, at: '2026-02-01T00:00:00Z' }, context);
+ * if (check.ok) check.record.quantity // '12'
+ */
+export function checkUsageRecord(raw: unknown, context: UsageContext): UsageCheck {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, issues: [{ field: '', rule: 'malformed', message: 'expected a JSON object' }] };
+  }
+  const r = raw as Record<string, unknown>;
+  const issues: UsageIssue[] = [];
+  const id = text(r.id, 'id', issues);
+  if (id !== undefined && !ID.test(id)) {
+    issues.push({ field: 'id', rule: 'bad-field', message: 'id: expected printable characters, no blanks' });
+  }
+  const service = text(r.service, 'service', issues);
+  const metric = text(r.metric, 'metric', issues);
+  const quantity = checkQuantity(r.quantity, issues);
+  let at: Instant | undefined;
+  if (r.at === undefined || r.at === null || r.at === '') {
+    issues.push({ field: 'at', rule: 'required', message: 'at: required' });
+  } else {
+    at = parseInstant(r.at);
+    if (at === undefined)
+      issues.push({ field: 'at', rule: 'bad-time', message: 'at: expected an RFC 3339 UTC time' });
+  }
+  const characteristics = checkCharacteristics(r.characteristics, issues);
+  if (service !== undefined) {
+    const life = context.services.get(service);
+    if (life === undefined) {
+      issues.push({
+        field: 'service',
+        rule: 'unknown-service',
+        message: `service: ${service} was never ordered in this bilateral`,
+      });
+    } else {
+      if (metric !== undefined && context.metrics.get(life.offering)?.has(metric) !== true) {
+        issues.push({
+          field: 'metric',
+          rule: 'unknown-metric',
+          message: `metric: ${metric} is not a usage metric of offering ${life.offering}`,
+        });
+      }
+      if (
+        at !== undefined &&
+        !(life.from !== undefined && at >= life.from && (life.to === undefined || at < life.to))
+      ) {
+        issues.push({
+          field: 'at',
+          rule: 'outside-active-life',
+          message: `at: ${lifeMessage(service, life)}`,
+        });
+      }
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  const record: UsageRecord = {
+    id: id!,
+    service: service!,
+    metric: metric!,
+    quantity: quantity!,
+    at: formatInstant(at!),
+    ...(characteristics === undefined ? {} : { characteristics }),
+  };
+  return { ok: true, record };
+}
+
+function checkQuantity(value: unknown, issues: UsageIssue[]): string | undefined {
+  if (value === undefined || value === null || value === '') {
+    issues.push({ field: 'quantity', rule: 'required', message: 'quantity: required' });
+    return undefined;
+  }
+  const quantity = Number.isSafeInteger(value) ? String(value) : value;
+  if (!isDecimalString(quantity) || quantity.startsWith('-')) {
+    issues.push({
+      field: 'quantity',
+      rule: 'bad-quantity',
+      message:
+        typeof value === 'number'
+          ? 'quantity: a fraction must be a decimal string ("1.5"), a JSON number may have lost digits'
+          : 'quantity: expected a non-negative decimal string',
+    });
+    return undefined;
+  }
+  return quantity;
+}
+
+function checkCharacteristics(
+  value: unknown,
+  issues: UsageIssue[],
+): Readonly<Record<string, string>> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    issues.push({
+      field: 'characteristics',
+      rule: 'bad-field',
+      message: 'characteristics: expected an object of strings',
+    });
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  let count = 0;
+  for (const [name, v] of Object.entries(value)) {
+    const field = `characteristics.${name}`;
+    if (name === '' || LONE_SURROGATE.test(name) || typeof v !== 'string' || LONE_SURROGATE.test(v)) {
+      issues.push({ field, rule: 'bad-field', message: `${field}: expected a string` });
+      continue;
+    }
+    out[name] = v;
+    count++;
+  }
+  return count === 0 ? undefined : out;
+}
+
+function lifeMessage(service: string, life: ServiceLife): string {
+  if (life.from === undefined) return `service ${service} was never activated`;
+  const until = life.to === undefined ? '' : ` until ${formatInstant(life.to)}`;
+  return `outside the active life of ${service} (from ${formatInstant(life.from)}${until})`;
+}
+
+/**
+ * The RFC 8785 canonical JSON of a record: equal to `canonicalize(record)`,
+ * written directly for this shape (keys at, characteristics, id, metric,
+ * quantity, service). Its SHA-256 is the record's Merkle leaf.
+ */
+export function usageRecordJson(record: UsageRecord): string {
+  const q = JSON.stringify;
+  let chars = '';
+  if (record.characteristics !== undefined) {
+    const names = Object.keys(record.characteristics).sort();
+    chars = `"characteristics":{${names.map((n) => `${q(n)}:${q(record.characteristics![n])}`).join(',')}},`;
+  }
+  return `{"at":${q(record.at)},${chars}"id":${q(record.id)},"metric":${q(record.metric)},"quantity":${q(record.quantity)},"service":${q(record.service)}}`;
+}
+
+/**
+ * Exact sums of non-negative decimal strings as scaled BigInts (no gcd per
+ * step, unlike `Rational`), printed as the shortest decimal string.
+ */
+class QuantitySum {
+  #units = 0n;
+  #scale = 0;
+
+  add(decimal: string): void {
+    const dot = decimal.indexOf('.');
+    const scale = dot < 0 ? 0 : decimal.length - dot - 1;
+    const digits = BigInt(dot < 0 ? decimal : decimal.slice(0, dot) + decimal.slice(dot + 1));
+    if (scale > this.#scale) {
+      this.#units *= 10n ** BigInt(scale - this.#scale);
+      this.#scale = scale;
+    }
+    this.#units += scale < this.#scale ? digits * 10n ** BigInt(this.#scale - scale) : digits;
+  }
+
+  toString(): string {
+    const digits = this.#units.toString().padStart(this.#scale + 1, '0');
+    const whole = digits.slice(0, digits.length - this.#scale);
+    const fraction = digits.slice(digits.length - this.#scale).replace(/0+$/, '');
+    return fraction === '' ? whole : `${whole}.${fraction}`;
+  }
+}
+
+/** Totals per service and metric, sorted by service then metric (code-unit order). */
+export function usageTotals(
+  records: Iterable<UsageRecord>,
+): { service: string; metric: string; quantity: string }[] {
+  const sums = new Map<string, { service: string; metric: string; sum: QuantitySum }>();
+  for (const r of records) {
+    const key = `${r.service}\u0000${r.metric}`;
+    let entry = sums.get(key);
+    if (entry === undefined) {
+      entry = { service: r.service, metric: r.metric, sum: new QuantitySum() };
+      sums.set(key, entry);
+    }
+    entry.sum.add(r.quantity);
+  }
+  return [...sums.values()]
+    .sort((a, b) =>
+      a.service < b.service
+        ? -1
+        : a.service > b.service
+          ? 1
+          : a.metric < b.metric
+            ? -1
+            : a.metric > b.metric
+              ? 1
+              : 0,
+    )
+    .map((e) => ({ service: e.service, metric: e.metric, quantity: e.sum.toString() }));
+}

@@ -44,6 +44,12 @@ export interface AnchorerOptions {
   readonly batchSize?: number;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /**
+   * Longest wait for a sent transaction to be mined (default 60 000 ms). A
+   * transaction the chain lost (dropped, or a chain restarted from an older
+   * state) is then queued again instead of stalling the loop.
+   */
+  readonly confirmTimeoutMs?: number;
 }
 
 export class Anchorer {
@@ -54,6 +60,7 @@ export class Anchorer {
   readonly #batchSize: number;
   readonly #backoffBaseMs: number;
   readonly #backoffMaxMs: number;
+  readonly #confirmTimeoutMs: number;
   #running: Promise<number> | undefined;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
@@ -66,6 +73,7 @@ export class Anchorer {
     this.#batchSize = options.batchSize ?? 200;
     this.#backoffBaseMs = options.backoffBaseMs ?? 1000;
     this.#backoffMaxMs = options.backoffMaxMs ?? 5 * 60 * 1000;
+    this.#confirmTimeoutMs = options.confirmTimeoutMs ?? 60_000;
   }
 
   /** Run the loop every `intervalMs` until `stop()`. */
@@ -86,7 +94,9 @@ export class Anchorer {
 
   /**
    * Anchor everything due now; resolves with the number of anchors mined. Calls
-   * made while a round runs are folded into one more round after it.
+   * made while a round runs are folded into one more round after it. Never
+   * rejects (callers fire and forget it): a failed round is logged and retried
+   * by the next one.
    */
   flush(): Promise<number> {
     if (this.#running !== undefined) {
@@ -97,7 +107,11 @@ export class Anchorer {
       let mined = 0;
       do {
         this.#again = false;
-        mined += await this.#round();
+        try {
+          mined += await this.#round();
+        } catch (error) {
+          this.#log(`anchoring round failed: ${message(error)}`);
+        }
       } while (this.#again);
       return mined;
     })().finally(() => {
@@ -111,19 +125,29 @@ export class Anchorer {
     for (;;) {
       const due = await this.#store.dueAnchors(this.#now().toISOString(), this.#batchSize);
       if (due.length === 0) return mined;
-      const sendable = await this.#prepare(due);
-      if (sendable.length > 0) mined += await this.#send(sendable);
+      const prepared = await this.#prepare(due);
+      mined += prepared.mined;
+      if (prepared.sendable.length > 0) mined += await this.#send(prepared.sendable);
       if (due.length < this.#batchSize) return mined;
     }
   }
 
-  /** After a restart: anchors whose transaction went out before we could record the receipt. */
+  /**
+   * After a restart: anchors whose transaction went out before we could record
+   * the receipt. Each transaction is looked up (and waited for) once, however
+   * many anchors it carries; one the chain does not mine in time goes back to
+   * the queue, where the registry's latest sequence is checked before resending.
+   */
   async #settleSent(): Promise<number> {
     let mined = 0;
+    const receipts = new Map<string, Promise<MinedTx | undefined>>();
+    const waits = new Map<string, Promise<MinedTx | undefined>>();
     for (const anchor of await this.#store.sentAnchors()) {
-      const key = [{ bilateral: anchor.bilateral, seq: anchor.seq }];
+      const key = [keyOf(anchor)];
+      const txHash = anchor.txHash;
       try {
-        const receipt = anchor.txHash === null ? undefined : await this.#chain.receipt(anchor.txHash);
+        const receipt =
+          txHash === null ? undefined : await once(receipts, txHash, () => this.#chain.receipt(txHash));
         if (receipt?.status === 'success') {
           await this.#markMined(key, receipt);
           mined++;
@@ -133,12 +157,18 @@ export class Anchorer {
         if (found !== undefined && found.value === anchor.value) {
           await this.#markMined(key, found);
           mined++;
-        } else if (receipt === undefined && anchor.txHash !== null) {
-          // Not mined yet: wait for it rather than sending a second transaction.
-          const waited = await this.#chain.waitMined(anchor.txHash);
-          if (waited.status === 'success') {
+        } else if (receipt === undefined && txHash !== null) {
+          // Not mined yet: wait for it (a while) rather than sending a second transaction.
+          const waited = await once(waits, txHash, () => this.#waitMined(txHash));
+          if (waited?.status === 'success') {
             await this.#markMined(key, waited);
             mined++;
+          } else if (waited === undefined) {
+            await this.#fail(
+              key,
+              anchor,
+              `transaction ${txHash} not mined within ${this.#confirmTimeoutMs} ms`,
+            );
           } else await this.#fail(key, anchor, 'transaction reverted');
         } else await this.#fail(key, anchor, 'transaction reverted');
       } catch (error) {
@@ -148,8 +178,27 @@ export class Anchorer {
     return mined;
   }
 
+  /** The transaction's receipt once mined; undefined when it is not mined within the confirmation timeout. */
+  async #waitMined(txHash: string): Promise<MinedTx | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const waiting = this.#chain.waitMined(txHash);
+    // Past the timeout nobody awaits it; its eventual rejection must not go unhandled.
+    waiting.catch(() => {});
+    try {
+      return await Promise.race([
+        waiting,
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), this.#confirmTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Drops what the chain already holds (marking ours mined) and registers new bilaterals. */
-  async #prepare(due: readonly AnchorRecord[]): Promise<AnchorRecord[]> {
+  async #prepare(due: readonly AnchorRecord[]): Promise<{ sendable: AnchorRecord[]; mined: number }> {
+    let mined = 0;
     const sendable: AnchorRecord[] = [];
     const latest = new Map<string, number>();
     for (const anchor of due) {
@@ -167,6 +216,7 @@ export class Anchorer {
         const found = await this.#chain.findAnchor(anchor.bilateral, anchor.seq);
         if (found !== undefined && found.value === anchor.value) {
           await this.#markMined(key, found);
+          mined++;
         } else {
           await this.#fail(
             key,
@@ -179,7 +229,8 @@ export class Anchorer {
         await this.#fail(key, anchor, message(error));
       }
     }
-    return sendable.sort((a, b) => a.bilateral.localeCompare(b.bilateral) || a.seq - b.seq);
+    sendable.sort((a, b) => a.bilateral.localeCompare(b.bilateral) || a.seq - b.seq);
+    return { sendable, mined };
   }
 
   async #send(batch: readonly AnchorRecord[]): Promise<number> {
@@ -195,7 +246,13 @@ export class Anchorer {
     }
     await this.#store.markAnchorsSent(keys, txHash);
     try {
-      const receipt = await this.#chain.waitMined(txHash);
+      const receipt = await this.#waitMined(txHash);
+      if (receipt === undefined) {
+        this.#log(
+          `anchor transaction ${txHash} not mined within ${this.#confirmTimeoutMs} ms; settling it later`,
+        );
+        return 0;
+      }
       if (receipt.status !== 'success') {
         for (const anchor of batch)
           await this.#fail([keyOf(anchor)], anchor, `transaction ${txHash} reverted`);
@@ -232,6 +289,16 @@ export class Anchorer {
     await this.#store.markAnchorsFailed(keys, error, next);
     this.#log(`anchor ${anchor.bilateral.slice(0, 12)}#${anchor.seq} failed (${error}); retry at ${next}`);
   }
+}
+
+/** The promise `map` holds for `key`, started by `start` on first use. */
+function once<T>(map: Map<string, Promise<T>>, key: string, start: () => Promise<T>): Promise<T> {
+  let promise = map.get(key);
+  if (promise === undefined) {
+    promise = start();
+    map.set(key, promise);
+  }
+  return promise;
 }
 
 function keyOf(anchor: AnchorRecord): AnchorKey {

@@ -94,10 +94,16 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
   const publicClient = createChainPublicClient(endpoint);
   const walletClient = createChainWalletClient({ ...endpoint, privateKey: options.evmKey });
   if (embedded !== undefined) {
-    await publicClient.request({
-      method: 'anvil_setBalance' as never,
-      params: [walletClient.account.address, DEV_BALANCE] as never,
-    });
+    try {
+      await publicClient.request({
+        method: 'anvil_setBalance' as never,
+        params: [walletClient.account.address, DEV_BALANCE] as never,
+      });
+    } catch (error) {
+      // No link is returned, so nobody else would stop the Anvil this call started.
+      await embedded.stop();
+      throw error;
+    }
   }
 
   const register = async (): Promise<boolean> => {

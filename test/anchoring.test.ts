@@ -1,0 +1,297 @@
+/**
+ * The anchoring loop end to end: two in-process nodes (HTTP over loopback, one
+ * SQLite store each) sharing one embedded Anvil. The seller's scheduled
+ * checkpoints are co-signed and anchored; the buyer proves an entry from the
+ * anchor it finds on chain; a checkpoint on demand comes back anchored. With
+ * the chain down, recording facts still answers at once and the checkpoint's
+ * anchor waits in the queue; after both nodes restart on their data folders,
+ * the chain state has survived, the queue resumes, and nothing is anchored twice.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningNode, startServer } from '../src/api/index.ts';
+import {
+  type AnchorChain,
+  anchorRegistryAbi,
+  bytes32FromHash,
+  createAnchorChain,
+  createChainPublicClient,
+  createChainWalletClient,
+  devPrivateKey,
+  hashFromBytes32,
+  verifyAnchorOnChain,
+} from '../src/chain/index.ts';
+import { type Proof, type SignedCheckpoint, verifyProof } from '../src/ledger/index.ts';
+import type { AnchorRecord } from '../src/store/index.ts';
+
+const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
+const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
+const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as { type: string });
+
+async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(new URL(path, base), {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** Polls `probe` every 100 ms until it returns a value, or fails after `ms`. */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const order = (fact: unknown, at: string) => ({
+  type: 'service.ordered',
+  service: fact,
+  offering: 'dia',
+  plan: '100M',
+  termMonths: 12,
+  at,
+});
+
+describe('two nodes anchoring on one embedded chain', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sb-anchoring-nodes-'));
+  const chainDir = join(root, 'chain');
+  const sellerDir = join(root, 'seller');
+  const buyerDir = join(root, 'buyer');
+  let seller: RunningNode | undefined;
+  let buyer: RunningNode | undefined;
+  let id: string;
+  let proof: Proof;
+
+  const start = (dataDir: string, party: string, port?: number) =>
+    startServer({
+      dataDir,
+      party,
+      ...(port === undefined ? {} : { port }),
+      syncIntervalMs: 0,
+      checkpointIntervalMs: 300,
+      chain: { embeddedDir: chainDir, anchorIntervalMs: 200 },
+    });
+
+  const anchors = async (node: RunningNode | undefined) =>
+    (await call<AnchorRecord[]>(node!.url, 'GET', `/bilaterals/${id}/anchors`)).body;
+
+  const minedAt = (seq: number) =>
+    eventually(`the anchor of seq ${seq} to be mined`, async () =>
+      (await anchors(seller)).find((a) => a.seq === seq && a.status === 'mined'),
+    );
+
+  /** A read-only view of the registry over the chain the nodes run now. */
+  const registry = (): AnchorChain => {
+    const link = seller!.chain!;
+    const endpoint = { rpcUrl: link.rpcUrl, chainId: link.chainId };
+    return createAnchorChain({
+      publicClient: createChainPublicClient(endpoint),
+      walletClient: createChainWalletClient({ ...endpoint, privateKey: devPrivateKey(9) }),
+      addresses: link.addresses,
+      bilateralTerms: async () => {
+        throw new Error('read only');
+      },
+    });
+  };
+
+  beforeAll(async () => {
+    seller = await start(sellerDir, 'acme-fiber');
+    buyer = await start(buyerDir, 'globex');
+  });
+
+  afterAll(async () => {
+    await buyer?.close();
+    await seller?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('shares one chain: the seller started it, the buyer joined', () => {
+    expect(seller!.chain?.rpcUrl).toBeDefined();
+    expect(buyer!.chain?.rpcUrl).toBe(seller!.chain?.rpcUrl);
+    expect(buyer!.chain?.addresses).toEqual(seller!.chain?.addresses);
+  });
+
+  it('anchors the scheduled, co-signed checkpoint of facts recorded on both sides', async () => {
+    const created = await call<{ id: string }>(seller!.url, 'POST', '/bilaterals', {
+      terms,
+      peer: buyer!.url,
+    });
+    expect(created.status).toBe(201);
+    id = created.body.id;
+    for (const fact of facts) {
+      const node = fact.type === 'outage' ? buyer! : seller!;
+      const recorded = await call<{ replicated: boolean }>(node.url, 'POST', `/bilaterals/${id}/facts`, fact);
+      expect(recorded.status).toBe(201);
+      expect(recorded.body.replicated).toBe(true);
+    }
+
+    const mined = await minedAt(5);
+    const link = seller!.chain!;
+    expect(mined).toMatchObject({ chainId: link.chainId, contract: link.addresses.anchorRegistry });
+    expect(mined.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    const checkpoints = (await call<SignedCheckpoint[]>(seller!.url, 'GET', `/bilaterals/${id}/checkpoints`))
+      .body;
+    const last = checkpoints.at(-1)!;
+    expect(Object.keys(last.sigs).sort()).toEqual(['acme-fiber', 'globex']);
+    expect(Object.values(last.checkpoint.heads).reduce((sum, h) => sum + h.seq, 0)).toBe(5);
+    const found = await registry().findAnchor(id, 5);
+    expect(found).toMatchObject({ txHash: mined.txHash, value: mined.value, blockNumber: mined.blockNumber });
+    // Only the seller anchors.
+    expect(await anchors(buyer)).toEqual([]);
+  });
+
+  it('lets the buyer prove an entry from the anchor it finds on chain', async () => {
+    const answer = await call<Proof>(buyer!.url, 'GET', `/bilaterals/${id}/proof?entry=globex/1`);
+    expect(answer.status).toBe(200);
+    proof = answer.body;
+    expect(proof.anchor).not.toBeNull();
+    const anchor = proof.anchor!;
+    const atSeller = (await anchors(seller)).find((a) => a.seq === anchor.seq);
+    expect(atSeller).toMatchObject({ status: 'mined', txHash: anchor.txHash });
+    expect(anchor.value).toBe(`0x${atSeller!.value}`);
+
+    const report = verifyProof(proof);
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.ok).toBe(true);
+    const onChain = await verifyAnchorOnChain(seller!.chain!.rpcUrl, anchor);
+    expect(onChain.length).toBeGreaterThan(0);
+    expect(onChain.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('checkpoints on demand and answers with the anchor mined', async () => {
+    const recorded = await call(
+      seller!.url,
+      'POST',
+      `/bilaterals/${id}/facts`,
+      order('S2', '2026-04-02T00:00:00Z'),
+    );
+    expect(recorded.status).toBe(201);
+    const answer = await call<{ checkpoint: SignedCheckpoint; anchors: AnchorRecord[] }>(
+      seller!.url,
+      'POST',
+      `/bilaterals/${id}/checkpoints`,
+    );
+    expect(answer.status).toBe(201);
+    expect(Object.values(answer.body.checkpoint.checkpoint.heads).reduce((sum, h) => sum + h.seq, 0)).toBe(6);
+    expect(answer.body.anchors.find((a) => a.seq === 6)).toMatchObject({ status: 'mined' });
+  });
+
+  it('records facts at once while the chain is down; the anchor waits in the queue', async () => {
+    const { pid } = JSON.parse(readFileSync(join(chainDir, 'endpoint.json'), 'utf8')) as { pid: number };
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGTERM');
+    await eventually('Anvil to exit', async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+
+    for (const [node, fact] of [
+      [seller!, order('S3', '2026-04-05T00:00:00Z')],
+      [
+        buyer!,
+        {
+          type: 'outage',
+          service: 'S1',
+          from: '2026-02-05T10:00:00Z',
+          to: '2026-02-05T11:00:00Z',
+          maintenance: false,
+        },
+      ],
+    ] as const) {
+      const started = Date.now();
+      const recorded = await call<{ replicated: boolean }>(node.url, 'POST', `/bilaterals/${id}/facts`, fact);
+      expect(recorded.status).toBe(201);
+      expect(recorded.body.replicated).toBe(true);
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+
+    const waiting = await eventually('the anchor of seq 8 to fail at least once', async () =>
+      (await anchors(seller)).find((a) => a.seq === 8 && a.attempts >= 1),
+    );
+    expect(waiting.status).toBe('queued');
+    expect(waiting.lastError).toEqual(expect.any(String));
+    expect(Date.parse(waiting.nextAttemptAt)).toBeGreaterThan(Date.parse(waiting.queuedAt));
+    expect((await anchors(seller)).find((a) => a.seq === 6)?.status).toBe('mined');
+  });
+
+  it('after a restart of both nodes the chain state survived, the queue resumes, nothing twice', async () => {
+    const sellerPort = Number(new URL(seller!.url).port);
+    const buyerPort = Number(new URL(buyer!.url).port);
+    const before = await anchors(seller);
+    await buyer!.close();
+    buyer = undefined;
+    await seller!.close();
+    seller = undefined;
+
+    seller = await start(sellerDir, 'acme-fiber', sellerPort);
+    buyer = await start(buyerDir, 'globex', buyerPort);
+    expect(buyer.chain?.rpcUrl).toBe(seller.chain?.rpcUrl);
+
+    // The old anchors are still on chain, where they were.
+    const chain = registry();
+    for (const old of before.filter((a) => a.status === 'mined')) {
+      expect(await chain.findAnchor(id, old.seq)).toMatchObject({
+        txHash: old.txHash,
+        blockNumber: old.blockNumber,
+        blockHash: old.blockHash,
+        value: old.value,
+      });
+    }
+    const onChain = await verifyAnchorOnChain(seller.chain!.rpcUrl, proof.anchor!);
+    expect(onChain.filter((c) => !c.ok)).toEqual([]);
+
+    // The anchor queued while the chain was down goes out now.
+    const resumed = await minedAt(8);
+    expect(resumed.lastError).toBeNull();
+
+    // New facts are checkpointed and anchored with higher seqs.
+    const recorded = await call(
+      seller.url,
+      'POST',
+      `/bilaterals/${id}/facts`,
+      order('S4', '2026-04-10T00:00:00Z'),
+    );
+    expect(recorded.status).toBe(201);
+    const next = await minedAt(9);
+    expect(next.blockNumber!).toBeGreaterThan(resumed.blockNumber!);
+    expect(await chain.latest(id)).toBe(9);
+
+    // Each anchored (bilateral, seq) has exactly one Anchored event; every mined record is one of them.
+    const link = seller.chain!;
+    const events = await createChainPublicClient({
+      rpcUrl: link.rpcUrl,
+      chainId: link.chainId,
+    }).getContractEvents({
+      address: link.addresses.anchorRegistry,
+      abi: anchorRegistryAbi,
+      eventName: 'Anchored',
+      args: { bilateralId: bytes32FromHash(id) },
+      fromBlock: 0n,
+      toBlock: 'latest',
+    });
+    const seqs = events.map((e) => Number(e.args.seq));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const mined = (await anchors(seller)).filter((a) => a.status === 'mined');
+    expect(mined.map((a) => a.seq).sort((a, b) => a - b)).toEqual([...seqs].sort((a, b) => a - b));
+    for (const event of events) {
+      const record = mined.find((a) => a.seq === Number(event.args.seq))!;
+      expect(record.txHash).toBe(event.transactionHash);
+      expect(record.value).toBe(hashFromBytes32(event.args.root!));
+    }
+  });
+});

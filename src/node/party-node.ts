@@ -20,6 +20,7 @@ import {
   parseTerms,
   rate,
   type Terms,
+  type UsageRecord,
 } from '../core/index.ts';
 import {
   anchorSeq,
@@ -258,7 +259,29 @@ export class PartyNode {
     return { entry, push };
   }
 
-  async #appendOwn(loaded: Loaded, kind: EntryKind, body: JsonValue): Promise<StoredEntry> {
+  // ── usage (src/node/usage.ts) ─────────────────────────────────────────────
+
+  /**
+   * Appends an own entry (serialised with every other write to the bilateral)
+   * and, when given, its usage records in the same store transaction. Does
+   * not push: a bulk importer pushes when it chooses.
+   */
+  async appendOwn(
+    id: string,
+    kind: EntryKind,
+    body: JsonValue,
+    records?: readonly UsageRecord[],
+  ): Promise<StoredEntry> {
+    const loaded = await this.#load(id);
+    return this.#serial.run(id, () => this.#appendOwn(loaded, kind, body, records));
+  }
+
+  async #appendOwn(
+    loaded: Loaded,
+    kind: EntryKind,
+    body: JsonValue,
+    records?: readonly UsageRecord[],
+  ): Promise<StoredEntry> {
     const id = loaded.record.id;
     const head = await this.store.head(id, this.party);
     const seen = (await this.store.head(id, loaded.counterparty.id)) ?? null;
@@ -275,7 +298,8 @@ export class PartyNode {
     checkBody(entry, bodyValidators(loaded.terms, this.party));
     const signed = signEntry(entry, this.#keys);
     const stored: StoredEntry = { signed, hash: hashEntry(entry), receivedAt: entry.recordedAt };
-    await this.store.appendEntry(stored);
+    if (records === undefined) await this.store.appendEntry(stored);
+    else await this.store.appendEntryWithUsage(stored, records);
     return stored;
   }
 
@@ -572,7 +596,8 @@ export class PartyNode {
    */
   async #stored(loaded: Loaded, signed: SignedCheckpoint): Promise<void> {
     await this.store.putCheckpoint(signed);
-    if (loaded.record.role !== 'seller' || this.#anchorer === undefined) return;
+    // Queued even while no chain is attached: a later start with a chain anchors it.
+    if (loaded.record.role !== 'seller') return;
     const seq = Object.values(signed.checkpoint.heads).reduce((sum, head) => sum + head.seq, 0);
     await this.store.enqueueAnchor({
       bilateral: loaded.record.id,
@@ -580,7 +605,7 @@ export class PartyNode {
       value: checkpointHash(signed.checkpoint),
       queuedAt: this.#now().toISOString(),
     });
-    void this.#anchorer.flush();
+    void this.#anchorer?.flush();
   }
 
   /** Anchoring is on when a chain is attached (the node runs with a chain). */

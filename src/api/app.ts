@@ -8,6 +8,7 @@ import type { PartyNode } from '../node/index.ts';
 import { toHttpError } from './errors.ts';
 import { bilateralRoutes } from './routes/bilaterals.ts';
 import { peerRoutes } from './routes/peer.ts';
+import { usageRoutes } from './routes/usage.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,5 +47,6 @@ export function buildApp(node: PartyNode, options: AppOptions = {}): FastifyInst
   app.get('/health', async () => ({ status: 'ok', party: node.party }));
   bilateralRoutes(app, node);
   peerRoutes(app, node);
+  usageRoutes(app, node);
   return app;
 }

@@ -5,8 +5,15 @@
  */
 import { type Invoice, parseFact, type Terms } from '../core/index.ts';
 import { hashJson, type JsonValue, type StreamPosition } from '../ledger/index.ts';
+import { checkUsageBatchBody } from './usage-batch.ts';
 
-export const entryKinds = ['fact', 'invoice.issued', 'invoice.accepted', 'invoice.rejected'] as const;
+export const entryKinds = [
+  'fact',
+  'invoice.issued',
+  'invoice.accepted',
+  'invoice.rejected',
+  'usage.batch',
+] as const;
 export type EntryKind = (typeof entryKinds)[number];
 
 /** The stream heads an invoice was computed from, by party id. */
@@ -99,5 +106,6 @@ export function bodyValidators(terms: Terms, author: string): Readonly<Record<En
     },
     'invoice.accepted': answer('invoice.accepted'),
     'invoice.rejected': answer('invoice.rejected'),
+    'usage.batch': checkUsageBatchBody,
   };
 }

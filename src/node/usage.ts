@@ -1,0 +1,563 @@
+/**
+ * Usage import (DESIGN.md decision 6): records stream in from a file (CSV or
+ * JSONL, gzip or not) or a request body, are checked one by one, deduplicated
+ * by id, and written in batches: each batch is one signed `usage.batch`
+ * entry (Merkle root, count, totals per service and metric, time range) plus
+ * its records, in one store transaction; the counterparty receives the
+ * entries by the usual push.
+ *
+ * Design rationale:
+ * - Flat memory. Nothing holds the file: lines are read with `readline`, and
+ *   at most two batches of records (the one being deduplicated against the
+ *   store and the one being filled) are in memory. Ids seen earlier in the
+ *   same import are found in the store, which knows the batch they went into:
+ *   a batch written by this import means a duplicate line (a rejection); an
+ *   older batch means the record was imported before (counted, not
+ *   rejected), which is what makes importing the same file twice a no-op.
+ * - Crash safety. A batch's entry and records commit together
+ *   (`appendEntryWithUsage`), so after a crash the store holds whole batches
+ *   only, and importing the file again writes exactly the rest.
+ * - A rejection never stops the import: it is counted by rule, and the first
+ *   100 are kept with source, line, field and message.
+ * - One import per bilateral at a time in this process: two imports of the
+ *   same file would otherwise both pass the dedup check.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import {
+  checkUsageRecord,
+  parseInstant,
+  parseTerms,
+  USAGE_RULES,
+  type UsageIssue,
+  type UsageRecord,
+  type UsageRule,
+  usageContext,
+  usageRecordJson,
+  usageTotals,
+} from '../core/index.ts';
+import { type JsonValue, merkleRoot, sha256Hex } from '../ledger/index.ts';
+import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
+import { NodeError } from './errors.ts';
+import type { PushOutcome } from './party-node.ts';
+import { SerialQueue } from './serial.ts';
+import type { UsageBatchBody } from './usage-batch.ts';
+import { factsOf } from './view.ts';
+
+/** What the importer needs of the party node (`PartyNode` has all of it). */
+export interface UsageNode {
+  readonly party: string;
+  readonly store: Store;
+  bilateral(id: string): Promise<BilateralRecord>;
+  entries(id: string): Promise<StoredEntry[]>;
+  /** Signs and appends an own entry, with its usage records in the same transaction. */
+  appendOwn(
+    id: string,
+    kind: 'usage.batch',
+    body: JsonValue,
+    records: readonly UsageRecord[],
+  ): Promise<StoredEntry>;
+  push(id: string): Promise<PushOutcome>;
+}
+
+export type UsageFormat = 'csv' | 'jsonl';
+
+/** One item read from a source: a raw record (not yet checked), or why the line is not one. */
+export interface UsageItem {
+  readonly line: number;
+  readonly raw?: unknown;
+  readonly malformed?: string;
+}
+
+export interface UsageRejection {
+  readonly source: string;
+  readonly line: number;
+  readonly id?: string;
+  readonly field: string;
+  readonly rule: UsageRule;
+  readonly message: string;
+}
+
+export interface UsageImportReport {
+  readonly source: string;
+  /** Items read (data lines; blank lines and the CSV header do not count). */
+  readonly read: number;
+  /** Records written, in new batches. */
+  readonly accepted: number;
+  /** Records already stored by an earlier import (the same id): not written again, not rejected. */
+  readonly duplicates: number;
+  /** Rejected records, by rule (every rule, zero when none). */
+  readonly rejected: Readonly<Record<UsageRule, number>>;
+  readonly rejectedTotal: number;
+  /** The first `maxRejections` rejections, in file order. */
+  readonly rejections: readonly UsageRejection[];
+  /** New `usage.batch` entries. */
+  readonly batches: number;
+  /** Their seqs in the party's stream, when there are any. */
+  readonly batchSeqs: { readonly first: number; readonly last: number } | null;
+  /** Whether the counterparty holds every new batch entry (null: nothing to send). */
+  readonly replicated: boolean | null;
+  readonly pushError?: string;
+  readonly elapsedMs: number;
+}
+
+export interface UsageImportOptions {
+  /** Names the source in rejections (a file name). */
+  readonly source?: string;
+  /** Records per batch; default 10,000. */
+  readonly batchSize?: number;
+  /** How many rejections the report lists; default 100. */
+  readonly maxRejections?: number;
+  /** Called about every 10,000 items and at the end. */
+  readonly onProgress?: (records: number, elapsedMs: number) => void;
+  readonly clock?: () => number;
+}
+
+const DEFAULT_BATCH = 10_000;
+const MAX_BATCH = 100_000;
+const PROGRESS_EVERY = 10_000;
+const imports = new SerialQueue();
+
+// ── sources ─────────────────────────────────────────────────────────────────
+
+/** The format a file name says (`.csv`, `.jsonl`, `.ndjson`, `.json`, each maybe `.gz`); undefined: look at the content. */
+export function formatOf(name: string): UsageFormat | undefined {
+  const bare = name.toLowerCase().replace(/\.gz$/, '');
+  if (bare.endsWith('.csv')) return 'csv';
+  if (bare.endsWith('.jsonl') || bare.endsWith('.ndjson') || bare.endsWith('.json')) return 'jsonl';
+  return undefined;
+}
+
+/** `input` decompressed when its first bytes are the gzip magic (1f 8b), as is otherwise. */
+export async function gunzipIfNeeded(input: AsyncIterable<Buffer | string>): Promise<Readable> {
+  const iterator = input[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value);
+  async function* all() {
+    if (head.length > 0) yield head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      yield Buffer.from(next.value);
+  }
+  const stream = Readable.from(all(), { objectMode: false });
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    stream.on('error', (error) => gunzip.destroy(error));
+    return stream.pipe(gunzip);
+  }
+  return stream;
+}
+
+/**
+ * The items of a text stream, line by line. `format` undefined: JSONL when
+ * the first non-blank line starts with `{`, CSV otherwise.
+ */
+export async function* usageItems(input: Readable, format?: UsageFormat): AsyncGenerator<UsageItem> {
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let kind = format;
+  let csv: CsvHeader | undefined;
+  let number = 0;
+  let carry: { start: number; text: string } | undefined;
+  for await (const text of lines) {
+    number++;
+    let line = number === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    if (carry === undefined && line.trim() === '') continue;
+    kind ??= line.trimStart().startsWith('{') ? 'jsonl' : 'csv';
+    if (kind === 'jsonl') {
+      yield jsonItem(number, line);
+      continue;
+    }
+    // CSV: a quoted field may span lines; the record is numbered by its first line.
+    let start = number;
+    if (carry !== undefined) {
+      line = `${carry.text}\n${line}`;
+      start = carry.start;
+      carry = undefined;
+    }
+    if (line.includes('"') && quotesOpen(line)) {
+      carry = { start, text: line };
+      continue;
+    }
+    if (csv === undefined) {
+      csv = csvHeader(line);
+      continue;
+    }
+    yield csvItem(csv, start, line);
+  }
+  if (carry !== undefined) yield { line: carry.start, malformed: 'a quoted field is not closed' };
+  if (kind === 'csv' && csv === undefined && number > 0) throw badHeader('the file has no header line');
+}
+
+function jsonItem(line: number, text: string): UsageItem {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { line, malformed: 'not a JSON object' };
+  }
+  return { line, raw: usageItemRecord(value) };
+}
+
+/**
+ * A raw record from either accepted shape: the plain record
+ * `{ id, service, metric, quantity, at, characteristics? }` or a TMF635 usage
+ * `{ id, usageDate, usageType, usageCharacteristic: [{ name, value }] }`
+ * whose characteristics `service` and `quantity` are the record's fields.
+ */
+export function usageItemRecord(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  if (!('usageDate' in v || 'usageType' in v || 'usageCharacteristic' in v)) return v;
+  let service: unknown;
+  let quantity: unknown;
+  const characteristics: Record<string, unknown> = {};
+  let any = false;
+  const list = Array.isArray(v.usageCharacteristic) ? v.usageCharacteristic : [];
+  for (const c of list as { name?: unknown; value?: unknown }[]) {
+    if (typeof c !== 'object' || c === null || typeof c.name !== 'string') continue;
+    if (c.name === 'service') service = c.value;
+    else if (c.name === 'quantity') quantity = c.value;
+    else {
+      characteristics[c.name] = c.value;
+      any = true;
+    }
+  }
+  return {
+    id: v.id,
+    service,
+    metric: v.usageType,
+    quantity,
+    at: v.usageDate,
+    ...(any ? { characteristics } : {}),
+  };
+}
+
+interface CsvHeader {
+  readonly columns: readonly string[];
+  /** Column index of each record field. */
+  readonly index: Readonly<Record<'id' | 'service' | 'metric' | 'quantity' | 'at', number>>;
+  /** Column index and characteristic name of each `char_*` column. */
+  readonly characteristics: readonly (readonly [number, string])[];
+}
+
+const CSV_FIELDS = ['id', 'service', 'metric', 'quantity', 'at'] as const;
+
+function badHeader(why: string): NodeError {
+  return new NodeError('BAD_REQUEST', `CSV header: ${why}`, { details: { line: 1 } });
+}
+
+function csvHeader(line: string): CsvHeader {
+  const columns = splitCsv(line).map((c) => c.trim());
+  const index: Partial<Record<(typeof CSV_FIELDS)[number], number>> = {};
+  const characteristics: [number, string][] = [];
+  columns.forEach((name, i) => {
+    if ((CSV_FIELDS as readonly string[]).includes(name)) {
+      const field = name as (typeof CSV_FIELDS)[number];
+      if (index[field] !== undefined) throw badHeader(`column ${name} appears twice`);
+      index[field] = i;
+    } else if (name.startsWith('char_') && name.length > 5) {
+      characteristics.push([i, name.slice(5)]);
+    } else {
+      throw badHeader(
+        `unknown column ${JSON.stringify(name)} (expected id,service,metric,quantity,at[,char_NAME…])`,
+      );
+    }
+  });
+  const missing = CSV_FIELDS.filter((f) => index[f] === undefined);
+  if (missing.length > 0) throw badHeader(`missing column(s) ${missing.join(', ')}`);
+  return { columns, index: index as CsvHeader['index'], characteristics };
+}
+
+function csvItem(header: CsvHeader, line: number, text: string): UsageItem {
+  const fields = text.includes('"') ? splitCsv(text) : text.split(',');
+  if (fields.length !== header.columns.length) {
+    return { line, malformed: `expected ${header.columns.length} fields, found ${fields.length}` };
+  }
+  const { index } = header;
+  const raw: Record<string, unknown> = {
+    id: fields[index.id],
+    service: fields[index.service],
+    metric: fields[index.metric],
+    quantity: fields[index.quantity],
+    at: fields[index.at],
+  };
+  if (header.characteristics.length > 0) {
+    const characteristics: Record<string, string> = {};
+    let any = false;
+    for (const [i, name] of header.characteristics) {
+      const value = fields[i]!;
+      if (value === '') continue;
+      characteristics[name] = value;
+      any = true;
+    }
+    if (any) raw.characteristics = characteristics;
+  }
+  return { line, raw };
+}
+
+/** True when `text` ends inside a quoted field. */
+function quotesOpen(text: string): boolean {
+  let open = false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 34) open = !open;
+  return open;
+}
+
+/** RFC 4180 fields: `"a,b"` is one field, `""` inside quotes is one quote. */
+export function splitCsv(text: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      fields.push(field);
+      field = '';
+    } else field += c;
+  }
+  fields.push(field);
+  return fields;
+}
+
+// ── import ──────────────────────────────────────────────────────────────────
+
+/** Imports the file at `path` (format by its name, else by its content; gzip by its magic bytes). */
+export async function importUsageFile(
+  node: UsageNode,
+  bilateral: string,
+  path: string,
+  options: UsageImportOptions = {},
+): Promise<UsageImportReport> {
+  const input = await gunzipIfNeeded(createReadStream(path));
+  try {
+    return await importUsage(node, bilateral, usageItems(input, formatOf(path)), {
+      source: path,
+      ...options,
+    });
+  } finally {
+    input.destroy();
+  }
+}
+
+/** Imports a byte stream (a request body): gzip by its magic bytes; `format` undefined: by content. */
+export async function importUsageStream(
+  node: UsageNode,
+  bilateral: string,
+  stream: AsyncIterable<Buffer | string>,
+  format: UsageFormat | undefined,
+  options: UsageImportOptions = {},
+): Promise<UsageImportReport> {
+  const input = await gunzipIfNeeded(stream);
+  try {
+    return await importUsage(node, bilateral, usageItems(input, format), options);
+  } finally {
+    input.destroy();
+  }
+}
+
+interface Pending {
+  readonly record: UsageRecord;
+  readonly line: number;
+}
+
+/**
+ * Imports `items` into the party's usage for `bilateral`; see the file header.
+ * Throws only for what stops the whole import (unknown bilateral, a bad CSV
+ * header, a store failure); bad records are in the report.
+ */
+export function importUsage(
+  node: UsageNode,
+  bilateral: string,
+  items: AsyncIterable<UsageItem>,
+  options: UsageImportOptions = {},
+): Promise<UsageImportReport> {
+  return imports.run(`${node.party}\u0000${bilateral}`, () => run(node, bilateral, items, options));
+}
+
+async function run(
+  node: UsageNode,
+  bilateral: string,
+  items: AsyncIterable<UsageItem>,
+  options: UsageImportOptions,
+): Promise<UsageImportReport> {
+  const clock = options.clock ?? (() => performance.now());
+  const started = clock();
+  const source = options.source ?? 'input';
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  if (!(Number.isSafeInteger(batchSize) && batchSize >= 1 && batchSize <= MAX_BATCH)) {
+    throw new NodeError('BAD_REQUEST', `batchSize: expected an integer from 1 to ${MAX_BATCH}`);
+  }
+  const maxRejections = options.maxRejections ?? 100;
+  const record = await node.bilateral(bilateral);
+  const terms = parseTerms(record.agreement.genesis.terms);
+  const context = usageContext(
+    terms,
+    factsOf(await node.entries(bilateral)).map((f) => f.fact),
+  );
+
+  const rejected = Object.fromEntries(USAGE_RULES.map((rule) => [rule, 0])) as Record<UsageRule, number>;
+  const rejections: UsageRejection[] = [];
+  let rejectedTotal = 0;
+  let read = 0;
+  let accepted = 0;
+  let duplicates = 0;
+  const written: number[] = [];
+  /** Ids read but not yet written, with their line: the in-import duplicates not yet in the store. */
+  const unwritten = new Map<string, number>();
+  let pending: Pending[] = [];
+  let ready: UsageRecord[] = [];
+  let pushing: Promise<PushOutcome> | undefined;
+
+  const reject = (line: number, issue: UsageIssue, id?: string) => {
+    rejected[issue.rule]++;
+    rejectedTotal++;
+    if (rejections.length < maxRejections) {
+      rejections.push({
+        source,
+        line,
+        ...(id === undefined ? {} : { id }),
+        field: issue.field,
+        rule: issue.rule,
+        message: issue.message,
+      });
+    }
+  };
+
+  const writeBatch = async (records: UsageRecord[]) => {
+    const body = batchBody(records);
+    const stored = await node.appendOwn(bilateral, 'usage.batch', body as unknown as JsonValue, records);
+    written.push(stored.signed.entry.seq);
+    accepted += records.length;
+    for (const r of records) unwritten.delete(r.id);
+    // Replicate in the background, one push at a time; the last one is awaited at the end.
+    pushing ??= node.push(bilateral).finally(() => {
+      pushing = undefined;
+    });
+  };
+
+  /** Checks the pending records against the store, then writes every full batch. */
+  const settle = async () => {
+    if (pending.length > 0) {
+      const found = await node.store.hasUsageIds(
+        bilateral,
+        node.party,
+        pending.map((p) => p.record.id),
+      );
+      for (const p of pending) {
+        const seq = found.get(p.record.id);
+        if (seq === undefined) {
+          ready.push(p.record);
+          continue;
+        }
+        unwritten.delete(p.record.id);
+        if (written.includes(seq)) {
+          reject(
+            p.line,
+            {
+              field: 'id',
+              rule: 'duplicate-id',
+              message: `id: ${p.record.id} is on an earlier line of this import`,
+            },
+            p.record.id,
+          );
+        } else duplicates++;
+      }
+      pending = [];
+    }
+    while (ready.length >= batchSize) {
+      const batch = ready.slice(0, batchSize);
+      ready = ready.slice(batchSize);
+      await writeBatch(batch);
+    }
+  };
+
+  for await (const item of items) {
+    read++;
+    if (read % PROGRESS_EVERY === 0) options.onProgress?.(read, clock() - started);
+    if (item.malformed !== undefined) {
+      reject(item.line, { field: '', rule: 'malformed', message: item.malformed });
+      continue;
+    }
+    const check = checkUsageRecord(item.raw, context);
+    if (!check.ok) {
+      const raw = item.raw as { id?: unknown } | undefined;
+      reject(item.line, check.issues[0]!, typeof raw?.id === 'string' ? raw.id : undefined);
+      continue;
+    }
+    const { id } = check.record;
+    const earlier = unwritten.get(id);
+    if (earlier !== undefined) {
+      reject(
+        item.line,
+        { field: 'id', rule: 'duplicate-id', message: `id: ${id} is already on line ${earlier}` },
+        id,
+      );
+      continue;
+    }
+    unwritten.set(id, item.line);
+    pending.push({ record: check.record, line: item.line });
+    if (pending.length >= batchSize) await settle();
+  }
+  await settle();
+  if (ready.length > 0) await writeBatch(ready);
+  ready = [];
+
+  let push: PushOutcome | undefined;
+  if (written.length > 0) {
+    await pushing;
+    push = await node.push(bilateral);
+  }
+  const elapsedMs = clock() - started;
+  options.onProgress?.(read, elapsedMs);
+  return {
+    source,
+    read,
+    accepted,
+    duplicates,
+    rejected,
+    rejectedTotal,
+    rejections,
+    batches: written.length,
+    batchSeqs: written.length === 0 ? null : { first: written[0]!, last: written[written.length - 1]! },
+    replicated: push === undefined ? null : push.replicated,
+    ...(push?.error === undefined ? {} : { pushError: push.error }),
+    elapsedMs: Math.round(elapsedMs),
+  };
+}
+
+/** The `usage.batch` body of `records`, in their batch order. */
+export function batchBody(records: readonly UsageRecord[]): UsageBatchBody {
+  const leaves = new Array<string>(records.length);
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  let fromText = '';
+  let toText = '';
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    leaves[i] = sha256Hex(usageRecordJson(r));
+    const at = parseInstant(r.at)!;
+    if (at < from) {
+      from = at;
+      fromText = r.at;
+    }
+    if (at > to) {
+      to = at;
+      toText = r.at;
+    }
+  }
+  return {
+    root: merkleRoot(leaves),
+    count: records.length,
+    totals: usageTotals(records),
+    from: fromText,
+    to: toText,
+  };
+}

@@ -1,0 +1,275 @@
+/**
+ * Usage import end to end: two party nodes over loopback HTTP; the seller
+ * streams a generated CSV with planted bad rows to `POST /bilaterals/:id/usage`.
+ * Every bad row is rejected with its own rule and line, the rest goes in as
+ * signed `usage.batch` entries (root, count, totals) with the records in the
+ * store, the buyer receives and verifies the batch entries, importing the
+ * same file again changes nothing, and the gzip of the file gives the same
+ * result.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningNode, startServer } from '../src/api/index.ts';
+import { usageRecordJson } from '../src/core/index.ts';
+import { merkleRoot, sha256Hex } from '../src/ledger/index.ts';
+import { importUsageFile, type UsageBatchBody, type UsageImportReport } from '../src/node/index.ts';
+
+const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
+const baseTerms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
+const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as { type: string });
+
+async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(new URL(path, base), {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+async function postFile(base: string, id: string, file: string, type: string, source: string) {
+  const response = await fetch(
+    new URL(`/bilaterals/${id}/usage?source=${encodeURIComponent(source)}&batchSize=10000`, base),
+    { method: 'POST', body: readFileSync(file), headers: { 'content-type': type } },
+  );
+  return { status: response.status, body: (await response.json()) as UsageImportReport };
+}
+
+const GOOD = 25_000;
+/** S1 is active from 2026-01-15T09:30:00Z until 2026-03-10T08:00:00Z. */
+function at(i: number): string {
+  const start = Date.parse('2026-01-16T00:00:00Z');
+  return new Date(start + i * 60_000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The file, the planted bad rows (line → rule) and the exact total of the good rows (in tenths). */
+function generate(): { csv: string; bad: Map<number, string>; tenths: bigint } {
+  const lines = ['id,service,metric,quantity,at,char_zone'];
+  const bad = new Map<number, string>();
+  let tenths = 0n;
+  const plant = (row: string, rule: string) => {
+    lines.push(row);
+    bad.set(lines.length, rule);
+  };
+  for (let i = 0; i < GOOD; i++) {
+    const quantity = `${i % 97}.${i % 10}`;
+    tenths += BigInt(i % 97) * 10n + BigInt(i % 10);
+    lines.push(`u${i},S1,gb,${quantity},${at(i)},${i % 3 === 0 ? '"eu,west"' : ''}`);
+    if (i === 10) plant(`x1,S9,gb,1,${at(i)},`, 'unknown-service');
+    if (i === 20) plant(`x2,S1,minutes,1,${at(i)},`, 'unknown-metric');
+    if (i === 30) plant(`x3,S1,gb,-1,${at(i)},`, 'bad-quantity');
+    if (i === 31) plant(`x4,S1,gb,1e3,${at(i)},`, 'bad-quantity');
+    if (i === 40) plant('x5,S1,gb,1,2026-03-10T08:00:00Z,', 'outside-active-life');
+    if (i === 41) plant('x6,S1,gb,1,2026-01-15T09:29:59Z,', 'outside-active-life');
+    if (i === 42) plant('x7,S1,gb,1,yesterday,', 'bad-time');
+    if (i === 50) plant(`u49,S1,gb,1,${at(i)},`, 'duplicate-id');
+    if (i === 60) plant('x8,S1,gb', 'malformed');
+    if (i === 15_000) plant(`u5,S1,gb,1,${at(i)},`, 'duplicate-id');
+  }
+  return { csv: `${lines.join('\n')}\n`, bad, tenths };
+}
+
+describe('usage import between two nodes', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sb-usage-'));
+  let seller: RunningNode;
+  let buyer: RunningNode;
+  const file = generate();
+  const csvPath = join(root, 'usage-2026.csv');
+  const gzPath = join(root, 'usage-2026.csv.gz');
+
+  /** A bilateral with the example facts recorded (S1 active 2026-01-15 … 2026-03-10). */
+  async function bilateral(label: string): Promise<string> {
+    const terms = { ...baseTerms, id: `msa-${label}` };
+    const created = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', { terms, peer: buyer.url });
+    expect(created.status).toBe(201);
+    for (const fact of facts) {
+      const recorded = await call(seller.url, 'POST', `/bilaterals/${created.body.id}/facts`, fact);
+      expect(recorded.status).toBe(201);
+    }
+    return created.body.id;
+  }
+
+  function expectFirstImport(report: UsageImportReport, source: string) {
+    const planted = [...file.bad.values()];
+    const count = (rule: string) => planted.filter((r) => r === rule).length;
+    expect(report.read).toBe(GOOD + file.bad.size);
+    expect(report.accepted).toBe(GOOD);
+    expect(report.duplicates).toBe(0);
+    expect(report.rejectedTotal).toBe(file.bad.size);
+    for (const rule of new Set(planted)) expect(report.rejected[rule as 'malformed']).toBe(count(rule));
+    expect(report.rejections.map((r) => [r.line, r.rule])).toEqual([...file.bad.entries()]);
+    expect(report.rejections.every((r) => r.source === source)).toBe(true);
+    expect(report.batches).toBe(3);
+    expect(report.replicated).toBe(true);
+  }
+
+  beforeAll(async () => {
+    writeFileSync(csvPath, file.csv);
+    writeFileSync(gzPath, gzipSync(file.csv));
+    const options = { syncIntervalMs: 0, checkpointIntervalMs: 0, chain: false as const };
+    seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...options });
+    buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...options });
+  });
+
+  afterAll(async () => {
+    await seller?.close();
+    await buyer?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  let id: string;
+  let first: UsageImportReport;
+
+  it('imports a CSV streamed over REST: bad rows rejected by rule and line, the rest in batches', async () => {
+    id = await bilateral('csv');
+    const posted = await postFile(seller.url, id, csvPath, 'text/csv', 'usage-2026.csv');
+    expect(posted.status).toBe(200);
+    first = posted.body;
+    expectFirstImport(first, 'usage-2026.csv');
+    const lines = file.csv.split('\n');
+    const original = lines.findIndex((l) => l.startsWith('u49,')) + 1;
+    const repeated = lines.findIndex((l, i) => i >= original && l.startsWith('u49,')) + 1;
+    expect(first.rejections.find((r) => r.line === repeated)).toEqual({
+      source: 'usage-2026.csv',
+      line: repeated,
+      id: 'u49',
+      field: 'id',
+      rule: 'duplicate-id',
+      message: `id: u49 is already on line ${original}`,
+    });
+    // Repeating an id written in an earlier batch of the same import is a duplicate line too.
+    expect(first.rejections.find((r) => r.id === 'u5')?.message).toBe(
+      'id: u5 is on an earlier line of this import',
+    );
+    expect(first.rejections.find((r) => r.rule === 'unknown-service')?.message).toContain('S9');
+  });
+
+  it('writes one signed batch entry per batch, whose root, count and totals match the stored records', async () => {
+    const entries = await seller.node.entries(id, { author: 'acme-fiber' });
+    const batches = entries.filter((e) => e.signed.entry.kind === 'usage.batch');
+    expect(batches.map((b) => (b.signed.entry.body as unknown as UsageBatchBody).count)).toEqual([
+      10_000, 10_000, 5_000,
+    ]);
+    let tenths = 0n;
+    for (const batch of batches) {
+      const body = batch.signed.entry.body as unknown as UsageBatchBody;
+      const records = await seller.node.store.usageBatchRecords(id, 'acme-fiber', batch.signed.entry.seq);
+      expect(records).toHaveLength(body.count);
+      expect(merkleRoot(records.map((r) => sha256Hex(usageRecordJson(r))))).toBe(body.root);
+      expect(body.totals).toHaveLength(1);
+      expect(body.totals[0]).toMatchObject({ service: 'S1', metric: 'gb' });
+      const [whole, fraction = '0'] = body.totals[0]!.quantity.split('.');
+      tenths += BigInt(whole!) * 10n + BigInt(fraction.padEnd(1, '0'));
+      expect(body.from <= body.to).toBe(true);
+    }
+    expect(tenths).toBe(file.tenths);
+    const withZone = await seller.node.store.usageRecords(id, 'acme-fiber', { limit: 1 });
+    expect(withZone[0]?.record).toEqual({
+      id: 'u0',
+      service: 'S1',
+      metric: 'gb',
+      quantity: '0.0',
+      at: '2026-01-16T00:00:00Z',
+      characteristics: { zone: 'eu,west' },
+    });
+  });
+
+  it('replicates the batch entries to the buyer, which verified and stored them', async () => {
+    const atSeller = await seller.node.entries(id, { author: 'acme-fiber' });
+    const atBuyer = await buyer.node.entries(id, { author: 'acme-fiber' });
+    expect(atBuyer.map((e) => e.hash)).toEqual(atSeller.map((e) => e.hash));
+    expect(atBuyer.filter((e) => e.signed.entry.kind === 'usage.batch')).toHaveLength(3);
+    expect(await buyer.node.evidence(id)).toEqual([]);
+  });
+
+  it('importing the same file again changes nothing', async () => {
+    const before = await seller.node.entries(id);
+    const again = await postFile(seller.url, id, csvPath, 'text/csv', 'usage-2026.csv');
+    expect(again.status).toBe(200);
+    expect(again.body.accepted).toBe(0);
+    expect(again.body.batches).toBe(0);
+    // The line that repeats an id of an earlier batch is now an already-imported record.
+    expect(again.body.duplicates).toBe(GOOD + 1);
+    expect(again.body.rejectedTotal).toBe(file.bad.size - 1);
+    expect(again.body.replicated).toBeNull();
+    expect((await seller.node.entries(id)).map((e) => e.hash)).toEqual(before.map((e) => e.hash));
+  });
+
+  it('imports the gzip of the file, as a file on the node, with the same result', async () => {
+    const other = await bilateral('gzip');
+    const report = await importUsageFile(seller.node, other, gzPath, { source: 'usage-2026.csv' });
+    expectFirstImport(report, 'usage-2026.csv');
+    const a = await seller.node.store.usageRecords(id, 'acme-fiber', { limit: 10_000 });
+    const b = await seller.node.store.usageRecords(other, 'acme-fiber', { limit: 10_000 });
+    expect(b).toEqual(a);
+  });
+
+  it('takes TMF635 items as JSON and NDJSON, and lists records in TMF635 shape', async () => {
+    const items = [
+      {
+        id: 't1',
+        usageDate: '2026-02-01T10:00:00Z',
+        usageType: 'gb',
+        usageCharacteristic: [
+          { name: 'service', value: 'S1' },
+          { name: 'quantity', value: '2.5' },
+          { name: 'zone', value: 'eu' },
+        ],
+      },
+      { id: 't2', service: 'S1', metric: 'gb', quantity: 3, at: '2026-02-01T11:00:00Z' },
+      { id: 't3', service: 'S1', metric: 'gb', quantity: 0.1, at: '2026-02-01T12:00:00Z' },
+    ];
+    const json = await call<UsageImportReport>(seller.url, 'POST', `/bilaterals/${id}/usage`, items);
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ accepted: 2, rejectedTotal: 1, batches: 1 });
+    expect(json.body.rejections[0]).toMatchObject({ line: 3, field: 'quantity', rule: 'bad-quantity' });
+
+    const ndjson = [
+      '{"id":"t4","service":"S1","metric":"gb","quantity":"1","at":"2026-02-02T00:00:00Z"}',
+      '{',
+      '',
+    ];
+    const response = await fetch(new URL(`/bilaterals/${id}/usage`, seller.url), {
+      method: 'POST',
+      body: ndjson.join('\n'),
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    const report = (await response.json()) as UsageImportReport;
+    expect(report).toMatchObject({ accepted: 1, rejectedTotal: 1, rejected: { malformed: 1 } });
+
+    const listed = await call<Record<string, unknown>[]>(
+      seller.url,
+      'GET',
+      `/bilaterals/${id}/usage?from=2026-02-01T10:00:00Z&to=2026-02-01T11:00:01Z&limit=100`,
+    );
+    const tmf = listed.body.filter((u) => String(u.id).startsWith('t'));
+    expect(tmf).toEqual([
+      {
+        id: 't1',
+        usageDate: '2026-02-01T10:00:00Z',
+        usageType: 'gb',
+        status: 'received',
+        usageCharacteristic: [
+          { name: 'service', value: 'S1' },
+          { name: 'quantity', value: '2.5' },
+          { name: 'zone', value: 'eu' },
+        ],
+        relatedParty: [{ id: 'acme-fiber', role: 'reporter' }],
+        batch: { author: 'acme-fiber', seq: expect.any(Number), position: 0 },
+      },
+      expect.objectContaining({
+        id: 't2',
+        usageCharacteristic: expect.arrayContaining([{ name: 'quantity', value: '3' }]),
+      }),
+    ]);
+    const missing = await call<{ code: string }>(seller.url, 'GET', `/bilaterals/${'0'.repeat(64)}/usage`);
+    expect(missing.status).toBe(404);
+  });
+});

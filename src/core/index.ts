@@ -20,6 +20,23 @@ export * from './invoice.ts';
 export { type JsonPosition, locateJsonError, locateJsonPath } from './json-locate.ts';
 export type { Offering, OnDemand, OnDemandUnit, Plan, UsageMetric } from './offering.ts';
 export { type BillingPeriod, billingPeriod, isPeriodId } from './period.ts';
+export {
+  type ClassSummary,
+  type GroupSummary,
+  type Located,
+  type MismatchField,
+  RECONCILIATION_CLASSES,
+  type ReconcileOptions,
+  type Reconciliation,
+  type ReconciliationClass,
+  type ReconciliationItem,
+  reconcileUsage,
+  type Side,
+  type SideTotal,
+  type Tolerance,
+  type UsageRecordLike,
+  type UsageValuation,
+} from './reconcile.ts';
 export { type RateOptions, rate } from './rate.ts';
 export type { Rational } from './rational.ts';
 export * as rational from './rational.ts';

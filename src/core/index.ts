@@ -20,6 +20,9 @@ export * from './invoice.ts';
 export { type JsonPosition, locateJsonError, locateJsonPath } from './json-locate.ts';
 export type { Offering, OnDemand, OnDemandUnit, Plan, UsageMetric } from './offering.ts';
 export { type BillingPeriod, billingPeriod, isPeriodId } from './period.ts';
+export { type RateOptions, rate } from './rate.ts';
+export type { Rational } from './rational.ts';
+export * as rational from './rational.ts';
 export {
   type ClassSummary,
   type GroupSummary,
@@ -37,9 +40,6 @@ export {
   type UsageRecordLike,
   type UsageValuation,
 } from './reconcile.ts';
-export { type RateOptions, rate } from './rate.ts';
-export type { Rational } from './rational.ts';
-export * as rational from './rational.ts';
 export {
   type Billing,
   type Discount,
@@ -54,7 +54,6 @@ export {
   type Terms,
 } from './terms.ts';
 export { priceUsage, type Tier, type UsagePricing } from './usage-pricing.ts';
-export { DecimalSum, type UsageSum, UsageTotals } from './usage-totals.ts';
 export {
   checkUsageRecord,
   type ServiceLife,
@@ -69,3 +68,4 @@ export {
   usageRecordJson,
   usageTotals,
 } from './usage-record.ts';
+export { DecimalSum, type UsageSum, UsageTotals } from './usage-totals.ts';

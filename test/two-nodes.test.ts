@@ -154,6 +154,39 @@ describe('two party nodes over HTTP', () => {
     expect(after.body).toHaveLength(before.body.length);
   });
 
+  it('records many facts at once, all or none, and replicates more than a page of entries', async () => {
+    const at = (i: number) => new Date(Date.UTC(2026, 3, 1) + i * 60_000).toISOString().replace('.000Z', 'Z');
+    const outages = Array.from({ length: 600 }, (_, i) => ({
+      type: 'outage',
+      service: 'S1',
+      from: at(i),
+      to: at(i + 1),
+      maintenance: true,
+    }));
+    const before = await call<unknown[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
+    const refused = await call<{ code: string; message: string }>(
+      seller.url,
+      'POST',
+      `/bilaterals/${id}/facts`,
+      [...outages.slice(0, 3), { type: 'outage', service: 'S1', from: 'nope' }],
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toContain('[3].from');
+    const recorded = await call<{ entries: { seq: number }[]; replicated: boolean }>(
+      seller.url,
+      'POST',
+      `/bilaterals/${id}/facts`,
+      outages,
+    );
+    expect(recorded.status).toBe(201);
+    expect(recorded.body.entries).toHaveLength(600);
+    expect(recorded.body.replicated).toBe(true);
+    const after = await call<{ hash: string }[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
+    expect(after.body).toHaveLength(before.body.length + 600);
+    const atSeller = await call<{ hash: string }[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    expect(after.body.map((e) => e.hash)).toEqual(atSeller.body.map((e) => e.hash));
+  });
+
   it('issues each month’s invoice; the buyer recomputes it and accepts', async () => {
     for (const period of ['2026-01', '2026-02', '2026-03']) {
       const expected = JSON.parse(readFileSync(join(example, `invoice-${period}.json`), 'utf8'));

@@ -21,6 +21,7 @@ import {
   rate,
   type Terms,
   type UsageRecord,
+  ValidationError,
 } from '../core/index.ts';
 import {
   anchorSeq,
@@ -114,6 +115,13 @@ export class PartyNode {
   readonly #loaded = new Map<string, Loaded>();
   readonly #background = new Set<Promise<unknown>>();
   #anchorer: Anchorer | undefined;
+  /** Per bilateral: the push running now and the one queued after it. */
+  readonly #pushes = new Map<
+    string,
+    { running?: Promise<PushOutcome> | undefined; next?: Promise<PushOutcome> | undefined }
+  >();
+  /** Per bilateral: the last seq of our stream the counterparty confirmed holding. */
+  readonly #acked = new Map<string, number>();
   #chain: AnchorChain | undefined;
 
   constructor(options: PartyNodeOptions) {
@@ -249,6 +257,39 @@ export class PartyNode {
     return this.#appendOwnAndPush(loaded, 'fact', parsed as unknown as JsonValue);
   }
 
+  /**
+   * Record many facts at once, in order, as consecutive entries. All are
+   * validated first: one invalid fact (named by its index) records none.
+   */
+  async recordFacts(
+    id: string,
+    facts: readonly unknown[],
+  ): Promise<{ entries: StoredEntry[]; push: PushOutcome }> {
+    const loaded = await this.#load(id);
+    const parsed = facts.map((fact, index) => {
+      try {
+        return parseFact(fact, loaded.terms) as unknown as JsonValue;
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          throw new ValidationError(
+            error.code,
+            error.issues.map((issue) => ({
+              ...issue,
+              path: `[${index}]${issue.path === '' ? '' : `.${issue.path}`}`,
+            })),
+          );
+        }
+        throw error;
+      }
+    });
+    const entries = await this.#serial.run(id, async () => {
+      const out: StoredEntry[] = [];
+      for (const body of parsed) out.push(await this.#appendOwn(loaded, 'fact', body));
+      return out;
+    });
+    return { entries, push: await this.push(id) };
+  }
+
   async #appendOwnAndPush(
     loaded: Loaded,
     kind: EntryKind,
@@ -305,16 +346,40 @@ export class PartyNode {
 
   // ── replication ───────────────────────────────────────────────────────────
 
-  /** Send our entries the counterparty lacks. Never throws: an offline peer catches up later. */
-  async push(id: string): Promise<PushOutcome> {
+  /**
+   * Send our entries the counterparty lacks. Never throws: an offline peer
+   * catches up later. Pushes to one bilateral are coalesced: while one runs,
+   * every caller arriving meanwhile shares the single round that starts after
+   * it, so concurrent recordings cost one round trip, not one each.
+   */
+  push(id: string): Promise<PushOutcome> {
+    const state = this.#pushes.get(id) ?? {};
+    this.#pushes.set(id, state);
+    if (state.running === undefined) {
+      state.running = this.#pushOnce(id).finally(() => {
+        state.running = undefined;
+      });
+      return state.running;
+    }
+    state.next ??= state.running.then(() => {
+      state.next = undefined;
+      return this.push(id);
+    });
+    return state.next;
+  }
+
+  async #pushOnce(id: string): Promise<PushOutcome> {
     const loaded = await this.#load(id);
     try {
-      const heads = await this.#peer.request<Record<string, { seq: number } | null>>(
-        loaded.record.peerEndpoint,
-        'GET',
-        `/peer/bilaterals/${id}/heads`,
-      );
-      const theirs = heads[this.party]?.seq ?? 0;
+      let theirs = this.#acked.get(id);
+      if (theirs === undefined) {
+        const heads = await this.#peer.request<Record<string, { seq: number } | null>>(
+          loaded.record.peerEndpoint,
+          'GET',
+          `/peer/bilaterals/${id}/heads`,
+        );
+        theirs = heads[this.party]?.seq ?? 0;
+      }
       for (;;) {
         const batch = await this.store.listEntries(id, {
           author: this.party,
@@ -330,14 +395,16 @@ export class PartyNode {
         );
         const refused = results.find((r) => r.status === 'rejected' && r.code !== 'ENTRY_REPLAYED');
         if (refused !== undefined) {
+          this.#acked.delete(id);
           return { replicated: false, error: `${refused.code}: ${refused.message}` };
         }
+        theirs = batch[batch.length - 1]!.signed.entry.seq;
+        this.#acked.set(id, theirs);
         if (batch.length < PULL_PAGE) break;
-        const last = batch[batch.length - 1]!;
-        if (last.signed.entry.seq <= theirs) break;
       }
       return { replicated: true };
     } catch (error) {
+      this.#acked.delete(id);
       const message = error instanceof Error ? error.message : String(error);
       return { replicated: false, error: message };
     }

@@ -53,7 +53,19 @@ export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
     return { ...record, heads: await node.heads(request.params.id) };
   });
 
+  /** One fact (an object), or many at once (an array: all valid or none recorded). */
   app.post<{ Params: IdParams }>('/bilaterals/:id/facts', async (request, reply) => {
+    if (Array.isArray(request.body)) {
+      const { entries, push } = await node.recordFacts(request.params.id, request.body);
+      return reply.status(201).send({
+        entries: entries.map((e) => ({
+          hash: e.hash,
+          author: e.signed.entry.author,
+          seq: e.signed.entry.seq,
+        })),
+        replicated: push.replicated,
+      });
+    }
     const { entry, push } = await node.recordFact(request.params.id, request.body);
     return reply.status(201).send({ hash: entry.hash, entry: entry.signed, replicated: push.replicated });
   });

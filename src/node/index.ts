@@ -6,6 +6,7 @@ export * from './errors.ts';
 export * from './keyfile.ts';
 export * from './party-node.ts';
 export * from './peer-auth.ts';
+export * from './reconciliation.ts';
 export * from './usage.ts';
 export * from './usage-batch.ts';
 export * from './view.ts';

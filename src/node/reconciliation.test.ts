@@ -1,0 +1,259 @@
+/**
+ * Usage reconciliation between two in-process nodes over loopback HTTP:
+ * both parties import their own records of S1; each node fetches the
+ * other's batches over the peer route, checks them against the signed
+ * `usage.batch` entries (a tampered batch is rejected and kept as
+ * evidence), and both classify every record the same way.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../api/app.ts';
+import { reconciliationRoutes } from '../api/routes/reconciliation.ts';
+import type { UsageRecord } from '../core/index.ts';
+import { generateKeyPair } from '../ledger/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { PartyNode } from './party-node.ts';
+import { PeerClient } from './peer-client.ts';
+import type { UsageReconciliationReport } from './reconciliation.ts';
+import { importUsage, type UsageItem } from './usage.ts';
+
+const example = join(import.meta.dirname, '..', '..', 'examples', 'dia-acme-globex');
+const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
+const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as unknown);
+
+interface Running {
+  readonly node: PartyNode;
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly store: Store;
+}
+
+/** When set, the seller's peer route serves its batches changed by this. */
+let tamper: ((records: UsageRecord[]) => UsageRecord[]) | undefined;
+
+async function start(dir: string, party: string, tampering: boolean): Promise<Running> {
+  const keys = generateKeyPair();
+  const store = await openStore(`sqlite:${join(dir, `${party}.db`)}`);
+  const node = new PartyNode({ party, keys, store, endpoint: '' });
+  const peer = new PeerClient({ party, keys, now: () => new Date() });
+  const served: Store = tampering
+    ? new Proxy(store, {
+        get(target, key) {
+          if (key === 'usageBatchRecords') {
+            return async (...args: Parameters<Store['usageBatchRecords']>) => {
+              const records = await target.usageBatchRecords(...args);
+              return tamper === undefined ? records : tamper(records);
+            };
+          }
+          const value = Reflect.get(target, key);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      })
+    : store;
+  const app = buildApp(node);
+  // What the lead wires into PartyNode (`peerGet`) and app.ts (`reconciliationRoutes`).
+  reconciliationRoutes(app, {
+    party,
+    store: served,
+    bilateral: (id) => node.bilateral(id),
+    counterpartyKey: (id, p) => node.counterpartyKey(id, p),
+    peerGet: async <T>(id: string, path: string) =>
+      peer.request<T>((await node.bilateral(id)).peerEndpoint, 'GET', path),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  node.endpoint = url;
+  return { node, app, url, store };
+}
+
+async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(new URL(path, base), {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+const at = (minutes: number, day = '2026-02-01') =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + minutes * 60_000).toISOString().replace('.000Z', 'Z');
+
+/** The seller's 3000 February records of S1, and 100 in March. */
+function sellerRecords() {
+  const out = [];
+  for (let i = 0; i < 3000; i++) {
+    out.push({ id: `u${i}`, service: 'S1', metric: 'gb', quantity: `${i % 50}.${i % 10}`, at: at(i * 10) });
+  }
+  for (let i = 0; i < 100; i++) {
+    out.push({ id: `m${i}`, service: 'S1', metric: 'gb', quantity: '1', at: at(i * 60, '2026-03-01') });
+  }
+  return out;
+}
+
+/** The buyer's own measurements: the same, with planted differences. */
+function buyerRecords() {
+  const out = [];
+  for (const r of sellerRecords()) {
+    const i = Number(r.id.slice(1));
+    if (!r.id.startsWith('u')) {
+      out.push(r);
+      continue;
+    }
+    if (i % 300 === 1)
+      out.push({ ...r, quantity: `${Number(r.quantity) + 5}` }); // mismatch
+    else if (i % 300 === 2)
+      continue; // only at the seller
+    else if (i % 300 === 4)
+      out.push({ ...r, quantity: (Number(r.quantity) + 0.5).toFixed(1) }); // tolerated
+    else out.push(r);
+    if (i % 300 === 3) out.push({ ...r, id: `${r.id}-again` }); // re-sent under a new id
+  }
+  for (let i = 0; i < 5; i++)
+    out.push({ id: `b${i}`, service: 'S1', metric: 'gb', quantity: '2', at: at(i) });
+  return out;
+}
+
+async function* items(records: readonly unknown[]): AsyncGenerator<UsageItem> {
+  for (let i = 0; i < records.length; i++) yield { line: i + 1, raw: records[i] };
+}
+
+describe('usage reconciliation between two nodes', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sb-reconcile-'));
+  let seller: Running;
+  let buyer: Running;
+  let id: string;
+
+  beforeAll(async () => {
+    seller = await start(root, 'acme-fiber', true);
+    buyer = await start(root, 'globex', false);
+    const created = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', { terms, peer: buyer.url });
+    expect(created.status).toBe(201);
+    id = created.body.id;
+    for (const fact of facts) {
+      expect((await call(seller.url, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
+    }
+    const mine = await importUsage(seller.node, id, items(sellerRecords()), { batchSize: 1000 });
+    const theirs = await importUsage(buyer.node, id, items(buyerRecords()), { batchSize: 1000 });
+    expect([mine.accepted, mine.rejectedTotal, mine.replicated]).toEqual([3100, 0, true]);
+    expect([theirs.accepted, theirs.rejectedTotal, theirs.replicated]).toEqual([3105, 0, true]);
+  });
+
+  afterAll(async () => {
+    for (const running of [seller, buyer]) {
+      await running?.node.idle();
+      await running?.app.close();
+      await running?.store.close();
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const reconcile = (on: Running) =>
+    call<UsageReconciliationReport>(
+      on.url,
+      'GET',
+      `/bilaterals/${id}/reconciliation?period=2026-02&service=S1`,
+    );
+
+  it('serves a batch only to the signed counterparty', async () => {
+    const response = await call<{ code: string }>(
+      seller.url,
+      'GET',
+      `/peer/bilaterals/${id}/usage-batches/4/records`,
+    );
+    expect(response.status).toBe(401);
+  });
+
+  it('rejects a batch whose records do not rebuild the signed root, and keeps it as evidence', async () => {
+    tamper = (records) => records.map((r, i) => (i === 7 ? { ...r, quantity: '999' } : r));
+    const report = await reconcile(buyer);
+    expect(report.status).toBe(200);
+    expect(report.body.complete).toBe(false);
+    expect(report.body.batches.map((b) => b.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(report.body.batches[0]!.message).toMatch(/hash to root/);
+    expect(report.body.counts.seller).toBe(0);
+    const evidence = await buyer.node.evidence(id);
+    expect(evidence.map((e) => [e.author, e.code])).toEqual([
+      ['acme-fiber', 'USAGE_BATCH_MISMATCH'],
+      ['acme-fiber', 'USAGE_BATCH_MISMATCH'],
+      ['acme-fiber', 'USAGE_BATCH_MISMATCH'],
+    ]);
+    // a count that does not match is refused too
+    tamper = (records) => records.slice(1);
+    const short = await reconcile(buyer);
+    expect(short.body.batches[0]!.message).toMatch(/999 records, the signed entry says 1000/);
+    tamper = undefined;
+  });
+
+  it('fetches the checked batches once and classifies every record of the period', async () => {
+    const first = await reconcile(buyer);
+    expect(first.status).toBe(200);
+    expect(first.body.complete).toBe(true);
+    expect(first.body.batches.map((b) => [b.author, b.status, b.count])).toEqual([
+      ['acme-fiber', 'fetched', 1000],
+      ['acme-fiber', 'fetched', 1000],
+      ['acme-fiber', 'fetched', 1000],
+    ]);
+    expect(first.body.counts).toEqual({
+      seller: 3000,
+      buyer: 3005,
+      matched: 2980,
+      mismatch: 10,
+      onlySeller: 10,
+      onlyBuyer: 5,
+      duplicate: 10,
+      duplicateSeller: 0,
+      duplicateBuyer: 10,
+    });
+    const ids = (status: string) => first.body.items.filter((i) => i.status === status).map((i) => i.id);
+    expect(ids('mismatch')).toEqual(Array.from({ length: 10 }, (_, k) => `u${k * 300 + 1}`));
+    expect(ids('onlySeller')).toEqual(Array.from({ length: 10 }, (_, k) => `u${k * 300 + 2}`));
+    expect(ids('onlyBuyer')).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
+    expect(new Set(ids('duplicate'))).toEqual(
+      new Set(Array.from({ length: 10 }, (_, k) => `u${k * 300 + 3}-again`)),
+    );
+    const amounts = first.body.amounts!;
+    expect(Number(amounts.seller) - Number(amounts.buyer)).toBeCloseTo(Number(amounts.difference), 2);
+
+    const again = await reconcile(buyer);
+    expect(again.body.batches.every((b) => b.status === 'held')).toBe(true);
+    expect(again.body.counts).toEqual(first.body.counts);
+  });
+
+  it('gives the same reconciliation on the seller node, which fetches the buyer batches', async () => {
+    const fromBuyer = await reconcile(buyer);
+    const fromSeller = await reconcile(seller);
+    expect(fromSeller.body.complete).toBe(true);
+    expect(fromSeller.body.batches.map((b) => [b.author, b.status])).toEqual([
+      ['globex', 'fetched'],
+      ['globex', 'fetched'],
+      ['globex', 'fetched'],
+      ['globex', 'fetched'],
+    ]);
+    const { batches: _a, ...sellerView } = fromSeller.body;
+    const { batches: _b, ...buyerView } = fromBuyer.body;
+    expect(sellerView).toEqual(buyerView);
+  });
+
+  it('names a bad request', async () => {
+    const missing = await call<{ code: string }>(
+      buyer.url,
+      'GET',
+      `/bilaterals/${id}/reconciliation?period=2026-02`,
+    );
+    expect([missing.status, missing.body.code]).toEqual([400, 'BAD_REQUEST']);
+    const period = await call<{ code: string }>(
+      buyer.url,
+      'GET',
+      `/bilaterals/${id}/reconciliation?period=2026-13&service=S1`,
+    );
+    expect(period.status).toBe(422);
+  });
+});

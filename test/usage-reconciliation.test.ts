@@ -10,17 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../api/app.ts';
-import { reconciliationRoutes } from '../api/routes/reconciliation.ts';
-import type { UsageRecord } from '../core/index.ts';
-import { generateKeyPair } from '../ledger/index.ts';
-import { openStore, type Store } from '../store/index.ts';
-import { PartyNode } from './party-node.ts';
-import { PeerClient } from './peer-client.ts';
-import type { UsageReconciliationReport } from './reconciliation.ts';
-import { importUsage, type UsageItem } from './usage.ts';
+import { buildApp } from '../src/api/app.ts';
+import { reconciliationRoutes } from '../src/api/routes/reconciliation.ts';
+import type { UsageRecord } from '../src/core/index.ts';
+import { generateKeyPair } from '../src/ledger/index.ts';
+import { importUsage, PartyNode, type UsageItem, type UsageReconciliationReport } from '../src/node/index.ts';
+import { PeerClient } from '../src/node/peer-client.ts';
+import { openStore, type Store } from '../src/store/index.ts';
 
-const example = join(import.meta.dirname, '..', '..', 'examples', 'dia-acme-globex');
+const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
 const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
 const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
   .split('\n')

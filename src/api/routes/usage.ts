@@ -74,24 +74,31 @@ export function usageRoutes(app: FastifyInstance, node: PartyNode): void {
 
   app.post<{ Params: IdParams; Querystring: { source?: string; batchSize?: string } }>(
     '/bilaterals/:id/usage',
-    async (request) => {
+    async (request, reply) => {
       const id = request.params.id;
-      await node.bilateral(id);
-      const options = {
-        source: request.query.source ?? 'request',
-        batchSize: integer(request.query.batchSize, 'batchSize', 10_000, 100_000),
-      };
       const type = String(request.headers['content-type'] ?? '')
         .split(';')[0]!
         .trim()
         .toLowerCase();
-      if (Object.hasOwn(STREAMED, type)) {
-        const body = request.body as AsyncIterable<Buffer>;
-        return importUsageStream(node, id, body, STREAMED[type], options);
+      const streamed = Object.hasOwn(STREAMED, type);
+      try {
+        await node.bilateral(id);
+        const options = {
+          source: request.query.source ?? 'request',
+          batchSize: integer(request.query.batchSize, 'batchSize', 10_000, 100_000),
+        };
+        if (streamed) {
+          const body = request.body as AsyncIterable<Buffer>;
+          return await importUsageStream(node, id, body, STREAMED[type], options);
+        }
+        const body = request.body;
+        if (body === undefined) throw new NodeError('BAD_REQUEST', 'body: expected usage items');
+        return await importUsage(node, id, arrayItems(Array.isArray(body) ? body : [body]), options);
+      } catch (error) {
+        // The rest of a refused upload is not read: close the connection instead of draining it.
+        if (streamed) void reply.header('connection', 'close');
+        throw error;
       }
-      const body = request.body;
-      if (body === undefined) throw new NodeError('BAD_REQUEST', 'body: expected usage items');
-      return importUsage(node, id, arrayItems(Array.isArray(body) ? body : [body]), options);
     },
   );
 

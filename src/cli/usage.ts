@@ -1,0 +1,163 @@
+/**
+ * `sb usage import FILE --node URL --bilateral ID`: streams a usage file
+ * (CSV or JSONL, gzip or not) to a node's `POST /bilaterals/:id/usage` and
+ * prints the import report.
+ *
+ * The file goes as it is, decompressed, chunk by chunk (constant memory):
+ * `text/csv` or `application/x-ndjson` by its name, else the node looks at
+ * the content. Sending the file's own lines (not records re-encoded here)
+ * keeps the line numbers of rejections those of the file. On a terminal a
+ * progress bar shows the share of the file sent and records/s (lines sent;
+ * the node reads them as they arrive, so this is its pace too).
+ *
+ * Exit codes: 0 when the import ran (rejections are printed, they are not a
+ * failure); 2 for usage errors, an unreadable file, or a request the node
+ * refuses (unknown bilateral, a bad CSV header); 1 when the node fails.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { formatOf, gunzipIfNeeded, type UsageImportReport } from '../node/index.ts';
+import { parseFlags, UsageError } from './flags.ts';
+import type { Command, Io } from './main.ts';
+
+const CONTENT_TYPE = { csv: 'text/csv', jsonl: 'application/x-ndjson' } as const;
+
+export interface UsageCommandOptions {
+  /** Show the progress bar; default: stdout is a terminal. */
+  readonly progress?: boolean;
+}
+
+export const usage: Command = (args, io) => usageCommand(args, io);
+
+export async function usageCommand(
+  args: readonly string[],
+  io: Io,
+  options: UsageCommandOptions = {},
+): Promise<number> {
+  const [sub, file, ...rest] = args;
+  if (sub !== 'import') throw new UsageError('expected: sb usage import FILE --node URL --bilateral ID');
+  if (file === undefined || file.startsWith('--')) throw new UsageError('usage import: FILE is required');
+  const flags = parseFlags(rest, {
+    node: 'string',
+    bilateral: 'string',
+    'batch-size': 'string',
+    json: 'boolean',
+  });
+  if (flags.node === undefined || flags.bilateral === undefined) {
+    throw new UsageError('--node URL and --bilateral ID are required');
+  }
+  if (flags['batch-size'] !== undefined && !/^\d+$/.test(flags['batch-size'])) {
+    throw new UsageError('--batch-size: expected a positive integer');
+  }
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    size = stat.size;
+  } catch (error) {
+    io.stderr(`sb usage: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+
+  const raw = createReadStream(file);
+  let sent = 0;
+  raw.on('data', (chunk) => {
+    sent += chunk.length;
+  });
+  let lines = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      done(null, chunk);
+    },
+  });
+  let input: Readable;
+  try {
+    input = (await gunzipIfNeeded(raw)).pipe(counter);
+  } catch (error) {
+    io.stderr(`sb usage: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+
+  const started = performance.now();
+  const showProgress = options.progress ?? process.stdout.isTTY === true;
+  const draw = () => {
+    const seconds = (performance.now() - started) / 1000;
+    const share = size === 0 ? 1 : Math.min(1, sent / size);
+    const filled = Math.round(share * 30);
+    const rate = seconds > 0 ? Math.round(lines / seconds) : 0;
+    io.stdout(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${lines.toLocaleString('en')} records  ${rate.toLocaleString('en')} records/s `,
+    );
+  };
+  const timer = showProgress ? setInterval(draw, 250) : undefined;
+
+  const format = formatOf(file);
+  const query = new URLSearchParams({ source: basename(file) });
+  if (flags['batch-size'] !== undefined) query.set('batchSize', flags['batch-size']);
+  let response: Response;
+  try {
+    response = await fetch(
+      new URL(`/bilaterals/${encodeURIComponent(flags.bilateral)}/usage?${query}`, flags.node),
+      {
+        method: 'POST',
+        headers: { 'content-type': format === undefined ? 'application/octet-stream' : CONTENT_TYPE[format] },
+        body: Readable.toWeb(input) as ReadableStream<Uint8Array>,
+        duplex: 'half',
+      } as RequestInit,
+    );
+  } catch (error) {
+    if (timer !== undefined) clearInterval(timer);
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    io.stderr(`\nsb usage: ${flags.node} did not take the file${cause || `: ${String(error)}`}\n`);
+    return 1;
+  } finally {
+    if (timer !== undefined) {
+      clearInterval(timer);
+      draw();
+      io.stdout('\n');
+    }
+  }
+  const text = await response.text();
+  // A node that refused the upload early answers before reading it all: stop sending.
+  input.destroy();
+  raw.destroy();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { message: text };
+  }
+  if (!response.ok) {
+    const error = body as { code?: string; message?: string };
+    io.stderr(`sb usage: ${error.code ?? response.status}: ${error.message ?? 'refused'}\n`);
+    return response.status < 500 ? 2 : 1;
+  }
+  const report = body as UsageImportReport;
+  io.stdout(flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
+  return 0;
+}
+
+/** The report for people: counts, rejections by rule, the first rejections with their lines. */
+export function describe(report: UsageImportReport): string {
+  const out: string[] = [];
+  const seconds = report.elapsedMs / 1000;
+  out.push(
+    `${report.source}: ${report.read.toLocaleString('en')} records read in ${seconds.toFixed(1)} s` +
+      (seconds > 0 ? ` (${Math.round(report.read / seconds).toLocaleString('en')} records/s)` : ''),
+  );
+  out.push(`  accepted   ${report.accepted.toLocaleString('en')} in ${report.batches} batch(es)`);
+  out.push(`  duplicates ${report.duplicates.toLocaleString('en')} (already imported)`);
+  out.push(`  rejected   ${report.rejectedTotal.toLocaleString('en')}`);
+  for (const [rule, count] of Object.entries(report.rejected)) {
+    if (count > 0) out.push(`    ${rule.padEnd(20)} ${count.toLocaleString('en')}`);
+  }
+  if (report.replicated === false)
+    out.push(`  not yet replicated to the counterparty: ${report.pushError ?? ''}`);
+  for (const r of report.rejections) out.push(`  ${r.source}:${r.line}: ${r.rule}: ${r.message}`);
+  if (report.rejections.length < report.rejectedTotal) {
+    out.push(`  … and ${report.rejectedTotal - report.rejections.length} more rejections`);
+  }
+  return `${out.join('\n')}\n`;
+}

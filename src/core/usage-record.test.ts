@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { activated, facts, ordered, terminated, terms } from './fixtures/build.ts';
+import {
+  checkUsageRecord,
+  serviceLives,
+  type UsageCheck,
+  usageContext,
+  usageRecordJson,
+  usageTotals,
+} from './usage-record.ts';
+
+const usageTerms = terms({
+  offerings: [
+    {
+      id: 'dia',
+      plans: { A: { mrc: '1000.00' } },
+      usage: [
+        { metric: 'gb', pricing: { model: 'per-unit', price: '0.01' } },
+        { metric: 'min', pricing: { model: 'per-unit', price: '0.02' } },
+      ],
+    },
+    { id: 'dark', plans: { A: { mrc: '10.00' } } },
+  ],
+});
+const lifeFacts = facts(
+  ordered('2026-01-01T00:00:00Z'),
+  activated('2026-01-10T00:00:00Z'),
+  terminated('2026-03-01T00:00:00Z'),
+  ordered('2026-01-01T00:00:00Z', { service: 'S2', offering: 'dark' }),
+  activated('2026-01-02T00:00:00Z', 'S2'),
+  ordered('2026-01-01T00:00:00Z', { service: 'S3' }),
+).map((f) => f.fact);
+const context = usageContext(usageTerms, lifeFacts);
+const good = { id: 'u1', service: 'S1', metric: 'gb', quantity: '1.50', at: '2026-02-01T00:00:00Z' };
+
+function rules(check: UsageCheck): string[] {
+  return check.ok ? [] : check.issues.map((i) => `${i.field}:${i.rule}`);
+}
+
+describe('serviceLives', () => {
+  it('gives each ordered service its offering and [activation, termination)', () => {
+    const lives = serviceLives(lifeFacts);
+    expect(lives.get('S1')).toEqual({
+      offering: 'dia',
+      from: Date.parse('2026-01-10T00:00:00Z'),
+      to: Date.parse('2026-03-01T00:00:00Z'),
+    });
+    expect(lives.get('S2')).toEqual({ offering: 'dark', from: Date.parse('2026-01-02T00:00:00Z') });
+    expect(lives.get('S3')).toEqual({ offering: 'dia' });
+    expect(lives.has('S4')).toBe(false);
+  });
+});
+
+describe('checkUsageRecord', () => {
+  it('accepts a good record, keeps the quantity as written, normalises the time', () => {
+    expect(checkUsageRecord(good, context)).toEqual({ ok: true, record: good });
+    const check = checkUsageRecord(
+      { ...good, quantity: 1500, at: '2026-02-01T00:00:00.000+00:00', characteristics: { zone: 'eu' } },
+      context,
+    );
+    expect(check).toEqual({
+      ok: true,
+      record: { ...good, quantity: '1500', at: '2026-02-01T00:00:00Z', characteristics: { zone: 'eu' } },
+    });
+  });
+
+  it('names the field and the rule of every problem', () => {
+    expect(rules(checkUsageRecord({ ...good, service: 'S9' }, context))).toEqual(['service:unknown-service']);
+    expect(rules(checkUsageRecord({ ...good, metric: 'sms' }, context))).toEqual(['metric:unknown-metric']);
+    expect(rules(checkUsageRecord({ ...good, service: 'S2' }, context))).toEqual(['metric:unknown-metric']);
+    for (const quantity of ['-1', '1e3', '1.', ' 1', 1.5, -2, 'x']) {
+      expect(rules(checkUsageRecord({ ...good, quantity }, context))).toEqual(['quantity:bad-quantity']);
+    }
+    expect(rules(checkUsageRecord({ ...good, at: '2026-02-01 00:00' }, context))).toEqual(['at:bad-time']);
+    expect(rules(checkUsageRecord({ ...good, at: '2026-02-01T01:00:00+01:00' }, context))).toEqual([
+      'at:bad-time',
+    ]);
+    expect(rules(checkUsageRecord({ ...good, id: undefined, quantity: '' }, context))).toEqual([
+      'id:required',
+      'quantity:required',
+    ]);
+    expect(rules(checkUsageRecord({ ...good, id: 7 }, context))).toEqual(['id:bad-field']);
+    expect(rules(checkUsageRecord({ ...good, id: 'a b' }, context))).toEqual(['id:bad-field']);
+    expect(rules(checkUsageRecord({ ...good, characteristics: { zone: 1 } }, context))).toEqual([
+      'characteristics.zone:bad-field',
+    ]);
+    expect(rules(checkUsageRecord('{}', context))).toEqual([':malformed']);
+  });
+
+  it('refuses times outside the active life: before activation, at or after termination, never activated', () => {
+    const at = (time: string, service = 'S1') =>
+      rules(checkUsageRecord({ ...good, service, at: time }, context));
+    expect(at('2026-01-10T00:00:00Z')).toEqual([]);
+    expect(at('2026-02-28T23:59:59.999Z')).toEqual([]);
+    expect(at('2026-01-09T23:59:59Z')).toEqual(['at:outside-active-life']);
+    expect(at('2026-03-01T00:00:00Z')).toEqual(['at:outside-active-life']);
+    expect(at('2026-02-01T00:00:00Z', 'S3')).toEqual(['at:outside-active-life']);
+    const check = checkUsageRecord({ ...good, at: '2026-03-05T00:00:00Z' }, context);
+    expect(check.ok ? '' : check.issues[0]?.message).toBe(
+      'at: outside the active life of S1 (from 2026-01-10T00:00:00Z until 2026-03-01T00:00:00Z)',
+    );
+  });
+});
+
+describe('usageRecordJson and usageTotals', () => {
+  it('writes keys in code-unit order, characteristics sorted', () => {
+    const text = usageRecordJson({ ...good, characteristics: { z: '"1"', a: 'é', B: '\n' } });
+    expect(text).toBe(
+      '{"at":"2026-02-01T00:00:00Z","characteristics":{"B":"\\n","a":"é","z":"\\"1\\""},"id":"u1","metric":"gb","quantity":"1.50","service":"S1"}',
+    );
+    expect(JSON.parse(text)).toEqual({ ...good, characteristics: { z: '"1"', a: 'é', B: '\n' } });
+  });
+
+  it('sums exactly per service and metric, sorted', () => {
+    const records = [
+      { ...good, service: 'S2', quantity: '0.1' },
+      { ...good, quantity: '0.1' },
+      { ...good, quantity: '0.2' },
+      { ...good, metric: 'min', quantity: '7' },
+      { ...good, quantity: '99999999999999999999.000000000000000001' },
+      { ...good, service: 'S2', quantity: '0.20' },
+    ];
+    expect(usageTotals(records)).toEqual([
+      { service: 'S1', metric: 'gb', quantity: '99999999999999999999.300000000000000001' },
+      { service: 'S1', metric: 'min', quantity: '7' },
+      { service: 'S2', metric: 'gb', quantity: '0.3' },
+    ]);
+  });
+});

@@ -12,9 +12,18 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.ts';
 import { reconciliationRoutes } from '../src/api/routes/reconciliation.ts';
-import type { UsageRecord } from '../src/core/index.ts';
+import { billingPeriod, parseFact, parseTerms, rate, type UsageRecord } from '../src/core/index.ts';
 import { generateKeyPair } from '../src/ledger/index.ts';
-import { importUsage, PartyNode, type UsageItem, type UsageReconciliationReport } from '../src/node/index.ts';
+import {
+  ensureCounterpartyBatches,
+  factsOf,
+  importUsage,
+  PartyNode,
+  type ReconciliationNode,
+  storedUsageTotals,
+  type UsageItem,
+  type UsageReconciliationReport,
+} from '../src/node/index.ts';
 import { PeerClient } from '../src/node/peer-client.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 
@@ -31,6 +40,8 @@ interface Running {
   readonly url: string;
   readonly store: Store;
 }
+
+const adapters = new Map<Running, ReconciliationNode>();
 
 /** When set, the seller's peer route serves its batches changed by this. */
 let tamper: ((records: UsageRecord[]) => UsageRecord[]) | undefined;
@@ -56,19 +67,22 @@ async function start(dir: string, party: string, tampering: boolean): Promise<Ru
     : store;
   const app = buildApp(node);
   // What the lead wires into PartyNode (`peerGet`) and app.ts (`reconciliationRoutes`).
-  reconciliationRoutes(app, {
+  const adapter = {
     party,
     store: served,
-    bilateral: (id) => node.bilateral(id),
-    counterpartyKey: (id, p) => node.counterpartyKey(id, p),
+    bilateral: (id: string) => node.bilateral(id),
+    counterpartyKey: (id: string, p: string) => node.counterpartyKey(id, p),
     peerGet: async <T>(id: string, path: string) =>
       peer.request<T>((await node.bilateral(id)).peerEndpoint, 'GET', path),
-  });
+  };
+  reconciliationRoutes(app, adapter);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   node.endpoint = url;
-  return { node, app, url, store };
+  const running = { node, app, url, store };
+  adapters.set(running, { ...adapter, store });
+  return running;
 }
 
 async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
@@ -238,6 +252,33 @@ describe('usage reconciliation between two nodes', () => {
     const { batches: _a, ...sellerView } = fromSeller.body;
     const { batches: _b, ...buyerView } = fromBuyer.body;
     expect(sellerView).toEqual(buyerView);
+  });
+
+  it('rates the period from the stored records alike on both nodes, as rating them as facts would', async () => {
+    const bounds = billingPeriod('2026-02', 'UTC');
+    const parsed = parseTerms(terms);
+    const invoices = [];
+    for (const running of [seller, buyer]) {
+      expect(
+        (await ensureCounterpartyBatches(adapters.get(running)!, id, bounds)).every(
+          (b) => b.status !== 'rejected',
+        ),
+      ).toBe(true);
+      const usage = await storedUsageTotals(running.store, id, 'acme-fiber', bounds);
+      invoices.push(rate(parsed, factsOf(await running.store.listEntries(id)), '2026-02', { usage }));
+    }
+    expect(invoices[1]).toEqual(invoices[0]);
+    const line = invoices[0]!.lines.find((l) => l.kind === 'usage')!;
+    // the seller's batch entries follow its five facts
+    expect(line.refs).toEqual(['acme-fiber/6', 'acme-fiber/7', 'acme-fiber/8']);
+    const asFacts = sellerRecords()
+      .filter((r) => r.at < '2026-03')
+      .map((r, i) => ({ ref: `r${i}`, fact: parseFact({ type: 'usage', ...r }) }));
+    const direct = rate(parsed, [...factsOf(await seller.store.listEntries(id)), ...asFacts], '2026-02');
+    const { refs: _a, ...fromTotals } = line;
+    const { refs: _b, ...fromFacts } = direct.lines.find((l) => l.kind === 'usage')!;
+    expect(fromTotals).toEqual(fromFacts);
+    expect(invoices[0]!.total).toBe(direct.total);
   });
 
   it('names a bad request', async () => {

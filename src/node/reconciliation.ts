@@ -21,6 +21,7 @@
  *   offering prices and the invoice currency's rounding.
  */
 import {
+  type BillingPeriod,
   billingPeriod,
   type Fact,
   formatInstant,
@@ -34,6 +35,7 @@ import {
   type Terms,
   type UsagePricing,
   type UsageRecord,
+  UsageTotals,
   usageRecordJson,
   usageTotals,
 } from '../core/index.ts';
@@ -114,16 +116,7 @@ export async function reconcileUsagePeriod(
   const now = options.now ?? (() => new Date());
 
   const entries = await node.store.listEntries(id);
-  const batches: BatchCheck[] = [];
-  for (const stored of entries) {
-    const { author, seq, kind, body } = stored.signed.entry;
-    if (author !== counterparty || kind !== 'usage.batch') continue;
-    const batch = body as unknown as UsageBatchBody;
-    const from = parseInstant(batch.from) ?? Number.NEGATIVE_INFINITY;
-    const to = parseInstant(batch.to) ?? Number.POSITIVE_INFINITY;
-    if (to < bounds.start || from >= bounds.end || !batch.totals.some((t) => t.service === service)) continue;
-    batches.push(await ensureBatch(node, id, counterparty, seq, batch, now));
-  }
+  const batches = await counterpartyBatches(node, id, counterparty, entries, bounds, service, now);
 
   const range = { from: formatInstant(bounds.start), to: formatInstant(bounds.end) };
   const seller = await recordsOf(node.store, id, genesis.seller.id, service, range);
@@ -151,6 +144,87 @@ export async function reconcileUsagePeriod(
     items: result.items.slice(0, limit),
     itemsLeftOut: Math.max(0, result.items.length - limit),
   };
+}
+
+/**
+ * Makes sure this node holds the records of every counterparty batch that
+ * overlaps `bounds` (and mentions `service`, when given): fetched and checked
+ * now, or already held. The Buyer calls it before rating the Seller's usage.
+ */
+export async function ensureCounterpartyBatches(
+  node: ReconciliationNode,
+  id: string,
+  bounds: BillingPeriod,
+  options: { readonly service?: string; readonly now?: () => Date } = {},
+): Promise<BatchCheck[]> {
+  const { genesis } = (await node.bilateral(id)).agreement;
+  const counterparty = genesis.seller.id === node.party ? genesis.buyer.id : genesis.seller.id;
+  const entries = await node.store.listEntries(id, { author: counterparty });
+  return counterpartyBatches(
+    node,
+    id,
+    counterparty,
+    entries,
+    bounds,
+    options.service,
+    options.now ?? (() => new Date()),
+  );
+}
+
+async function counterpartyBatches(
+  node: ReconciliationNode,
+  id: string,
+  counterparty: string,
+  entries: readonly StoredEntry[],
+  bounds: BillingPeriod,
+  service: string | undefined,
+  now: () => Date,
+): Promise<BatchCheck[]> {
+  const batches: BatchCheck[] = [];
+  for (const stored of entries) {
+    const { author, seq, kind, body } = stored.signed.entry;
+    if (author !== counterparty || kind !== 'usage.batch') continue;
+    const batch = body as unknown as UsageBatchBody;
+    const from = parseInstant(batch.from) ?? Number.NEGATIVE_INFINITY;
+    const to = parseInstant(batch.to) ?? Number.POSITIVE_INFINITY;
+    if (to < bounds.start || from >= bounds.end) continue;
+    if (service !== undefined && !batch.totals.some((t) => t.service === service)) continue;
+    batches.push(await ensureBatch(node, id, counterparty, seq, batch, now));
+  }
+  return batches;
+}
+
+/**
+ * An author's stored usage of a period as `rate(…, { usage })` input: sums
+ * per (service, metric) of the records with `at` in `bounds`, from batches
+ * up to `maxBatchSeq` (the invoice basis' head of that stream), each line
+ * citing its batch entries as `author/seq` — the refs facts carry. Records
+ * are read in (at, id) order, so both nodes cite alike.
+ */
+export async function storedUsageTotals(
+  store: Store,
+  id: string,
+  author: string,
+  bounds: BillingPeriod,
+  maxBatchSeq: number = Number.POSITIVE_INFINITY,
+): Promise<UsageTotals> {
+  const totals = new UsageTotals();
+  const range = { from: formatInstant(bounds.start), to: formatInstant(bounds.end) };
+  let after: { at: string; id: string } | undefined;
+  for (;;) {
+    const page = await store.usageRecords(id, author, {
+      ...range,
+      limit: PAGE,
+      ...(after === undefined ? {} : { after }),
+    });
+    for (const { record, batchSeq } of page) {
+      if (batchSeq <= maxBatchSeq)
+        totals.add(record.service, record.metric, record.quantity, `${author}/${batchSeq}`);
+    }
+    if (page.length < PAGE) return totals;
+    const last = page[page.length - 1]!.record;
+    after = { at: last.at, id: last.id };
+  }
 }
 
 /** The counterparty's batch `seq`, stored locally: already held, or fetched and checked now. */

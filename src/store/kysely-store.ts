@@ -25,6 +25,7 @@ import type {
   AnchorRecord,
   AppendResult,
   BilateralRecord,
+  EntryLeaf,
   EntryRange,
   Evidence,
   Store,
@@ -175,50 +176,7 @@ export class KyselyStore implements Store {
     checkStoredEntry(stored);
     const { entry } = stored.signed;
     try {
-      return await this.#db.transaction().execute(async (tx): Promise<AppendResult> => {
-        const bilateral = await tx
-          .selectFrom('bilaterals')
-          .select('id')
-          .where('id', '=', entry.bilateral)
-          .executeTakeFirst();
-        if (bilateral === undefined) {
-          throw new BilateralError('STORE_UNKNOWN_BILATERAL', `bilateral ${entry.bilateral} is not stored`, {
-            details: { bilateral: entry.bilateral, author: entry.author, seq: entry.seq },
-          });
-        }
-
-        // Head first, then the row at `seq`: under READ COMMITTED each statement has
-        // its own snapshot, and a stream has no gaps, so a head at or past `seq`
-        // guarantees the next read finds the row a concurrent append just committed.
-        const head = await selectHead(tx, entry.bilateral, entry.author);
-        if (head !== undefined && entry.seq <= head.seq) {
-          const existing = await selectEntry(tx, entry.bilateral, entry.author, entry.seq);
-          if (existing !== undefined) return compare(existing, stored.hash);
-        }
-        const expected =
-          head === undefined ? { seq: 1, prev: entry.bilateral } : { seq: head.seq + 1, prev: head.hash };
-        if (entry.seq !== expected.seq || entry.prev !== expected.prev) {
-          const what = entry.seq !== expected.seq ? `seq ${entry.seq}` : `prev ${entry.prev}`;
-          throw new BilateralError(
-            'STORE_NOT_NEXT',
-            `${what} does not follow ${entry.author}'s head (next is seq ${expected.seq}, prev ${expected.prev})`,
-            {
-              details: {
-                bilateral: entry.bilateral,
-                author: entry.author,
-                seq: entry.seq,
-                prev: entry.prev,
-                expectedSeq: expected.seq,
-                expectedPrev: expected.prev,
-              },
-            },
-          );
-        }
-
-        await tx.insertInto('entries').values(toEntryRow(stored)).execute();
-        if (alsoWrite !== undefined) await alsoWrite(tx);
-        return { status: 'appended' };
-      });
+      return await this.#db.transaction().execute((tx) => this.#appendIn(tx, stored, alsoWrite));
     } catch (error) {
       if (!this.#isUniqueViolation(error)) throw error;
       // A concurrent append of this very key committed first: answer as if we came second.
@@ -226,6 +184,85 @@ export class KyselyStore implements Store {
       if (winner === undefined) throw conflict?.() ?? error;
       return compare(winner, stored.hash);
     }
+  }
+
+  /** The checks and the insert of one append, inside the caller's transaction. */
+  async #appendIn(
+    tx: Kysely<Database>,
+    stored: StoredEntry,
+    alsoWrite?: (tx: Kysely<Database>) => Promise<void>,
+  ): Promise<AppendResult> {
+    const { entry } = stored.signed;
+    const bilateral = await tx
+      .selectFrom('bilaterals')
+      .select('id')
+      .where('id', '=', entry.bilateral)
+      .executeTakeFirst();
+    if (bilateral === undefined) {
+      throw new BilateralError('STORE_UNKNOWN_BILATERAL', `bilateral ${entry.bilateral} is not stored`, {
+        details: { bilateral: entry.bilateral, author: entry.author, seq: entry.seq },
+      });
+    }
+
+    // Head first, then the row at `seq`: under READ COMMITTED each statement has
+    // its own snapshot, and a stream has no gaps, so a head at or past `seq`
+    // guarantees the next read finds the row a concurrent append just committed.
+    const head = await selectHead(tx, entry.bilateral, entry.author);
+    if (head !== undefined && entry.seq <= head.seq) {
+      const existing = await selectEntry(tx, entry.bilateral, entry.author, entry.seq);
+      if (existing !== undefined) return compare(existing, stored.hash);
+    }
+    const expected =
+      head === undefined ? { seq: 1, prev: entry.bilateral } : { seq: head.seq + 1, prev: head.hash };
+    if (entry.seq !== expected.seq || entry.prev !== expected.prev) {
+      const what = entry.seq !== expected.seq ? `seq ${entry.seq}` : `prev ${entry.prev}`;
+      throw new BilateralError(
+        'STORE_NOT_NEXT',
+        `${what} does not follow ${entry.author}'s head (next is seq ${expected.seq}, prev ${expected.prev})`,
+        {
+          details: {
+            bilateral: entry.bilateral,
+            author: entry.author,
+            seq: entry.seq,
+            prev: entry.prev,
+            expectedSeq: expected.seq,
+            expectedPrev: expected.prev,
+          },
+        },
+      );
+    }
+
+    await tx.insertInto('entries').values(toEntryRow(stored)).execute();
+    if (alsoWrite !== undefined) await alsoWrite(tx);
+    return { status: 'appended' };
+  }
+
+  /**
+   * Appends a run of entries in ONE transaction (one disk sync for the lot),
+   * each checked as `appendEntry` checks it, in order. A `STORE_NOT_NEXT`
+   * anywhere rolls back the whole run; duplicates and conflicts are reported
+   * per entry, as `appendEntry` reports them.
+   */
+  async appendEntries(entries: readonly StoredEntry[]): Promise<AppendResult[]> {
+    for (const stored of entries) checkStoredEntry(stored);
+    if (entries.length === 0) return [];
+    return this.#db.transaction().execute(async (tx) => {
+      const results: AppendResult[] = [];
+      for (const stored of entries) results.push(await this.#appendIn(tx, stored));
+      return results;
+    });
+  }
+
+  /** (author, seq, hash, kind) of every entry, without reading the envelopes: cheap fingerprints. */
+  async entryLeaves(bilateral: Hash): Promise<EntryLeaf[]> {
+    const rows = await this.#db
+      .selectFrom('entries')
+      .select(['author', 'seq', 'hash', 'kind'])
+      .where('bilateral', '=', bilateral)
+      .orderBy('author')
+      .orderBy('seq')
+      .execute();
+    return rows.map((row) => ({ author: row.author, seq: Number(row.seq), hash: row.hash, kind: row.kind }));
   }
 
   async getEntry(bilateral: Hash, author: string, seq: number): Promise<StoredEntry | undefined> {
@@ -243,6 +280,10 @@ export class KyselyStore implements Store {
       .select(['envelope', 'hash', 'received_at'])
       .where('bilateral', '=', bilateral);
     if (range.author !== undefined) query = query.where('author', '=', range.author);
+    if (range.kinds !== undefined) {
+      if (range.kinds.length === 0) return [];
+      query = query.where('kind', 'in', range.kinds);
+    }
     if (range.fromSeq !== undefined) query = query.where('seq', '>=', from);
     if (range.toSeq !== undefined) query = query.where('seq', '<=', to);
     query = query.orderBy('author').orderBy('seq');

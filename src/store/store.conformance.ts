@@ -220,6 +220,44 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
       });
     });
 
+    describe('appendEntries', () => {
+      it('appends a run in one go, reports duplicates, and rolls back the whole run on a gap', async () => {
+        const { store, id } = await setup();
+        const stream = streamOf(id, SELLER, 5);
+        expect(await store.appendEntries(stream.slice(0, 3))).toEqual([
+          { status: 'appended' },
+          { status: 'appended' },
+          { status: 'appended' },
+        ]);
+        expect((await store.appendEntries(stream.slice(2, 4))).map((r) => r.status)).toEqual([
+          'duplicate',
+          'appended',
+        ]);
+        const error = await rejection(
+          store.appendEntries(
+            [stream[4]!, stream[4]!].map((e, i) => (i === 0 ? e : storedEntry(id, SELLER, 7, e.hash))),
+          ),
+        );
+        expect(error.code).toBe('STORE_NOT_NEXT');
+        expect((await store.head(id, SELLER))?.seq).toBe(4);
+        expect(await store.appendEntries([])).toEqual([]);
+      });
+
+      it('lists leaves without envelopes and filters entries by kind', async () => {
+        const { store, id } = await setup();
+        const stream = streamOf(id, SELLER, 3);
+        await store.appendEntries(stream);
+        const leaves = await store.entryLeaves(id);
+        expect(leaves.map((l) => [l.author, l.seq, l.hash])).toEqual(
+          stream.map((e) => [SELLER, e.signed.entry.seq, e.hash]),
+        );
+        const kinds = [...new Set(stream.map((e) => e.signed.entry.kind))];
+        expect(await store.listEntries(id, { kinds })).toHaveLength(3);
+        expect(await store.listEntries(id, { kinds: ['no-such-kind'] })).toEqual([]);
+        expect(await store.listEntries(id, { kinds: [] })).toEqual([]);
+      });
+    });
+
     describe('listEntries', () => {
       it('orders by author (byte-wise) then seq, filters by author and range, limits', async () => {
         const { store, id } = await setup();

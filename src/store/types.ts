@@ -73,6 +73,13 @@ export interface AnchorMined {
   readonly contract: string;
 }
 
+export interface EntryLeaf {
+  readonly author: string;
+  readonly seq: number;
+  readonly hash: Hash;
+  readonly kind: string;
+}
+
 export interface AnchorKey {
   readonly bilateral: Hash;
   readonly seq: number;
@@ -80,6 +87,8 @@ export interface AnchorKey {
 
 export interface EntryRange {
   readonly author?: string;
+  /** Only entries of these kinds. */
+  readonly kinds?: readonly string[];
   readonly fromSeq?: number;
   readonly toSeq?: number;
   readonly limit?: number;
@@ -123,6 +132,13 @@ export interface Store {
    * is not the head's hash (the store never holds a broken stream).
    */
   appendEntry(entry: StoredEntry): Promise<AppendResult>;
+  /**
+   * Appends a run of entries in one transaction, each checked as by
+   * `appendEntry`; `STORE_NOT_NEXT` anywhere rolls back the whole run.
+   */
+  appendEntries(entries: readonly StoredEntry[]): Promise<AppendResult[]>;
+  /** (author, seq, hash, kind) of every entry in (author, seq) order, without the envelopes. */
+  entryLeaves(bilateral: Hash): Promise<EntryLeaf[]>;
   getEntry(bilateral: Hash, author: string, seq: number): Promise<StoredEntry | undefined>;
   /** Entries in (author, seq) order; with `author`, that stream only. */
   listEntries(bilateral: Hash, range?: EntryRange): Promise<StoredEntry[]>;

@@ -66,6 +66,7 @@ export {
   type UsageRule,
   usageContext,
   usageRecordJson,
+  usageTimeKey,
   usageTotals,
 } from './usage-record.ts';
 export { DecimalSum, type UsageSum, UsageTotals } from './usage-totals.ts';

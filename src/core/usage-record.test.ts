@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { activated, facts, ordered, terminated, terms } from './fixtures/build.ts';
+import { formatInstant, parseInstant } from './instant.ts';
 import {
   checkUsageRecord,
   serviceLives,
   type UsageCheck,
   usageContext,
   usageRecordJson,
+  usageTimeKey,
   usageTotals,
 } from './usage-record.ts';
 
@@ -99,6 +101,42 @@ describe('checkUsageRecord', () => {
     expect(check.ok ? '' : check.issues[0]?.message).toBe(
       'at: outside the active life of S1 (from 2026-01-10T00:00:00Z until 2026-03-01T00:00:00Z)',
     );
+  });
+});
+
+describe('times', () => {
+  it('reads times exactly as parseInstant does, and keys them in time order', () => {
+    const always = usageContext(
+      usageTerms,
+      facts(ordered('2000-01-01T00:00:00Z'), activated('0001-01-01T00:00:00Z')).map((f) => f.fact),
+    );
+    const samples = [
+      '2026-02-01T00:00:00Z',
+      '2026-02-01t00:00:00z',
+      '2026-02-01T00:00:00.5Z',
+      '2026-02-01T00:00:00.000Z',
+      '2026-02-01T00:00:00.123000Z',
+      '2026-02-01T00:00:00+00:00',
+      '2024-02-29T12:00:00Z',
+      '2026-02-29T12:00:00Z',
+      '2100-02-29T00:00:00Z',
+      '2000-02-29T00:00:00Z',
+      '0099-06-30T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01T23:59:60Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-01T00:00:00.1234Z',
+    ];
+    for (const at of samples) {
+      const instant = parseInstant(at);
+      const check = checkUsageRecord({ ...good, at }, always);
+      expect(check.ok ? check.record.at : undefined, at).toBe(
+        instant === undefined ? undefined : formatInstant(instant),
+      );
+      expect(usageTimeKey(at), at).toBe(instant === undefined ? undefined : new Date(instant).toISOString());
+    }
+    expect(usageTimeKey('2026-02-01T00:00:00.5Z')! > usageTimeKey('2026-02-01T00:00:00Z')!).toBe(true);
   });
 });
 

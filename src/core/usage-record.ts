@@ -170,12 +170,14 @@ export function checkUsageRecord(raw: unknown, context: UsageContext): UsageChec
   const metric = text(r.metric, 'metric', issues);
   const quantity = checkQuantity(r.quantity, issues);
   let at: Instant | undefined;
+  let atText: string | undefined;
   if (r.at === undefined || r.at === null || r.at === '') {
     issues.push({ field: 'at', rule: 'required', message: 'at: required' });
   } else {
-    at = parseInstant(r.at);
+    at = typeof r.at === 'string' ? instantOf(r.at) : undefined;
     if (at === undefined)
       issues.push({ field: 'at', rule: 'bad-time', message: 'at: expected an RFC 3339 UTC time' });
+    else atText = CANONICAL_AT.test(r.at as string) ? (r.at as string) : formatInstant(at);
   }
   const characteristics = checkCharacteristics(r.characteristics, issues);
   if (service !== undefined) {
@@ -212,10 +214,50 @@ export function checkUsageRecord(raw: unknown, context: UsageContext): UsageChec
     service: service!,
     metric: metric!,
     quantity: quantity!,
-    at: formatInstant(at!),
+    at: atText!,
     ...(characteristics === undefined ? {} : { characteristics }),
   };
   return { ok: true, record };
+}
+
+/** What `formatInstant` prints: whole seconds with `Z`, or milliseconds other than `.000`. */
+const CANONICAL_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(?!000)\d{3})?Z$/;
+const RFC3339_UTC =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3})(0{0,6}))?(?:[Zz]|\+00:00)$/;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * `parseInstant`, with `Date.UTC` instead of a `Date` set field by field:
+ * the same answers (years below 100 go to `parseInstant`, which handles
+ * `Date.UTC`'s two-digit-year quirk), several times faster per record.
+ */
+function instantOf(text: string): Instant | undefined {
+  const m = RFC3339_UTC.exec(text);
+  if (m === null) return undefined;
+  const year = Number(m[1]);
+  if (year < 100) return parseInstant(text);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS[month - 1]!)) return undefined;
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/**
+ * A text key of a record's `at` whose code-unit order is time order
+ * (`toISOString`, always with milliseconds); undefined when `at` is not an
+ * RFC 3339 UTC time. Cheap for the form records carry.
+ */
+export function usageTimeKey(at: string): string | undefined {
+  const instant = instantOf(at);
+  if (instant === undefined) return undefined;
+  if (CANONICAL_AT.test(at)) return at.length === 20 ? `${at.slice(0, 19)}.000Z` : at;
+  return new Date(instant).toISOString();
 }
 
 function checkQuantity(value: unknown, issues: UsageIssue[]): string | undefined {

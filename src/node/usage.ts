@@ -22,13 +22,13 @@
  * - One import per bilateral at a time in this process: two imports of the
  *   same file would otherwise both pass the dedup check.
  */
+import { hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import {
   checkUsageRecord,
-  parseInstant,
   parseTerms,
   USAGE_RULES,
   type UsageIssue,
@@ -36,9 +36,10 @@ import {
   type UsageRule,
   usageContext,
   usageRecordJson,
+  usageTimeKey,
   usageTotals,
 } from '../core/index.ts';
-import { type JsonValue, merkleRoot, sha256Hex } from '../ledger/index.ts';
+import { type JsonValue, merkleRoot } from '../ledger/index.ts';
 import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
 import { NodeError } from './errors.ts';
 import type { PushOutcome } from './party-node.ts';
@@ -536,20 +537,20 @@ async function run(
 /** The `usage.batch` body of `records`, in their batch order. */
 export function batchBody(records: readonly UsageRecord[]): UsageBatchBody {
   const leaves = new Array<string>(records.length);
-  let from = Number.POSITIVE_INFINITY;
-  let to = Number.NEGATIVE_INFINITY;
+  let from = '\uffff';
+  let to = '';
   let fromText = '';
   let toText = '';
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    leaves[i] = sha256Hex(usageRecordJson(r));
-    const at = parseInstant(r.at)!;
-    if (at < from) {
-      from = at;
+    leaves[i] = hash('sha256', usageRecordJson(r), 'hex');
+    const key = usageTimeKey(r.at)!;
+    if (key < from) {
+      from = key;
       fromText = r.at;
     }
-    if (at > to) {
-      to = at;
+    if (key > to) {
+      to = key;
       toText = r.at;
     }
   }

@@ -9,6 +9,7 @@
  * - `busy_timeout`: another process holding the write lock (the CLI beside a
  *   running node) makes us wait, not fail.
  * - `foreign_keys = ON`: SQLite ignores `references` otherwise.
+ * - `cache_size = -65536`: 64 MiB of page cache instead of 2 MiB, for bulk usage imports.
  * Transactions begin IMMEDIATE: a deferred one that reads, then writes after
  * another process committed, fails with SQLITE_BUSY_SNAPSHOT without waiting.
  *
@@ -93,6 +94,8 @@ function connect(path: string, options: SqliteStoreOptions): Connection {
     database.pragma('synchronous = FULL');
     database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     database.pragma('foreign_keys = ON');
+    // 64 MiB of page cache (default 2 MiB): bulk usage inserts touch four b-trees per row.
+    database.pragma('cache_size = -65536');
   } catch (error) {
     database.close();
     throw error;

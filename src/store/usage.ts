@@ -11,9 +11,9 @@ import { type Kysely, sql } from 'kysely';
 import {
   BilateralError,
   type Issue,
-  parseInstant,
   type UsageRecord,
   usageRecordJson,
+  usageTimeKey,
   ValidationError,
 } from '../core/index.ts';
 import type { Database, UsageRecordsTable } from './schema.ts';
@@ -27,10 +27,7 @@ const MAX_LIMIT = 10_000;
 const ID_CHUNK = 1000;
 
 /** `at` as the sortable column text: `toISOString`, always with milliseconds. */
-export function atColumn(at: string): string | undefined {
-  const instant = parseInstant(at);
-  return instant === undefined ? undefined : new Date(instant).toISOString();
-}
+export const atColumn: (at: string) => string | undefined = usageTimeKey;
 
 /** The rows of one batch; checks what the table needs (the node checked the rest). */
 export function usageRows(

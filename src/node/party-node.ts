@@ -49,6 +49,7 @@ import {
   type SignedCheckpoint,
   type SignedEntry,
   type StreamContext,
+  type StreamPosition,
   signAgreement,
   signCheckpoint,
   signEntry,
@@ -102,6 +103,7 @@ export interface Proposal {
 }
 
 const PULL_PAGE = 500;
+const INVOICE_KINDS = ['invoice.issued', 'invoice.accepted', 'invoice.rejected'];
 
 export class PartyNode {
   readonly party: string;
@@ -282,9 +284,17 @@ export class PartyNode {
         throw error;
       }
     });
+    // Signed in memory as a chain from the head, then stored in one transaction.
     const entries = await this.#serial.run(id, async () => {
+      let head = await this.store.head(id, this.party);
+      const seen = (await this.store.head(id, loaded.counterparty.id)) ?? null;
       const out: StoredEntry[] = [];
-      for (const body of parsed) out.push(await this.#appendOwn(loaded, 'fact', body));
+      for (const body of parsed) {
+        const stored = this.#signOwn(loaded, head, seen, 'fact', body);
+        out.push(stored);
+        head = { seq: stored.signed.entry.seq, hash: stored.hash };
+      }
+      await this.store.appendEntries(out);
       return out;
     });
     return { entries, push: await this.push(id) };
@@ -326,6 +336,21 @@ export class PartyNode {
     const id = loaded.record.id;
     const head = await this.store.head(id, this.party);
     const seen = (await this.store.head(id, loaded.counterparty.id)) ?? null;
+    const stored = this.#signOwn(loaded, head, seen, kind, body);
+    if (records === undefined) await this.store.appendEntry(stored);
+    else await this.store.appendEntryWithUsage(stored, records);
+    return stored;
+  }
+
+  /** Our next entry after `head`, checked and signed (no I/O). */
+  #signOwn(
+    loaded: Loaded,
+    head: StreamPosition | undefined,
+    seen: StreamPosition | null,
+    kind: EntryKind,
+    body: JsonValue,
+  ): StoredEntry {
+    const id = loaded.record.id;
     const entry: Entry = {
       bilateral: id,
       author: this.party,
@@ -338,10 +363,7 @@ export class PartyNode {
     };
     checkBody(entry, bodyValidators(loaded.terms, this.party));
     const signed = signEntry(entry, this.#keys);
-    const stored: StoredEntry = { signed, hash: hashEntry(entry), receivedAt: entry.recordedAt };
-    if (records === undefined) await this.store.appendEntry(stored);
-    else await this.store.appendEntryWithUsage(stored, records);
-    return stored;
+    return { signed, hash: hashEntry(entry), receivedAt: entry.recordedAt };
   }
 
   // ── replication ───────────────────────────────────────────────────────────
@@ -455,8 +477,20 @@ export class PartyNode {
   async receive(id: string, from: string, inputs: readonly unknown[]): Promise<ReceiveResult[]> {
     const loaded = await this.#load(id);
     const results = await this.#serial.run(id, async () => {
+      // Each entry is verified against the stream as extended by the ones before
+      // it; the verified ones are stored together in one transaction.
+      const accepted: StoredEntry[] = [];
       const out: ReceiveResult[] = [];
-      for (const input of inputs) out.push(await this.#receiveOne(loaded, from, input));
+      let head = await this.store.head(id, from);
+      for (const input of inputs) {
+        const result = await this.#verifyOne(loaded, from, input, head, accepted);
+        if (result.status === 'appended') {
+          const stored = accepted[accepted.length - 1]!;
+          head = { seq: stored.signed.entry.seq, hash: stored.hash };
+        }
+        out.push(result);
+      }
+      await this.store.appendEntries(accepted);
       return out;
     });
     if (results.some((r) => r.status === 'appended')) {
@@ -465,7 +499,13 @@ export class PartyNode {
     return results;
   }
 
-  async #receiveOne(loaded: Loaded, from: string, input: unknown): Promise<ReceiveResult> {
+  async #verifyOne(
+    loaded: Loaded,
+    from: string,
+    input: unknown,
+    head: StreamPosition | undefined,
+    accepted: StoredEntry[],
+  ): Promise<ReceiveResult> {
     const id = loaded.record.id;
     const claimedSeq = seqOf(input);
     try {
@@ -474,15 +514,15 @@ export class PartyNode {
         throw new NodeError('NOT_PERMITTED', `entry by ${signed.entry.author} relayed by ${from}`);
       }
       checkBody(signed.entry, bodyValidators(loaded.terms, signed.entry.author));
-      const head = await this.store.head(id, signed.entry.author);
-      const stored = await this.store.getEntry(id, signed.entry.author, signed.entry.seq);
-      checkPlacement(head, stored?.signed, signed);
-      await this.store.appendEntry({
-        signed,
-        hash: hashEntry(signed.entry),
-        receivedAt: this.#now().toISOString(),
-      });
-      return { seq: signed.entry.seq, status: 'appended' };
+      const seq = signed.entry.seq;
+      const stored =
+        accepted.find((e) => e.signed.entry.seq === seq)?.signed ??
+        (head !== undefined && seq <= head.seq
+          ? (await this.store.getEntry(id, from, seq))?.signed
+          : undefined);
+      checkPlacement(head, stored, signed);
+      accepted.push({ signed, hash: hashEntry(signed.entry), receivedAt: this.#now().toISOString() });
+      return { seq, status: 'appended' };
     } catch (error) {
       if (!(error instanceof BilateralError)) throw error;
       if (error.code !== 'ENTRY_REPLAYED') {
@@ -571,14 +611,18 @@ export class PartyNode {
 
   // ── checkpoints ───────────────────────────────────────────────────────────
 
-  /** The state hash and record root of the entries inside `heads`. */
+  /**
+   * The state hash and record root of the entries inside `heads`, from the
+   * entries' (author, seq, hash, kind) alone plus the invoice entries' bodies —
+   * never the whole record's envelopes.
+   */
   async #fingerprints(id: string, heads: Basis): Promise<{ stateHash: string; root: string }> {
-    const inside = entriesWithin(await this.store.listEntries(id), heads);
+    const within = (leaf: { author: string; seq: number }) => leaf.seq <= (heads[leaf.author]?.seq ?? 0);
+    const leaves = (await this.store.entryLeaves(id)).filter(within);
+    const invoiceEntries = entriesWithin(await this.store.listEntries(id, { kinds: INVOICE_KINDS }), heads);
     return {
-      stateHash: hashJson(stateOf(inside)),
-      root: recordRoot(
-        inside.map((e) => ({ author: e.signed.entry.author, seq: e.signed.entry.seq, hash: e.hash })),
-      ),
+      stateHash: hashJson(stateOf(leaves, invoiceEntries)),
+      root: recordRoot(leaves),
     };
   }
 

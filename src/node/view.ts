@@ -84,12 +84,17 @@ export function entriesWithin(entries: readonly StoredEntry[], heads: Basis): St
 
 /**
  * The agreed state a checkpoint fingerprints: which facts are in the record and
- * every invoice with its answer. Both nodes derive it from the same entries.
+ * every invoice with its answer. Both nodes derive it from the same entries:
+ * `leaves` are every entry inside the checkpoint (author, seq, hash, kind),
+ * `invoiceEntries` the invoice entries among them.
  */
-export function stateOf(entries: readonly StoredEntry[]) {
+export function stateOf(
+  leaves: readonly { readonly hash: string; readonly kind: string }[],
+  invoiceEntries: readonly StoredEntry[],
+) {
   return {
-    facts: entries.filter((e) => e.signed.entry.kind === 'fact').map((e) => e.hash),
-    invoices: invoicesOf(entries).map((i) => ({
+    facts: leaves.filter((leaf) => leaf.kind === 'fact').map((leaf) => leaf.hash),
+    invoices: invoicesOf(invoiceEntries).map((i) => ({
       period: i.period,
       entry: i.entry.hash,
       invoiceHash: i.body.invoiceHash,

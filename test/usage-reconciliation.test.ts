@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.ts';
-import { reconciliationRoutes } from '../src/api/routes/reconciliation.ts';
 import { billingPeriod, parseFact, parseTerms, rate, type UsageRecord } from '../src/core/index.ts';
 import { generateKeyPair } from '../src/ledger/index.ts';
 import {
@@ -19,12 +18,10 @@ import {
   factsOf,
   importUsage,
   PartyNode,
-  type ReconciliationNode,
   storedUsageTotals,
   type UsageItem,
   type UsageReconciliationReport,
 } from '../src/node/index.ts';
-import { PeerClient } from '../src/node/peer-client.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 
 const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
@@ -41,16 +38,13 @@ interface Running {
   readonly store: Store;
 }
 
-const adapters = new Map<Running, ReconciliationNode>();
-
 /** When set, the seller's peer route serves its batches changed by this. */
 let tamper: ((records: UsageRecord[]) => UsageRecord[]) | undefined;
 
 async function start(dir: string, party: string, tampering: boolean): Promise<Running> {
   const keys = generateKeyPair();
   const store = await openStore(`sqlite:${join(dir, `${party}.db`)}`);
-  const node = new PartyNode({ party, keys, store, endpoint: '' });
-  const peer = new PeerClient({ party, keys, now: () => new Date() });
+  // The seller's node may serve its batches through a store that changes them.
   const served: Store = tampering
     ? new Proxy(store, {
         get(target, key) {
@@ -65,24 +59,13 @@ async function start(dir: string, party: string, tampering: boolean): Promise<Ru
         },
       })
     : store;
+  const node = new PartyNode({ party, keys, store: served, endpoint: '' });
   const app = buildApp(node);
-  // What the lead wires into PartyNode (`peerGet`) and app.ts (`reconciliationRoutes`).
-  const adapter = {
-    party,
-    store: served,
-    bilateral: (id: string) => node.bilateral(id),
-    counterpartyKey: (id: string, p: string) => node.counterpartyKey(id, p),
-    peerGet: async <T>(id: string, path: string) =>
-      peer.request<T>((await node.bilateral(id)).peerEndpoint, 'GET', path),
-  };
-  reconciliationRoutes(app, adapter);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   node.endpoint = url;
-  const running = { node, app, url, store };
-  adapters.set(running, { ...adapter, store });
-  return running;
+  return { node, app, url, store };
 }
 
 async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
@@ -260,9 +243,7 @@ describe('usage reconciliation between two nodes', () => {
     const invoices = [];
     for (const running of [seller, buyer]) {
       expect(
-        (await ensureCounterpartyBatches(adapters.get(running)!, id, bounds)).every(
-          (b) => b.status !== 'rejected',
-        ),
+        (await ensureCounterpartyBatches(running.node, id, bounds)).every((b) => b.status !== 'rejected'),
       ).toBe(true);
       const usage = await storedUsageTotals(running.store, id, 'acme-fiber', bounds);
       invoices.push(rate(parsed, factsOf(await running.store.listEntries(id)), '2026-02', { usage }));
@@ -279,6 +260,18 @@ describe('usage reconciliation between two nodes', () => {
     const { refs: _b, ...fromFacts } = direct.lines.find((l) => l.kind === 'usage')!;
     expect(fromTotals).toEqual(fromFacts);
     expect(invoices[0]!.total).toBe(direct.total);
+  });
+
+  it('issues the invoice with usage from stored records; the buyer recomputes it the same and accepts', async () => {
+    const expected = await seller.node.computeInvoice(id, '2026-02');
+    expect(expected.lines.some((l) => l.kind === 'usage')).toBe(true);
+    const { invoice } = await seller.node.issueInvoice(id, '2026-02');
+    expect(invoice.body.invoice).toEqual(expected);
+    await buyer.node.idle();
+    await seller.node.idle();
+    const atBuyer = (await buyer.node.invoices(id)).find((i) => i.period === '2026-02');
+    expect(atBuyer?.status).toBe('accepted');
+    expect(await buyer.node.computeInvoice(id, '2026-02', invoice.body.basis)).toEqual(expected);
   });
 
   it('names a bad request', async () => {

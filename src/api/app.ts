@@ -8,6 +8,7 @@ import type { PartyNode } from '../node/index.ts';
 import { toHttpError } from './errors.ts';
 import { bilateralRoutes } from './routes/bilaterals.ts';
 import { peerRoutes } from './routes/peer.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { usageRoutes } from './routes/usage.ts';
 
 declare module 'fastify' {
@@ -48,5 +49,6 @@ export function buildApp(node: PartyNode, options: AppOptions = {}): FastifyInst
   bilateralRoutes(app, node);
   peerRoutes(app, node);
   usageRoutes(app, node);
+  reconciliationRoutes(app, node);
   return app;
 }

@@ -29,6 +29,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'deploy the registries to an external chain: deploy --chain-rpc URL --key-file FILE --out FILE',
     load: async () => (await import('./chain.ts')).chain,
   },
+  usage: {
+    summary: 'import usage records: import FILE --node URL --bilateral ID [--batch-size N] [--json]',
+    load: async () => (await import('./usage.ts')).usage,
+  },
   verify: {
     summary:
       'check a proof offline, and its anchor on a chain: PROOF.json [--chain-rpc URL] [--allow-unanchored] [--json]',

@@ -14,6 +14,7 @@
  */
 import {
   BilateralError,
+  billingPeriod,
   diffInvoices,
   type Invoice,
   parseFact,
@@ -62,6 +63,7 @@ import type { AnchorChain, Anchorer } from './anchoring.ts';
 import { type Basis, bodyValidators, type EntryKind } from './bodies.ts';
 import { NodeError } from './errors.ts';
 import { PeerClient } from './peer-client.ts';
+import { ensureCounterpartyBatches, storedUsageTotals } from './reconciliation.ts';
 import { SerialQueue } from './serial.ts';
 import { entriesWithin, factsOf, type IssuedInvoice, invoicesOf, stateOf } from './view.ts';
 
@@ -432,6 +434,12 @@ export class PartyNode {
     }
   }
 
+  /** A signed peer-protocol GET to the counterparty's node of bilateral `id`. */
+  async peerGet<T>(id: string, path: string): Promise<T> {
+    const loaded = await this.#load(id);
+    return this.#peer.request<T>(loaded.record.peerEndpoint, 'GET', path);
+  }
+
   /** Fetch the counterparty's entries we lack (after being offline) and verify each. */
   async pull(id: string): Promise<{ received: number; rejected: ReceiveResult[] }> {
     const loaded = await this.#load(id);
@@ -543,11 +551,21 @@ export class PartyNode {
 
   // ── invoices ──────────────────────────────────────────────────────────────
 
-  /** The invoice for `period` computed from the stored facts (up to `basis` when given). */
+  /**
+   * The invoice for `period` computed from the stored facts (up to `basis` when
+   * given) and the Seller's stored usage records of the period (imported in
+   * batches; up to the basis' head of the Seller's stream). The Buyer's node
+   * first fetches and checks any Seller batch it does not hold yet.
+   */
   async computeInvoice(id: string, period: string, basis?: Basis): Promise<Invoice> {
     const loaded = await this.#load(id);
-    const entries = await this.store.listEntries(id);
-    return rate(loaded.terms, factsOf(entries, basis), period);
+    const entries = await this.store.listEntries(id, { kinds: ['fact'] });
+    const bounds = billingPeriod(period, loaded.terms.billing.timeZone);
+    const seller = loaded.record.agreement.genesis.seller.id;
+    if (this.party !== seller) await ensureCounterpartyBatches(this, id, bounds);
+    const head = basis === undefined ? Number.POSITIVE_INFINITY : (basis[seller]?.seq ?? 0);
+    const usage = await storedUsageTotals(this.store, id, seller, bounds, head);
+    return rate(loaded.terms, factsOf(entries, basis), period, usage.count > 0 ? { usage } : {});
   }
 
   /** Seller: compute the period's invoice from the current heads and issue it as an entry. */

@@ -4,7 +4,7 @@
  * each, on the same Anvil, in one process and one run; and anchor latency from
  * checkpoint (enqueue) to mined transaction.
  *
- *   npx tsx bench/anchoring.ts [--facts 3000] [--concurrency 8] [--naive 500]
+ *   npx tsx bench/anchoring.ts [--facts 3000] [--concurrency 8] [--bulk 1] [--naive 500]
  *     [--naive-seconds 60] [--tuned 1000] [--window 32] [--anchors 200]
  *     [--batch 20] [--checkpoint-ms 250] [--no-json]
  *
@@ -77,6 +77,7 @@ const { values: flags } = parseArgs({
   options: {
     facts: { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '8' },
+    bulk: { type: 'string', default: '1' },
     naive: { type: 'string', default: '500' },
     'naive-seconds': { type: 'string', default: '60' },
     tuned: { type: 'string', default: '1000' },
@@ -97,6 +98,8 @@ function positive(name: string, value: string | undefined): number {
 
 const FACTS = positive('facts', flags.facts);
 const CONCURRENCY = positive('concurrency', flags.concurrency);
+/** Facts per request: 1 posts each fact alone; more posts arrays (`POST …/facts` takes many at once). */
+const BULK = positive('bulk', flags.bulk);
 const NAIVE = positive('naive', flags.naive);
 const NAIVE_SECONDS = positive('naive-seconds', flags['naive-seconds']);
 const TUNED = positive('tuned', flags.tuned);
@@ -397,20 +400,25 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     const { seller: sellerFacts, buyer: buyerFacts } = factsToRecord(FACTS);
     const requestMs: number[] = [];
     let notReplicated = 0;
-    const record = (url: string) => async (fact: unknown) => {
+    const record = (url: string) => async (facts: readonly unknown[]) => {
       const start = now();
-      const answer = await call<{ replicated: boolean }>(url, 'POST', `/bilaterals/${id}/facts`, fact);
+      const body = BULK === 1 ? facts[0] : facts;
+      const answer = await call<{ replicated: boolean }>(url, 'POST', `/bilaterals/${id}/facts`, body);
       requestMs.push(now() - start);
       if (!answer.replicated) notReplicated++;
     };
+    const chunks = (facts: readonly unknown[]) =>
+      Array.from({ length: Math.ceil(facts.length / BULK) }, (_, i) => facts.slice(i * BULK, (i + 1) * BULK));
 
-    log(`our path: recording ${FACTS} facts, ${CONCURRENCY} in flight per node`);
+    log(
+      `our path: recording ${FACTS} facts, ${BULK} per request, ${CONCURRENCY} requests in flight per node`,
+    );
     const cpuStart = process.cpuUsage();
     const anvilStart = anvil === undefined ? undefined : processCpuSeconds(anvil);
     const t0 = now();
     await Promise.all([
-      pool(sellerFacts, CONCURRENCY, record(seller.url)),
-      pool(buyerFacts, CONCURRENCY, record(buyer.url)),
+      pool(chunks(sellerFacts), CONCURRENCY, record(seller.url)),
+      pool(chunks(buyerFacts), CONCURRENCY, record(buyer.url)),
     ]);
     const tRecorded = now();
 
@@ -799,6 +807,7 @@ async function main(): Promise<void> {
       settings: {
         facts: FACTS,
         concurrencyPerNode: CONCURRENCY,
+        factsPerRequest: BULK,
         checkpointIntervalMs: INTERVAL_MS,
         anchorIntervalMs: INTERVAL_MS,
         naive: NAIVE,
@@ -858,7 +867,7 @@ function printReport(r: {
       .map((l) => l.toFixed(2))
       .join(',')}`,
     '',
-    `-- our path: ${ours.facts} facts over REST, ${ours.concurrency} in flight per node, checkpoints and anchoring every ${INTERVAL_MS} ms`,
+    `-- our path: ${ours.facts} facts over REST, ${BULK} per request, ${ours.concurrency} requests in flight per node, checkpoints and anchoring every ${INTERVAL_MS} ms`,
     `recorded (all responses):           ${(ours.recordedMs / 1000).toFixed(2)} s`,
     `recorded and replicated:            ${(ours.replicatedMs / 1000).toFixed(2)} s  -> ${f(ours.factsPerSecondReplicated)} facts/s`,
     `... and final checkpoint anchored:  ${(ours.anchoredMs / 1000).toFixed(2)} s  -> ${f(ours.factsPerSecondAnchored)} facts/s`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from './canonical.ts';
-import { createEntry, hashEntry, isSignedEntry, positionOf, signEntry } from './entry.ts';
+import { createEntry, hashEntry, isSignedEntry, positionOf, signAndHashEntry, signEntry } from './entry.ts';
 import { ctx, sellerKeys, writer } from './fixtures.ts';
 import { hashJson } from './hash.ts';
 import { verify } from './keys.ts';
@@ -40,5 +40,25 @@ describe('entries', () => {
     expect(isSignedEntry({ ...signed, entry: { ...signed.entry, seq: 0 } })).toBe(false);
     expect(isSignedEntry({ ...signed, entry: { ...signed.entry, body: { x: Number.NaN } } })).toBe(false);
     expect(isSignedEntry(null)).toBe(false);
+  });
+});
+
+describe('signAndHashEntry', () => {
+  it('gives the same signature and hash as signEntry and hashEntry', async () => {
+    const { keyPairFromSeed } = await import('./keys.ts');
+    const keys = keyPairFromSeed(new Uint8Array(32).fill(7));
+    const entry = {
+      bilateral: 'ab'.repeat(32),
+      author: 'acme-fiber',
+      seq: 1,
+      prev: 'ab'.repeat(32),
+      seen: null,
+      kind: 'fact',
+      body: { type: 'service.activated', service: 'S1', at: '2026-01-15T09:30:00Z' },
+      recordedAt: '2026-01-15T09:30:00.000Z',
+    };
+    const { signed, hash } = signAndHashEntry(entry, keys);
+    expect(signed).toEqual(signEntry(entry, keys));
+    expect(hash).toBe(hashEntry(entry));
   });
 });

@@ -2,7 +2,15 @@
 
 export { canonicalBytes, canonicalize } from './canonical.ts';
 export { checkpointHash, cosign, signCheckpoint, verifyCheckpoint } from './checkpoint.ts';
-export { createEntry, type EntryFields, hashEntry, isSignedEntry, positionOf, signEntry } from './entry.ts';
+export {
+  createEntry,
+  type EntryFields,
+  hashEntry,
+  isSignedEntry,
+  positionOf,
+  signAndHashEntry,
+  signEntry,
+} from './entry.ts';
 export { equivocationProof, verifyEquivocationProof } from './equivocation.ts';
 export { isLedgerErrorCode, LEDGER_ERROR_CODES, LedgerError, type LedgerErrorCode } from './errors.ts';
 export {

@@ -52,8 +52,8 @@ import {
   type StreamContext,
   type StreamPosition,
   signAgreement,
+  signAndHashEntry,
   signCheckpoint,
-  signEntry,
   verify,
   verifyAgreement,
   verifyCheckpoint,
@@ -292,7 +292,7 @@ export class PartyNode {
       const seen = (await this.store.head(id, loaded.counterparty.id)) ?? null;
       const out: StoredEntry[] = [];
       for (const body of parsed) {
-        const stored = this.#signOwn(loaded, head, seen, 'fact', body);
+        const stored = this.#signOwn(loaded, head, seen, 'fact', body, true);
         out.push(stored);
         head = { seq: stored.signed.entry.seq, hash: stored.hash };
       }
@@ -351,6 +351,7 @@ export class PartyNode {
     seen: StreamPosition | null,
     kind: EntryKind,
     body: JsonValue,
+    prechecked = false,
   ): StoredEntry {
     const id = loaded.record.id;
     const entry: Entry = {
@@ -363,9 +364,10 @@ export class PartyNode {
       body,
       recordedAt: this.#now().toISOString(),
     };
-    checkBody(entry, bodyValidators(loaded.terms, this.party));
-    const signed = signEntry(entry, this.#keys);
-    return { signed, hash: hashEntry(entry), receivedAt: entry.recordedAt };
+    // A body already parsed against the terms (recordFacts) is not checked twice.
+    if (!prechecked) checkBody(entry, bodyValidators(loaded.terms, this.party));
+    const { signed, hash } = signAndHashEntry(entry, this.#keys);
+    return { signed, hash, receivedAt: entry.recordedAt };
   }
 
   // ── replication ───────────────────────────────────────────────────────────

@@ -25,23 +25,10 @@ import {
 } from '../src/chain/index.ts';
 import { type Proof, type SignedCheckpoint, verifyProof } from '../src/ledger/index.ts';
 import type { AnchorRecord } from '../src/store/index.ts';
+import { call, exampleFacts, exampleTerms } from './support.ts';
 
-const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
-const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
-const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as { type: string });
-
-async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(new URL(path, base), {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const terms = exampleTerms();
+const facts = exampleFacts();
 
 /** Polls `probe` every 100 ms until it returns a value, or fails after `ms`. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {

@@ -20,6 +20,7 @@ import {
 } from '../src/chain/index.ts';
 import { main } from '../src/cli/main.ts';
 import { loadOrCreatePartyFile } from '../src/node/index.ts';
+import { callOk } from './support.ts';
 
 const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
 
@@ -30,18 +31,6 @@ async function run(args: string[]): Promise<{ code: number; out: string }> {
   };
   const code = await main(args, { stdout: write, stderr: write });
   return { code, out };
-}
-
-async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const response = await fetch(new URL(path, base), {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const parsed = (await response.json()) as T;
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
-  return parsed;
 }
 
 describe('nodes on an external chain', () => {
@@ -102,10 +91,13 @@ describe('nodes on an external chain', () => {
     expect(seller.chain?.rpcUrl).toBe(anvil.rpcUrl);
 
     const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
-    const { id } = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', { terms, peer: buyer.url });
+    const { id } = await callOk<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+      terms,
+      peer: buyer.url,
+    });
     const fact = readFileSync(join(example, 'facts.jsonl'), 'utf8').split('\n')[0];
-    await call(seller.url, 'POST', `/bilaterals/${id}/facts`, JSON.parse(fact!));
-    const made = await call<{ anchors: { status: string }[] }>(
+    await callOk(seller.url, 'POST', `/bilaterals/${id}/facts`, JSON.parse(fact!));
+    const made = await callOk<{ anchors: { status: string }[] }>(
       seller.url,
       'POST',
       `/bilaterals/${id}/checkpoints`,

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callOk } from './support.ts';
 
 const repo = join(import.meta.dirname, '..');
 const example = join(repo, 'examples', 'dia-acme-globex');
@@ -66,18 +67,6 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> 
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill(signal);
   await exited;
-}
-
-async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const response = await fetch(new URL(path, base), {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const parsed = (await response.json()) as T;
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
-  return parsed;
 }
 
 async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, ms = 20_000): Promise<T> {
@@ -146,15 +135,15 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as { type: string });
-    const { id } = await call<{ id: string }>(sellerUrl(), 'POST', '/bilaterals', {
+    const { id } = await callOk<{ id: string }>(sellerUrl(), 'POST', '/bilaterals', {
       terms,
       peer: buyerUrl(),
     });
 
     const [ordered, activated, ...rest] = facts;
-    await call(sellerUrl(), 'POST', `/bilaterals/${id}/facts`, ordered);
+    await callOk(sellerUrl(), 'POST', `/bilaterals/${id}/facts`, ordered);
     await stop(buyer, 'SIGKILL');
-    const offline = await call<{ replicated: boolean }>(
+    const offline = await callOk<{ replicated: boolean }>(
       sellerUrl(),
       'POST',
       `/bilaterals/${id}/facts`,
@@ -165,10 +154,10 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
     buyer = await startNode(buyerArgs());
     for (const fact of rest) {
       const node = fact.type === 'outage' ? buyerUrl() : sellerUrl();
-      await call(node, 'POST', `/bilaterals/${id}/facts`, fact);
+      await callOk(node, 'POST', `/bilaterals/${id}/facts`, fact);
     }
     const hashes = async (base: string) =>
-      (await call<{ hash: string }[]>(base, 'GET', `/bilaterals/${id}/entries`)).map((e) => e.hash);
+      (await callOk<{ hash: string }[]>(base, 'GET', `/bilaterals/${id}/entries`)).map((e) => e.hash);
     const expected = await hashes(sellerUrl());
     expect(expected).toHaveLength(5);
     const atBuyer = await until(
@@ -177,10 +166,10 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
     );
     expect(atBuyer).toEqual(expected);
 
-    await call(sellerUrl(), 'POST', `/bilaterals/${id}/invoices`, { period: '2026-02' });
+    await callOk(sellerUrl(), 'POST', `/bilaterals/${id}/invoices`, { period: '2026-02' });
     const invoices = await until(
       () =>
-        call<{ status: string; body: { invoice: { total: string } } }[]>(
+        callOk<{ status: string; body: { invoice: { total: string } } }[]>(
           sellerUrl(),
           'GET',
           `/bilaterals/${id}/invoices`,

@@ -22,23 +22,10 @@ import {
   verifyCheckpoint,
 } from '../src/ledger/index.ts';
 import { type IssuedInvoice, signPeerRequest } from '../src/node/index.ts';
+import { call, exampleDir, exampleFacts, exampleTerms } from './support.ts';
 
-const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
-const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
-const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as { type: string });
-
-async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(new URL(path, base), {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const terms = exampleTerms();
+const facts = exampleFacts();
 
 /** A peer request signed as `party` with `keys`, as a (possibly malicious) counterparty would send it. */
 async function peerCall<T>(
@@ -189,7 +176,7 @@ describe('two party nodes over HTTP', () => {
 
   it('issues each month’s invoice; the buyer recomputes it and accepts', async () => {
     for (const period of ['2026-01', '2026-02', '2026-03']) {
-      const expected = JSON.parse(readFileSync(join(example, `invoice-${period}.json`), 'utf8'));
+      const expected = JSON.parse(readFileSync(join(exampleDir, `invoice-${period}.json`), 'utf8'));
       const issued = await call<IssuedInvoice>(seller.url, 'POST', `/bilaterals/${id}/invoices`, { period });
       expect(issued.status).toBe(201);
       expect(issued.body.body.invoice.total).toBe(expected.total);

@@ -16,23 +16,10 @@ import { type RunningNode, startServer } from '../src/api/index.ts';
 import { usageRecordJson } from '../src/core/index.ts';
 import { merkleRoot, sha256Hex } from '../src/ledger/index.ts';
 import { importUsageFile, type UsageBatchBody, type UsageImportReport } from '../src/node/index.ts';
+import { call, exampleFacts, exampleTerms } from './support.ts';
 
-const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
-const baseTerms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
-const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as { type: string });
-
-async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(new URL(path, base), {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const baseTerms = exampleTerms();
+const facts = exampleFacts();
 
 async function postFile(base: string, id: string, file: string, type: string, source: string) {
   const response = await fetch(

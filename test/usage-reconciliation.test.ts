@@ -5,7 +5,7 @@
  * `usage.batch` entries (a tampered batch is rejected and kept as
  * evidence), and both classify every record the same way.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -23,13 +23,10 @@ import {
   type UsageReconciliationReport,
 } from '../src/node/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
+import { call, exampleFacts, exampleTerms } from './support.ts';
 
-const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
-const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
-const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as unknown);
+const terms = exampleTerms();
+const facts = exampleFacts();
 
 interface Running {
   readonly node: PartyNode;
@@ -66,16 +63,6 @@ async function start(dir: string, party: string, tampering: boolean): Promise<Ru
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   node.endpoint = url;
   return { node, app, url, store };
-}
-
-async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(new URL(path, base), {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  return { status: response.status, body: (await response.json()) as T };
 }
 
 const at = (minutes: number, day = '2026-02-01') =>

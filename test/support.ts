@@ -1,0 +1,46 @@
+/**
+ * What the cross-layer tests share: the worked example's files and a small JSON
+ * client for a node's REST API. Not a test file itself.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const exampleDir = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
+
+/** The worked example's terms, parsed afresh for each caller (tests may change their copy). */
+export function exampleTerms() {
+  return JSON.parse(readFileSync(join(exampleDir, 'terms.json'), 'utf8'));
+}
+
+/** The worked example's facts, in file order. */
+export function exampleFacts(): { type: string; [field: string]: unknown }[] {
+  return readFileSync(join(exampleDir, 'facts.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line));
+}
+
+/** A JSON request to a node; the status and the parsed body, whatever the status. */
+export async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(new URL(path, base), {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** A JSON request that must succeed: its parsed body, or an error naming the status and body. */
+export async function callOk<T>(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const answer = await call<T>(base, method, path, body);
+  if (answer.status >= 400) {
+    throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+  return answer.body;
+}

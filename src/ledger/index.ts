@@ -63,4 +63,4 @@ export {
 export { type RecordLeaf, recordProof, recordRoot } from './record-root.ts';
 export { type VerifyStreamOptions, verifyStream } from './stream.ts';
 export type * from './types.ts';
-export { type BodyValidators, checkBody, checkSignedEntry } from './verify.ts';
+export { type BodyValidators, checkBody, checkSignedEntry, checkSignedEntryHashed } from './verify.ts';

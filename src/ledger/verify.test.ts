@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createEntry, signEntry } from './entry.ts';
+import { createEntry, hashEntry, signEntry } from './entry.ts';
 import { LedgerError } from './errors.ts';
 import { buyerKeys, ctx, malloryKeys, sellerKeys, writer } from './fixtures.ts';
 import { sha256Hex } from './hash.ts';
 import type { SignedEntry } from './types.ts';
-import { checkBody, checkSignedEntry } from './verify.ts';
+import { checkBody, checkSignedEntry, checkSignedEntryHashed } from './verify.ts';
 
 const codeOf = (run: () => unknown): string | undefined => {
   try {
@@ -186,5 +186,14 @@ describe('checkBody', () => {
     });
     const checked = checkSignedEntry(ctx, signEntry(entry, buyerKeys));
     expect(() => checkBody(checked.entry, validators)).not.toThrow();
+  });
+});
+
+describe('checkSignedEntryHashed', () => {
+  it('gives the hash of the entry it checked', () => {
+    const signed = good();
+    const { signed: checked, hash } = checkSignedEntryHashed(ctx, signed);
+    expect(checked).toEqual(signed);
+    expect(hash).toBe(hashEntry(signed.entry));
   });
 });

@@ -9,9 +9,10 @@
 
 import { LedgerError } from './errors.ts';
 import { deepFreeze } from './freeze.ts';
+import { sha256Hex } from './hash.ts';
 import { verify } from './keys.ts';
 import { inspectSignedEntry } from './shape.ts';
-import type { Entry, JsonValue, SignedEntry, StreamContext } from './types.ts';
+import type { Entry, Hash, JsonValue, SignedEntry, StreamContext } from './types.ts';
 
 /** Body validators by entry kind; a validator throws to reject (e.g. the core's fact parser). */
 export type BodyValidators = Readonly<Record<string, (body: JsonValue) => void>>;
@@ -29,6 +30,18 @@ const encoder = new TextEncoder();
  * @example const signed = checkSignedEntry({ bilateral, parties }, JSON.parse(body));
  */
 export function checkSignedEntry(ctx: StreamContext, input: unknown): SignedEntry {
+  return checkSignedEntryHashed(ctx, input).signed;
+}
+
+/**
+ * `checkSignedEntry`, also giving the entry's hash from the canonical bytes the
+ * signature was checked over (the receiving node's hot path: one
+ * canonicalisation per entry instead of two).
+ */
+export function checkSignedEntryHashed(
+  ctx: StreamContext,
+  input: unknown,
+): { signed: SignedEntry; hash: Hash } {
   const inspected = inspectSignedEntry(input);
   if (!inspected.ok) {
     const { field, rule } = inspected.issue;
@@ -53,7 +66,8 @@ export function checkSignedEntry(ctx: StreamContext, input: unknown): SignedEntr
       details: { ...about, expected: party.key, actual: key },
     });
   }
-  if (!verify(key, encoder.encode(inspected.canonical), sig)) {
+  const bytes = encoder.encode(inspected.canonical);
+  if (!verify(key, bytes, sig)) {
     throw new LedgerError(
       'ENTRY_BAD_SIGNATURE',
       `signature of ${entry.author} #${entry.seq} does not verify`,
@@ -62,7 +76,7 @@ export function checkSignedEntry(ctx: StreamContext, input: unknown): SignedEntr
       },
     );
   }
-  return deepFreeze({ entry, key, sig });
+  return { signed: deepFreeze({ entry, key, sig }), hash: sha256Hex(bytes) };
 }
 
 /**

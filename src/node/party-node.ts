@@ -32,13 +32,12 @@ import {
   checkBody,
   checkPlacement,
   checkpointHash,
-  checkSignedEntry,
+  checkSignedEntryHashed,
   cosign,
   createGenesis,
   type Entry,
   type Genesis,
   type HexString,
-  hashEntry,
   hashJson,
   type JsonValue,
   type KeyPair,
@@ -519,7 +518,7 @@ export class PartyNode {
     const id = loaded.record.id;
     const claimedSeq = seqOf(input);
     try {
-      const signed = checkSignedEntry(loaded.context, input);
+      const { signed, hash } = checkSignedEntryHashed(loaded.context, input);
       if (signed.entry.author !== from) {
         throw new NodeError('NOT_PERMITTED', `entry by ${signed.entry.author} relayed by ${from}`);
       }
@@ -531,7 +530,7 @@ export class PartyNode {
           ? (await this.store.getEntry(id, from, seq))?.signed
           : undefined);
       checkPlacement(head, stored, signed);
-      accepted.push({ signed, hash: hashEntry(signed.entry), receivedAt: this.#now().toISOString() });
+      accepted.push({ signed, hash, receivedAt: this.#now().toISOString() });
       return { seq, status: 'appended' };
     } catch (error) {
       if (!(error instanceof BilateralError)) throw error;

@@ -1,0 +1,284 @@
+/**
+ * Benchmark: usage import at carrier volume (issue "usage at carrier
+ * volume"): parse, check, deduplicate, hash, Merkle, sign and store
+ * `--records` usage records from one CSV file, on SQLite and on PostgreSQL.
+ *
+ *   npx tsx bench/usage-import.ts [--records 10000000] [--pg-records N]
+ *     [--engines sqlite,postgres] [--batch 10000] [--keep]
+ *
+ * The CSV (`id,service,metric,quantity,at,char_zone`, one bilateral, service
+ * S1 of the example terms, times inside its active life) is generated once
+ * per size into a temp folder, streaming. A Seller and a Buyer node
+ * (`startServer`, `chain: false`, Buyer on SQLite) agree the example terms
+ * over REST and record the example facts; then each engine is measured in its
+ * own child process (so peak memory is that engine's alone): the Seller's
+ * store is a SQLite file in the temp folder, or a fresh PostgreSQL database
+ * created from template0 on postgres://postgres@127.0.0.1:5432 and dropped
+ * after. Timed: `importUsageFile` on the Seller, from opening the file to
+ * the report (batch entries pushed to the Buyer in the background, the last
+ * push awaited). Peak RSS: `process.memoryUsage().rss` sampled every 100 ms
+ * (max), and the kernel's `maxRSS` of the child as a cross-check.
+ *
+ * Never a test: figures depend on the machine.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { type RunningNode, startServer } from '../src/api/index.ts';
+import { importUsageFile } from '../src/node/index.ts';
+
+const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
+const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+type Engine = 'sqlite' | 'postgres';
+
+interface Result {
+  readonly engine: Engine;
+  readonly records: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+  readonly peakRssMiB: number;
+  readonly maxRssMiB: number;
+  readonly batches: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly replicated: boolean | null;
+  readonly reimportSeconds?: number;
+}
+
+function log(line: string): void {
+  process.stderr.write(`[usage-import] ${line}\n`);
+}
+
+const START = Date.parse('2026-01-16T00:00:00Z');
+
+/** Record i: 400 ms apart from 2026-01-16 (10M records end 2026-03-03, inside S1's active life). */
+function atOf(i: number): string {
+  const iso = new Date(START + i * 400).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
+}
+
+/** Writes the CSV of `records` records to `path`, 10,000 lines per write, honouring backpressure. */
+async function generate(path: string, records: number): Promise<void> {
+  const out = createWriteStream(path);
+  out.write('id,service,metric,quantity,at,char_zone\n');
+  const zones = ['', 'eu-west', 'us-east'];
+  for (let i = 0; i < records; ) {
+    let chunk = '';
+    const end = Math.min(records, i + 10_000);
+    for (; i < end; i++) chunk += `u${i},S1,gb,${i % 97}.${i % 10},${atOf(i)},${zones[i % 3]}\n`;
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const response = await fetch(new URL(path, base), {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+// ── child: one engine ───────────────────────────────────────────────────────
+
+async function child(engine: Engine, csv: string, records: number, root: string, batch: number) {
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 100);
+  let database: string | undefined;
+  let seller: RunningNode | undefined;
+  let buyer: RunningNode | undefined;
+  const dir = join(root, engine);
+  mkdirSync(dir, { recursive: true });
+  try {
+    let storeUrl = `sqlite:${join(dir, 'seller.db')}`;
+    if (engine === 'postgres') {
+      database = `sb_bench_usage_${process.pid}`;
+      const admin = new pg.Client({ connectionString: PG_ADMIN });
+      await admin.connect();
+      await admin.query(`create database ${database} template template0`);
+      await admin.end();
+      storeUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
+    }
+    const options = { syncIntervalMs: 0, checkpointIntervalMs: 0, chain: false as const };
+    seller = await startServer({ dataDir: join(dir, 'seller'), party: 'acme-fiber', storeUrl, ...options });
+    buyer = await startServer({ dataDir: join(dir, 'buyer'), party: 'globex', ...options });
+    const terms = { ...JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8')), id: 'msa-bench' };
+    const { id } = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', { terms, peer: buyer.url });
+    const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l));
+    for (const fact of facts) await call(seller.url, 'POST', `/bilaterals/${id}/facts`, fact);
+
+    global.gc?.();
+    peak = process.memoryUsage().rss;
+    const started = performance.now();
+    let lastLog = started;
+    const report = await importUsageFile(seller.node, id, csv, {
+      source: 'usage.csv',
+      batchSize: batch,
+      onProgress: (n, ms) => {
+        if (performance.now() - lastLog > 15_000) {
+          lastLog = performance.now();
+          log(`${engine}: ${n} records, ${Math.round(n / (ms / 1000))} records/s`);
+        }
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    peak = Math.max(peak, process.memoryUsage().rss);
+    // Re-importing the same file changes nothing (not part of the timed figure).
+    const again = performance.now();
+    const second = await importUsageFile(seller.node, id, csv, { source: 'usage.csv', batchSize: batch });
+    const reimportSeconds = (performance.now() - again) / 1000;
+    if (second.accepted !== 0 || second.duplicates !== records || second.batches !== 0) {
+      throw new Error(`re-import wrote something: ${JSON.stringify(second)}`);
+    }
+    const result: Result = {
+      engine,
+      records,
+      seconds: Math.round(seconds * 100) / 100,
+      recordsPerSecond: Math.round(records / seconds),
+      peakRssMiB: Math.round(peak / 2 ** 20),
+      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      batches: report.batches,
+      accepted: report.accepted,
+      rejected: report.rejectedTotal,
+      replicated: report.replicated,
+      reimportSeconds: Math.round(reimportSeconds * 100) / 100,
+    };
+    if (report.accepted !== records || report.rejectedTotal !== 0) {
+      throw new Error(`unexpected report: ${JSON.stringify({ ...report, rejections: report.rejections })}`);
+    }
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    clearInterval(sampler);
+    await seller?.close();
+    await buyer?.close();
+    if (database !== undefined) {
+      const admin = new pg.Client({ connectionString: PG_ADMIN });
+      await admin.connect();
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
+    }
+  }
+}
+
+// ── parent ──────────────────────────────────────────────────────────────────
+
+async function runChild(engine: Engine, csv: string, records: number, root: string, batch: number) {
+  const args = [
+    ...process.execArgv,
+    process.argv[1]!,
+    '--child',
+    engine,
+    '--csv',
+    csv,
+    '--records',
+    String(records),
+    '--root',
+    root,
+    '--batch',
+    String(batch),
+  ];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${engine} run failed (exit ${code})`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Result;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      records: { type: 'string', default: '10000000' },
+      'pg-records': { type: 'string' },
+      engines: { type: 'string', default: 'sqlite,postgres' },
+      batch: { type: 'string', default: '10000' },
+      keep: { type: 'boolean', default: false },
+      child: { type: 'string' },
+      csv: { type: 'string' },
+      root: { type: 'string' },
+    },
+  });
+  const records = Number(values.records);
+  const batch = Number(values.batch);
+  if (values.child !== undefined) {
+    await child(values.child as Engine, values.csv!, records, values.root!, batch);
+    return;
+  }
+  const pgRecords = Number(values['pg-records'] ?? records);
+  const engines = values.engines.split(',') as Engine[];
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  const date = new Date().toISOString();
+  const root = mkdtempSync(join(os.tmpdir(), 'sb-bench-usage-'));
+  log(`data in ${root}`);
+  const results: Result[] = [];
+  try {
+    for (const engine of engines) {
+      const n = engine === 'postgres' ? pgRecords : records;
+      const csv = join(root, `usage-${n}.csv`);
+      if (!existsSync(csv)) {
+        const t = performance.now();
+        await generate(csv, n);
+        log(
+          `generated ${n} records (${Math.round(statSync(csv).size / 2 ** 20)} MiB) in ${Math.round(performance.now() - t)} ms`,
+        );
+      }
+      log(`${engine}: importing ${n} records`);
+      const result = await runChild(engine, csv, n, root, batch);
+      log(JSON.stringify(result));
+      results.push(result);
+    }
+  } finally {
+    if (!values.keep) rmSync(root, { recursive: true, force: true });
+  }
+  const command = `npx tsx bench/usage-import.ts ${process.argv.slice(2).join(' ')}`.trim();
+  console.log(`command: ${command}`);
+  console.log(`date: ${date}`);
+  console.log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
+  );
+  console.log(
+    '| engine | records | seconds | records/s | peak RSS (100 ms samples) | kernel maxRSS | re-import s |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    console.log(
+      `| ${r.engine} | ${r.records.toLocaleString('en')} | ${r.seconds} | ${r.recordsPerSecond.toLocaleString('en')} | ${r.peakRssMiB} MiB | ${r.maxRssMiB} MiB | ${r.reimportSeconds} |`,
+    );
+  }
+  console.log(JSON.stringify({ date, command, machine, results }));
+}
+
+await main();

@@ -40,7 +40,7 @@ import {
   usageTotals,
 } from '../core/index.ts';
 import { canonicalize, merkleRoot, sha256Hex } from '../ledger/index.ts';
-import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
+import type { BilateralRecord, Store, StoredEntry, StoredUsage } from '../store/index.ts';
 import { NodeError } from './errors.ts';
 import type { UsageBatchBody } from './usage-batch.ts';
 
@@ -200,6 +200,15 @@ async function counterpartyBatches(
  * up to `maxBatchSeq` (the invoice basis' head of that stream), each line
  * citing its batch entries as `author/seq` — the refs facts carry. Records
  * are read in (at, id) order, so both nodes cite alike.
+ *
+ * Read service by service (the services named by the author's `usage.batch`
+ * entries, whose totals list every service of their records), in keyset
+ * pages that restart at the last page's `at`: so every page is one range of
+ * the `(bilateral, author, service, at)` index, O(page). Without the service
+ * the store can only scan and sort all of the author's rows for each page,
+ * O(records) per page and quadratic over a period (10 million records: hours).
+ * A (service, metric) group sees its records in the same (at, id) order
+ * either way, so sums, counts and cited refs are unchanged.
  */
 export async function storedUsageTotals(
   store: Store,
@@ -210,18 +219,63 @@ export async function storedUsageTotals(
 ): Promise<UsageTotals> {
   const totals = new UsageTotals();
   const range = { from: formatInstant(bounds.start), to: formatInstant(bounds.end) };
+  for (const service of await batchServices(store, id, author, bounds, maxBatchSeq)) {
+    await pages(store, id, author, service, range, (page) => {
+      for (const { record, batchSeq } of page) {
+        if (batchSeq <= maxBatchSeq)
+          totals.add(record.service, record.metric, record.quantity, `${author}/${batchSeq}`);
+      }
+    });
+  }
+  return totals;
+}
+
+/** The services named by the author's `usage.batch` entries up to `maxBatchSeq` that overlap `bounds`, sorted. */
+async function batchServices(
+  store: Store,
+  id: string,
+  author: string,
+  bounds: BillingPeriod,
+  maxBatchSeq: number,
+): Promise<string[]> {
+  const services = new Set<string>();
+  for (const stored of await store.listEntries(id, { author, kinds: ['usage.batch'] })) {
+    const { seq, body } = stored.signed.entry;
+    if (seq > maxBatchSeq) continue;
+    const batch = body as unknown as UsageBatchBody;
+    const from = parseInstant(batch.from) ?? Number.NEGATIVE_INFINITY;
+    const to = parseInstant(batch.to) ?? Number.POSITIVE_INFINITY;
+    if (to < bounds.start || from >= bounds.end) continue;
+    for (const t of batch.totals) services.add(t.service);
+  }
+  return [...services].sort();
+}
+
+/**
+ * One author's records of a service in `[from, to)`, in (at, id) order, page
+ * by page. Each page after the first starts its range at the last record's
+ * `at` (besides `after`), so the store seeks there in its time index instead
+ * of walking every earlier record again.
+ */
+async function pages(
+  store: Store,
+  id: string,
+  author: string,
+  service: string,
+  range: { from: string; to: string },
+  each: (page: readonly StoredUsage[]) => void,
+): Promise<void> {
   let after: { at: string; id: string } | undefined;
   for (;;) {
     const page = await store.usageRecords(id, author, {
-      ...range,
+      service,
+      from: after === undefined ? range.from : after.at,
+      to: range.to,
       limit: PAGE,
       ...(after === undefined ? {} : { after }),
     });
-    for (const { record, batchSeq } of page) {
-      if (batchSeq <= maxBatchSeq)
-        totals.add(record.service, record.metric, record.quantity, `${author}/${batchSeq}`);
-    }
-    if (page.length < PAGE) return totals;
+    each(page);
+    if (page.length < PAGE) return;
     const last = page[page.length - 1]!.record;
     after = { at: last.at, id: last.id };
   }
@@ -321,7 +375,7 @@ function recordProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** One author's records of a service in `[from, to)`, in (at, id) order, page by page. */
+/** One author's records of a service in `[from, to)`, in (at, id) order. */
 async function recordsOf(
   store: Store,
   id: string,
@@ -330,19 +384,10 @@ async function recordsOf(
   range: { from: string; to: string },
 ): Promise<UsageRecord[]> {
   const out: UsageRecord[] = [];
-  let after: { at: string; id: string } | undefined;
-  for (;;) {
-    const page = await store.usageRecords(id, author, {
-      service,
-      ...range,
-      limit: PAGE,
-      ...(after === undefined ? {} : { after }),
-    });
+  await pages(store, id, author, service, range, (page) => {
     for (const stored of page) out.push(stored.record);
-    if (page.length < PAGE) return out;
-    const last = page[page.length - 1]!.record;
-    after = { at: last.at, id: last.id };
-  }
+  });
+  return out;
 }
 
 /** A service's metric prices, through the offering its order names. */

@@ -1,0 +1,336 @@
+/**
+ * Benchmark: rating one month of usage for one bilateral (issue "usage at
+ * carrier volume": 10 million records, target < 10 s).
+ *
+ * Never a test: figures depend on the machine. Everything is measured in one run.
+ *
+ * Phases, in one process:
+ * 1. Generate N usage records of S1/gb in February 2026 (seeded PRNG, in time
+ *    order), held in memory. Not timed as rating.
+ * 2. In memory: `UsageTotals` over the records (each citing its batch, as the
+ *    node does) + `rate(terms, facts, '2026-02', { usage })`.
+ * 3. Insert: the records into a fresh SQLite store through the store's usage
+ *    path, as an import writes them: per 10,000 records one `usage.batch`
+ *    entry (its real body: Merkle root, count, totals, from/to, built with the
+ *    node's `batchBody`; placeholder signature, which the store does not
+ *    check) and its records, in one transaction (`appendEntryWithUsage`).
+ *    Timed and reported separately (body hashing separately from the writes).
+ * 4. From the store: `storedUsageTotals(store, …)` + `rate(…)`, what the node's
+ *    `computeInvoice` does. The invoice must equal the in-memory one byte for
+ *    byte, and the usage line's quantity must equal the generator's own sum.
+ * 5. Where the store read's time goes: the same rows read with better-sqlite3
+ *    directly (one statement, no pages, no Kysely), without and with
+ *    `JSON.parse` of each record.
+ *
+ * Usage: npx tsx bench/usage-rating.ts [--records 10000000] [--batch 10000] [--no-json]
+ * Re-runs itself with an 8 GiB heap when started with less (10 M records in memory).
+ * `SB_KEEP=1` keeps the SQLite file (its path is logged) for a closer look.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import Database from 'better-sqlite3';
+import {
+  billingPeriod,
+  type FactRef,
+  parseFact,
+  parseTerms,
+  rate,
+  type UsageRecord,
+  UsageTotals,
+} from '../src/core/index.ts';
+import type { JsonValue } from '../src/ledger/index.ts';
+import { storedUsageTotals } from '../src/node/index.ts';
+import { batchBody } from '../src/node/usage.ts';
+import { openStore, type StoredEntry } from '../src/store/index.ts';
+import { bilateralRecord, hex, SELLER } from '../src/store/store.fixtures.ts';
+
+const HEAP_MIB = 8192;
+if (v8.getHeapStatistics().heap_size_limit < (HEAP_MIB / 2) * 2 ** 20 && !process.env.SB_BENCH_CHILD) {
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, `--max-old-space-size=${HEAP_MIB}`, ...process.argv.slice(1)],
+    { stdio: 'inherit', env: { ...process.env, SB_BENCH_CHILD: '1' } },
+  );
+  process.exit(child.status ?? 1);
+}
+
+const { values: flags } = parseArgs({
+  options: {
+    records: { type: 'string', default: '10000000' },
+    batch: { type: 'string', default: '10000' },
+    'no-json': { type: 'boolean', default: false },
+  },
+});
+const N = Number(flags.records);
+const BATCH = Number(flags.batch);
+const COMMAND = ['npx tsx bench/usage-rating.ts', ...process.argv.slice(2)].join(' ');
+const PERIOD = '2026-02';
+const AUTHOR = SELLER;
+
+const log = (message: string) => process.stderr.write(`[${new Date().toISOString()}] ${message}\n`);
+const seconds = (ms: number) => Math.round(ms) / 1000;
+const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
+
+/** mulberry32: a small seeded PRNG, so every run rates the same records. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** N records spread evenly over February 2026 (UTC), in time order; quantities in GB to 3 decimals. */
+function generate(n: number): { records: UsageRecord[]; milli: bigint } {
+  const random = prng(20260201);
+  const start = Date.UTC(2026, 1, 1);
+  const span = Date.UTC(2026, 2, 1) - start;
+  const records = new Array<UsageRecord>(n);
+  let milli = 0n;
+  let small = 0;
+  for (let i = 0; i < n; i++) {
+    const m = Math.floor(random() * 5_000_000); // 0.000 … 4999.999 GB
+    small += m;
+    if (small > 2 ** 52) {
+      milli += BigInt(small);
+      small = 0;
+    }
+    const frac = m % 1000;
+    records[i] = {
+      id: `r${String(i).padStart(9, '0')}`,
+      service: 'S1',
+      metric: 'gb',
+      quantity: frac === 0 ? String(m / 1000) : `${Math.floor(m / 1000)}.${String(frac).padStart(3, '0')}`,
+      at: new Date(start + Math.floor((i * span) / n)).toISOString(),
+    };
+  }
+  return { records, milli: milli + BigInt(small) };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+async function main(): Promise<void> {
+  const date = new Date().toISOString();
+  const box = machine();
+  const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
+  const terms = parseTerms(JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8')));
+  const facts: FactRef[] = readFileSync(join(example, 'facts.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l, i) => ({ ref: `f${i + 1}`, fact: parseFact(JSON.parse(l), terms) }));
+  const bounds = billingPeriod(PERIOD, terms.billing.timeZone);
+  const batches = Math.ceil(N / BATCH);
+  const refOf = (index: number) => `${AUTHOR}/${Math.floor(index / BATCH) + 1}`;
+
+  log(`generating ${N} records`);
+  let t = performance.now();
+  const { records, milli } = generate(N);
+  const generateMs = performance.now() - t;
+  const expectedQuantity = formatMilli(milli);
+  log(`generated in ${seconds(generateMs)} s; expected total ${expectedQuantity} GB`);
+
+  // In memory: totals + rate.
+  t = performance.now();
+  const memTotals = new UsageTotals();
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    memTotals.add(r.service, r.metric, r.quantity, refOf(i));
+  }
+  const memTotalsMs = performance.now() - t;
+  const memInvoice = rate(terms, facts, PERIOD, { usage: memTotals });
+  const memMs = performance.now() - t;
+  log(`in memory: totals ${seconds(memTotalsMs)} s, totals + rate ${seconds(memMs)} s`);
+
+  const root = mkdtempSync(join(os.tmpdir(), 'sb-bench-usage-rating-'));
+  const file = join(root, 'store.db');
+  const store = await openStore(`sqlite:${file}`);
+  try {
+    const bilateral = bilateralRecord('usage-rating');
+    await store.putBilateral(bilateral);
+
+    log(`inserting ${batches} batches of ${BATCH} through appendEntryWithUsage`);
+    t = performance.now();
+    let bodyMs = 0;
+    let prev = bilateral.id;
+    for (let b = 0; b < batches; b++) {
+      const batch = records.slice(b * BATCH, (b + 1) * BATCH);
+      const tb = performance.now();
+      const body = batchBody(batch);
+      bodyMs += performance.now() - tb;
+      const entry = batchEntry(bilateral.id, b + 1, prev, body as unknown as JsonValue);
+      await store.appendEntryWithUsage(entry, batch);
+      prev = entry.hash;
+      if ((b + 1) % 100 === 0) log(`  ${b + 1}/${batches} batches, ${seconds(performance.now() - t)} s`);
+    }
+    const insertMs = performance.now() - t;
+    const dbBytes = statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+    log(`inserted in ${seconds(insertMs)} s (${perSecond(N, insertMs)} records/s), ${mib(dbBytes)} MiB`);
+    records.length = 0; // the store read must not lean on the generator's strings
+
+    t = performance.now();
+    const stored = await storedUsageTotals(store, bilateral.id, AUTHOR, bounds, batches);
+    const storeReadMs = performance.now() - t;
+    const storeInvoice = rate(terms, facts, PERIOD, { usage: stored });
+    const storeMs = performance.now() - t;
+    log(`from the store: storedUsageTotals ${seconds(storeReadMs)} s, + rate ${seconds(storeMs)} s`);
+
+    // Diagnosis: the same rows, read straight from SQLite in one statement.
+    const raw = new Database(file, { readonly: true });
+    let readOnlyMs: number;
+    let readParseMs: number;
+    try {
+      raw.pragma('cache_size = -65536');
+      const select = raw.prepare(
+        `select record, batch_seq, position from usage_records
+         where bilateral = ? and author = ? and service = ? and at >= ? and at < ? order by at, id`,
+      );
+      const args = [bilateral.id, AUTHOR, 'S1', '2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'];
+      t = performance.now();
+      let rows = 0;
+      for (const _ of select.iterate(...args)) rows++;
+      readOnlyMs = performance.now() - t;
+      t = performance.now();
+      let parsed = 0;
+      for (const row of select.iterate(...args) as Iterable<{ record: string }>) {
+        if ((JSON.parse(row.record) as UsageRecord).quantity !== undefined) parsed++;
+      }
+      readParseMs = performance.now() - t;
+      log(
+        `diagnosis: ${rows} rows read in ${seconds(readOnlyMs)} s; read + JSON.parse ${parsed} in ${seconds(readParseMs)} s`,
+      );
+    } finally {
+      raw.close();
+    }
+
+    const sum = stored.get('S1', 'gb');
+    const usageLine = storeInvoice.lines.find((l) => JSON.stringify(l).includes('"gb"'));
+    const checks = {
+      recordsSummed: sum?.count ?? 0,
+      countOk: sum?.count === N,
+      quantity: sum?.quantity,
+      quantityOk: sum?.quantity === expectedQuantity,
+      refsCited: sum?.refs.length ?? 0,
+      refsOk: sum?.refs.length === batches,
+      invoiceEqualsInMemory: JSON.stringify(storeInvoice) === JSON.stringify(memInvoice),
+      total: storeInvoice.total,
+    };
+    const report = {
+      benchmark: 'usage-rating',
+      command: COMMAND,
+      date,
+      machine: box,
+      parameters: { records: N, batchSize: BATCH, batches, period: PERIOD, engine: 'sqlite' },
+      generate: { seconds: seconds(generateMs) },
+      inMemory: {
+        totalsSeconds: seconds(memTotalsMs),
+        totalsAndRateSeconds: seconds(memMs),
+        recordsPerSecond: perSecond(N, memMs),
+      },
+      insert: {
+        seconds: seconds(insertMs),
+        batchBodySeconds: seconds(bodyMs),
+        storeWriteSeconds: seconds(insertMs - bodyMs),
+        recordsPerSecond: perSecond(N, insertMs),
+        databaseMiB: mib(dbBytes),
+      },
+      fromStore: {
+        storedUsageTotalsSeconds: seconds(storeReadMs),
+        totalsAndRateSeconds: seconds(storeMs),
+        recordsPerSecond: perSecond(N, storeMs),
+      },
+      diagnosis: {
+        sqliteRowsOnlySeconds: seconds(readOnlyMs),
+        sqliteRowsAndJsonParseSeconds: seconds(readParseMs),
+        note: 'better-sqlite3 directly, one statement over the same index range, no Kysely, no pages',
+      },
+      usageLine: usageLine === undefined ? undefined : { amount: usageLine.amount },
+      checks,
+      target: { seconds: 10, metFromStore: storeMs < 10_000, metInMemory: memMs < 10_000 },
+    };
+    print(report);
+    if (!flags['no-json']) {
+      const dir = join(import.meta.dirname, 'results');
+      mkdirSync(dir, { recursive: true });
+      const out = join(dir, `usage-rating-${date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+      writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+      log(`wrote ${out}`);
+    }
+    if (!(checks.countOk && checks.quantityOk && checks.refsOk && checks.invoiceEqualsInMemory)) {
+      process.exitCode = 1;
+    }
+  } finally {
+    await store.close();
+    if (process.env.SB_KEEP) log(`kept ${file}`);
+    else rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** A `usage.batch` entry of the Seller's stream: real body, placeholder signature (the store checks neither). */
+function batchEntry(bilateral: string, seq: number, prev: string, body: JsonValue): StoredEntry {
+  return {
+    signed: {
+      entry: {
+        bilateral,
+        author: AUTHOR,
+        seq,
+        prev,
+        seen: null,
+        kind: 'usage.batch',
+        body,
+        recordedAt: '2026-03-01T00:00:00.000Z',
+      },
+      key: 'k'.repeat(43),
+      sig: 's'.repeat(86),
+    },
+    hash: hex(`entry/${bilateral}/${AUTHOR}/${seq}`),
+    receivedAt: '2026-03-01T00:00:00.000Z',
+  };
+}
+
+function formatMilli(milli: bigint): string {
+  const whole = milli / 1000n;
+  const frac = (milli % 1000n).toString().padStart(3, '0').replace(/0+$/, '');
+  return frac === '' ? whole.toString() : `${whole}.${frac}`;
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 2 ** 20);
+}
+
+function print(r: {
+  command: string;
+  date: string;
+  machine: ReturnType<typeof machine>;
+  [key: string]: unknown;
+}): void {
+  console.log(`command: ${r.command}`);
+  console.log(`date:    ${r.date}`);
+  const m = r.machine;
+  console.log(
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, load ${m.loadAverageAtStart.join(' ')}`,
+  );
+  for (const [key, value] of Object.entries(r)) {
+    if (key === 'command' || key === 'date' || key === 'machine') continue;
+    console.log(`${key}: ${JSON.stringify(value)}`);
+  }
+}
+
+await main();

@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.ts';
-import { billingPeriod, parseFact, parseTerms, rate, type UsageRecord } from '../src/core/index.ts';
+import {
+  billingPeriod,
+  DecimalSum,
+  parseFact,
+  parseTerms,
+  rate,
+  type UsageRecord,
+} from '../src/core/index.ts';
 import { generateKeyPair } from '../src/ledger/index.ts';
 import {
   ensureCounterpartyBatches,
@@ -274,5 +281,29 @@ describe('usage reconciliation between two nodes', () => {
       `/bilaterals/${id}/reconciliation?period=2026-13&service=S1`,
     );
     expect(period.status).toBe(422);
+  });
+
+  it('counts a batch that straddles two periods record by record, in each period', async () => {
+    const sum = (...quantities: string[]) => {
+      const total = new DecimalSum();
+      for (const q of quantities) total.add(q);
+      return total.toString();
+    };
+    const periods = ['2026-02', '2026-03'].map((p) => billingPeriod(p, 'UTC'));
+    const before = await Promise.all(
+      periods.map((b) => storedUsageTotals(seller.store, id, 'acme-fiber', b)),
+    );
+    const straddling = [
+      { id: 's1', service: 'S1', metric: 'gb', quantity: '3.5', at: '2026-02-28T23:00:00Z' },
+      { id: 's2', service: 'S1', metric: 'gb', quantity: '4.25', at: '2026-03-01T01:00:00Z' },
+    ];
+    const report = await importUsage(seller.node, id, items(straddling), { batchSize: 1000 });
+    expect(report.accepted).toBe(2);
+    const after = await Promise.all(periods.map((b) => storedUsageTotals(seller.store, id, 'acme-fiber', b)));
+    expect(after[0]!.get('S1', 'gb')!.quantity).toBe(sum(before[0]!.get('S1', 'gb')!.quantity, '3.5'));
+    expect(after[1]!.get('S1', 'gb')!.quantity).toBe(sum(before[1]!.get('S1', 'gb')!.quantity, '4.25'));
+    const newRef = after[0]!.get('S1', 'gb')!.refs.at(-1);
+    expect(after[1]!.get('S1', 'gb')!.refs.at(-1)).toBe(newRef);
+    expect(before[0]!.get('S1', 'gb')!.refs).not.toContain(newRef);
   });
 });

@@ -196,19 +196,15 @@ async function counterpartyBatches(
 
 /**
  * An author's stored usage of a period as `rate(…, { usage })` input: sums
- * per (service, metric) of the records with `at` in `bounds`, from batches
- * up to `maxBatchSeq` (the invoice basis' head of that stream), each line
- * citing its batch entries as `author/seq` — the refs facts carry. Records
- * are read in (at, id) order, so both nodes cite alike.
+ * per (service, metric) of the records with `at` in `bounds`, from batches up
+ * to `maxBatchSeq` (the invoice basis' head of that stream), each line citing
+ * its batch entries as `author/seq` — the refs facts carry.
  *
- * Read service by service (the services named by the author's `usage.batch`
- * entries, whose totals list every service of their records), in keyset
- * pages that restart at the last page's `at`: so every page is one range of
- * the `(bilateral, author, service, at)` index, O(page). Without the service
- * the store can only scan and sort all of the author's rows for each page,
- * O(records) per page and quadratic over a period (10 million records: hours).
- * A (service, metric) group sees its records in the same (at, id) order
- * either way, so sums, counts and cited refs are unchanged.
+ * A batch wholly inside the period counts with the totals of its signed
+ * `usage.batch` entry (exact sums the records were checked against when the
+ * batch was made or fetched), so rating a month reads one entry per batch, not
+ * every record; only a batch straddling a period boundary is read record by
+ * record. Batches are taken in seq order, so both nodes cite alike.
  */
 export async function storedUsageTotals(
   store: Store,
@@ -218,27 +214,6 @@ export async function storedUsageTotals(
   maxBatchSeq: number = Number.POSITIVE_INFINITY,
 ): Promise<UsageTotals> {
   const totals = new UsageTotals();
-  const range = { from: formatInstant(bounds.start), to: formatInstant(bounds.end) };
-  for (const service of await batchServices(store, id, author, bounds, maxBatchSeq)) {
-    await pages(store, id, author, service, range, (page) => {
-      for (const { record, batchSeq } of page) {
-        if (batchSeq <= maxBatchSeq)
-          totals.add(record.service, record.metric, record.quantity, `${author}/${batchSeq}`);
-      }
-    });
-  }
-  return totals;
-}
-
-/** The services named by the author's `usage.batch` entries up to `maxBatchSeq` that overlap `bounds`, sorted. */
-async function batchServices(
-  store: Store,
-  id: string,
-  author: string,
-  bounds: BillingPeriod,
-  maxBatchSeq: number,
-): Promise<string[]> {
-  const services = new Set<string>();
   for (const stored of await store.listEntries(id, { author, kinds: ['usage.batch'] })) {
     const { seq, body } = stored.signed.entry;
     if (seq > maxBatchSeq) continue;
@@ -246,9 +221,19 @@ async function batchServices(
     const from = parseInstant(batch.from) ?? Number.NEGATIVE_INFINITY;
     const to = parseInstant(batch.to) ?? Number.POSITIVE_INFINITY;
     if (to < bounds.start || from >= bounds.end) continue;
-    for (const t of batch.totals) services.add(t.service);
+    const ref = `${author}/${seq}`;
+    if (from >= bounds.start && to < bounds.end) {
+      for (const total of batch.totals) totals.add(total.service, total.metric, total.quantity, ref);
+      continue;
+    }
+    for (const record of await store.usageBatchRecords(id, author, seq)) {
+      const at = parseInstant(record.at);
+      if (at !== undefined && at >= bounds.start && at < bounds.end) {
+        totals.add(record.service, record.metric, record.quantity, ref);
+      }
+    }
   }
-  return [...services].sort();
+  return totals;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   rate,
   type UsageRecord,
 } from '../src/core/index.ts';
-import { generateKeyPair } from '../src/ledger/index.ts';
+import { generateKeyPair, type Proof, verifyProof } from '../src/ledger/index.ts';
 import {
   ensureCounterpartyBatches,
   factsOf,
@@ -305,5 +305,22 @@ describe('usage reconciliation between two nodes', () => {
     const newRef = after[0]!.get('S1', 'gb')!.refs.at(-1);
     expect(after[1]!.get('S1', 'gb')!.refs.at(-1)).toBe(newRef);
     expect(before[0]!.get('S1', 'gb')!.refs).not.toContain(newRef);
+  });
+
+  it('proves one usage record: its path to the signed batch root, then to a co-signed checkpoint', async () => {
+    const checkpoint = await seller.node.checkpointNow(id);
+    expect(checkpoint?.checkpoint.root).toBeDefined();
+    const proof = await call<Proof>(seller.url, 'GET', `/bilaterals/${id}/proof?usage=u1234`);
+    expect(proof.status).toBe(200);
+    expect(proof.body.subject).toMatchObject({ kind: 'usage', record: { id: 'u1234' } });
+    const report = verifyProof(proof.body, { allowUnanchored: true });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    const changed = structuredClone(proof.body) as unknown as { subject: { record: { quantity: string } } };
+    changed.subject.record.quantity = '999';
+    const refused = verifyProof(changed, { allowUnanchored: true });
+    expect(refused.ok).toBe(false);
+    expect(refused.checks.find((c) => !c.ok)?.name).toMatch(/usage/);
+    const missing = await call<{ code: string }>(seller.url, 'GET', `/bilaterals/${id}/proof?usage=nope`);
+    expect([missing.status, missing.body.code]).toEqual([404, 'NOT_FOUND']);
   });
 });

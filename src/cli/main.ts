@@ -22,7 +22,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   proof: {
     summary:
-      'export a proof from a node: --node URL --bilateral ID (--entry AUTHOR/SEQ | --invoice YYYY-MM) [--out FILE]',
+      'export a proof from a node: --node URL --bilateral ID (--entry AUTHOR/SEQ | --invoice YYYY-MM | --usage ID [--author P]) [--out FILE]',
     load: async () => (await import('./proof.ts')).proof,
   },
   chain: {

@@ -15,18 +15,23 @@ export const proof: Command = async (args, io) => {
     bilateral: 'string',
     entry: 'string',
     invoice: 'string',
+    usage: 'string',
+    author: 'string',
     out: 'string',
   });
   if (flags.node === undefined || flags.bilateral === undefined) {
     throw new UsageError('--node URL and --bilateral ID are required');
   }
-  if ((flags.entry === undefined) === (flags.invoice === undefined)) {
-    throw new UsageError('give exactly one of --entry AUTHOR/SEQ or --invoice YYYY-MM');
+  const chosen = [flags.entry, flags.invoice, flags.usage].filter((f) => f !== undefined);
+  if (chosen.length !== 1) {
+    throw new UsageError('give exactly one of --entry AUTHOR/SEQ, --invoice YYYY-MM or --usage RECORD_ID');
   }
   const query =
-    flags.entry === undefined
-      ? `invoice=${encodeURIComponent(flags.invoice!)}`
-      : `entry=${encodeURIComponent(flags.entry)}`;
+    flags.entry !== undefined
+      ? `entry=${encodeURIComponent(flags.entry)}`
+      : flags.invoice !== undefined
+        ? `invoice=${encodeURIComponent(flags.invoice)}`
+        : `usage=${encodeURIComponent(flags.usage!)}${flags.author === undefined ? '' : `&author=${encodeURIComponent(flags.author)}`}`;
   const document = await rest<unknown>(flags.node, 'GET', `/bilaterals/${flags.bilateral}/proof?${query}`);
   const text = `${JSON.stringify(document, null, 2)}\n`;
   if (flags.out === undefined) {

@@ -53,6 +53,7 @@ import {
   signAgreement,
   signAndHashEntry,
   signCheckpoint,
+  usageSubject,
   verify,
   verifyAgreement,
   verifyCheckpoint,
@@ -785,13 +786,29 @@ export class PartyNode {
    */
   async proof(
     id: string,
-    subject: { entry: { author: string; seq: number } } | { invoice: string },
+    subject:
+      | { entry: { author: string; seq: number } }
+      | { invoice: string }
+      | { usage: { author: string; id: string } },
   ): Promise<Proof> {
     const loaded = await this.#load(id);
     const all = await this.store.listEntries(id);
     let entries: StoredEntry[];
     let proofSubject: ProofSubject;
-    if ('entry' in subject) {
+    if ('usage' in subject) {
+      // A usage record: its Merkle path to its batch entry's root, then the entry's path onwards.
+      const { author, id: recordId } = subject.usage;
+      const batchSeq = (await this.store.hasUsageIds(id, author, [recordId])).get(recordId);
+      if (batchSeq === undefined)
+        throw new NodeError('NOT_FOUND', `no usage record ${recordId} of ${author}`);
+      const records = await this.store.usageBatchRecords(id, author, batchSeq);
+      const index = records.findIndex((r) => r.id === recordId);
+      const batch = all.find((e) => e.signed.entry.author === author && e.signed.entry.seq === batchSeq);
+      if (batch === undefined || index < 0)
+        throw new NodeError('NOT_FOUND', `no usage batch ${author}/${batchSeq}`);
+      entries = [batch];
+      proofSubject = usageSubject(records as unknown as JsonValue[], index, { author, seq: batchSeq });
+    } else if ('entry' in subject) {
       const found = all.find(
         (e) => e.signed.entry.author === subject.entry.author && e.signed.entry.seq === subject.entry.seq,
       );

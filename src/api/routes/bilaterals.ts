@@ -117,18 +117,24 @@ export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
     return reply.status(201).send({ checkpoint, anchors: await node.anchors(request.params.id) });
   });
 
-  /** A self-contained proof of one entry (`?entry=author/seq`) or of a period's invoice (`?invoice=YYYY-MM`). */
-  app.get<{ Params: IdParams; Querystring: { entry?: string; invoice?: string } }>(
-    '/bilaterals/:id/proof',
-    async (request) => {
-      const { entry, invoice } = request.query;
-      if (invoice !== undefined) return node.proof(request.params.id, { invoice: period(invoice) });
-      const match = /^(.+)\/(\d+)$/.exec(entry ?? '');
-      if (match === null)
-        throw new NodeError('BAD_REQUEST', 'expected ?entry=AUTHOR/SEQ or ?invoice=YYYY-MM');
-      return node.proof(request.params.id, { entry: { author: match[1]!, seq: Number(match[2]) } });
-    },
-  );
+  /**
+   * A self-contained proof of one entry (`?entry=author/seq`), a period's invoice (`?invoice=YYYY-MM`)
+   * or one usage record (`?usage=ID[&author=PARTY]`, default the Seller's).
+   */
+  app.get<{
+    Params: IdParams;
+    Querystring: { entry?: string; invoice?: string; usage?: string; author?: string };
+  }>('/bilaterals/:id/proof', async (request) => {
+    const { entry, invoice, usage, author } = request.query;
+    if (invoice !== undefined) return node.proof(request.params.id, { invoice: period(invoice) });
+    if (usage !== undefined) {
+      const by = author ?? (await node.bilateral(request.params.id)).agreement.genesis.seller.id;
+      return node.proof(request.params.id, { usage: { author: by, id: usage } });
+    }
+    const match = /^(.+)\/(\d+)$/.exec(entry ?? '');
+    if (match === null) throw new NodeError('BAD_REQUEST', 'expected ?entry=AUTHOR/SEQ or ?invoice=YYYY-MM');
+    return node.proof(request.params.id, { entry: { author: match[1]!, seq: Number(match[2]) } });
+  });
 
   app.get<{ Params: IdParams }>('/bilaterals/:id/anchors', async (request) =>
     node.anchors(request.params.id),

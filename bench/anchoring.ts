@@ -70,6 +70,7 @@ import {
 } from '../src/ledger/index.ts';
 import { Anchorer } from '../src/node/index.ts';
 import { type AnchorKey, openStore, type Store } from '../src/store/index.ts';
+import { type Machine, machine } from './support.ts';
 
 // ── options ─────────────────────────────────────────────────────────────────
 
@@ -734,17 +735,8 @@ async function anchorLatency(
 
 async function main(): Promise<void> {
   const date = new Date().toISOString();
-  const cpus = os.cpus();
   const anvilVersion = execFileSync(anvilBinary(), ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
-  const machine = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    anvil: anvilVersion.trim(),
-    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
-  };
+  const box = { ...machine(), anvil: anvilVersion.trim() };
   const root = mkdtempSync(join(os.tmpdir(), 'sb-bench-anchoring-'));
   const chainDir = join(root, 'chain');
   log(`data in ${root}`);
@@ -803,7 +795,7 @@ async function main(): Promise<void> {
       benchmark: 'anchoring',
       command: COMMAND,
       date,
-      machine,
+      machine: box,
       settings: {
         facts: FACTS,
         concurrencyPerNode: CONCURRENCY,
@@ -846,7 +838,7 @@ async function main(): Promise<void> {
 function printReport(r: {
   command: string;
   date: string;
-  machine: Record<string, string | number | number[]>;
+  machine: Machine & { anvil: string };
   ours: OurPathResult;
   naive: PerFactResult;
   tuned: PerFactResult & { window: number };

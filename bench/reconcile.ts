@@ -48,6 +48,7 @@ import type { JsonValue } from '../src/ledger/index.ts';
 import { batchBody } from '../src/node/usage.ts';
 import { openStore, type Store, type StoredEntry } from '../src/store/index.ts';
 import { BUYER, bilateralRecord, hex, SELLER } from '../src/store/store.fixtures.ts';
+import { machine } from './support.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -363,18 +364,6 @@ async function readSide(store: Store, bilateral: string, author: string): Promis
     const last = page[page.length - 1]!.record;
     after = { at: last.at, id: last.id };
   }
-}
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
-  };
 }
 
 async function main(): Promise<void> {

@@ -39,6 +39,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { type RunningNode, startServer } from '../src/api/index.ts';
 import { importUsageFile } from '../src/node/index.ts';
+import { machine } from './support.ts';
 
 const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
 const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -231,15 +232,7 @@ async function main(): Promise<void> {
   }
   const pgRecords = Number(values['pg-records'] ?? records);
   const engines = values.engines.split(',') as Engine[];
-  const cpus = os.cpus();
-  const machine = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
-  };
+  const box = machine();
   const date = new Date().toISOString();
   const root = mkdtempSync(join(os.tmpdir(), 'sb-bench-usage-'));
   log(`data in ${root}`);
@@ -267,7 +260,7 @@ async function main(): Promise<void> {
   console.log(`command: ${command}`);
   console.log(`date: ${date}`);
   console.log(
-    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
+    `machine: ${box.cpu}, ${box.cores} cores, ${box.memoryGiB} GiB, ${box.os}, node ${box.node}, load ${box.loadAverageAtStart.join(' ')}`,
   );
   console.log(
     '| engine | records | seconds | records/s | peak RSS (100 ms samples) | kernel maxRSS | re-import s |',
@@ -278,7 +271,7 @@ async function main(): Promise<void> {
       `| ${r.engine} | ${r.records.toLocaleString('en')} | ${r.seconds} | ${r.recordsPerSecond.toLocaleString('en')} | ${r.peakRssMiB} MiB | ${r.maxRssMiB} MiB | ${r.reimportSeconds} |`,
     );
   }
-  console.log(JSON.stringify({ date, command, machine, results }));
+  console.log(JSON.stringify({ date, command, machine: box, results }));
 }
 
 await main();

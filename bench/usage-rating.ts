@@ -48,6 +48,7 @@ import { storedUsageTotals } from '../src/node/index.ts';
 import { batchBody } from '../src/node/usage.ts';
 import { openStore, type StoredEntry } from '../src/store/index.ts';
 import { bilateralRecord, hex, SELLER } from '../src/store/store.fixtures.ts';
+import { machine } from './support.ts';
 
 const HEAP_MIB = 8192;
 if (v8.getHeapStatistics().heap_size_limit < (HEAP_MIB / 2) * 2 ** 20 && !process.env.SB_BENCH_CHILD) {
@@ -113,18 +114,6 @@ function generate(n: number): { records: UsageRecord[]; milli: bigint } {
     };
   }
   return { records, milli: milli + BigInt(small) };
-}
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
-  };
 }
 
 async function main(): Promise<void> {

@@ -48,7 +48,7 @@ import type { JsonValue } from '../src/ledger/index.ts';
 import { batchBody } from '../src/node/usage.ts';
 import { openStore, type Store, type StoredEntry } from '../src/store/index.ts';
 import { BUYER, bilateralRecord, hex, SELLER } from '../src/store/store.fixtures.ts';
-import { machine } from './support.ts';
+import { log, machine, perSecond, prng, seconds } from './support.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -61,22 +61,6 @@ const N = Number(flags.records);
 const BATCH = 10_000;
 const PAGE = 10_000;
 const COMMAND = ['npx tsx bench/reconcile.ts', ...process.argv.slice(2)].join(' ');
-
-const log = (message: string) => process.stderr.write(`[${new Date().toISOString()}] ${message}\n`);
-const seconds = (ms: number) => Math.round(ms) / 1000;
-const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
-
-/** mulberry32: a small seeded PRNG, so every run plants the same differences. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const milliText = (m: number) => {
   const frac = m % 1000;

@@ -25,3 +25,26 @@ export function machine(): Machine {
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
+
+/** A progress line on stderr, timestamped; stdout stays for the report. */
+export const log = (message: string): void => {
+  process.stderr.write(`[${new Date().toISOString()}] ${message}\n`);
+};
+
+/** Milliseconds as seconds to three decimals. */
+export const seconds = (ms: number): number => Math.round(ms) / 1000;
+
+/** `n` items in `ms` milliseconds, per second. */
+export const perSecond = (n: number, ms: number): number => Math.round((n / ms) * 1000);
+
+/** mulberry32: a small seeded PRNG, so every run generates the same data. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

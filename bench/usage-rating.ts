@@ -48,7 +48,7 @@ import { storedUsageTotals } from '../src/node/index.ts';
 import { batchBody } from '../src/node/usage.ts';
 import { openStore, type StoredEntry } from '../src/store/index.ts';
 import { bilateralRecord, hex, SELLER } from '../src/store/store.fixtures.ts';
-import { machine } from './support.ts';
+import { log, machine, perSecond, prng, seconds } from './support.ts';
 
 const HEAP_MIB = 8192;
 if (v8.getHeapStatistics().heap_size_limit < (HEAP_MIB / 2) * 2 ** 20 && !process.env.SB_BENCH_CHILD) {
@@ -72,22 +72,6 @@ const BATCH = Number(flags.batch);
 const COMMAND = ['npx tsx bench/usage-rating.ts', ...process.argv.slice(2)].join(' ');
 const PERIOD = '2026-02';
 const AUTHOR = SELLER;
-
-const log = (message: string) => process.stderr.write(`[${new Date().toISOString()}] ${message}\n`);
-const seconds = (ms: number) => Math.round(ms) / 1000;
-const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
-
-/** mulberry32: a small seeded PRNG, so every run rates the same records. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** N records spread evenly over February 2026 (UTC), in time order; quantities in GB to 3 decimals. */
 function generate(n: number): { records: UsageRecord[]; milli: bigint } {

@@ -27,6 +27,7 @@ import type {
   BilateralRecord,
   EntryLeaf,
   EntryRange,
+  LeafRange,
   Evidence,
   Store,
   StoredEntry,
@@ -253,15 +254,17 @@ export class KyselyStore implements Store {
     });
   }
 
-  /** (author, seq, hash, kind) of every entry, without reading the envelopes: cheap fingerprints. */
-  async entryLeaves(bilateral: Hash): Promise<EntryLeaf[]> {
-    const rows = await this.#db
-      .selectFrom('entries')
-      .select(['author', 'seq', 'hash', 'kind'])
-      .where('bilateral', '=', bilateral)
-      .orderBy('author')
-      .orderBy('seq')
-      .execute();
+  /** (author, seq, hash, kind) of the entries in `range` (author, seq bounds), without reading the envelopes. */
+  async entryLeaves(bilateral: Hash, range: LeafRange = {}): Promise<EntryLeaf[]> {
+    checkRange(range);
+    const from = Math.max(range.fromSeq ?? 1, 1);
+    const to = Math.min(range.toSeq ?? MAX_SEQ, MAX_SEQ);
+    if (from > to) return [];
+    let query = this.#db.selectFrom('entries').select(['author', 'seq', 'hash', 'kind']).where('bilateral', '=', bilateral);
+    if (range.author !== undefined) query = query.where('author', '=', range.author);
+    if (range.fromSeq !== undefined) query = query.where('seq', '>=', from);
+    if (range.toSeq !== undefined) query = query.where('seq', '<=', to);
+    const rows = await query.orderBy('author').orderBy('seq').execute();
     return rows.map((row) => ({ author: row.author, seq: Number(row.seq), hash: row.hash, kind: row.kind }));
   }
 

@@ -251,6 +251,10 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
         expect(leaves.map((l) => [l.author, l.seq, l.hash])).toEqual(
           stream.map((e) => [SELLER, e.signed.entry.seq, e.hash]),
         );
+        const some = await store.entryLeaves(id, { author: SELLER, fromSeq: 2, toSeq: 3 });
+        expect(some.map((l) => l.seq)).toEqual([2, 3]);
+        expect(await store.entryLeaves(id, { author: BUYER })).toEqual([]);
+        expect(await store.entryLeaves(id, { author: SELLER, fromSeq: 3, toSeq: 2 })).toEqual([]);
         const kinds = [...new Set(stream.map((e) => e.signed.entry.kind))];
         expect(await store.listEntries(id, { kinds })).toHaveLength(3);
         expect(await store.listEntries(id, { kinds: ['no-such-kind'] })).toEqual([]);

@@ -94,6 +94,9 @@ export interface EntryRange {
   readonly limit?: number;
 }
 
+/** Which entries' leaves to read: one author's stream, between seqs (inclusive). */
+export type LeafRange = Pick<EntryRange, 'author' | 'fromSeq' | 'toSeq'>;
+
 /** A usage record as stored: the record, and the batch entry and position it belongs to. */
 export interface StoredUsage {
   readonly record: UsageRecord;
@@ -137,8 +140,8 @@ export interface Store {
    * `appendEntry`; `STORE_NOT_NEXT` anywhere rolls back the whole run.
    */
   appendEntries(entries: readonly StoredEntry[]): Promise<AppendResult[]>;
-  /** (author, seq, hash, kind) of every entry in (author, seq) order, without the envelopes. */
-  entryLeaves(bilateral: Hash): Promise<EntryLeaf[]>;
+  /** (author, seq, hash, kind) of the entries in `range`, in (author, seq) order, without the envelopes. */
+  entryLeaves(bilateral: Hash, range?: LeafRange): Promise<EntryLeaf[]>;
   getEntry(bilateral: Hash, author: string, seq: number): Promise<StoredEntry | undefined>;
   /** Entries in (author, seq) order; with `author`, that stream only. */
   listEntries(bilateral: Hash, range?: EntryRange): Promise<StoredEntry[]>;

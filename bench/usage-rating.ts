@@ -172,10 +172,17 @@ async function main(): Promise<void> {
     try {
       raw.pragma('cache_size = -65536');
       const select = raw.prepare(
-        `select record, batch_seq, position from usage_records
-         where bilateral = ? and author = ? and service = ? and at >= ? and at < ? order by at, id`,
+        `select record, batch_seq, position from usage_rows
+         where stream = (select id from usage_streams where bilateral = ? and author = ?)
+           and service = ? and at >= ? and at < ? order by at, id`,
       );
-      const args = [bilateral.id, AUTHOR, 'S1', '2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'];
+      const args = [
+        bilateral.id,
+        AUTHOR,
+        'S1',
+        Date.parse('2026-02-01T00:00:00.000Z'),
+        Date.parse('2026-03-01T00:00:00.000Z'),
+      ];
       t = performance.now();
       let rows = 0;
       for (const _ of select.iterate(...args)) rows++;

@@ -249,6 +249,47 @@ function instantOf(text: string): Instant | undefined {
 }
 
 /**
+ * The instant (ms since the epoch, UTC) of a record's `at`: its time key in
+ * the store, where number order is time order; undefined when `at` is not an
+ * RFC 3339 UTC time.
+ */
+export function usageInstant(at: string): Instant | undefined {
+  return instantOf(at);
+}
+
+/** The canonical JSON text and instant of each record of a batch, by position. */
+export interface UsageEncoding {
+  readonly texts: readonly string[];
+  /** `usageInstant(record.at)`; NaN where `at` is not a time (the store refuses those). */
+  readonly instants: readonly number[];
+}
+
+const encodings = new WeakMap<readonly UsageRecord[], UsageEncoding>();
+
+/**
+ * `usageRecordJson` and `usageInstant` of every record, computed once per
+ * batch array: memoised by the array's identity, so the importer (which
+ * hashes the texts) and the store (which writes them) share one encoding.
+ * A batch array must not change after it is encoded; the importer builds
+ * each one, encodes it and hands it on untouched.
+ */
+export function usageEncoding(records: readonly UsageRecord[]): UsageEncoding {
+  let encoding = encodings.get(records);
+  if (encoding === undefined) {
+    const texts = new Array<string>(records.length);
+    const instants = new Array<number>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      texts[i] = usageRecordJson(r);
+      instants[i] = (typeof r.at === 'string' ? instantOf(r.at) : undefined) ?? Number.NaN;
+    }
+    encoding = { texts, instants };
+    encodings.set(records, encoding);
+  }
+  return encoding;
+}
+
+/**
  * A text key of a record's `at` whose code-unit order is time order
  * (`toISOString`, always with milliseconds); undefined when `at` is not an
  * RFC 3339 UTC time. Cheap for the form records carry.

@@ -27,8 +27,8 @@ import type {
   BilateralRecord,
   EntryLeaf,
   EntryRange,
-  LeafRange,
   Evidence,
+  LeafRange,
   Store,
   StoredEntry,
   StoredUsage,
@@ -155,10 +155,14 @@ export class KyselyStore implements Store {
   async appendEntryWithUsage(stored: StoredEntry, records: readonly UsageRecord[]): Promise<AppendResult> {
     checkStoredEntry(stored);
     const { entry } = stored.signed;
-    const rows = usage.usageRows(entry.bilateral, entry.author, entry.seq, records);
+    const rows = usage.usageColumns(entry.seq, records);
     return this.#append(
       stored,
-      (tx) => this.#insertUsage(tx, rows),
+      async (tx) =>
+        this.#insertUsage(tx, {
+          ...rows,
+          stream: await usage.ensureStream(tx, entry.bilateral, entry.author),
+        }),
       () =>
         usage.usageConflict(
           entry.bilateral,
@@ -260,7 +264,10 @@ export class KyselyStore implements Store {
     const from = Math.max(range.fromSeq ?? 1, 1);
     const to = Math.min(range.toSeq ?? MAX_SEQ, MAX_SEQ);
     if (from > to) return [];
-    let query = this.#db.selectFrom('entries').select(['author', 'seq', 'hash', 'kind']).where('bilateral', '=', bilateral);
+    let query = this.#db
+      .selectFrom('entries')
+      .select(['author', 'seq', 'hash', 'kind'])
+      .where('bilateral', '=', bilateral);
     if (range.author !== undefined) query = query.where('author', '=', range.author);
     if (range.fromSeq !== undefined) query = query.where('seq', '>=', from);
     if (range.toSeq !== undefined) query = query.where('seq', '<=', to);
@@ -457,8 +464,8 @@ export class KyselyStore implements Store {
     batchSeq: number,
     records: readonly UsageRecord[],
   ): Promise<void> {
-    const rows = usage.usageRows(bilateral, author, batchSeq, records);
-    const texts = rows.map((row) => row.record);
+    const rows = usage.usageColumns(batchSeq, records);
+    const texts = rows.records;
     const same = (stored: string[]) =>
       stored.length === texts.length && stored.every((text, i) => text === texts[i]);
     try {
@@ -468,7 +475,7 @@ export class KyselyStore implements Store {
           if (same(stored)) return;
           throw usage.usageConflict(bilateral, author, batchSeq, 'stored with other records');
         }
-        await this.#insertUsage(tx, rows);
+        await this.#insertUsage(tx, { ...rows, stream: await usage.ensureStream(tx, bilateral, author) });
       });
     } catch (error) {
       if (!this.#isUniqueViolation(error)) throw error;

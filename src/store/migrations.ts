@@ -154,9 +154,99 @@ function usage(engine: Engine): Migration {
   };
 }
 
+/**
+ * Usage records, compact (replaces 0003's `usage_records`, moving its rows).
+ * At carrier volume the table is most of the database and its writes most
+ * of an import, so every byte of a row and every b-tree counts:
+ * - (bilateral, author), two 64-character keys repeated in three b-trees,
+ *   become one small integer `stream` (`usage_streams`).
+ * - The primary key is (stream, batch_seq, position): the order an import
+ *   writes in, so the table (WITHOUT ROWID on SQLite, the record inside the
+ *   key's b-tree) only grows at its end, and a batch reads back in position
+ *   order from one range. 0003 had a rowid table plus an index for this.
+ * - `at` is an integer (ms since the epoch, `usageInstant`) instead of
+ *   24 characters; `metric` and `quantity` live only in the record's JSON
+ *   (no query filters on them).
+ * - Two secondary indexes remain, both needed: (stream, id) unique, for
+ *   deduplication and conflicts; (stream, service, at, id), for listing by
+ *   period and service in (at, id) order (reconciliation). On SQLite both
+ *   carry the primary key, so `hasUsageIds` reads only its index.
+ * No foreign key from the rows (as in 0003): SQLite would check one per row.
+ * The indexes are built after the rows are moved.
+ */
+function compactUsage(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  const atMs =
+    engine === 'postgres'
+      ? sql`(extract(epoch from r.at::timestamptz) * 1000)::bigint`
+      : sql`cast(round(unixepoch(r.at, 'subsec') * 1000) as integer)`;
+  const move = async (db: Kysely<unknown>) => {
+    await db.schema
+      .createTable('usage_streams')
+      .addColumn('id', types.serial.type, types.serial.column)
+      .addColumn('bilateral', types.key, (c) => c.notNull().references('bilaterals.id'))
+      .addColumn('author', types.key, (c) => c.notNull())
+      .addUniqueConstraint('usage_streams_key', ['bilateral', 'author'])
+      .execute();
+    let rows = db.schema
+      .createTable('usage_rows')
+      .addColumn('stream', 'integer', (c) => c.notNull())
+      .addColumn('batch_seq', 'integer', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('id', types.key, (c) => c.notNull())
+      .addColumn('service', types.key, (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('record', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('usage_rows_pk', ['stream', 'batch_seq', 'position']);
+    if (engine === 'sqlite') rows = rows.modifyEnd(sql`without rowid`);
+    await rows.execute();
+
+    await sql`insert into usage_streams (bilateral, author)
+        select distinct bilateral, author from usage_records order by bilateral, author`.execute(db);
+    await sql`insert into usage_rows (stream, batch_seq, position, id, service, at, record)
+        select s.id, r.batch_seq, r.position, r.id, r.service, ${atMs}, r.record
+        from usage_records r join usage_streams s on s.bilateral = r.bilateral and s.author = r.author
+        order by s.id, r.batch_seq, r.position`.execute(db);
+    await db.schema.dropTable('usage_records').execute();
+
+    await db.schema
+      .createIndex('usage_rows_id')
+      .unique()
+      .on('usage_rows')
+      .columns(['stream', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('usage_rows_time')
+      .on('usage_rows')
+      .columns(['stream', 'service', 'at', 'id'])
+      .execute();
+  };
+  return {
+    async up(db: Kysely<unknown>) {
+      if (engine === 'postgres') return move(db); // the migrator's transaction holds it all
+      // SQLite: Kysely runs migrations outside a transaction there; the move drops the old
+      // table, so it is all or nothing in a savepoint of its own.
+      await sql`savepoint compact_usage`.execute(db);
+      try {
+        await move(db);
+      } catch (error) {
+        await sql`rollback to compact_usage`.execute(db);
+        await sql`release compact_usage`.execute(db);
+        throw error;
+      }
+      await sql`release compact_usage`.execute(db);
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(engine: Engine): Record<string, Migration> {
-  return { '0001_initial': initial(engine), '0002_anchors': anchors(engine), '0003_usage': usage(engine) };
+  return {
+    '0001_initial': initial(engine),
+    '0002_anchors': anchors(engine),
+    '0003_usage': usage(engine),
+    '0004_compact_usage': compactUsage(engine),
+  };
 }
 
 /** Brings `db` to the latest migration; a no-op when it is already there. */

@@ -73,21 +73,31 @@ export interface AnchorsTable {
   readonly queued_at: string;
 }
 
-/** One usage record of a `usage.batch` entry (migration 0003); the entry carries the batch's Merkle root. */
-export interface UsageRecordsTable {
+/** One (bilateral, author) whose usage records are stored (migration 0004): the rows' small integer key. */
+export interface UsageStreamsTable {
+  readonly id: Generated<number>;
   readonly bilateral: string;
-  /** The party whose stream holds the batch entry. */
+  /** The party whose stream holds the batch entries. */
   readonly author: string;
-  readonly id: string;
-  readonly service: string;
-  readonly metric: string;
-  readonly quantity: string;
-  /** `at` as `Date#toISOString` (always milliseconds), so text order is time order. */
-  readonly at: string;
+}
+
+/**
+ * One usage record of a `usage.batch` entry (migration 0004, which replaced
+ * 0003's `usage_records`); the entry carries the batch's Merkle root. The
+ * primary key (stream, batch_seq, position) is the order records are written
+ * in, so on SQLite (WITHOUT ROWID) the table only ever grows at its end.
+ */
+export interface UsageRowsTable {
+  /** `usage_streams.id` of (bilateral, author). */
+  readonly stream: number;
   /** The seq of the author's `usage.batch` entry. */
   readonly batch_seq: number;
   /** Index of the record in its batch (its Merkle leaf index). */
   readonly position: number;
+  readonly id: string;
+  readonly service: string;
+  /** `at` as ms since the epoch (`usageInstant`): number order is time order. A string when PostgreSQL reads it back (bigint). */
+  readonly at: number | string;
   /** The record's canonical JSON (`usageRecordJson`): what its leaf hashes. */
   readonly record: string;
 }
@@ -99,7 +109,8 @@ export interface Database {
   readonly checkpoints: CheckpointsTable;
   readonly meta: MetaTable;
   readonly anchors: AnchorsTable;
-  readonly usage_records: UsageRecordsTable;
+  readonly usage_streams: UsageStreamsTable;
+  readonly usage_rows: UsageRowsTable;
 }
 
 /** The engines behind the one schema; where their SQL differs, code branches on this. */

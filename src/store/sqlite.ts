@@ -94,7 +94,7 @@ function connect(path: string, options: SqliteStoreOptions): Connection {
     database.pragma('synchronous = FULL');
     database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     database.pragma('foreign_keys = ON');
-    // 64 MiB of page cache (default 2 MiB): bulk usage inserts touch four b-trees per row.
+    // 64 MiB of page cache (default 2 MiB): bulk usage inserts touch three b-trees per row.
     database.pragma('cache_size = -65536');
   } catch (error) {
     database.close();
@@ -115,22 +115,12 @@ function usageInserter(database: Sqlite.Database): UsageInserter {
   let insert: Sqlite.Statement | undefined;
   return async (_tx, rows) => {
     insert ??= database.prepare(
-      'insert into usage_records (bilateral, author, id, service, metric, quantity, at, batch_seq, position, record) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'insert into usage_rows (stream, batch_seq, position, id, service, at, record) values (?, ?, ?, ?, ?, ?, ?)',
     );
     if (!database.inTransaction) throw new Error('usage rows are written only inside a transaction');
-    for (const r of rows) {
-      insert.run(
-        r.bilateral,
-        r.author,
-        r.id,
-        r.service,
-        r.metric,
-        r.quantity,
-        r.at,
-        r.batch_seq,
-        r.position,
-        r.record,
-      );
+    const { stream, batchSeq, ids, services, ats, records } = rows;
+    for (let p = 0; p < ids.length; p++) {
+      insert.run(stream, batchSeq, p, ids[p], services[p], ats[p], records[p]);
     }
   };
 }

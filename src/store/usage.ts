@@ -1,47 +1,61 @@
 /**
- * The usage records' queries (migration 0003). Records are written in bulk,
- * a batch (10,000 by default) per transaction, and each engine brings its
- * fastest bulk insert (`StoreEngine.insertUsage`): one prepared
+ * The usage records' queries (migration 0004: `usage_rows` keyed by a small
+ * integer per (bilateral, author) in `usage_streams`). Records are written
+ * in bulk, a batch (10,000 by default) per transaction, and each engine
+ * brings its fastest bulk insert (`StoreEngine.insertUsage`): one prepared
  * better-sqlite3 statement run per row on SQLite, `unnest` of column arrays
  * on PostgreSQL. Kysely's per-row builder (compile, then a round trip) is
  * what this avoids: at 200,000 records/s there are 5 µs per record for
- * everything, parsing and hashing included.
+ * everything, parsing and hashing included. The record texts and instants
+ * come from `usageEncoding`, which the importer has already computed for the
+ * same batch array (to hash it): nothing is serialised or parsed twice.
  */
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import {
   BilateralError,
   type Issue,
   type UsageRecord,
-  usageRecordJson,
-  usageTimeKey,
+  usageEncoding,
+  usageInstant,
   ValidationError,
 } from '../core/index.ts';
-import type { Database, UsageRecordsTable } from './schema.ts';
+import type { Database } from './schema.ts';
 import type { StoredUsage, UsageQuery } from './types.ts';
 import { isSeq } from './validate.ts';
 
+/** The rows of one batch, by column; a record's position is its index. */
+export interface UsageColumns {
+  readonly stream: number;
+  readonly batchSeq: number;
+  readonly ids: readonly string[];
+  readonly services: readonly string[];
+  /** ms since the epoch. */
+  readonly ats: readonly number[];
+  /** Canonical JSON (`usageRecordJson`). */
+  readonly records: readonly string[];
+}
+
 /** Writes rows inside the caller's transaction (`tx`); throws the engine's unique violation on a repeated id. */
-export type UsageInserter = (tx: Kysely<Database>, rows: readonly UsageRecordsTable[]) => Promise<void>;
+export type UsageInserter = (tx: Kysely<Database>, rows: UsageColumns) => Promise<void>;
 
 const MAX_LIMIT = 10_000;
 const ID_CHUNK = 10_000;
 
-/** `at` as the sortable column text: `toISOString`, always with milliseconds. */
-export const atColumn: (at: string) => string | undefined = usageTimeKey;
+/** `at` as its column value (ms since the epoch); undefined when not an RFC 3339 UTC time. */
+export const atColumn: (at: string) => number | undefined = usageInstant;
 
-/** The rows of one batch; checks what the table needs (the node checked the rest). */
-export function usageRows(
-  bilateral: string,
-  author: string,
+/** The columns of one batch (stream to be set by the caller); checks what the table needs (the node checked the rest). */
+export function usageColumns(
   batchSeq: number,
   records: readonly UsageRecord[],
-): UsageRecordsTable[] {
+): Omit<UsageColumns, 'stream'> {
   const issues: Issue[] = [];
   if (!isSeq(batchSeq)) issues.push({ path: 'batchSeq', rule: 'expected an entry seq', value: batchSeq });
-  const rows: UsageRecordsTable[] = [];
+  const { texts, instants } = usageEncoding(records);
+  const ids = new Array<string>(records.length);
+  const services = new Array<string>(records.length);
   for (let position = 0; position < records.length && issues.length < 10; position++) {
     const r = records[position]!;
-    const at = typeof r?.at === 'string' ? atColumn(r.at) : undefined;
     const bad = (field: string, rule: string) =>
       issues.push({
         path: `records[${position}].${field}`,
@@ -52,47 +66,71 @@ export function usageRows(
     if (typeof r?.service !== 'string' || r.service === '') bad('service', 'expected a non-empty string');
     if (typeof r?.metric !== 'string' || r.metric === '') bad('metric', 'expected a non-empty string');
     if (typeof r?.quantity !== 'string') bad('quantity', 'expected a decimal string');
-    if (at === undefined) bad('at', 'expected an RFC 3339 UTC time');
-    if (issues.length > 0) continue;
-    rows.push({
-      bilateral,
-      author,
-      id: r.id,
-      service: r.service,
-      metric: r.metric,
-      quantity: r.quantity,
-      at: at!,
-      batch_seq: batchSeq,
-      position,
-      record: usageRecordJson(r),
-    });
+    if (Number.isNaN(instants[position])) bad('at', 'expected an RFC 3339 UTC time');
+    ids[position] = r.id;
+    services[position] = r.service;
   }
   if (issues.length > 0) throw new ValidationError('STORE_BAD_USAGE', issues);
-  return rows;
+  return { batchSeq, ids, services, ats: instants, records: texts };
 }
 
-/** The portable bulk insert: multi-row INSERTs of 500 rows (10 parameters each). */
+/** The stream key of (bilateral, author), created when missing (inside the caller's transaction). */
+export async function ensureStream(tx: Kysely<Database>, bilateral: string, author: string): Promise<number> {
+  const found = await streamOf(tx, bilateral, author);
+  if (found !== undefined) return found;
+  await tx
+    .insertInto('usage_streams')
+    .values({ bilateral, author })
+    .onConflict((oc) => oc.columns(['bilateral', 'author']).doNothing())
+    .execute();
+  return (await streamOf(tx, bilateral, author))!;
+}
+
+/** The stream key of (bilateral, author); undefined while it holds no record. */
+export async function streamOf(
+  db: Kysely<Database>,
+  bilateral: string,
+  author: string,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('usage_streams')
+    .select('id')
+    .where('bilateral', '=', bilateral)
+    .where('author', '=', author)
+    .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.id);
+}
+
+/** The portable bulk insert: multi-row INSERTs of 500 rows (7 parameters each). */
 export const insertUsageRows: UsageInserter = async (tx, rows) => {
-  for (let i = 0; i < rows.length; i += 500) {
-    await tx
-      .insertInto('usage_records')
-      .values(rows.slice(i, i + 500))
-      .execute();
+  for (let i = 0; i < rows.ids.length; i += 500) {
+    const values = [];
+    for (let p = i; p < Math.min(rows.ids.length, i + 500); p++) {
+      values.push({
+        stream: rows.stream,
+        batch_seq: rows.batchSeq,
+        position: p,
+        id: rows.ids[p]!,
+        service: rows.services[p]!,
+        at: rows.ats[p]!,
+        record: rows.records[p]!,
+      });
+    }
+    await tx.insertInto('usage_rows').values(values).execute();
   }
 };
 
-/** PostgreSQL: one INSERT … SELECT FROM unnest(column arrays) per 5,000 rows. */
+/** PostgreSQL: one INSERT … SELECT FROM unnest(column arrays) per 10,000 rows. */
 export const insertUsageUnnest: UsageInserter = async (tx, rows) => {
-  for (let i = 0; i < rows.length; i += 5000) {
-    const chunk = rows.slice(i, i + 5000);
-    const col = <K extends keyof UsageRecordsTable>(k: K) => chunk.map((row) => row[k]);
-    await sql`insert into usage_records
-      (bilateral, author, id, service, metric, quantity, at, batch_seq, position, record)
-      select * from unnest(
-        ${col('bilateral')}::text[], ${col('author')}::text[], ${col('id')}::text[],
-        ${col('service')}::text[], ${col('metric')}::text[], ${col('quantity')}::text[],
-        ${col('at')}::text[], ${col('batch_seq')}::int[], ${col('position')}::int[],
-        ${col('record')}::text[])`.execute(tx);
+  const n = rows.ids.length;
+  for (let i = 0; i < n; i += 10_000) {
+    const end = Math.min(n, i + 10_000);
+    const positions = Array.from({ length: end - i }, (_, k) => i + k);
+    const slice = <T>(column: readonly T[]) => (i === 0 && end === n ? column : column.slice(i, end));
+    await sql`insert into usage_rows (stream, batch_seq, position, id, service, at, record)
+      select ${rows.stream}::int, ${rows.batchSeq}::int, * from unnest(
+        ${positions}::int[], ${slice(rows.ids)}::text[], ${slice(rows.services)}::text[],
+        ${slice(rows.ats)}::bigint[], ${slice(rows.records)}::text[])`.execute(tx);
   }
 };
 
@@ -114,11 +152,12 @@ export async function batchTexts(
   author: string,
   batchSeq: number,
 ): Promise<string[]> {
+  const stream = await streamOf(db, bilateral, author);
+  if (stream === undefined) return [];
   const rows = await db
-    .selectFrom('usage_records')
+    .selectFrom('usage_rows')
     .select('record')
-    .where('bilateral', '=', bilateral)
-    .where('author', '=', author)
+    .where('stream', '=', stream)
     .where('batch_seq', '=', batchSeq)
     .orderBy('position')
     .execute();
@@ -140,6 +179,8 @@ export async function hasUsageIds(
   ids: readonly string[],
 ): Promise<Map<string, number>> {
   const found = new Map<string, number>();
+  const stream = await streamOf(db, bilateral, author);
+  if (stream === undefined) return found;
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
@@ -147,8 +188,7 @@ export async function hasUsageIds(
       ? sql`id = any(${chunk}::text[])`
       : sql`id in (select value from json_each(${JSON.stringify(chunk)}))`;
     const { rows } = await sql<{ id: string; batch_seq: number | string }>`select id, batch_seq
-      from usage_records
-      where bilateral = ${bilateral} and author = ${author} and ${match}`.execute(db);
+      from usage_rows where stream = ${stream} and ${match}`.execute(db);
     for (const row of rows) found.set(row.id, Number(row.batch_seq));
   }
   return found;
@@ -178,11 +218,12 @@ export async function usageRecords(
   }
   if (issues.length > 0) throw new ValidationError('STORE_BAD_RANGE', issues);
   if (query.limit === 0) return [];
+  const stream = await streamOf(db, bilateral, author);
+  if (stream === undefined) return [];
   let q = db
-    .selectFrom('usage_records')
+    .selectFrom('usage_rows')
     .select(['record', 'batch_seq', 'position'])
-    .where('bilateral', '=', bilateral)
-    .where('author', '=', author);
+    .where('stream', '=', stream);
   if (query.service !== undefined) q = q.where('service', '=', query.service);
   if (from !== undefined) q = q.where('at', '>=', from);
   if (to !== undefined) q = q.where('at', '<', to);

@@ -168,7 +168,7 @@ describe('sb verify', () => {
     const { code, out, err } = await run(good);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toMatch(/^✓ proof: schema — a smart-bilateral\/proof@1 document about the 2026-02 invoice/m);
+    expect(out).toMatch(/^✓ proof: schema — a smart-bilateral\/proof@2 document about the 2026-02 invoice/m);
     expect(out).toMatch(/^✓ entry acme-fiber\/2: signature — verifies with acme-fiber's key$/m);
     expect(out).toMatch(/^✓ invoice: acceptance — accepted by the buyer globex/m);
     expect(out).not.toMatch(/✗/);
@@ -206,7 +206,7 @@ describe('sb verify', () => {
     ],
     [
       'a Merkle sibling',
-      'entries.0.path.siblings.0.hash',
+      'entries.0.path.entry.siblings.0.hash',
       () => sha256Hex('forged'),
       /^✗ entry acme-fiber\/2: merkle path — the path does not lead to the checkpoint's root/m,
     ],
@@ -263,7 +263,7 @@ describe('sb verify', () => {
   it('exits 1 for JSON that is not a proof', async () => {
     const { code, out } = await run(write('other.json', { hello: 'world' }));
     expect(code).toBe(1);
-    expect(out).toMatch(/^✗ proof: schema — not a smart-bilateral\/proof@1 document/m);
+    expect(out).toMatch(/^✗ proof: schema — not a smart-bilateral\/proof@2 document/m);
   });
 
   it.each([[[]], [['a.json', 'b.json']], [['--chain-rpc']], [['x.json', '--bogus']]])(

@@ -34,10 +34,12 @@ export {
   verify,
 } from './keys.ts';
 export {
+  MerkleFrontier,
   type MerkleProof,
   type MerkleSibling,
   type MerkleTree,
   merkleProof,
+  merkleProofRoot,
   merkleRoot,
   merkleTree,
   verifyMerkleProof,
@@ -60,7 +62,15 @@ export {
   type VerifyProofOptions,
   verifyProof,
 } from './proof.ts';
-export { type RecordLeaf, recordProof, recordRoot } from './record-root.ts';
+export {
+  type RecordLeaf,
+  type RecordPath,
+  recordPathRoot,
+  recordProof,
+  recordRoot,
+  recordRootOf,
+  type StreamRoot,
+} from './record-root.ts';
 export { type VerifyStreamOptions, verifyStream } from './stream.ts';
 export type * from './types.ts';
 export { type BodyValidators, checkBody, checkSignedEntry, checkSignedEntryHashed } from './verify.ts';

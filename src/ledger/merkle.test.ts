@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './hash.ts';
-import { type MerkleProof, merkleProof, merkleRoot, merkleTree, verifyMerkleProof } from './merkle.ts';
+import {
+  MerkleFrontier,
+  type MerkleProof,
+  merkleProof,
+  merkleProofRoot,
+  merkleRoot,
+  merkleTree,
+  verifyMerkleProof,
+} from './merkle.ts';
 
 const leaf = (i: number) => sha256Hex(`record ${i}`);
 const bytes = (h: string) => Buffer.from(h, 'hex');
@@ -118,5 +126,47 @@ describe('merkle proofs', () => {
     expect(verifyMerkleProof(merkleProof([leaf(0), leaf(1)], 0), 'nope')).toBe(false);
     const bad = { count: 2, index: 0, leaf: leaf(0), siblings: [null] };
     expect(verifyMerkleProof(bad as unknown as MerkleProof, root)).toBe(false);
+  });
+});
+
+describe('MerkleFrontier', () => {
+  it('has the root merkleRoot gives after every append, from 0 to 130 leaves', () => {
+    const frontier = new MerkleFrontier();
+    const leaves: string[] = [];
+    expect(frontier.root()).toBe(merkleRoot([]));
+    for (let i = 0; i < 130; i++) {
+      leaves.push(leaf(i));
+      frontier.append(leaf(i));
+      expect(frontier.count).toBe(i + 1);
+      expect(frontier.root()).toBe(merkleRoot(leaves));
+    }
+  });
+
+  it('clones into an independent frontier', () => {
+    const frontier = new MerkleFrontier();
+    for (let i = 0; i < 5; i++) frontier.append(leaf(i));
+    const copy = frontier.clone();
+    copy.append(leaf(5));
+    expect(frontier.root()).toBe(merkleRoot([0, 1, 2, 3, 4].map(leaf)));
+    expect(copy.root()).toBe(merkleRoot([0, 1, 2, 3, 4, 5].map(leaf)));
+    expect(frontier.count).toBe(5);
+  });
+
+  it('refuses a leaf that is not a hash, and stays as it was', () => {
+    const frontier = new MerkleFrontier();
+    frontier.append(leaf(0));
+    expect(() => frontier.append('ABC')).toThrow(expect.objectContaining({ code: 'MERKLE_INVALID' }));
+    expect(frontier.count).toBe(1);
+    expect(frontier.root()).toBe(merkleRoot([leaf(0)]));
+  });
+});
+
+describe('merkleProofRoot', () => {
+  it('is the root a proof leads to, or undefined for a malformed one', () => {
+    const leaves = Array.from({ length: 7 }, (_, i) => leaf(i));
+    const proof = merkleProof(leaves, 6);
+    expect(merkleProofRoot(proof)).toBe(merkleRoot(leaves));
+    expect(merkleProofRoot({ ...proof, siblings: [] })).toBeUndefined();
+    expect(merkleProofRoot({ ...proof, index: 7 })).toBeUndefined();
   });
 });

@@ -106,26 +106,94 @@ export function merkleProof(leaves: readonly Hash[], index: number): MerkleProof
 
 /** True when `proof` shows its leaf at its index in a tree of its count with root `root`. Never throws. */
 export function verifyMerkleProof(proof: MerkleProof, root: Hash): boolean {
-  if (typeof proof !== 'object' || proof === null || !isHash(root) || !isHash(proof.leaf)) return false;
+  return isHash(root) && merkleProofRoot(proof) === root;
+}
+
+/**
+ * The root `proof` leads to: its leaf hashed up through its siblings, each on
+ * the side its count and index require. Undefined when the proof is
+ * malformed (a sibling missing, extra, on the wrong side, or not a hash).
+ * Never throws.
+ */
+export function merkleProofRoot(proof: MerkleProof): Hash | undefined {
+  if (typeof proof !== 'object' || proof === null || !isHash(proof.leaf)) return undefined;
   const { count, index, siblings } = proof;
   if (!Number.isSafeInteger(count) || !Number.isSafeInteger(index) || index < 0 || index >= count)
-    return false;
-  if (!Array.isArray(siblings)) return false;
+    return undefined;
+  if (!Array.isArray(siblings)) return undefined;
   let running = leafHash(Buffer.from(proof.leaf, 'hex'));
   let position = index;
   let used = 0;
   for (let size = count; size > 1; size = Math.ceil(size / 2)) {
     if ((position ^ 1) < size) {
       const sibling: unknown = siblings[used++];
-      if (typeof sibling !== 'object' || sibling === null) return false;
+      if (typeof sibling !== 'object' || sibling === null) return undefined;
       const { hash, side } = sibling as MerkleSibling;
-      if (!isHash(hash) || side !== (position & 1 ? 'left' : 'right')) return false;
+      if (!isHash(hash) || side !== (position & 1 ? 'left' : 'right')) return undefined;
       const other = Buffer.from(hash, 'hex');
       running = side === 'left' ? nodeOf(other, running) : nodeOf(running, other);
     }
     position >>= 1;
   }
-  return used === siblings.length && running.toString('hex') === root;
+  return used === siblings.length ? running.toString('hex') : undefined;
+}
+
+/**
+ * The root of a growing list of leaves, kept in O(log n) space and extended
+ * in O(log n) per leaf: the roots ("peaks") of the perfect subtrees that the
+ * binary digits of the count split the list into, largest first. Pairing left
+ * to right with the odd node promoted makes the tree of n leaves exactly
+ * those subtrees joined from the right — root = peak₀ ∘ (peak₁ ∘ (… ∘ peakₖ)) —
+ * so `root` equals `merkleRoot` of the same leaves.
+ *
+ * @example
+ * const frontier = new MerkleFrontier();
+ * for (const leaf of leaves) frontier.append(leaf);
+ * frontier.root() === merkleRoot(leaves) // true
+ */
+export class MerkleFrontier {
+  #count = 0;
+  /** Peak hashes, largest subtree first; peak i covers 2^heights[i] leaves. */
+  #peaks: Buffer[] = [];
+  #heights: number[] = [];
+
+  get count(): number {
+    return this.#count;
+  }
+
+  append(leaf: Hash): void {
+    if (!isHash(leaf)) {
+      throw new LedgerError('MERKLE_INVALID', `leaf ${this.#count}: expected a lowercase hex SHA-256`, {
+        details: { field: 'leaf', value: leaf },
+      });
+    }
+    let peak = leafHash(Buffer.from(leaf, 'hex'));
+    let height = 0;
+    while (this.#heights.length > 0 && this.#heights.at(-1) === height) {
+      this.#heights.pop();
+      peak = nodeOf(this.#peaks.pop()!, peak);
+      height++;
+    }
+    this.#peaks.push(peak);
+    this.#heights.push(height);
+    this.#count++;
+  }
+
+  root(): Hash {
+    if (this.#count === 0) return EMPTY_ROOT;
+    let running = this.#peaks.at(-1)!;
+    for (let i = this.#peaks.length - 2; i >= 0; i--) running = nodeOf(this.#peaks[i]!, running);
+    return running.toString('hex');
+  }
+
+  /** An independent copy, to extend without changing this one. */
+  clone(): MerkleFrontier {
+    const copy = new MerkleFrontier();
+    copy.#count = this.#count;
+    copy.#peaks = [...this.#peaks];
+    copy.#heights = [...this.#heights];
+    return copy;
+  }
 }
 
 function leafLevel(leaves: readonly Hash[]): Buffer {

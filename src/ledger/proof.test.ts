@@ -215,8 +215,12 @@ describe('buildProof and verifyProof', () => {
     expect(() => buildProof({ ...base, leaves: w.leaves, entries: [w.later] })).toThrow(
       /not inside these heads/,
     );
-    expect(() => buildProof({ ...base, leaves: w.leaves.slice(1), entries: [w.f2] })).toThrow(
+    const changed = w.leaves.map((l, i) => (i === 0 ? { ...l, hash: sha256Hex('changed') } : l));
+    expect(() => buildProof({ ...base, leaves: changed, entries: [w.f2] })).toThrow(
       /not the checkpoint's root/,
+    );
+    expect(() => buildProof({ ...base, leaves: w.leaves.slice(1), entries: [w.f2] })).toThrow(
+      /where 1 belongs/,
     );
   });
 });
@@ -261,17 +265,45 @@ describe('verifyProof names what a tampered proof broke', () => {
     ],
     [
       "an entry's leaf hash",
-      'entries.0.path.leaf',
+      'entries.0.path.entry.leaf',
       () => forged,
       'entry acme-fiber/3: merkle path',
       /the entry hashes to/,
     ],
     [
-      'a Merkle sibling',
-      'entries.0.path.siblings.0.hash',
+      'a Merkle sibling in the stream',
+      'entries.0.path.entry.siblings.0.hash',
       () => forged,
       'entry acme-fiber/3: merkle path',
       /does not lead to the checkpoint's root/,
+    ],
+    [
+      'the sibling stream root',
+      'entries.1.path.stream.siblings.0.hash',
+      () => forged,
+      'entry globex/2: merkle path',
+      /does not lead to the checkpoint's root/,
+    ],
+    [
+      "an entry's position in its stream",
+      'entries.0.path.entry.index',
+      (index) => Number(index) - 1,
+      'entry acme-fiber/3: merkle path',
+      /seq 3 is at position 2/,
+    ],
+    [
+      "a stream's length",
+      'entries.0.path.entry.count',
+      (count) => Number(count) + 1,
+      'entry acme-fiber/3: merkle path',
+      /head in the checkpoint is seq/,
+    ],
+    [
+      "a stream's position among the streams",
+      'entries.1.path.stream.index',
+      () => 0,
+      'entry globex/2: merkle path',
+      /stream at position 0, but it is at position 1/,
     ],
     [
       'the checkpoint root',
@@ -375,6 +407,13 @@ describe('verifyProof names what a tampered proof broke', () => {
       expect(report.checks[0]!.name).toBe('proof: schema');
     },
   );
+
+  it('tells a proof@1 document to be exported again', () => {
+    const old = { ...JSON.parse(JSON.stringify(invoiceProof())), schema: 'smart-bilateral/proof@1' };
+    const report = verifyProof(old);
+    expect(report.ok).toBe(false);
+    expect(report.checks[0]!.detail).toMatch(/proof@1 document.*export the proof again with sb proof/);
+  });
 
   it('matches the anchor helpers to the checkpoint', () => {
     const { checkpoint } = w.signedCheckpoint;

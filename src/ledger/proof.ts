@@ -3,7 +3,7 @@
  * auditor, a financier) check that an entry, an invoice or a usage record is
  * part of a bilateral's agreed and anchored record, with nothing else at hand.
  *
- * Shape (`smart-bilateral/proof@1`):
+ * Shape (`smart-bilateral/proof@2`):
  *
  *   {
  *     schema:     'smart-bilateral/proof@1',
@@ -11,7 +11,7 @@
  *               | { kind: 'invoice', period, invoiceHash }
  *               | { kind: 'usage', record, batch: { author, seq }, path: MerkleProof },
  *     agreement:  Agreement,                       // genesis + both parties' signatures
- *     entries:    [{ signed: SignedEntry, path: MerkleProof }],   // path to checkpoint.checkpoint.root
+ *     entries:    [{ signed: SignedEntry, path: RecordPath }],    // path to checkpoint.checkpoint.root
  *     checkpoint: SignedCheckpoint,                // co-signed by both parties, with `root`
  *     anchor:     { chainId, contract, bilateral: '0x'+id, seq: Σ head seqs,
  *                   value: '0x'+checkpointHash, txHash, blockNumber, blockHash } | null
@@ -31,10 +31,13 @@
  *   the reason in words. Every check runs guarded; one that cannot be
  *   evaluated fails, naming why. Only a proof whose outer shape is wrong stops
  *   early, since nothing after it would mean anything.
- * - An entry's path must sit at the exact index the record order gives it
- *   (streams in code-unit order of party id, each 1..head) in a tree of
- *   exactly Σ head seqs leaves: so the path binds the entry's position in the
- *   record, not only its membership.
+ * - An entry's path (`record-root.ts`) has two parts, and each must sit at
+ *   the exact position the record gives it: the entry at index seq − 1 of a
+ *   stream of exactly its author's head seq leaves, and that stream's root
+ *   at its author's position among the authors with a head (code-unit order
+ *   of party id). So the path binds the entry's place in the record, not
+ *   only its membership. (@1 proofs had one path over a flat list of both
+ *   streams; that root could not be kept incrementally.)
  * - Entries and the checkpoint are compared with `agreement.id`, which a
  *   separate check ties to the genesis: a changed genesis fails once, there.
  * - The anchor fields only the chain can confirm (chain id, contract,
@@ -50,7 +53,7 @@ import { agreementMessage, bilateralId } from './genesis.ts';
 import { hashJson, isHash } from './hash.ts';
 import { verify } from './keys.ts';
 import { type MerkleProof, merkleProof, verifyMerkleProof } from './merkle.ts';
-import { type RecordLeaf, recordProof, recordRoot } from './record-root.ts';
+import { type RecordLeaf, type RecordPath, recordPathRoot, recordProof, recordRoot } from './record-root.ts';
 import { signedEntryIssue } from './shape.ts';
 import type {
   Agreement,
@@ -62,7 +65,7 @@ import type {
   SignedEntry,
 } from './types.ts';
 
-export const PROOF_SCHEMA = 'smart-bilateral/proof@1';
+export const PROOF_SCHEMA = 'smart-bilateral/proof@2';
 
 /** `0x`-prefixed hex, as the chain writes it (the same type as viem's `Hex`). */
 export type HexString = `0x${string}`;
@@ -79,8 +82,8 @@ export type ProofSubject =
 
 export interface ProofEntry {
   readonly signed: SignedEntry;
-  /** The entry's Merkle path to `checkpoint.checkpoint.root`. */
-  readonly path: MerkleProof;
+  /** The entry's path to `checkpoint.checkpoint.root`. */
+  readonly path: RecordPath;
 }
 
 /** Where the checkpoint was anchored: what `chain/verify-anchor.ts` confirms on a chain. */
@@ -203,9 +206,9 @@ export function buildProof(input: BuildProofInput): Proof {
   const proofEntries = entries.map((signed): ProofEntry => {
     const { author, seq } = signed.entry;
     const path = recordProof(leaves, author, seq);
-    if (path.leaf !== hashEntry(signed.entry)) {
+    if (path.entry.leaf !== hashEntry(signed.entry)) {
       throw new LedgerError('MERKLE_INVALID', `entry ${author}/${seq}: its hash is not the record's leaf`, {
-        details: { author, seq, expected: path.leaf, actual: hashEntry(signed.entry) },
+        details: { author, seq, expected: path.entry.leaf, actual: hashEntry(signed.entry) },
       });
     }
     return { signed, path };
@@ -317,7 +320,7 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
             `does not verify with ${who}'s key — the entry was changed after signing, or the signature was damaged`,
           );
     });
-    run(`${label}: merkle path`, () => pathOutcome(item, i, checkpoint.root, heads, total));
+    run(`${label}: merkle path`, () => pathOutcome(item, checkpoint.root, heads));
     run(`${label}: within checkpoint`, () => {
       const head = headOf(heads, entry.author);
       if (head === undefined) return fail(`the checkpoint holds no entry of ${String(entry.author)}`);
@@ -409,52 +412,49 @@ function report(checks: readonly Check[]): ProofReport {
 
 function pathOutcome(
   item: ProofEntry,
-  i: number,
   root: Hash | undefined,
   heads: Readonly<Record<string, { seq: number } | undefined>>,
-  total: number,
 ): Outcome {
   const { entry } = item.signed;
-  const path = item.path;
+  const { entry: inStream, stream } = item.path;
   if (!isHash(root)) return fail('the checkpoint carries no record root to prove against');
   const leaf = hashEntry(entry);
-  if (path.leaf !== leaf) {
+  if (inStream.leaf !== leaf) {
     return fail(
-      `the path starts from leaf ${short(String(path.leaf))} but the entry hashes to ${short(leaf)} — the entry or the path's leaf was changed`,
+      `the path starts from leaf ${short(String(inStream.leaf))} but the entry hashes to ${short(leaf)} — the entry or the path's leaf was changed`,
     );
   }
-  if (path.count !== total) {
+  const head = headOf(heads, entry.author);
+  if (head !== undefined && inStream.count !== head.seq) {
     return fail(
-      `the path is for a record of ${String(path.count)} entries, but the checkpoint's heads hold ${total}`,
+      `the path is for a stream of ${String(inStream.count)} entries, but ${entry.author}'s head in the checkpoint is seq ${head.seq}`,
     );
   }
-  const index = recordIndex(heads, entry.author, entry.seq);
-  if (index !== undefined && path.index !== index) {
+  if (inStream.index !== entry.seq - 1) {
     return fail(
-      `the path puts the entry at position ${String(path.index)}, but ${entryLabel(item.signed, i)} is at position ${index} of the record`,
+      `the path puts the entry at position ${String(inStream.index)} of its stream, but seq ${entry.seq} is at position ${entry.seq - 1}`,
     );
   }
-  return verifyMerkleProof(path, root)
+  const authors = Object.keys(heads)
+    .filter((party) => headOf(heads, party) !== undefined)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (stream.count !== authors.length) {
+    return fail(
+      `the path joins ${String(stream.count)} streams, but the checkpoint has heads for ${authors.length}`,
+    );
+  }
+  if (head !== undefined && stream.index !== authors.indexOf(entry.author)) {
+    return fail(
+      `the path puts ${entry.author}'s stream at position ${String(stream.index)}, but it is at position ${authors.indexOf(entry.author)} of ${authors.join(', ')}`,
+    );
+  }
+  return recordPathRoot(item.path) === root
     ? pass(
-        `leaf ${short(leaf)} at position ${path.index} of ${total} leads to the checkpoint's root ${short(root)}`,
+        `leaf ${short(leaf)} at position ${inStream.index} of ${entry.author}'s ${inStream.count} entries, and that stream among ${stream.count}, lead to the checkpoint's root ${short(root)}`,
       )
     : fail(
         `the path does not lead to the checkpoint's root ${short(root)} — a sibling hash or the root was changed`,
       );
-}
-
-/** The position of (author, seq) in the record order of `recordRoot`, if the author has a head. */
-function recordIndex(
-  heads: Readonly<Record<string, { seq: number } | undefined>>,
-  author: string,
-  seq: number,
-): number | undefined {
-  if (headOf(heads, author) === undefined) return undefined;
-  let before = 0;
-  for (const [party, head] of Object.entries(heads)) {
-    if (party < author && head !== undefined) before += head.seq;
-  }
-  return before + seq - 1;
 }
 
 function invoiceChecks(p: Proof, subject: Extract<ProofSubject, { kind: 'invoice' }>, run: Run): void {
@@ -570,6 +570,9 @@ function cosignFailure(error: LedgerError): string {
 function shapeProblem(value: unknown): string | undefined {
   const proof = asRecord(value);
   if (proof === undefined) return 'expected a JSON object';
+  if (proof.schema === 'smart-bilateral/proof@1') {
+    return `a smart-bilateral/proof@1 document: its one-list record paths were replaced in ${PROOF_SCHEMA} by a path per stream; export the proof again with sb proof`;
+  }
   if (proof.schema !== PROOF_SCHEMA)
     return `not a ${PROOF_SCHEMA} document (schema: ${JSON.stringify(proof.schema)})`;
   const extra = Object.keys(proof).find(
@@ -623,8 +626,10 @@ function shapeProblem(value: unknown): string | undefined {
     if (typeof entry.author !== 'string' || !Number.isSafeInteger(entry.seq)) {
       return `entries[${i}].signed.entry: expected an author and a seq`;
     }
-    if (!isPathShape(asRecord(item)?.path))
-      return `entries[${i}].path: expected a Merkle path { count, index, leaf, siblings }`;
+    const path = asRecord(asRecord(item)?.path);
+    if (path === undefined || !isPathShape(path.entry) || !isPathShape(path.stream)) {
+      return `entries[${i}].path: expected { entry, stream }, each a Merkle path { count, index, leaf, siblings }`;
+    }
   }
   const signedCheckpoint = asRecord(proof.checkpoint);
   const checkpoint = asRecord(signedCheckpoint?.checkpoint);

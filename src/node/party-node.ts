@@ -41,11 +41,12 @@ import {
   hashJson,
   type JsonValue,
   type KeyPair,
+  MerkleFrontier,
   type PartyKey,
   type Proof,
   type ProofAnchor,
   type ProofSubject,
-  recordRoot,
+  recordRootOf,
   type SignedCheckpoint,
   type SignedEntry,
   type StreamContext,
@@ -66,6 +67,12 @@ import { PeerClient } from './peer-client.ts';
 import { ensureCounterpartyBatches, storedUsageTotals } from './reconciliation.ts';
 import { SerialQueue } from './serial.ts';
 import { entriesWithin, factsOf, type IssuedInvoice, invoicesOf, stateOf } from './view.ts';
+
+/** A stream's Merkle frontier and number of facts, up to `frontier.count`. */
+interface StreamTally {
+  readonly frontier: MerkleFrontier;
+  readonly facts: number;
+}
 
 export interface PartyNodeOptions {
   readonly party: string;
@@ -126,6 +133,12 @@ export class PartyNode {
   >();
   /** Per bilateral: the last seq of our stream the counterparty confirmed holding. */
   readonly #acked = new Map<string, number>();
+  /**
+   * Per `bilateral/author`: the stream's Merkle frontier and its count of
+   * facts, up to some seq. Stored entries never change, so these only grow;
+   * a checkpoint reads just the entries since the last one.
+   */
+  readonly #tallies = new Map<string, StreamTally>();
   #chain: AnchorChain | undefined;
 
   constructor(options: PartyNodeOptions) {
@@ -632,18 +645,52 @@ export class PartyNode {
   // ── checkpoints ───────────────────────────────────────────────────────────
 
   /**
-   * The state hash and record root of the entries inside `heads`, from the
-   * entries' (author, seq, hash, kind) alone plus the invoice entries' bodies —
-   * never the whole record's envelopes.
+   * The state hash and record root of the entries inside `heads`: each
+   * stream's root from its frontier, extended by the entries since the last
+   * checkpoint (their author, seq, hash and kind only), plus the invoice
+   * entries' bodies — never the whole record.
    */
   async #fingerprints(id: string, heads: Basis): Promise<{ stateHash: string; root: string }> {
-    const within = (leaf: { author: string; seq: number }) => leaf.seq <= (heads[leaf.author]?.seq ?? 0);
-    const leaves = (await this.store.entryLeaves(id)).filter(within);
+    const streams: { author: string; root: string }[] = [];
+    let facts = 0;
+    for (const [author, head] of Object.entries(heads)) {
+      if (head === null) continue;
+      const tally = await this.#tally(id, author, head.seq);
+      streams.push({ author, root: tally.frontier.root() });
+      facts += tally.facts;
+    }
     const invoiceEntries = entriesWithin(await this.store.listEntries(id, { kinds: INVOICE_KINDS }), heads);
-    return {
-      stateHash: hashJson(stateOf(leaves, invoiceEntries)),
-      root: recordRoot(leaves),
-    };
+    return { stateHash: hashJson(stateOf(facts, invoiceEntries)), root: recordRootOf(streams) };
+  }
+
+  /**
+   * The author's stream tally at `seq`: the cached one extended with the
+   * entries after it (it is never changed in place, so concurrent callers
+   * cannot disturb each other), or rebuilt from seq 1 when the cache is
+   * already past `seq`.
+   */
+  async #tally(id: string, author: string, seq: number): Promise<StreamTally> {
+    const key = `${id}/${author}`;
+    const cached = this.#tallies.get(key);
+    const base = cached !== undefined && cached.frontier.count <= seq ? cached : undefined;
+    if (base?.frontier.count === seq) return base;
+    const frontier = base?.frontier.clone() ?? new MerkleFrontier();
+    let facts = base?.facts ?? 0;
+    const leaves = await this.store.entryLeaves(id, { author, fromSeq: frontier.count + 1, toSeq: seq });
+    for (const leaf of leaves) {
+      if (leaf.seq !== frontier.count + 1) break;
+      frontier.append(leaf.hash);
+      if (leaf.kind === 'fact') facts++;
+    }
+    if (frontier.count !== seq) {
+      throw new NodeError(
+        'NOT_PERMITTED',
+        `${author}'s stream of ${short(id)} holds entries up to ${frontier.count}, not ${seq}`,
+      );
+    }
+    const tally = { frontier, facts };
+    if ((this.#tallies.get(key)?.frontier.count ?? 0) < seq) this.#tallies.set(key, tally);
+    return tally;
   }
 
   /**

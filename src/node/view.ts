@@ -83,17 +83,15 @@ export function entriesWithin(entries: readonly StoredEntry[], heads: Basis): St
 }
 
 /**
- * The agreed state a checkpoint fingerprints: which facts are in the record and
- * every invoice with its answer. Both nodes derive it from the same entries:
- * `leaves` are every entry inside the checkpoint (author, seq, hash, kind),
- * `invoiceEntries` the invoice entries among them.
+ * The agreed state a checkpoint fingerprints beside its record root: how many
+ * facts the record holds and every invoice with its answer. Both nodes derive
+ * it from the same entries: `facts` counts the `fact` entries inside the
+ * checkpoint, `invoiceEntries` are the invoice entries among them. (Which
+ * facts they are is what the record root commits to.)
  */
-export function stateOf(
-  leaves: readonly { readonly hash: string; readonly kind: string }[],
-  invoiceEntries: readonly StoredEntry[],
-) {
+export function stateOf(facts: number, invoiceEntries: readonly StoredEntry[]) {
   return {
-    facts: leaves.filter((leaf) => leaf.kind === 'fact').map((leaf) => leaf.hash),
+    facts,
     invoices: invoicesOf(invoiceEntries).map((i) => ({
       period: i.period,
       entry: i.entry.hash,

@@ -141,6 +141,56 @@ describe('two party nodes over HTTP', () => {
     expect(after.body).toHaveLength(before.body.length);
   });
 
+  it('refuses facts that would make a service history impossible, on either side, and records nothing', async () => {
+    const before = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    const refuse = async (node: RunningNode, body: unknown, message: RegExp) => {
+      const refused = await call<{ code: string; message: string }>(
+        node.url,
+        'POST',
+        `/bilaterals/${id}/facts`,
+        body,
+      );
+      expect(refused.status).toBe(422);
+      expect(refused.body.code).toBe('FACTS_INCONSISTENT');
+      expect(refused.body.message).toMatch(message);
+    };
+    const outage = {
+      type: 'outage',
+      service: 'S9',
+      from: '2026-02-01T00:00:00Z',
+      to: '2026-02-01T01:00:00Z',
+      maintenance: false,
+    };
+    await refuse(seller, outage, /service S9 was never ordered/);
+    // The seller's activation of S1 has replicated: the buyer cannot activate it again.
+    await refuse(
+      buyer,
+      { type: 'service.activated', service: 'S1', at: '2026-01-20T00:00:00Z' },
+      /activated/,
+    );
+    const order = {
+      type: 'service.ordered',
+      service: 'S2',
+      offering: 'dia',
+      plan: '1G',
+      termMonths: 12,
+      at: '2026-02-01T00:00:00Z',
+    };
+    await refuse(
+      seller,
+      [order, { ...order, at: '2026-02-02T00:00:00Z' }],
+      /facts\[1\]: service S2 is ordered twice \(first at facts\[0\]\)/,
+    );
+    const after = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    expect(after.body).toHaveLength(before.body.length);
+    const invoice = await call<{ total: string }>(
+      seller.url,
+      'GET',
+      `/bilaterals/${id}/invoices/2026-02/preview`,
+    );
+    expect(invoice.status).toBe(200);
+  });
+
   it('records many facts at once, all or none, and replicates more than a page of entries', async () => {
     const at = (i: number) => new Date(Date.UTC(2026, 3, 1) + i * 60_000).toISOString().replace('.000Z', 'Z');
     const outages = Array.from({ length: 600 }, (_, i) => ({

@@ -15,6 +15,7 @@ export {
 export { diffInvoices, type InvoiceDifference } from './diff.ts';
 export * from './errors.ts';
 export * from './facts.ts';
+export { buildHistories, inconsistent } from './history.ts';
 export { formatInstant, type Instant, parseInstant } from './instant.ts';
 export * from './invoice.ts';
 export { type JsonPosition, locateJsonError, locateJsonPath } from './json-locate.ts';

@@ -16,6 +16,7 @@ import {
   BilateralError,
   billingPeriod,
   diffInvoices,
+  type FactRef,
   type Invoice,
   parseFact,
   parseTerms,
@@ -63,6 +64,7 @@ import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
 import type { AnchorChain, Anchorer } from './anchoring.ts';
 import { type Basis, bodyValidators, type EntryKind } from './bodies.ts';
 import { NodeError } from './errors.ts';
+import { FactIndex } from './fact-index.ts';
 import { PeerClient } from './peer-client.ts';
 import { ensureCounterpartyBatches, storedUsageTotals } from './reconciliation.ts';
 import { SerialQueue } from './serial.ts';
@@ -139,6 +141,8 @@ export class PartyNode {
    * a checkpoint reads just the entries since the last one.
    */
   readonly #tallies = new Map<string, StreamTally>();
+  /** Per bilateral: its facts by service, to check new facts against (fact-index.ts). */
+  readonly #factIndexes = new Map<string, FactIndex>();
   #chain: AnchorChain | undefined;
 
   constructor(options: PartyNodeOptions) {
@@ -267,16 +271,25 @@ export class PartyNode {
 
   // ── recording ─────────────────────────────────────────────────────────────
 
-  /** Record a commercial fact (TERMS.md §2) in this party's stream and replicate it. */
+  /**
+   * Record a commercial fact (TERMS.md §2) in this party's stream and
+   * replicate it. A fact that would make its service's history impossible
+   * (`FACTS_INCONSISTENT`, naming the rule) is refused before it is signed.
+   */
   async recordFact(id: string, fact: unknown): Promise<{ entry: StoredEntry; push: PushOutcome }> {
     const loaded = await this.#load(id);
     const parsed = parseFact(fact, loaded.terms);
-    return this.#appendOwnAndPush(loaded, 'fact', parsed as unknown as JsonValue);
+    const entry = await this.#serial.run(id, async () => {
+      await this.#checkFacts(loaded, [{ ref: 'fact', fact: parsed }]);
+      return this.#appendOwn(loaded, 'fact', parsed as unknown as JsonValue);
+    });
+    return { entry, push: await this.push(id) };
   }
 
   /**
    * Record many facts at once, in order, as consecutive entries. All are
-   * validated first: one invalid fact (named by its index) records none.
+   * validated first, each on its own and then together with the record: one
+   * invalid fact (named by its index) records none.
    */
   async recordFacts(
     id: string,
@@ -285,7 +298,7 @@ export class PartyNode {
     const loaded = await this.#load(id);
     const parsed = facts.map((fact, index) => {
       try {
-        return parseFact(fact, loaded.terms) as unknown as JsonValue;
+        return parseFact(fact, loaded.terms);
       } catch (error) {
         if (error instanceof ValidationError) {
           throw new ValidationError(
@@ -301,11 +314,15 @@ export class PartyNode {
     });
     // Signed in memory as a chain from the head, then stored in one transaction.
     const entries = await this.#serial.run(id, async () => {
+      await this.#checkFacts(
+        loaded,
+        parsed.map((fact, index) => ({ ref: `facts[${index}]`, fact })),
+      );
       let head = await this.store.head(id, this.party);
       const seen = (await this.store.head(id, loaded.counterparty.id)) ?? null;
       const out: StoredEntry[] = [];
       for (const body of parsed) {
-        const stored = this.#signOwn(loaded, head, seen, 'fact', body, true);
+        const stored = this.#signOwn(loaded, head, seen, 'fact', body as unknown as JsonValue, true);
         out.push(stored);
         head = { seq: stored.signed.entry.seq, hash: stored.hash };
       }
@@ -315,14 +332,16 @@ export class PartyNode {
     return { entries, push: await this.push(id) };
   }
 
-  async #appendOwnAndPush(
-    loaded: Loaded,
-    kind: EntryKind,
-    body: JsonValue,
-  ): Promise<{ entry: StoredEntry; push: PushOutcome }> {
-    const entry = await this.#serial.run(loaded.record.id, () => this.#appendOwn(loaded, kind, body));
-    const push = await this.push(loaded.record.id);
-    return { entry, push };
+  /** Throws `FACTS_INCONSISTENT` unless `facts` keep the histories of the services they touch possible. */
+  async #checkFacts(loaded: Loaded, facts: readonly FactRef[]): Promise<void> {
+    const id = loaded.record.id;
+    let index = this.#factIndexes.get(id);
+    if (index === undefined) {
+      index = new FactIndex(this.store, id);
+      this.#factIndexes.set(id, index);
+    }
+    await index.refresh([this.party, loaded.counterparty.id]);
+    index.check(loaded.terms, facts);
   }
 
   // ── usage (src/node/usage.ts) ─────────────────────────────────────────────

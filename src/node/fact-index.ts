@@ -1,0 +1,79 @@
+/**
+ * The facts of one bilateral's record, grouped by service and kept in memory,
+ * so a node can check that facts it is about to sign leave every service they
+ * touch with a history that could have happened (ordered once, activated
+ * after the order, no outage of a service never ordered, usage ids unique, …
+ * — the rules `buildHistories` applies when rating). Without the check a
+ * single bad fact would be signed, replicated, and then make every invoice
+ * of the bilateral fail with `FACTS_INCONSISTENT`.
+ *
+ * Design rationale: the index reads only the fact entries stored since its
+ * last look (per author, by seq), so checking a request costs the facts of
+ * the services it touches, not the whole record. Refreshes run one at a
+ * time, so two callers never add the same entry twice.
+ */
+import { buildHistories, type FactRef, inconsistent, type Terms } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
+import { factsOf } from './view.ts';
+
+export class FactIndex {
+  readonly #store: Store;
+  readonly #bilateral: string;
+  readonly #byService = new Map<string, FactRef[]>();
+  /** Usage fact id → the ref that recorded it (ids are unique across services). */
+  readonly #usageIds = new Map<string, string>();
+  /** Per author: the last seq read. */
+  readonly #read = new Map<string, number>();
+  #refreshing: Promise<void> = Promise.resolve();
+
+  constructor(store: Store, bilateral: string) {
+    this.#store = store;
+    this.#bilateral = bilateral;
+  }
+
+  /** Reads the `authors`' fact entries stored since the last refresh. */
+  refresh(authors: readonly string[]): Promise<void> {
+    const next = this.#refreshing.then(() => this.#refreshOnce(authors));
+    this.#refreshing = next.catch(() => undefined);
+    return next;
+  }
+
+  async #refreshOnce(authors: readonly string[]): Promise<void> {
+    for (const author of authors) {
+      const after = this.#read.get(author) ?? 0;
+      const entries = await this.#store.listEntries(this.#bilateral, {
+        author,
+        kinds: ['fact'],
+        fromSeq: after + 1,
+      });
+      for (const item of factsOf(entries)) this.#add(item);
+      const last = entries.at(-1)?.signed.entry.seq;
+      if (last !== undefined) this.#read.set(author, last);
+    }
+  }
+
+  #add(item: FactRef): void {
+    const list = this.#byService.get(item.fact.service);
+    if (list === undefined) this.#byService.set(item.fact.service, [item]);
+    else list.push(item);
+    if (item.fact.type === 'usage' && !this.#usageIds.has(item.fact.id))
+      this.#usageIds.set(item.fact.id, item.ref);
+  }
+
+  /**
+   * Throws `FACTS_INCONSISTENT` (naming the ref and the rule) when `facts`,
+   * added to the facts read so far, would make a service's history
+   * impossible. Refresh first.
+   */
+  check(terms: Terms, facts: readonly FactRef[]): void {
+    for (const { ref, fact } of facts) {
+      if (fact.type !== 'usage') continue;
+      const first = this.#usageIds.get(fact.id);
+      if (first !== undefined)
+        throw inconsistent(ref, fact.service, `usage id ${fact.id} was already recorded at ${first}`);
+    }
+    const services = new Set(facts.map((f) => f.fact.service));
+    const recorded = [...services].flatMap((service) => this.#byService.get(service) ?? []);
+    buildHistories(terms, [...recorded, ...facts]);
+  }
+}

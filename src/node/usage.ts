@@ -8,8 +8,13 @@
  *
  * Design rationale:
  * - Flat memory. Nothing holds the file: lines are read with `readline`, and
- *   at most two batches of records (the one being deduplicated against the
- *   store and the one being filled) are in memory. Ids seen earlier in the
+ *   at most three batches of records (the one being filled, the one being
+ *   deduplicated against the store, and the one being hashed and written)
+ *   are in memory.
+ * - Two cores. A full batch is hashed (leaves and Merkle root) on a worker
+ *   thread (`usage-hasher.ts`) while this thread reads the next one; its
+ *   entry is signed and stored when the root is back. Each record is
+ *   encoded (canonical JSON, instant) once, for the hash and the store. Ids seen earlier in the
  *   same import are found in the store, which knows the batch they went into:
  *   a batch written by this import means a duplicate line (a rejection); an
  *   older batch means the record was imported before (counted, not
@@ -22,7 +27,6 @@
  * - One import per bilateral at a time in this process: two imports of the
  *   same file would otherwise both pass the dedup check.
  */
-import { hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -35,16 +39,16 @@ import {
   type UsageRecord,
   type UsageRule,
   usageContext,
-  usageRecordJson,
-  usageTimeKey,
+  usageEncoding,
   usageTotals,
 } from '../core/index.ts';
-import { type JsonValue, merkleRoot } from '../ledger/index.ts';
+import type { JsonValue } from '../ledger/index.ts';
 import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
 import { NodeError } from './errors.ts';
 import type { PushOutcome } from './party-node.ts';
 import { SerialQueue } from './serial.ts';
 import type { UsageBatchBody } from './usage-batch.ts';
+import { usageRoot, usageRootAsync } from './usage-hasher.ts';
 import { factsOf } from './view.ts';
 
 /** What the importer needs of the party node (`PartyNode` has all of it). */
@@ -120,6 +124,8 @@ const DEFAULT_BATCH = 10_000;
 const MAX_BATCH = 100_000;
 const PROGRESS_EVERY = 10_000;
 const imports = new SerialQueue();
+/** `unwritten`'s mark for an id whose batch is being hashed or written. */
+const IN_BATCH = 0;
 
 // ── sources ─────────────────────────────────────────────────────────────────
 
@@ -410,7 +416,11 @@ async function run(
   let read = 0;
   let accepted = 0;
   let duplicates = 0;
-  const written: number[] = [];
+  /** Seqs of the batches this import wrote. */
+  const written = new Set<number>();
+  let firstSeq: number | undefined;
+  let lastSeq: number | undefined;
+  let inFlight: Promise<void> | undefined;
   /** Ids read but not yet written, with their line: the in-import duplicates not yet in the store. */
   const unwritten = new Map<string, number>();
   let pending: Pending[] = [];
@@ -432,16 +442,41 @@ async function run(
     }
   };
 
+  /**
+   * Starts hashing `records` (on the worker) and queues their write behind
+   * the batch being written: while one batch is hashed the previous one is
+   * stored and the next one read. Resolves once at most this batch is left
+   * in flight. Ids leave `unwritten` only after their batch is stored and
+   * its seq is in `written`, so the duplicate checks hold meanwhile.
+   */
   const writeBatch = async (records: UsageRecord[]) => {
-    const body = batchBody(records);
-    const stored = await node.appendOwn(bilateral, 'usage.batch', body as unknown as JsonValue, records);
-    written.push(stored.signed.entry.seq);
-    accepted += records.length;
-    for (const r of records) unwritten.delete(r.id);
-    // Replicate in the background, one push at a time; the last one is awaited at the end.
-    pushing ??= node.push(bilateral).finally(() => {
-      pushing = undefined;
-    });
+    // From here on a repeat of these ids is reported as the store would report it once the batch is
+    // written ("on an earlier line of this import"), whether or not the write has finished yet.
+    for (const r of records) unwritten.set(r.id, IN_BATCH);
+    const body = batchBodyAsync(records);
+    body.catch(() => {}); // awaited below; an early failure must not be an unhandled rejection
+    const previous = inFlight;
+    const write = (async () => {
+      await previous;
+      const stored = await node.appendOwn(
+        bilateral,
+        'usage.batch',
+        (await body) as unknown as JsonValue,
+        records,
+      );
+      written.add(stored.signed.entry.seq);
+      if (firstSeq === undefined) firstSeq = stored.signed.entry.seq;
+      lastSeq = stored.signed.entry.seq;
+      accepted += records.length;
+      for (const r of records) unwritten.delete(r.id);
+      // Replicate in the background, one push at a time; the last one is awaited at the end.
+      pushing ??= node.push(bilateral).finally(() => {
+        pushing = undefined;
+      });
+    })();
+    write.catch(() => {}); // awaited by the next batch or at the end
+    inFlight = write;
+    await previous;
   };
 
   /** Checks the pending records against the store, then writes every full batch. */
@@ -459,7 +494,7 @@ async function run(
           continue;
         }
         unwritten.delete(p.record.id);
-        if (written.includes(seq)) {
+        if (written.has(seq)) {
           reject(
             p.line,
             {
@@ -496,11 +531,11 @@ async function run(
     const { id } = check.record;
     const earlier = unwritten.get(id);
     if (earlier !== undefined) {
-      reject(
-        item.line,
-        { field: 'id', rule: 'duplicate-id', message: `id: ${id} is already on line ${earlier}` },
-        id,
-      );
+      const message =
+        earlier === IN_BATCH
+          ? `id: ${id} is on an earlier line of this import`
+          : `id: ${id} is already on line ${earlier}`;
+      reject(item.line, { field: 'id', rule: 'duplicate-id', message }, id);
       continue;
     }
     unwritten.set(id, item.line);
@@ -510,9 +545,10 @@ async function run(
   await settle();
   if (ready.length > 0) await writeBatch(ready);
   ready = [];
+  await inFlight;
 
   let push: PushOutcome | undefined;
-  if (written.length > 0) {
+  if (written.size > 0) {
     await pushing;
     push = await node.push(bilateral);
   }
@@ -526,8 +562,8 @@ async function run(
     rejected,
     rejectedTotal,
     rejections,
-    batches: written.length,
-    batchSeqs: written.length === 0 ? null : { first: written[0]!, last: written[written.length - 1]! },
+    batches: written.size,
+    batchSeqs: firstSeq === undefined || lastSeq === undefined ? null : { first: firstSeq, last: lastSeq },
     replicated: push === undefined ? null : push.replicated,
     ...(push?.error === undefined ? {} : { pushError: push.error }),
     elapsedMs: Math.round(elapsedMs),
@@ -536,29 +572,30 @@ async function run(
 
 /** The `usage.batch` body of `records`, in their batch order. */
 export function batchBody(records: readonly UsageRecord[]): UsageBatchBody {
-  const leaves = new Array<string>(records.length);
-  let from = '\uffff';
-  let to = '';
-  let fromText = '';
-  let toText = '';
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    leaves[i] = hash('sha256', usageRecordJson(r), 'hex');
-    const key = usageTimeKey(r.at)!;
-    if (key < from) {
-      from = key;
-      fromText = r.at;
-    }
-    if (key > to) {
-      to = key;
-      toText = r.at;
-    }
+  return { root: usageRoot(usageEncoding(records).texts), ...batchSummary(records) };
+}
+
+/** `batchBody`, with the Merkle root computed on the hasher's worker when the batch is large. */
+export async function batchBodyAsync(records: readonly UsageRecord[]): Promise<UsageBatchBody> {
+  const root = usageRootAsync(usageEncoding(records).texts);
+  const summary = batchSummary(records);
+  return { root: await root, ...summary };
+}
+
+/** Everything of a batch body but the root: count, totals, and the earliest and latest `at`. */
+function batchSummary(records: readonly UsageRecord[]): Omit<UsageBatchBody, 'root'> {
+  const { instants } = usageEncoding(records);
+  let from = 0;
+  let to = 0;
+  for (let i = 1; i < records.length; i++) {
+    const t = instants[i]!;
+    if (t < instants[from]!) from = i;
+    if (t > instants[to]!) to = i;
   }
   return {
-    root: merkleRoot(leaves),
     count: records.length,
     totals: usageTotals(records),
-    from: fromText,
-    to: toText,
+    from: records[from]?.at ?? '',
+    to: records[to]?.at ?? '',
   };
 }

@@ -1,0 +1,25 @@
+import { hash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { merkleRoot } from '../ledger/index.ts';
+import { usageRoot, usageRootAsync, WORKER_MIN_RECORDS } from './usage-hasher.ts';
+
+const texts = (n: number, salt = '') =>
+  Array.from({ length: n }, (_, i) => `{"id":"u${i}${salt}","zone":"Zürich \\n ${i % 7}"}`);
+const expected = (list: string[]) => merkleRoot(list.map((t) => hash('sha256', t, 'hex')));
+
+describe('usage batch roots', () => {
+  it('in place: the Merkle root of the SHA-256 of each canonical text', () => {
+    for (const n of [0, 1, 2, 3, 5, 100]) expect(usageRoot(texts(n))).toBe(expected(texts(n)));
+  });
+
+  it('on the worker: the same roots, for batches in flight together', async () => {
+    // Every shape of the last levels (odd nodes promoted at different heights), and powers of two.
+    const shapes = Array.from({ length: 17 }, (_, i) => WORKER_MIN_RECORDS + i);
+    const sizes = [1, WORKER_MIN_RECORDS - 1, ...shapes, 4095, 4096, 4097, 6143, 10_000];
+    const batches = sizes.map((n, i) => texts(n, `/${i}`));
+    const roots = await Promise.all(batches.map((b) => usageRootAsync(b)));
+    expect(roots).toEqual(batches.map(expected));
+    // And again once the worker is warm.
+    expect(await usageRootAsync(batches.at(-1)!)).toBe(expected(batches.at(-1)!));
+  });
+});

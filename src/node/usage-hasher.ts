@@ -1,0 +1,118 @@
+/**
+ * The Merkle root of a usage batch, computed on a worker thread so an import
+ * parses and stores one batch while the next is hashed (a SHA-256 per record
+ * and one per inner node: about a quarter of an import's work on one core).
+ *
+ * Design rationale:
+ * - One worker per process, started on the first large batch and kept; it
+ *   holds the event loop open only while it has work (ref'd while a batch
+ *   is out, unref'd when idle), so it never keeps a process alive.
+ * - The batch goes over as one string (the canonical JSON texts joined by
+ *   LF, which canonical JSON never contains raw): one copy, not 10,000.
+ * - The worker is plain JavaScript evaluated from a string (below), so it
+ *   starts in milliseconds and needs no TypeScript loader, in any process.
+ * - Small batches (tests, a REST request of a few records) are hashed in
+ *   place: starting a worker costs more than they do.
+ */
+import { hash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { type Hash, merkleRoot } from '../ledger/index.ts';
+
+/** Below this many records a batch is hashed on the calling thread. */
+export const WORKER_MIN_RECORDS = 2048;
+
+/** The batch's leaves (SHA-256 of each canonical JSON text) and their Merkle root, in place. */
+export function usageRoot(texts: readonly string[]): Hash {
+  const leaves = new Array<string>(texts.length);
+  for (let i = 0; i < texts.length; i++) leaves[i] = hash('sha256', texts[i]!, 'hex');
+  return merkleRoot(leaves);
+}
+
+/**
+ * The worker: plain JavaScript (no loader, a few MiB), the ledger's Merkle
+ * tree (src/ledger/merkle.ts) restated on raw digests: leaf = SHA-256(0x00 ‖
+ * SHA-256(text)), node = SHA-256(0x01 ‖ left ‖ right), an odd node promoted,
+ * the empty tree SHA-256 of nothing. usage-hasher.test.ts holds it equal to
+ * `merkleRoot` for every shape of tree.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { hash } = require('node:crypto');
+const scratch = Buffer.alloc(65);
+function root(texts) {
+  const n = texts.length;
+  if (n === 0) return hash('sha256', '', 'hex');
+  const level = Buffer.allocUnsafe(n * 32);
+  scratch[0] = 0x00;
+  for (let i = 0; i < n; i++) {
+    hash('sha256', texts[i], 'buffer').copy(scratch, 1);
+    hash('sha256', scratch.subarray(0, 33), 'buffer').copy(level, i * 32);
+  }
+  scratch[0] = 0x01;
+  let size = n;
+  while (size > 1) {
+    let out = 0;
+    for (let i = 0; i < size; i += 2, out++) {
+      if (i + 1 < size) {
+        level.copy(scratch, 1, i * 32, i * 32 + 64);
+        hash('sha256', scratch, 'buffer').copy(level, out * 32);
+      } else level.copy(level, out * 32, i * 32, i * 32 + 32);
+    }
+    size = out;
+  }
+  return level.toString('hex', 0, 32);
+}
+parentPort.on('message', ({ id, joined }) => {
+  try {
+    parentPort.postMessage({ id, root: root(joined.split('\\n')) });
+  } catch (error) {
+    parentPort.postMessage({ id, error: String((error && error.stack) || error) });
+  }
+});
+`;
+
+interface Job {
+  resolve(root: Hash): void;
+  reject(error: Error): void;
+}
+
+let worker: Worker | undefined;
+const jobs = new Map<number, Job>();
+let nextId = 0;
+
+function start(): Worker {
+  // No execArgv: the worker needs no loader (and no profiler or inspector flags of the parent).
+  const started = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+  started.unref();
+  started.on('message', ({ id, root, error }: { id: number; root?: Hash; error?: string }) => {
+    const job = jobs.get(id);
+    if (job === undefined) return;
+    jobs.delete(id);
+    if (jobs.size === 0) started.unref();
+    if (error === undefined) job.resolve(root!);
+    else job.reject(new Error(`usage hasher: ${error}`));
+  });
+  const fail = (error: Error) => {
+    if (worker === started) worker = undefined;
+    for (const job of jobs.values()) job.reject(error);
+    jobs.clear();
+  };
+  started.on('error', fail);
+  started.on('exit', (code) => fail(new Error(`usage hasher exited (${code})`)));
+  return started;
+}
+
+/**
+ * The Merkle root of the records whose canonical JSON texts are `texts` (in
+ * batch order): `merkleRoot(texts.map(sha256))`, on the worker when the batch
+ * is large.
+ */
+export function usageRootAsync(texts: readonly string[]): Promise<Hash> {
+  if (texts.length < WORKER_MIN_RECORDS) return Promise.resolve(usageRoot(texts));
+  worker ??= start();
+  const id = nextId++;
+  const promise = new Promise<Hash>((resolve, reject) => jobs.set(id, { resolve, reject }));
+  if (jobs.size === 1) worker.ref();
+  worker.postMessage({ id, joined: texts.join('\n') });
+  return promise;
+}

@@ -7,19 +7,34 @@
  * single bad fact would be signed, replicated, and then make every invoice
  * of the bilateral fail with `FACTS_INCONSISTENT`.
  *
- * Design rationale: the index reads only the fact entries stored since its
- * last look (per author, by seq), so checking a request costs the facts of
- * the services it touches, not the whole record. Refreshes run one at a
- * time, so two callers never add the same entry twice.
+ * Design rationale:
+ * - The index reads only the fact entries stored since its last look (per
+ *   author, by seq). Refreshes run one at a time, so two callers never add
+ *   the same entry twice.
+ * - It keeps a service's lifecycle facts (ordered, activated, modified,
+ *   terminated) and only the ids of usage facts. Events (outages, boosts,
+ *   usage) are valid or not by the lifecycle alone — the service was
+ *   ordered, its offering has the plan or metric — and no rule relates two
+ *   events. So a request is checked against the lifecycle of the services
+ *   it touches plus its own facts: a few facts, however many thousands of
+ *   events the record holds.
  */
 import { buildHistories, type FactRef, inconsistent, type Terms } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import { factsOf } from './view.ts';
 
+const LIFECYCLE: ReadonlySet<string> = new Set([
+  'service.ordered',
+  'service.activated',
+  'service.modified',
+  'service.terminated',
+]);
+
 export class FactIndex {
   readonly #store: Store;
   readonly #bilateral: string;
-  readonly #byService = new Map<string, FactRef[]>();
+  /** Per service: its lifecycle facts. */
+  readonly #lifecycles = new Map<string, FactRef[]>();
   /** Usage fact id → the ref that recorded it (ids are unique across services). */
   readonly #usageIds = new Map<string, string>();
   /** Per author: the last seq read. */
@@ -53,11 +68,15 @@ export class FactIndex {
   }
 
   #add(item: FactRef): void {
-    const list = this.#byService.get(item.fact.service);
-    if (list === undefined) this.#byService.set(item.fact.service, [item]);
+    const { fact } = item;
+    if (fact.type === 'usage') {
+      if (!this.#usageIds.has(fact.id)) this.#usageIds.set(fact.id, item.ref);
+      return;
+    }
+    if (!LIFECYCLE.has(fact.type)) return;
+    const list = this.#lifecycles.get(fact.service);
+    if (list === undefined) this.#lifecycles.set(fact.service, [item]);
     else list.push(item);
-    if (item.fact.type === 'usage' && !this.#usageIds.has(item.fact.id))
-      this.#usageIds.set(item.fact.id, item.ref);
   }
 
   /**
@@ -73,7 +92,7 @@ export class FactIndex {
         throw inconsistent(ref, fact.service, `usage id ${fact.id} was already recorded at ${first}`);
     }
     const services = new Set(facts.map((f) => f.fact.service));
-    const recorded = [...services].flatMap((service) => this.#byService.get(service) ?? []);
+    const recorded = [...services].flatMap((service) => this.#lifecycles.get(service) ?? []);
     buildHistories(terms, [...recorded, ...facts]);
   }
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { activated, facts, ordered, terminated, terms } from './fixtures/build.ts';
 import { formatInstant, parseInstant } from './instant.ts';
@@ -6,6 +7,8 @@ import {
   serviceLives,
   type UsageCheck,
   usageContext,
+  usageEncoding,
+  usageInstant,
   usageRecordJson,
   usageTimeKey,
   usageTotals,
@@ -137,6 +140,54 @@ describe('times', () => {
       expect(usageTimeKey(at), at).toBe(instant === undefined ? undefined : new Date(instant).toISOString());
     }
     expect(usageTimeKey('2026-02-01T00:00:00.5Z')! > usageTimeKey('2026-02-01T00:00:00Z')!).toBe(true);
+  });
+});
+
+describe('usageInstant', () => {
+  it('agrees with parseInstant on times of the two plain shapes, valid or not', () => {
+    const digit = fc.constantFrom(...'0123456789');
+    const any = fc.tuple(digit, digit).map((d) => d.join(''));
+    // Mostly in range (so most times are valid), sometimes any two digits.
+    const two = (max: number, min = 0) =>
+      fc.oneof(
+        fc.integer({ min, max }).map((n) => String(n).padStart(2, '0')),
+        any,
+      );
+    const plain = fc
+      .record({
+        y: fc.oneof(
+          fc.integer({ min: 1, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+          any.map((d) => `20${d}`),
+        ),
+        mo: two(12, 1),
+        d: two(31, 1),
+        h: two(23),
+        mi: two(59),
+        s: two(59),
+        ms: fc.option(fc.tuple(digit, any).map((d) => `.${d.join('')}`)),
+        odd: fc.option(fc.tuple(fc.nat(23), fc.constantFrom('x', '-', ' ', 't', '/'))),
+      })
+      .map(({ y, mo, d, h, mi, s, ms, odd }) => {
+        let at = `${y}-${mo}-${d}T${h}:${mi}:${s}${ms ?? ''}Z`;
+        if (odd !== null) at = at.slice(0, odd[0]) + odd[1] + at.slice(odd[0] + 1);
+        return at;
+      });
+    fc.assert(
+      fc.property(plain, (at) => {
+        expect(usageInstant(at)).toBe(parseInstant(at));
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(usageInstant('2024-02-29T23:59:59.999Z')).toBe(Date.parse('2024-02-29T23:59:59.999Z'));
+  });
+
+  it('encodes a batch once: the same texts and instants for the same array', () => {
+    const records = [{ ...good, at: '2026-02-01T00:00:00.250Z' }, good];
+    const encoding = usageEncoding(records);
+    expect(encoding.texts).toEqual(records.map(usageRecordJson));
+    expect(encoding.instants).toEqual(records.map((r) => Date.parse(r.at)));
+    expect(usageEncoding(records)).toBe(encoding);
+    expect(usageEncoding([{ ...good, at: 'soon' }]).instants).toEqual([Number.NaN]);
   });
 });
 

@@ -232,6 +232,8 @@ const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * `Date.UTC`'s two-digit-year quirk), several times faster per record.
  */
 function instantOf(text: string): Instant | undefined {
+  const fast = plainInstant(text);
+  if (fast !== undefined) return fast;
   const m = RFC3339_UTC.exec(text);
   if (m === null) return undefined;
   const year = Number(m[1]);
@@ -245,6 +247,44 @@ function instantOf(text: string): Instant | undefined {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > (month === 2 && leap ? 29 : DAYS[month - 1]!)) return undefined;
   const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** The two digits at `i` as a number, or NaN. */
+function digits2(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}
+
+/**
+ * `instantOf` of the two forms records almost always carry,
+ * `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DDTHH:MM:SS.mmmZ` (year 100 or later),
+ * read without a regular expression; undefined for anything else, which
+ * then takes the general path (so this only ever agrees with it).
+ */
+function plainInstant(text: string): Instant | undefined {
+  const n = text.length;
+  if (!(n === 20 || n === 24) || text.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return undefined;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const year = digits2(text, 0) * 100 + digits2(text, 2);
+  const month = digits2(text, 5);
+  const day = digits2(text, 8);
+  const hour = digits2(text, 11);
+  const minute = digits2(text, 14);
+  const second = digits2(text, 17);
+  let ms = 0;
+  if (n === 24) {
+    if (text.charCodeAt(19) !== 46 /* . */) return undefined;
+    const c = text.charCodeAt(22) - 48;
+    ms = digits2(text, 20) * 10 + (c >= 0 && c <= 9 ? c : Number.NaN);
+  }
+  // NaN fails every comparison: a non-digit anywhere ends up here too.
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59)) return undefined;
+  if (!(second <= 59 && ms >= 0)) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS[month - 1]!)) return undefined;
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 

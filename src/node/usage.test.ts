@@ -1,5 +1,7 @@
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { usageRecordJson } from '../core/index.ts';
 import { canonicalize, hashJson, merkleRoot } from '../ledger/index.ts';
@@ -7,6 +9,7 @@ import {
   batchBody,
   formatOf,
   gunzipIfNeeded,
+  lineChunks,
   splitCsv,
   type UsageItem,
   usageItemRecord,
@@ -24,6 +27,27 @@ async function items(text: string | Buffer, format?: 'csv' | 'jsonl'): Promise<U
 const record = { id: 'u1', service: 'S1', metric: 'gb', quantity: '1.5', at: '2026-02-01T00:00:00Z' };
 
 describe('reading usage files', () => {
+  it('splits lines as readline does (LF, CRLF, lone CR), however the stream is chunked', async () => {
+    const piece = fc.constantFrom('a', 'é', ',', '"', '\n', '\r', '\r\n', '\n\r', ' ');
+    const text = fc.array(piece, { maxLength: 40 }).map((pieces) => pieces.join(''));
+    await fc.assert(
+      fc.asyncProperty(text, fc.array(fc.nat(60), { maxLength: 6 }), async (body, cuts) => {
+        const bytes = Buffer.from(body);
+        const points = [...new Set(cuts.map((c) => Math.min(c, bytes.length)))].sort((a, b) => a - b);
+        const chunks = [0, ...points, bytes.length]
+          .slice(1)
+          .map((end, i, all) => bytes.subarray(i === 0 ? 0 : all[i - 1]!, end));
+        const expected: string[] = [];
+        const lines = createInterface({ input: Readable.from([bytes]), crlfDelay: Number.POSITIVE_INFINITY });
+        for await (const line of lines) expected.push(line);
+        const got: string[] = [];
+        for await (const chunk of lineChunks(Readable.from(chunks))) got.push(...chunk);
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('reads CSV by header names, with quoted fields, CRLF, a BOM and characteristics', async () => {
     const csv =
       '\uFEFFat,id,service,metric,quantity,char_zone,char_note\r\n' +

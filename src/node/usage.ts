@@ -7,7 +7,7 @@
  * entries by the usual push.
  *
  * Design rationale:
- * - Flat memory. Nothing holds the file: lines are read with `readline`, and
+ * - Flat memory. Nothing holds the file: lines are read a chunk at a time, and
  *   at most three batches of records (the one being filled, the one being
  *   deduplicated against the store, and the one being hashed and written)
  *   are in memory.
@@ -28,8 +28,8 @@
  *   same file would otherwise both pass the dedup check.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import {
   checkUsageRecord,
@@ -161,38 +161,80 @@ export async function gunzipIfNeeded(input: AsyncIterable<Buffer | string>): Pro
  * the first non-blank line starts with `{`, CSV otherwise.
  */
 export async function* usageItems(input: Readable, format?: UsageFormat): AsyncGenerator<UsageItem> {
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const chunk of usageItemChunks(input, format)) yield* chunk;
+}
+
+/** Lines end at LF, CRLF or a lone CR (as `readline` splits them). */
+const LINE_BREAK = /\r\n|\n|\r/;
+
+/**
+ * The lines of a text stream, a chunk of the stream at a time: what
+ * `readline` gives line by line, without an await (two promises) per line.
+ */
+export async function* lineChunks(input: Readable): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  for await (const chunk of input) {
+    const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+    // The last line may go on in the next chunk, and so may a CR that ends this one (half a CRLF).
+    let end = text.length - 1;
+    if (text.charCodeAt(end) === 13) end--;
+    while (end >= 0 && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end--;
+    if (end < 0) {
+      carry = text;
+      continue;
+    }
+    // `end` is the last break; when it is the LF of a CRLF, the CR goes with it.
+    const crlf = text.charCodeAt(end) === 10 && end > 0 && text.charCodeAt(end - 1) === 13;
+    const body = text.slice(0, crlf ? end - 1 : end);
+    carry = text.slice(end + 1);
+    yield body.includes('\r') ? body.split(LINE_BREAK) : body.split('\n');
+  }
+  const rest = carry + decoder.end();
+  if (rest !== '') {
+    const lines = rest.split(LINE_BREAK);
+    if (lines.at(-1) === '') lines.pop();
+    if (lines.length > 0) yield lines;
+  }
+}
+
+/** `usageItems`, a chunk of the stream at a time. */
+async function* usageItemChunks(input: Readable, format?: UsageFormat): AsyncGenerator<UsageItem[]> {
   let kind = format;
   let csv: CsvHeader | undefined;
   let number = 0;
   let carry: { start: number; text: string } | undefined;
-  for await (const text of lines) {
-    number++;
-    let line = number === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-    if (carry === undefined && line.trim() === '') continue;
-    kind ??= line.trimStart().startsWith('{') ? 'jsonl' : 'csv';
-    if (kind === 'jsonl') {
-      yield jsonItem(number, line);
-      continue;
+  for await (const lines of lineChunks(input)) {
+    const items: UsageItem[] = [];
+    for (const text of lines) {
+      number++;
+      let line = number === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      if (carry === undefined && line.trim() === '') continue;
+      kind ??= line.trimStart().startsWith('{') ? 'jsonl' : 'csv';
+      if (kind === 'jsonl') {
+        items.push(jsonItem(number, line));
+        continue;
+      }
+      // CSV: a quoted field may span lines; the record is numbered by its first line.
+      let start = number;
+      if (carry !== undefined) {
+        line = `${carry.text}\n${line}`;
+        start = carry.start;
+        carry = undefined;
+      }
+      if (line.includes('"') && quotesOpen(line)) {
+        carry = { start, text: line };
+        continue;
+      }
+      if (csv === undefined) {
+        csv = csvHeader(line);
+        continue;
+      }
+      items.push(csvItem(csv, start, line));
     }
-    // CSV: a quoted field may span lines; the record is numbered by its first line.
-    let start = number;
-    if (carry !== undefined) {
-      line = `${carry.text}\n${line}`;
-      start = carry.start;
-      carry = undefined;
-    }
-    if (line.includes('"') && quotesOpen(line)) {
-      carry = { start, text: line };
-      continue;
-    }
-    if (csv === undefined) {
-      csv = csvHeader(line);
-      continue;
-    }
-    yield csvItem(csv, start, line);
+    if (items.length > 0) yield items;
   }
-  if (carry !== undefined) yield { line: carry.start, malformed: 'a quoted field is not closed' };
+  if (carry !== undefined) yield [{ line: carry.start, malformed: 'a quoted field is not closed' }];
   if (kind === 'csv' && csv === undefined && number > 0) throw badHeader('the file has no header line');
 }
 
@@ -345,7 +387,7 @@ export async function importUsageFile(
 ): Promise<UsageImportReport> {
   const input = await gunzipIfNeeded(createReadStream(path));
   try {
-    return await importUsage(node, bilateral, usageItems(input, formatOf(path)), {
+    return await importChunks(node, bilateral, usageItemChunks(input, formatOf(path)), {
       source: path,
       ...options,
     });
@@ -364,7 +406,7 @@ export async function importUsageStream(
 ): Promise<UsageImportReport> {
   const input = await gunzipIfNeeded(stream);
   try {
-    return await importUsage(node, bilateral, usageItems(input, format), options);
+    return await importChunks(node, bilateral, usageItemChunks(input, format), options);
   } finally {
     input.destroy();
   }
@@ -386,13 +428,26 @@ export function importUsage(
   items: AsyncIterable<UsageItem>,
   options: UsageImportOptions = {},
 ): Promise<UsageImportReport> {
-  return imports.run(`${node.party}\u0000${bilateral}`, () => run(node, bilateral, items, options));
+  return importChunks(node, bilateral, singles(items), options);
+}
+
+async function* singles(items: AsyncIterable<UsageItem>): AsyncGenerator<UsageItem[]> {
+  for await (const item of items) yield [item];
+}
+
+function importChunks(
+  node: UsageNode,
+  bilateral: string,
+  chunks: AsyncIterable<readonly UsageItem[]>,
+  options: UsageImportOptions,
+): Promise<UsageImportReport> {
+  return imports.run(`${node.party}\u0000${bilateral}`, () => run(node, bilateral, chunks, options));
 }
 
 async function run(
   node: UsageNode,
   bilateral: string,
-  items: AsyncIterable<UsageItem>,
+  chunks: AsyncIterable<readonly UsageItem[]>,
   options: UsageImportOptions,
 ): Promise<UsageImportReport> {
   const clock = options.clock ?? (() => performance.now());
@@ -515,32 +570,34 @@ async function run(
     }
   };
 
-  for await (const item of items) {
-    read++;
-    if (read % PROGRESS_EVERY === 0) options.onProgress?.(read, clock() - started);
-    if (item.malformed !== undefined) {
-      reject(item.line, { field: '', rule: 'malformed', message: item.malformed });
-      continue;
+  for await (const chunk of chunks) {
+    for (const item of chunk) {
+      read++;
+      if (read % PROGRESS_EVERY === 0) options.onProgress?.(read, clock() - started);
+      if (item.malformed !== undefined) {
+        reject(item.line, { field: '', rule: 'malformed', message: item.malformed });
+        continue;
+      }
+      const check = checkUsageRecord(item.raw, context);
+      if (!check.ok) {
+        const raw = item.raw as { id?: unknown } | undefined;
+        reject(item.line, check.issues[0]!, typeof raw?.id === 'string' ? raw.id : undefined);
+        continue;
+      }
+      const { id } = check.record;
+      const earlier = unwritten.get(id);
+      if (earlier !== undefined) {
+        const message =
+          earlier === IN_BATCH
+            ? `id: ${id} is on an earlier line of this import`
+            : `id: ${id} is already on line ${earlier}`;
+        reject(item.line, { field: 'id', rule: 'duplicate-id', message }, id);
+        continue;
+      }
+      unwritten.set(id, item.line);
+      pending.push({ record: check.record, line: item.line });
+      if (pending.length >= batchSize) await settle();
     }
-    const check = checkUsageRecord(item.raw, context);
-    if (!check.ok) {
-      const raw = item.raw as { id?: unknown } | undefined;
-      reject(item.line, check.issues[0]!, typeof raw?.id === 'string' ? raw.id : undefined);
-      continue;
-    }
-    const { id } = check.record;
-    const earlier = unwritten.get(id);
-    if (earlier !== undefined) {
-      const message =
-        earlier === IN_BATCH
-          ? `id: ${id} is on an earlier line of this import`
-          : `id: ${id} is already on line ${earlier}`;
-      reject(item.line, { field: 'id', rule: 'duplicate-id', message }, id);
-      continue;
-    }
-    unwritten.set(id, item.line);
-    pending.push({ record: check.record, line: item.line });
-    if (pending.length >= batchSize) await settle();
   }
   await settle();
   if (ready.length > 0) await writeBatch(ready);

@@ -198,17 +198,7 @@ export class KyselyStore implements Store {
     alsoWrite?: (tx: Kysely<Database>) => Promise<void>,
   ): Promise<AppendResult> {
     const { entry } = stored.signed;
-    const bilateral = await tx
-      .selectFrom('bilaterals')
-      .select('id')
-      .where('id', '=', entry.bilateral)
-      .executeTakeFirst();
-    if (bilateral === undefined) {
-      throw new BilateralError('STORE_UNKNOWN_BILATERAL', `bilateral ${entry.bilateral} is not stored`, {
-        details: { bilateral: entry.bilateral, author: entry.author, seq: entry.seq },
-      });
-    }
-
+    await requireBilateral(tx, entry);
     // Head first, then the row at `seq`: under READ COMMITTED each statement has
     // its own snapshot, and a stream has no gaps, so a head at or past `seq`
     // guarantees the next read finds the row a concurrent append just committed.
@@ -217,26 +207,7 @@ export class KyselyStore implements Store {
       const existing = await selectEntry(tx, entry.bilateral, entry.author, entry.seq);
       if (existing !== undefined) return compare(existing, stored.hash);
     }
-    const expected =
-      head === undefined ? { seq: 1, prev: entry.bilateral } : { seq: head.seq + 1, prev: head.hash };
-    if (entry.seq !== expected.seq || entry.prev !== expected.prev) {
-      const what = entry.seq !== expected.seq ? `seq ${entry.seq}` : `prev ${entry.prev}`;
-      throw new BilateralError(
-        'STORE_NOT_NEXT',
-        `${what} does not follow ${entry.author}'s head (next is seq ${expected.seq}, prev ${expected.prev})`,
-        {
-          details: {
-            bilateral: entry.bilateral,
-            author: entry.author,
-            seq: entry.seq,
-            prev: entry.prev,
-            expectedSeq: expected.seq,
-            expectedPrev: expected.prev,
-          },
-        },
-      );
-    }
-
+    requireNext(entry, head);
     await tx.insertInto('entries').values(toEntryRow(stored)).execute();
     if (alsoWrite !== undefined) await alsoWrite(tx);
     return { status: 'appended' };
@@ -246,14 +217,48 @@ export class KyselyStore implements Store {
    * Appends a run of entries in ONE transaction (one disk sync for the lot),
    * each checked as `appendEntry` checks it, in order. A `STORE_NOT_NEXT`
    * anywhere rolls back the whole run; duplicates and conflicts are reported
-   * per entry, as `appendEntry` reports them.
+   * per entry, as `appendEntry` reports them. Each stream's head is read once
+   * and then followed in memory, and new rows go in as multi-row inserts: a
+   * run of n entries costs a few statements, not 3n.
    */
   async appendEntries(entries: readonly StoredEntry[]): Promise<AppendResult[]> {
     for (const stored of entries) checkStoredEntry(stored);
     if (entries.length === 0) return [];
     return this.#db.transaction().execute(async (tx) => {
       const results: AppendResult[] = [];
-      for (const stored of entries) results.push(await this.#appendIn(tx, stored));
+      const heads = new Map<string, StreamPosition | undefined>();
+      const pending: EntriesTable[] = [];
+      const flush = async () => {
+        for (let i = 0; i < pending.length; i += INSERT_ROWS) {
+          await tx
+            .insertInto('entries')
+            .values(pending.slice(i, i + INSERT_ROWS))
+            .execute();
+        }
+        pending.length = 0;
+      };
+      for (const stored of entries) {
+        const { entry } = stored.signed;
+        const stream = `${entry.bilateral}\n${entry.author}`;
+        if (!heads.has(stream)) {
+          await requireBilateral(tx, entry);
+          heads.set(stream, await selectHead(tx, entry.bilateral, entry.author));
+        }
+        const head = heads.get(stream);
+        if (head !== undefined && entry.seq <= head.seq) {
+          await flush();
+          const existing = await selectEntry(tx, entry.bilateral, entry.author, entry.seq);
+          if (existing !== undefined) {
+            results.push(compare(existing, stored.hash));
+            continue;
+          }
+        }
+        requireNext(entry, head);
+        pending.push(toEntryRow(stored));
+        heads.set(stream, { seq: entry.seq, hash: stored.hash });
+        results.push({ status: 'appended' });
+      }
+      await flush();
       return results;
     });
   }
@@ -557,6 +562,44 @@ async function selectEntry(
     .where('seq', '=', seq)
     .executeTakeFirst();
   return row === undefined ? undefined : toStoredEntry(row);
+}
+
+/** Rows per multi-row insert of entries (9 columns: well under either engine's parameter limit). */
+const INSERT_ROWS = 200;
+
+async function requireBilateral(tx: Kysely<Database>, entry: SignedEntry['entry']): Promise<void> {
+  const bilateral = await tx
+    .selectFrom('bilaterals')
+    .select('id')
+    .where('id', '=', entry.bilateral)
+    .executeTakeFirst();
+  if (bilateral === undefined) {
+    throw new BilateralError('STORE_UNKNOWN_BILATERAL', `bilateral ${entry.bilateral} is not stored`, {
+      details: { bilateral: entry.bilateral, author: entry.author, seq: entry.seq },
+    });
+  }
+}
+
+/** Throws `STORE_NOT_NEXT` unless `entry` is the next entry after `head` (seq and prev). */
+function requireNext(entry: SignedEntry['entry'], head: StreamPosition | undefined): void {
+  const expected =
+    head === undefined ? { seq: 1, prev: entry.bilateral } : { seq: head.seq + 1, prev: head.hash };
+  if (entry.seq === expected.seq && entry.prev === expected.prev) return;
+  const what = entry.seq !== expected.seq ? `seq ${entry.seq}` : `prev ${entry.prev}`;
+  throw new BilateralError(
+    'STORE_NOT_NEXT',
+    `${what} does not follow ${entry.author}'s head (next is seq ${expected.seq}, prev ${expected.prev})`,
+    {
+      details: {
+        bilateral: entry.bilateral,
+        author: entry.author,
+        seq: entry.seq,
+        prev: entry.prev,
+        expectedSeq: expected.seq,
+        expectedPrev: expected.prev,
+      },
+    },
+  );
 }
 
 async function selectHead(

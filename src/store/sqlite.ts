@@ -19,6 +19,10 @@
  * then SQLITE_BUSY). Stores opened on the same file therefore share one
  * connection (Kysely serialises its use) and the last `close` closes it.
  *
+ * Prepared statements are cached by their SQL (`cachedStatements`): Kysely
+ * prepares every query it runs, and preparing cost as much as running the
+ * small queries of an append.
+ *
  * Usage rows bypass Kysely's builder (see `usageInserter`): at 200,000
  * records/s a per-row compiled query costs more than the insert itself.
  */
@@ -30,6 +34,7 @@ import {
   type DatabaseConnection,
   type Driver,
   Kysely,
+  type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -100,8 +105,35 @@ function connect(path: string, options: SqliteStoreOptions): Connection {
     database.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: cachedStatements(database) }),
+  });
   return { db, insertUsage: usageInserter(database) };
+}
+
+/** Statements kept per distinct SQL text; past this many the oldest is dropped. */
+const STATEMENT_CACHE = 256;
+
+/**
+ * `database` for Kysely, with `prepare` answering from a cache of statements
+ * by SQL text. Safe because Kysely runs one query at a time on the connection
+ * and never iterates a statement (we do not stream queries), so a statement is
+ * never reused while busy.
+ */
+function cachedStatements(database: Sqlite.Database): SqliteDatabase {
+  const statements = new Map<string, Sqlite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare: (sql: string) => {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = database.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /**

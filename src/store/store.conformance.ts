@@ -243,6 +243,30 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
         expect(await store.appendEntries([])).toEqual([]);
       });
 
+      it('takes a long run over two streams with a repeat and a conflict inside it, entry by entry', async () => {
+        const { store, id } = await setup();
+        const sellers = streamOf(id, SELLER, 450);
+        const buyers = streamOf(id, BUYER, 3);
+        await store.appendEntries(sellers.slice(0, 2));
+        const other = storedEntry(id, SELLER, 2, sellers[0]!.hash, 'other');
+        const run = [
+          sellers[1]!,
+          other,
+          ...sellers.slice(2, 300),
+          ...buyers,
+          sellers[2]!,
+          ...sellers.slice(300),
+        ];
+        const results = await store.appendEntries(run);
+        expect(results.slice(0, 2).map((r) => r.status)).toEqual(['duplicate', 'conflict']);
+        expect(results.filter((r) => r.status === 'appended')).toHaveLength(448 + 3);
+        expect(results[2 + 298 + 3]!.status).toBe('duplicate');
+        expect((await store.head(id, SELLER))?.seq).toBe(450);
+        expect((await store.head(id, BUYER))?.seq).toBe(3);
+        const stored = await store.entryLeaves(id, { author: SELLER });
+        expect(stored.map((l) => l.hash)).toEqual(sellers.map((e) => e.hash));
+      });
+
       it('lists leaves without envelopes and filters entries by kind', async () => {
         const { store, id } = await setup();
         const stream = streamOf(id, SELLER, 3);

@@ -535,7 +535,8 @@ export class PartyNode {
       await this.store.appendEntries(accepted);
       return out;
     });
-    if (results.some((r) => r.status === 'appended')) {
+    // Only a new invoice needs an answer (a periodic sync retries any left unanswered).
+    if (results.some((r, i) => r.status === 'appended' && kindOf(inputs[i]) === 'invoice.issued')) {
       this.#schedule(() => this.#answerPendingInvoices(id));
     }
     return results;
@@ -625,7 +626,7 @@ export class PartyNode {
 
   async invoices(id: string): Promise<IssuedInvoice[]> {
     await this.#load(id);
-    return invoicesOf(await this.store.listEntries(id));
+    return invoicesOf(await this.store.listEntries(id, { kinds: INVOICE_KINDS }));
   }
 
   /** Buyer: recompute every unanswered invoice from its basis and record the answer. */
@@ -1029,6 +1030,11 @@ export class PartyNode {
     if (loaded === undefined) throw new NodeError('NOT_FOUND', `no bilateral ${id}`);
     return loaded;
   }
+}
+
+/** The `kind` of a received entry input, when it has one. */
+function kindOf(input: unknown): unknown {
+  return (input as { entry?: { kind?: unknown } } | null)?.entry?.kind;
 }
 
 function seqOf(input: unknown): number | null {

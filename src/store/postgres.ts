@@ -2,13 +2,15 @@
  * The production engine: PostgreSQL through a `pg` pool. Durability is the
  * server's (a commit returns after its WAL is flushed, with the default
  * `synchronous_commit = on`). Keys compare byte-wise (`collate "C"`, set in
- * the migrations), so orderings match SQLite's.
+ * the migrations), so orderings match SQLite's. Usage rows go in with
+ * `COPY … FROM STDIN` (postgres-copy.ts), a batch per statement.
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyStore } from './kysely-store.ts';
+import { copyAwarePool } from './postgres-copy.ts';
 import type { Database } from './schema.ts';
-import { insertUsageUnnest } from './usage.ts';
+import { insertUsageCopy } from './usage.ts';
 
 /** PostgreSQL's SQLSTATE for unique_violation. */
 const UNIQUE_VIOLATION = '23505';
@@ -26,8 +28,8 @@ export function createPostgresStore(connection: string | pg.PoolConfig): KyselyS
   // An idle client that dies (server restart) is dropped by the pool; the next
   // query reconnects or fails loudly. Without a listener it would crash the process.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore({ engine: 'postgres', db, isUniqueViolation, insertUsage: insertUsageUnnest });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: copyAwarePool(pool) }) });
+  return new KyselyStore({ engine: 'postgres', db, isUniqueViolation, insertUsage: insertUsageCopy });
 }
 
 function isUniqueViolation(error: unknown): boolean {

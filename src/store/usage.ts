@@ -19,6 +19,7 @@ import {
   usageInstant,
   ValidationError,
 } from '../core/index.ts';
+import { copyField, copyIn } from './postgres-copy.ts';
 import type { Database } from './schema.ts';
 import type { StoredUsage, UsageQuery } from './types.ts';
 import { isSeq } from './validate.ts';
@@ -120,7 +121,25 @@ export const insertUsageRows: UsageInserter = async (tx, rows) => {
   }
 };
 
-/** PostgreSQL: one INSERT … SELECT FROM unnest(column arrays) per 10,000 rows. */
+/**
+ * PostgreSQL: one `COPY usage_rows FROM STDIN` per batch (postgres-copy.ts),
+ * which needs the engine's copy-aware connections; a repeated id fails it
+ * with the unique violation, as an INSERT would.
+ */
+export const insertUsageCopy: UsageInserter = async (tx, rows) => {
+  const { stream, batchSeq, ids, services, ats, records } = rows;
+  const prefix = `${stream}\t${batchSeq}\t`;
+  const lines = new Array<string>(ids.length);
+  for (let p = 0; p < ids.length; p++) {
+    lines[p] =
+      `${prefix}${p}\t${copyField(ids[p]!)}\t${copyField(services[p]!)}\t${ats[p]}\t${copyField(records[p]!)}\n`;
+  }
+  await copyIn(tx, 'usage_rows', USAGE_COLUMNS, lines.join(''));
+};
+
+const USAGE_COLUMNS = ['stream', 'batch_seq', 'position', 'id', 'service', 'at', 'record'];
+
+/** PostgreSQL without COPY: one INSERT … SELECT FROM unnest(column arrays) per 10,000 rows. */
 export const insertUsageUnnest: UsageInserter = async (tx, rows) => {
   const n = rows.ids.length;
   for (let i = 0; i < n; i += 10_000) {

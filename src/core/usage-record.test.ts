@@ -200,6 +200,39 @@ describe('usageRecordJson and usageTotals', () => {
     expect(JSON.parse(text)).toEqual({ ...good, characteristics: { z: '"1"', a: 'é', B: '\n' } });
   });
 
+  it('is JSON.stringify of the record with its keys sorted, whatever the characters', () => {
+    // Keys in code-unit order, written out (an object would put integer-like keys first).
+    const canonical = (value: unknown): string =>
+      typeof value === 'string'
+        ? JSON.stringify(value)
+        : `{${Object.keys(value as object)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+            .join(',')}}`;
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('"', '\\', '\u0000', '\ud800', '😀'),
+    );
+    const record = fc.record(
+      {
+        id: text,
+        service: text,
+        metric: text,
+        quantity: text,
+        at: text,
+        characteristics: fc.dictionary(text, text, { maxKeys: 4 }),
+      },
+      { requiredKeys: ['id', 'service', 'metric', 'quantity', 'at'] },
+    );
+    fc.assert(
+      fc.property(record, (r) => {
+        expect(usageRecordJson(r)).toBe(canonical(r));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('sums exactly per service and metric, sorted', () => {
     const records = [
       { ...good, service: 'S2', quantity: '0.1' },

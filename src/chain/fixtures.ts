@@ -5,7 +5,7 @@
  * a named revert.
  */
 import type { Hex, TransactionReceipt } from 'viem';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { sha256Hex } from '../ledger/index.ts';
 import { bilateralRegistryAbi, partyRegistryAbi } from './abi.ts';
 import { type AnvilInstance, type AnvilOptions, startAnvil } from './anvil.ts';
@@ -113,4 +113,21 @@ export async function registerFixtures(chain: TestChain): Promise<{ main: Bilate
     );
   }
   return { main, other };
+}
+
+/**
+ * For a test file: a test chain with the fixture parties and bilaterals
+ * registered before its tests, stopped after them. Read the fields inside
+ * tests (they are set by `beforeAll`).
+ */
+export function useRegisteredChain(): { chain: TestChain; main: Bilateral; other: Bilateral } {
+  const fixture = {} as { chain: TestChain; main: Bilateral; other: Bilateral };
+  beforeAll(async () => {
+    fixture.chain = await startTestChain();
+    Object.assign(fixture, await registerFixtures(fixture.chain));
+  });
+  afterAll(async () => {
+    await fixture.chain?.stop();
+  });
+  return fixture;
 }

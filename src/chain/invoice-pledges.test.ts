@@ -1,38 +1,22 @@
 import { zeroAddress } from 'viem';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../ledger/index.ts';
 import { invoicePledgesAbi } from './abi.ts';
-import {
-  type Bilateral,
-  b32,
-  expectRevert,
-  mined,
-  registerFixtures,
-  startTestChain,
-  type TestChain,
-} from './fixtures.ts';
+import { b32, expectRevert, mined, useRegisteredChain } from './fixtures.ts';
 import { bytes32FromHash } from './ids.ts';
 
-let chain: TestChain;
-let main: Bilateral;
-beforeAll(async () => {
-  chain = await startTestChain();
-  ({ main } = await registerFixtures(chain));
-});
-afterAll(async () => {
-  await chain?.stop();
-});
+const fixture = useRegisteredChain();
 
 const invoice = bytes32FromHash(sha256Hex('invoice INV-2024-001'));
 
 describe('InvoicePledges', () => {
-  const reg = () => ({ address: chain.addresses.invoicePledges, abi: invoicePledgesAbi }) as const;
-  const seller = () => chain.wallets[1]!;
-  const buyer = () => chain.wallets[2]!;
-  const financier = () => chain.wallets[6]!;
-  const secondFinancier = () => chain.wallets[7]!;
+  const reg = () => ({ address: fixture.chain.addresses.invoicePledges, abi: invoicePledgesAbi }) as const;
+  const seller = () => fixture.chain.wallets[1]!;
+  const buyer = () => fixture.chain.wallets[2]!;
+  const financier = () => fixture.chain.wallets[6]!;
+  const secondFinancier = () => fixture.chain.wallets[7]!;
   const pledgeOf = () =>
-    chain.publicClient.readContract({ ...reg(), functionName: 'pledgeOf', args: [invoice] });
+    fixture.chain.publicClient.readContract({ ...reg(), functionName: 'pledgeOf', args: [invoice] });
 
   it('reports no pledge at first', async () => {
     expect(await pledgeOf()).toEqual([zeroAddress, b32(0), 0n]);
@@ -44,17 +28,21 @@ describe('InvoicePledges', () => {
         wallet.writeContract({
           ...reg(),
           functionName: 'pledge',
-          args: [invoice, main.id, financier().account.address],
+          args: [invoice, fixture.main.id, financier().account.address],
         }),
         'NotSeller',
-        [main.id, wallet.account.address],
+        [fixture.main.id, wallet.account.address],
       );
     }
   });
 
   it('refuses a zero financier and an unknown bilateral', async () => {
     await expectRevert(
-      seller().writeContract({ ...reg(), functionName: 'pledge', args: [invoice, main.id, zeroAddress] }),
+      seller().writeContract({
+        ...reg(),
+        functionName: 'pledge',
+        args: [invoice, fixture.main.id, zeroAddress],
+      }),
       'ZeroFinancier',
       [],
     );
@@ -71,21 +59,21 @@ describe('InvoicePledges', () => {
 
   it('pledges to one financier; a second pledge reverts AlreadyPledged', async () => {
     const receipt = await mined(
-      chain,
+      fixture.chain,
       seller().writeContract({
         ...reg(),
         functionName: 'pledge',
-        args: [invoice, main.id, financier().account.address],
+        args: [invoice, fixture.main.id, financier().account.address],
       }),
     );
-    const block = await chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
-    expect(await pledgeOf()).toEqual([financier().account.address, main.id, block.timestamp]);
+    const block = await fixture.chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    expect(await pledgeOf()).toEqual([financier().account.address, fixture.main.id, block.timestamp]);
     for (const to of [secondFinancier(), financier()]) {
       await expectRevert(
         seller().writeContract({
           ...reg(),
           functionName: 'pledge',
-          args: [invoice, main.id, to.account.address],
+          args: [invoice, fixture.main.id, to.account.address],
         }),
         'AlreadyPledged',
         [invoice, financier().account.address],
@@ -101,7 +89,10 @@ describe('InvoicePledges', () => {
         [invoice, wallet.account.address],
       );
     }
-    await mined(chain, financier().writeContract({ ...reg(), functionName: 'release', args: [invoice] }));
+    await mined(
+      fixture.chain,
+      financier().writeContract({ ...reg(), functionName: 'release', args: [invoice] }),
+    );
     expect(await pledgeOf()).toEqual([zeroAddress, b32(0), 0n]);
   });
 
@@ -115,21 +106,27 @@ describe('InvoicePledges', () => {
 
   it('can be pledged again after release, to another financier', async () => {
     await mined(
-      chain,
+      fixture.chain,
       seller().writeContract({
         ...reg(),
         functionName: 'pledge',
-        args: [invoice, main.id, secondFinancier().account.address],
+        args: [invoice, fixture.main.id, secondFinancier().account.address],
       }),
     );
     expect((await pledgeOf())[0]).toBe(secondFinancier().account.address);
-    const events = await chain.publicClient.getContractEvents({ ...reg(), fromBlock: 0n });
+    const events = await fixture.chain.publicClient.getContractEvents({ ...reg(), fromBlock: 0n });
     expect(events.map((e) => [e.eventName, e.args])).toEqual([
-      ['Pledged', { invoiceHash: invoice, bilateralId: main.id, financier: financier().account.address }],
-      ['Released', { invoiceHash: invoice, bilateralId: main.id, financier: financier().account.address }],
       [
         'Pledged',
-        { invoiceHash: invoice, bilateralId: main.id, financier: secondFinancier().account.address },
+        { invoiceHash: invoice, bilateralId: fixture.main.id, financier: financier().account.address },
+      ],
+      [
+        'Released',
+        { invoiceHash: invoice, bilateralId: fixture.main.id, financier: financier().account.address },
+      ],
+      [
+        'Pledged',
+        { invoiceHash: invoice, bilateralId: fixture.main.id, financier: secondFinancier().account.address },
       ],
     ]);
   });

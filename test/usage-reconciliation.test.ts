@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.ts';
 import {
+  type BillingPeriod,
   billingPeriod,
   DecimalSum,
   parseFact,
@@ -305,6 +306,63 @@ describe('usage reconciliation between two nodes', () => {
     const newRef = after[0]!.get('S1', 'gb')!.refs.at(-1);
     expect(after[1]!.get('S1', 'gb')!.refs.at(-1)).toBe(newRef);
     expect(before[0]!.get('S1', 'gb')!.refs).not.toContain(newRef);
+  });
+
+  it('totals several services of one batch apart, whole batches and straddling ones alike', async () => {
+    const sum = (quantities: readonly string[], start = '0') => {
+      const total = new DecimalSum();
+      total.add(start);
+      for (const q of quantities) total.add(q);
+      return total.toString();
+    };
+    const order = { type: 'service.ordered', service: 'S2', offering: 'dia', plan: '1G', termMonths: 12 };
+    for (const fact of [
+      { ...order, at: '2026-03-02T00:00:00Z' },
+      { type: 'service.activated', service: 'S2', at: '2026-03-03T00:00:00Z' },
+    ]) {
+      expect((await call(seller.url, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
+    }
+    const [march, april] = ['2026-03', '2026-04'].map((p) => billingPeriod(p, 'UTC')) as [
+      BillingPeriod,
+      BillingPeriod,
+    ];
+    const before = await storedUsageTotals(seller.store, id, 'acme-fiber', march);
+    const record = (n: number, service: string, at: string) => ({
+      id: `multi-${n}`,
+      service,
+      metric: 'gb',
+      quantity: `${n}.${n % 7}`,
+      at,
+    });
+    // One batch wholly in March (S1 and S2 interleaved), one straddling March and April.
+    const inMarch = Array.from({ length: 12 }, (_, n) =>
+      record(n, n % 3 === 0 ? 'S1' : 'S2', `2026-03-0${4 + (n % 5)}T0${n % 10}:00:00Z`),
+    );
+    const straddling = [
+      record(20, 'S1', '2026-03-09T12:00:00Z'),
+      record(21, 'S2', '2026-03-31T23:30:00Z'),
+      record(22, 'S2', '2026-04-01T00:30:00Z'),
+      record(23, 'S2', '2026-04-02T00:30:00Z'),
+    ];
+    for (const batch of [inMarch, straddling]) {
+      const report = await importUsage(seller.node, id, items(batch), { batchSize: 1000 });
+      expect([report.accepted, report.rejectedTotal]).toEqual([batch.length, 0]);
+    }
+    const all = [...inMarch, ...straddling];
+    const quantities = (service: string, from: string, to: string) =>
+      all.filter((r) => r.service === service && r.at >= from && r.at < to).map((r) => r.quantity);
+    const afterMarch = await storedUsageTotals(seller.store, id, 'acme-fiber', march);
+    const afterApril = await storedUsageTotals(seller.store, id, 'acme-fiber', april);
+    expect(afterMarch.get('S1', 'gb')!.quantity).toBe(
+      sum(quantities('S1', '2026-03', '2026-04'), before.get('S1', 'gb')!.quantity),
+    );
+    expect(before.get('S2', 'gb')).toBeUndefined();
+    expect(afterMarch.get('S2', 'gb')!.quantity).toBe(sum(quantities('S2', '2026-03', '2026-04')));
+    expect(afterApril.get('S2', 'gb')!.quantity).toBe(sum(quantities('S2', '2026-04', '2026-05')));
+    expect(afterApril.get('S1', 'gb')).toBeUndefined();
+    // S2's March usage cites both new batches; April's only the straddling one.
+    expect(afterMarch.get('S2', 'gb')!.refs).toHaveLength(2);
+    expect(afterApril.get('S2', 'gb')!.refs).toEqual(afterMarch.get('S2', 'gb')!.refs.slice(1));
   });
 
   it('proves one usage record: its path to the signed batch root, then to a co-signed checkpoint', async () => {

@@ -250,6 +250,28 @@ describe('two party nodes over HTTP', () => {
     for (const checkpoint of atSeller.body) expect(() => verifyCheckpoint(checkpoint, parties)).not.toThrow();
     const heads = await call<{ heads: unknown }>(seller.url, 'GET', `/bilaterals/${id}`);
     expect(atSeller.body.at(-1)?.checkpoint.heads).toEqual(heads.body.heads);
+    // The last checkpoint's state, derived here from the entries alone: the fact count and each
+    // invoice with its answer.
+    type Listed = { hash: string; entry: { kind: string; body: Record<string, unknown> } };
+    const entries = (await call<Listed[]>(seller.url, 'GET', `/bilaterals/${id}/entries`)).body;
+    const answers = new Map(
+      entries
+        .filter((e) => e.entry.kind.startsWith('invoice.') && e.entry.kind !== 'invoice.issued')
+        .map((e) => [(e.entry.body.invoice as { hash: string }).hash, e.entry.kind]),
+    );
+    const state = {
+      facts: entries.filter((e) => e.entry.kind === 'fact').length,
+      invoices: entries
+        .filter((e) => e.entry.kind === 'invoice.issued')
+        .map((e) => ({
+          period: e.entry.body.period,
+          entry: e.hash,
+          invoiceHash: e.entry.body.invoiceHash,
+          status: answers.get(e.hash) === 'invoice.accepted' ? 'accepted' : 'pending',
+        })),
+    };
+    expect(state.invoices.map((i) => i.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(atSeller.body.at(-1)?.checkpoint.stateHash).toBe(hashJson(state));
     const again = await call<{ code: string }>(seller.url, 'POST', `/bilaterals/${id}/invoices`, {
       period: '2026-01',
     });

@@ -70,10 +70,11 @@ import { ensureCounterpartyBatches, storedUsageTotals } from './reconciliation.t
 import { SerialQueue } from './serial.ts';
 import { entriesWithin, factsOf, type IssuedInvoice, invoicesOf, stateOf } from './view.ts';
 
-/** A stream's Merkle frontier and number of facts, up to `frontier.count`. */
+/** Up to `frontier.count`: a stream's Merkle frontier, its number of facts and the seqs of its invoice entries. */
 interface StreamTally {
   readonly frontier: MerkleFrontier;
   readonly facts: number;
+  readonly invoices: readonly number[];
 }
 
 export interface PartyNodeOptions {
@@ -672,14 +673,20 @@ export class PartyNode {
    */
   async #fingerprints(id: string, heads: Basis): Promise<{ stateHash: string; root: string }> {
     const streams: { author: string; root: string }[] = [];
+    const invoiceEntries: StoredEntry[] = [];
     let facts = 0;
-    for (const [author, head] of Object.entries(heads)) {
-      if (head === null) continue;
+    const authors = Object.keys(heads).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const author of authors) {
+      const head = heads[author];
+      if (head === null || head === undefined) continue;
       const tally = await this.#tally(id, author, head.seq);
       streams.push({ author, root: tally.frontier.root() });
       facts += tally.facts;
+      for (const seq of tally.invoices) {
+        const stored = await this.store.getEntry(id, author, seq);
+        if (stored !== undefined) invoiceEntries.push(stored);
+      }
     }
-    const invoiceEntries = entriesWithin(await this.store.listEntries(id, { kinds: INVOICE_KINDS }), heads);
     return { stateHash: hashJson(stateOf(facts, invoiceEntries)), root: recordRootOf(streams) };
   }
 
@@ -696,11 +703,13 @@ export class PartyNode {
     if (base?.frontier.count === seq) return base;
     const frontier = base?.frontier.clone() ?? new MerkleFrontier();
     let facts = base?.facts ?? 0;
+    const invoices = [...(base?.invoices ?? [])];
     const leaves = await this.store.entryLeaves(id, { author, fromSeq: frontier.count + 1, toSeq: seq });
     for (const leaf of leaves) {
       if (leaf.seq !== frontier.count + 1) break;
       frontier.append(leaf.hash);
       if (leaf.kind === 'fact') facts++;
+      else if (INVOICE_KINDS.includes(leaf.kind)) invoices.push(leaf.seq);
     }
     if (frontier.count !== seq) {
       throw new NodeError(
@@ -708,7 +717,7 @@ export class PartyNode {
         `${author}'s stream of ${short(id)} holds entries up to ${frontier.count}, not ${seq}`,
       );
     }
-    const tally = { frontier, facts };
+    const tally = { frontier, facts, invoices };
     if ((this.#tallies.get(key)?.frontier.count ?? 0) < seq) this.#tallies.set(key, tally);
     return tally;
   }

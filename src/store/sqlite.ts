@@ -137,23 +137,44 @@ function cachedStatements(database: Sqlite.Database): SqliteDatabase {
 }
 
 /**
- * The fast path for usage rows: one prepared statement, run per row. It must
- * run inside a Kysely transaction on this connection (`tx` is unused but
- * proves it): Kysely holds the connection for the whole transaction, so no
- * other query interleaves, and the rows commit or roll back with it. The
- * statement is prepared on first use (the table exists only after migrating).
+ * The fast path for usage rows: prepared statements of 64 rows (448
+ * parameters; SQLite allows 32,766), then one row at a time for the rest:
+ * one call into SQLite per 64 rows instead of per row. It must run inside a
+ * Kysely transaction on this connection (`tx` is unused but proves it):
+ * Kysely holds the connection for the whole transaction, so no other query
+ * interleaves, and the rows commit or roll back with it. The statements are
+ * prepared on first use (the table exists only after migrating).
  */
 function usageInserter(database: Sqlite.Database): UsageInserter {
-  let insert: Sqlite.Statement | undefined;
-  return async (_tx, rows) => {
-    insert ??= database.prepare(
-      'insert into usage_rows (stream, batch_seq, position, id, service, at, record) values (?, ?, ?, ?, ?, ?, ?)',
+  const ROWS = 64;
+  const insert = (rows: number) =>
+    database.prepare(
+      `insert into usage_rows (stream, batch_seq, position, id, service, at, record) values ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     );
+  let many: Sqlite.Statement | undefined;
+  let one: Sqlite.Statement | undefined;
+  const args = new Array<unknown>(ROWS * 7);
+  return async (_tx, rows) => {
+    many ??= insert(ROWS);
+    one ??= insert(1);
     if (!database.inTransaction) throw new Error('usage rows are written only inside a transaction');
     const { stream, batchSeq, ids, services, ats, records } = rows;
-    for (let p = 0; p < ids.length; p++) {
-      insert.run(stream, batchSeq, p, ids[p], services[p], ats[p], records[p]);
+    const n = ids.length;
+    let p = 0;
+    for (; p + ROWS <= n; p += ROWS) {
+      for (let i = 0, a = 0; i < ROWS; i++) {
+        const q = p + i;
+        args[a++] = stream;
+        args[a++] = batchSeq;
+        args[a++] = q;
+        args[a++] = ids[q];
+        args[a++] = services[q];
+        args[a++] = ats[q];
+        args[a++] = records[q];
+      }
+      many.run(args);
     }
+    for (; p < n; p++) one.run(stream, batchSeq, p, ids[p], services[p], ats[p], records[p]);
   };
 }
 

@@ -56,6 +56,8 @@ interface Result {
   readonly cpuMicrosPerRecord: number;
   readonly peakRssMiB: number;
   readonly maxRssMiB: number;
+  /** The V8 heap (total, used) and off-heap (external) memory at the RSS peak. */
+  readonly atPeakMiB: { readonly heapTotal: number; readonly heapUsed: number; readonly external: number };
   readonly batches: number;
   readonly accepted: number;
   readonly rejected: number;
@@ -105,8 +107,15 @@ async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?
 
 async function child(engine: Engine, csv: string, records: number, root: string, batch: number) {
   let peak = process.memoryUsage().rss;
+  /** What the V8 heap and off-heap memory were at the peak (MiB). */
+  let atPeak = { heapTotal: 0, heapUsed: 0, external: 0 };
   const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const now = process.memoryUsage();
+    if (now.rss > peak) {
+      peak = now.rss;
+      const mib = (n: number) => Math.round(n / 2 ** 20);
+      atPeak = { heapTotal: mib(now.heapTotal), heapUsed: mib(now.heapUsed), external: mib(now.external) };
+    }
   }, 100);
   let database: string | undefined;
   let seller: RunningNode | undefined;
@@ -169,6 +178,7 @@ async function child(engine: Engine, csv: string, records: number, root: string,
       cpuMicrosPerRecord: Math.round((cpuSeconds * 1e7) / records) / 10,
       peakRssMiB: Math.round(peak / 2 ** 20),
       maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      atPeakMiB: atPeak,
       batches: report.batches,
       accepted: report.accepted,
       rejected: report.rejectedTotal,

@@ -2,9 +2,9 @@
  * The usage records' queries (migration 0004: `usage_rows` keyed by a small
  * integer per (bilateral, author) in `usage_streams`). Records are written
  * in bulk, a batch (10,000 by default) per transaction, and each engine
- * brings its fastest bulk insert (`StoreEngine.insertUsage`): one prepared
- * better-sqlite3 statement run per row on SQLite, `unnest` of column arrays
- * on PostgreSQL. Kysely's per-row builder (compile, then a round trip) is
+ * brings its fastest bulk insert (`StoreEngine.insertUsage`): prepared
+ * better-sqlite3 statements of 64 rows on SQLite, `COPY … FROM STDIN` on
+ * PostgreSQL. Kysely's per-row builder (compile, then a round trip) is
  * what this avoids: at 200,000 records/s there are 5 µs per record for
  * everything, parsing and hashing included. The record texts and instants
  * come from `usageEncoding`, which the importer has already computed for the
@@ -138,20 +138,6 @@ export const insertUsageCopy: UsageInserter = async (tx, rows) => {
 };
 
 const USAGE_COLUMNS = ['stream', 'batch_seq', 'position', 'id', 'service', 'at', 'record'];
-
-/** PostgreSQL without COPY: one INSERT … SELECT FROM unnest(column arrays) per 10,000 rows. */
-export const insertUsageUnnest: UsageInserter = async (tx, rows) => {
-  const n = rows.ids.length;
-  for (let i = 0; i < n; i += 10_000) {
-    const end = Math.min(n, i + 10_000);
-    const positions = Array.from({ length: end - i }, (_, k) => i + k);
-    const slice = <T>(column: readonly T[]) => (i === 0 && end === n ? column : column.slice(i, end));
-    await sql`insert into usage_rows (stream, batch_seq, position, id, service, at, record)
-      select ${rows.stream}::int, ${rows.batchSeq}::int, * from unnest(
-        ${positions}::int[], ${slice(rows.ids)}::text[], ${slice(rows.services)}::text[],
-        ${slice(rows.ats)}::bigint[], ${slice(rows.records)}::text[])`.execute(tx);
-  }
-};
 
 export function usageConflict(
   bilateral: string,

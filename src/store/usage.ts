@@ -171,11 +171,15 @@ export async function batchTexts(
 
 /**
  * The batch seq of each of `ids` the author already holds. One statement per
- * 10,000 ids with the ids as a single parameter (a JSON array through
- * `json_each` on SQLite, `= any(text[])` on PostgreSQL, which plans as
- * probes of the primary key even while the table's statistics still say it
- * is empty). A list of 1,000 bound parameters cost a fresh prepare and plan
- * per query, and on PostgreSQL most of an import's time.
+ * 10,000 ids with the ids as a single parameter: a JSON array through
+ * `json_each` on SQLite; on PostgreSQL an `unnest` of a text array with one
+ * LATERAL probe of the (stream, id) index per id. The LIMIT keeps the probe
+ * a probe: PostgreSQL cannot turn it into a join, so the plan stays the same
+ * whatever the table's statistics say. (`id = any($2)` was planned from the
+ * statistics: once the table had grown past what they said, it chose a scan
+ * of the whole stream through the primary key and filtered, 1–2 s per
+ * lookup at 5 M rows.) A list of 1,000 bound parameters cost a fresh
+ * prepare and plan per query.
  */
 export async function hasUsageIds(
   db: Kysely<Database>,
@@ -189,11 +193,15 @@ export async function hasUsageIds(
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
-    const match = postgres
-      ? sql`id = any(${chunk}::text[])`
-      : sql`id in (select value from json_each(${JSON.stringify(chunk)}))`;
-    const { rows } = await sql<{ id: string; batch_seq: number | string }>`select id, batch_seq
-      from usage_rows where stream = ${stream} and ${match}`.execute(db);
+    const query = postgres
+      ? sql<{ id: string; batch_seq: number | string }>`select q.id, r.batch_seq
+          from unnest(${chunk}::text[]) as q(id)
+          cross join lateral (
+            select batch_seq from usage_rows where stream = ${stream} and id = q.id limit 1
+          ) as r`
+      : sql<{ id: string; batch_seq: number | string }>`select id, batch_seq from usage_rows
+          where stream = ${stream} and id in (select value from json_each(${JSON.stringify(chunk)}))`;
+    const { rows } = await query.execute(db);
     for (const row of rows) found.set(row.id, Number(row.batch_seq));
   }
   return found;

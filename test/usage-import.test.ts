@@ -15,7 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningNode, startServer } from '../src/api/index.ts';
 import { usageRecordJson } from '../src/core/index.ts';
 import { merkleRoot, sha256Hex } from '../src/ledger/index.ts';
-import { importUsageFile, type UsageBatchBody, type UsageImportReport } from '../src/node/index.ts';
+import {
+  importUsage,
+  importUsageFile,
+  type UsageBatchBody,
+  type UsageImportReport,
+  type UsageItem,
+} from '../src/node/index.ts';
 import { call, exampleFacts, exampleTerms } from './support.ts';
 
 const baseTerms = exampleTerms();
@@ -187,6 +193,28 @@ describe('usage import between two nodes', () => {
     expect(again.body.rejectedTotal).toBe(file.bad.size - 1);
     expect(again.body.replicated).toBeNull();
     expect((await seller.node.entries(id)).map((e) => e.hash)).toEqual(before.map((e) => e.hash));
+  });
+
+  it('stops on a failing source only once the batch in flight is stored; importing again adds the rest', async () => {
+    const other = await bilateral('broken');
+    const record = (i: number) => ({ id: `b${i}`, service: 'S1', metric: 'gb', quantity: '1', at: at(i) });
+    async function* items(failAt?: number): AsyncGenerator<UsageItem> {
+      for (let i = 0; i < 6000; i++) {
+        if (i === failAt) throw new Error('the source broke');
+        yield { line: i + 1, raw: record(i) };
+      }
+    }
+    // Batches of 2,500 are hashed on the worker: the second is still in flight when the source fails.
+    const failed = await importUsage(seller.node, other, items(5000), { batchSize: 2500 }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(failed?.message).toBe('the source broke');
+    // Both full batches were handed off before the failure, and both are stored when it is reported.
+    const ids = Array.from({ length: 6000 }, (_, i) => `b${i}`);
+    expect((await seller.node.store.hasUsageIds(other, 'acme-fiber', ids)).size).toBe(5000);
+    const rest = await importUsage(seller.node, other, items(), { batchSize: 2500 });
+    expect([rest.accepted, rest.duplicates, rest.batches, rest.rejectedTotal]).toEqual([1000, 5000, 1, 0]);
   });
 
   it('imports the gzip of the file, as a file on the node, with the same result', async () => {

@@ -570,39 +570,45 @@ async function run(
     }
   };
 
-  for await (const chunk of chunks) {
-    for (const item of chunk) {
-      read++;
-      if (read % PROGRESS_EVERY === 0) options.onProgress?.(read, clock() - started);
-      if (item.malformed !== undefined) {
-        reject(item.line, { field: '', rule: 'malformed', message: item.malformed });
-        continue;
+  try {
+    for await (const chunk of chunks) {
+      for (const item of chunk) {
+        read++;
+        if (read % PROGRESS_EVERY === 0) options.onProgress?.(read, clock() - started);
+        if (item.malformed !== undefined) {
+          reject(item.line, { field: '', rule: 'malformed', message: item.malformed });
+          continue;
+        }
+        const check = checkUsageRecord(item.raw, context);
+        if (!check.ok) {
+          const raw = item.raw as { id?: unknown } | undefined;
+          reject(item.line, check.issues[0]!, typeof raw?.id === 'string' ? raw.id : undefined);
+          continue;
+        }
+        const { id } = check.record;
+        const earlier = unwritten.get(id);
+        if (earlier !== undefined) {
+          const message =
+            earlier === IN_BATCH
+              ? `id: ${id} is on an earlier line of this import`
+              : `id: ${id} is already on line ${earlier}`;
+          reject(item.line, { field: 'id', rule: 'duplicate-id', message }, id);
+          continue;
+        }
+        unwritten.set(id, item.line);
+        pending.push({ record: check.record, line: item.line });
+        if (pending.length >= batchSize) await settle();
       }
-      const check = checkUsageRecord(item.raw, context);
-      if (!check.ok) {
-        const raw = item.raw as { id?: unknown } | undefined;
-        reject(item.line, check.issues[0]!, typeof raw?.id === 'string' ? raw.id : undefined);
-        continue;
-      }
-      const { id } = check.record;
-      const earlier = unwritten.get(id);
-      if (earlier !== undefined) {
-        const message =
-          earlier === IN_BATCH
-            ? `id: ${id} is on an earlier line of this import`
-            : `id: ${id} is already on line ${earlier}`;
-        reject(item.line, { field: 'id', rule: 'duplicate-id', message }, id);
-        continue;
-      }
-      unwritten.set(id, item.line);
-      pending.push({ record: check.record, line: item.line });
-      if (pending.length >= batchSize) await settle();
     }
+    await settle();
+    if (ready.length > 0) await writeBatch(ready);
+    ready = [];
+    await inFlight;
+  } catch (error) {
+    // Stop only once the batch in flight is settled: the next import of this bilateral must find it stored.
+    await inFlight?.catch(() => {});
+    throw error;
   }
-  await settle();
-  if (ready.length > 0) await writeBatch(ready);
-  ready = [];
-  await inFlight;
 
   let push: PushOutcome | undefined;
   if (written.size > 0) {

@@ -191,9 +191,9 @@ describe('two party nodes over HTTP', () => {
     expect(invoice.status).toBe(200);
   });
 
-  it('records many facts at once, all or none, and replicates more than a page of entries', async () => {
+  it('records many facts at once, all or none, as facts entries of up to 1,000 facts', async () => {
     const at = (i: number) => new Date(Date.UTC(2026, 3, 1) + i * 60_000).toISOString().replace('.000Z', 'Z');
-    const outages = Array.from({ length: 600 }, (_, i) => ({
+    const outages = Array.from({ length: 1200 }, (_, i) => ({
       type: 'outage',
       service: 'S1',
       from: at(i),
@@ -209,17 +209,33 @@ describe('two party nodes over HTTP', () => {
     );
     expect(refused.status).toBe(422);
     expect(refused.body.message).toContain('[3].from');
-    const recorded = await call<{ entries: { seq: number }[]; replicated: boolean }>(
+    const empty = await call<{ code: string }>(seller.url, 'POST', `/bilaterals/${id}/facts`, []);
+    expect([empty.status, empty.body.code]).toEqual([422, 'FACT_INVALID']);
+    const recorded = await call<{ entries: { seq: number }[]; refs: string[]; replicated: boolean }>(
       seller.url,
       'POST',
       `/bilaterals/${id}/facts`,
       outages,
     );
     expect(recorded.status).toBe(201);
-    expect(recorded.body.entries).toHaveLength(600);
     expect(recorded.body.replicated).toBe(true);
-    const after = await call<{ hash: string }[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
-    expect(after.body).toHaveLength(before.body.length + 600);
+    const [first, second] = recorded.body.entries.map((e) => e.seq) as [number, number];
+    expect(recorded.body.entries).toHaveLength(2);
+    expect(second).toBe(first + 1);
+    expect(recorded.body.refs).toHaveLength(1200);
+    expect([recorded.body.refs[0], recorded.body.refs[999], recorded.body.refs[1000]]).toEqual([
+      `acme-fiber/${first}#0`,
+      `acme-fiber/${first}#999`,
+      `acme-fiber/${second}#0`,
+    ]);
+    type Listed = { hash: string; entry: { author: string; kind: string; body: { facts?: unknown[] } } };
+    const after = await call<Listed[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
+    expect(after.body).toHaveLength(before.body.length + 2);
+    const sellers = after.body.filter((e) => e.entry.author === 'acme-fiber');
+    expect(sellers.slice(-2).map((e) => [e.entry.kind, e.entry.body.facts?.length])).toEqual([
+      ['facts', 1000],
+      ['facts', 200],
+    ]);
     const atSeller = await call<{ hash: string }[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
     expect(after.body.map((e) => e.hash)).toEqual(atSeller.body.map((e) => e.hash));
   });
@@ -260,7 +276,7 @@ describe('two party nodes over HTTP', () => {
         .map((e) => [(e.entry.body.invoice as { hash: string }).hash, e.entry.kind]),
     );
     const state = {
-      facts: entries.filter((e) => e.entry.kind === 'fact').length,
+      facts: entries.filter((e) => e.entry.kind === 'fact' || e.entry.kind === 'facts').length,
       invoices: entries
         .filter((e) => e.entry.kind === 'invoice.issued')
         .map((e) => ({
@@ -291,7 +307,15 @@ describe('two party nodes over HTTP', () => {
       },
       { type: 'service.activated', service: 'S2', at: '2026-04-03T00:00:00Z' },
     ];
-    for (const fact of extra) {
+    // Two facts, then more than a page (500) of entries for the buyer to pull.
+    const outage = (i: number) => ({
+      type: 'outage',
+      service: 'S2',
+      from: new Date(Date.UTC(2026, 3, 4) + i * 60_000).toISOString(),
+      to: new Date(Date.UTC(2026, 3, 4) + i * 60_000 + 30_000).toISOString(),
+      maintenance: false,
+    });
+    const record = async (fact: unknown) => {
       const recorded = await call<{ replicated: boolean }>(
         seller.url,
         'POST',
@@ -300,6 +324,10 @@ describe('two party nodes over HTTP', () => {
       );
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(false);
+    };
+    for (const fact of extra) await record(fact);
+    for (let i = 0; i < 600; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, k) => record(outage(i + k))));
     }
     buyer = await startServer({
       dataDir: buyerDir,
@@ -315,6 +343,7 @@ describe('two party nodes over HTTP', () => {
     const atBuyer = await call<{ hash: string }[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
     expect(atBuyer.body.map((e) => e.hash)).toEqual(atSeller.body.map((e) => e.hash));
     expect(new Set(atBuyer.body.map((e) => e.hash)).size).toBe(atBuyer.body.length);
+    expect(atBuyer.body.length).toBeGreaterThan(600);
   });
 
   describe('the peer endpoint refuses bad entries, each with its own code', () => {

@@ -9,6 +9,7 @@ import { checkUsageBatchBody } from './usage-batch.ts';
 
 export const entryKinds = [
   'fact',
+  'facts',
   'invoice.issued',
   'invoice.accepted',
   'invoice.rejected',
@@ -47,6 +48,9 @@ export interface InvoiceRejectedBody {
 }
 
 type Validator = (body: JsonValue) => void;
+
+/** At most this many facts in one `facts` entry (a larger request is split over several). */
+export const FACTS_PER_ENTRY = 1000;
 
 function record(body: JsonValue, what: string): Record<string, JsonValue> {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
@@ -94,6 +98,20 @@ export function bodyValidators(terms: Terms, author: string): Readonly<Record<En
   return {
     fact: (body) => {
       parseFact(body, terms);
+    },
+    facts: (body) => {
+      const list = record(body, 'facts').facts;
+      if (!Array.isArray(list) || list.length === 0 || list.length > FACTS_PER_ENTRY) {
+        throw new Error(`facts: expected an array of 1 to ${FACTS_PER_ENTRY} facts`);
+      }
+      list.forEach((fact, i) => {
+        try {
+          parseFact(fact, terms);
+        } catch (error) {
+          throw new Error(`facts[${i}]: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      });
+      if (Object.keys(body as object).length !== 1) throw new Error('facts: the body holds only `facts`');
     },
     'invoice.issued': (body) => {
       sellerOnly('invoice.issued');

@@ -21,7 +21,7 @@
  */
 import { buildHistories, type FactRef, inconsistent, type Terms } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
-import { factsOf } from './view.ts';
+import { FACT_KINDS, factsOf } from './view.ts';
 
 const LIFECYCLE: ReadonlySet<string> = new Set([
   'service.ordered',
@@ -58,7 +58,7 @@ export class FactIndex {
       const after = this.#read.get(author) ?? 0;
       const entries = await this.#store.listEntries(this.#bilateral, {
         author,
-        kinds: ['fact'],
+        kinds: FACT_KINDS,
         fromSeq: after + 1,
       });
       for (const item of factsOf(entries)) this.#add(item);

@@ -62,13 +62,13 @@ import {
 } from '../ledger/index.ts';
 import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
 import type { AnchorChain, Anchorer } from './anchoring.ts';
-import { type Basis, bodyValidators, type EntryKind } from './bodies.ts';
+import { type Basis, bodyValidators, type EntryKind, FACTS_PER_ENTRY } from './bodies.ts';
 import { NodeError } from './errors.ts';
 import { FactIndex } from './fact-index.ts';
 import { PeerClient } from './peer-client.ts';
 import { ensureCounterpartyBatches, storedUsageTotals } from './reconciliation.ts';
 import { SerialQueue } from './serial.ts';
-import { entriesWithin, factsOf, type IssuedInvoice, invoicesOf, stateOf } from './view.ts';
+import { entriesWithin, FACT_KINDS, factsOf, type IssuedInvoice, invoicesOf, stateOf } from './view.ts';
 
 /** Up to `frontier.count`: a stream's Merkle frontier, its number of facts and the seqs of its invoice entries. */
 interface StreamTally {
@@ -288,15 +288,19 @@ export class PartyNode {
   }
 
   /**
-   * Record many facts at once, in order, as consecutive entries. All are
-   * validated first, each on its own and then together with the record: one
-   * invalid fact (named by its index) records none.
+   * Record many facts at once, in order, as `facts` entries of up to
+   * FACTS_PER_ENTRY facts each (fact i of entry seq is referenced as
+   * `author/seq#i`). All are validated first, each on its own and then
+   * together with the record: one invalid fact (named by its index) records
+   * none.
    */
   async recordFacts(
     id: string,
     facts: readonly unknown[],
-  ): Promise<{ entries: StoredEntry[]; push: PushOutcome }> {
+  ): Promise<{ entries: StoredEntry[]; refs: string[]; push: PushOutcome }> {
     const loaded = await this.#load(id);
+    if (facts.length === 0)
+      throw new ValidationError('FACT_INVALID', [{ path: '', rule: 'expected at least one fact' }]);
     const parsed = facts.map((fact, index) => {
       try {
         return parseFact(fact, loaded.terms);
@@ -313,7 +317,9 @@ export class PartyNode {
         throw error;
       }
     });
-    // Signed in memory as a chain from the head, then stored in one transaction.
+    // Signed in memory as a chain from the head — one `facts` entry per
+    // FACTS_PER_ENTRY facts: one signature and one verification per entry,
+    // not per fact — then stored in one transaction.
     const entries = await this.#serial.run(id, async () => {
       await this.#checkFacts(
         loaded,
@@ -322,15 +328,20 @@ export class PartyNode {
       let head = await this.store.head(id, this.party);
       const seen = (await this.store.head(id, loaded.counterparty.id)) ?? null;
       const out: StoredEntry[] = [];
-      for (const body of parsed) {
-        const stored = this.#signOwn(loaded, head, seen, 'fact', body as unknown as JsonValue, true);
+      for (let i = 0; i < parsed.length; i += FACTS_PER_ENTRY) {
+        const body = { facts: parsed.slice(i, i + FACTS_PER_ENTRY) } as unknown as JsonValue;
+        const stored = this.#signOwn(loaded, head, seen, 'facts', body, true);
         out.push(stored);
         head = { seq: stored.signed.entry.seq, hash: stored.hash };
       }
       await this.store.appendEntries(out);
       return out;
     });
-    return { entries, push: await this.push(id) };
+    const refs = entries.flatMap((stored) => {
+      const { author, seq, body } = stored.signed.entry;
+      return (body as { facts: unknown[] }).facts.map((_, i) => `${author}/${seq}#${i}`);
+    });
+    return { entries, refs, push: await this.push(id) };
   }
 
   /** Throws `FACTS_INCONSISTENT` unless `facts` keep the histories of the services they touch possible. */
@@ -595,7 +606,7 @@ export class PartyNode {
    */
   async computeInvoice(id: string, period: string, basis?: Basis): Promise<Invoice> {
     const loaded = await this.#load(id);
-    const entries = await this.store.listEntries(id, { kinds: ['fact'] });
+    const entries = await this.store.listEntries(id, { kinds: FACT_KINDS });
     const bounds = billingPeriod(period, loaded.terms.billing.timeZone);
     const seller = loaded.record.agreement.genesis.seller.id;
     if (this.party !== seller) await ensureCounterpartyBatches(this, id, bounds);
@@ -708,7 +719,7 @@ export class PartyNode {
     for (const leaf of leaves) {
       if (leaf.seq !== frontier.count + 1) break;
       frontier.append(leaf.hash);
-      if (leaf.kind === 'fact') facts++;
+      if (FACT_KINDS.includes(leaf.kind)) facts++;
       else if (INVOICE_KINDS.includes(leaf.kind)) invoices.push(leaf.seq);
     }
     if (frontier.count !== seq) {

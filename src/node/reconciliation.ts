@@ -23,7 +23,6 @@
 import {
   type BillingPeriod,
   billingPeriod,
-  type Fact,
   formatInstant,
   isDecimalString,
   minorUnit,
@@ -43,6 +42,7 @@ import { canonicalize, merkleRoot, sha256Hex } from '../ledger/index.ts';
 import type { BilateralRecord, Store, StoredEntry, StoredUsage } from '../store/index.ts';
 import { NodeError } from './errors.ts';
 import type { UsageBatchBody } from './usage-batch.ts';
+import { factsOf } from './view.ts';
 
 /** What reconciliation needs of the party node (`PartyNode` plus `peerGet`). */
 export interface ReconciliationNode {
@@ -381,9 +381,7 @@ function pricingOf(
   entries: readonly StoredEntry[],
 ): (service: string, metric: string) => UsagePricing | undefined {
   const offeringOf = new Map<string, string>();
-  for (const stored of entries) {
-    if (stored.signed.entry.kind !== 'fact') continue;
-    const fact = stored.signed.entry.body as unknown as Fact;
+  for (const { fact } of factsOf(entries)) {
     if (fact.type === 'service.ordered' && !offeringOf.has(fact.service)) {
       offeringOf.set(fact.service, fact.offering);
     }

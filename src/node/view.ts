@@ -1,6 +1,7 @@
 /**
  * What a bilateral's two streams mean, derived purely from the stored entries:
- * the facts to rate (each referenced as `author/seq`), the invoices the seller
+ * the facts to rate (each referenced as `author/seq`, or `author/seq#i` for the
+ * i-th, 0-based, of a `facts` entry), the invoices the seller
  * issued and the buyer's answer to each. Nothing here is cached state that could
  * drift from the record; both nodes derive the same view from the same entries.
  */
@@ -18,21 +19,25 @@ export function entryRef(stored: StoredEntry): EntryRef {
   return { author: stored.signed.entry.author, seq: stored.signed.entry.seq, hash: stored.hash };
 }
 
-export function factRefOf(stored: StoredEntry): string {
-  return `${stored.signed.entry.author}/${stored.signed.entry.seq}`;
-}
+/** Entry kinds whose body carries facts: `fact` one, `facts` several (`{ facts: [...] }`). */
+export const FACT_KINDS: readonly string[] = ['fact', 'facts'];
 
 /** The facts recorded in the streams, limited to each stream's head in `basis` when given. */
 export function factsOf(entries: readonly StoredEntry[], basis?: Basis): FactRef[] {
   const facts: FactRef[] = [];
   for (const stored of entries) {
     const { author, seq, kind, body } = stored.signed.entry;
-    if (kind !== 'fact') continue;
+    if (kind !== 'fact' && kind !== 'facts') continue;
     if (basis !== undefined) {
       const head = basis[author];
       if (head === undefined || head === null || seq > head.seq) continue;
     }
-    facts.push({ ref: factRefOf(stored), fact: body as unknown as Fact });
+    if (kind === 'fact') {
+      facts.push({ ref: `${author}/${seq}`, fact: body as unknown as Fact });
+      continue;
+    }
+    const many = (body as unknown as { facts: Fact[] }).facts;
+    for (let i = 0; i < many.length; i++) facts.push({ ref: `${author}/${seq}#${i}`, fact: many[i]! });
   }
   return facts;
 }

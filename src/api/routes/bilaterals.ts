@@ -53,16 +53,21 @@ export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
     return { ...record, heads: await node.heads(request.params.id) };
   });
 
-  /** One fact (an object), or many at once (an array: all valid or none recorded). */
+  /**
+   * One fact (an object: one `fact` entry), or many at once (an array: all
+   * valid or none recorded, in `facts` entries of up to 1,000; `refs` names
+   * each fact as `author/seq#i`, in request order).
+   */
   app.post<{ Params: IdParams }>('/bilaterals/:id/facts', async (request, reply) => {
     if (Array.isArray(request.body)) {
-      const { entries, push } = await node.recordFacts(request.params.id, request.body);
+      const { entries, refs, push } = await node.recordFacts(request.params.id, request.body);
       return reply.status(201).send({
         entries: entries.map((e) => ({
           hash: e.hash,
           author: e.signed.entry.author,
           seq: e.signed.entry.seq,
         })),
+        refs,
         replicated: push.replicated,
       });
     }

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseTerms } from '../core/index.ts';
+import type { JsonValue } from '../ledger/index.ts';
+import { storedEntry } from '../store/store.fixtures.ts';
+import { bodyValidators, FACTS_PER_ENTRY } from './bodies.ts';
+import { factsOf } from './view.ts';
+
+const example = join(import.meta.dirname, '..', '..', 'examples', 'dia-acme-globex');
+const terms = parseTerms(JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8')));
+const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as JsonValue);
+
+describe('the facts entry body', () => {
+  const check = bodyValidators(terms, terms.seller.id).facts;
+
+  it('takes 1 to FACTS_PER_ENTRY valid facts and nothing else', () => {
+    expect(() => check({ facts })).not.toThrow();
+    expect(() => check({ facts: [] })).toThrow(/an array of 1 to 1000 facts/);
+    expect(() => check({ facts: Array(FACTS_PER_ENTRY + 1).fill(facts[0]!) })).toThrow(/1 to 1000/);
+    expect(() => check({ facts: facts.slice(0, 1), note: 'x' })).toThrow(/holds only `facts`/);
+    expect(() => check([facts[0]!])).toThrow(/expected an object/);
+  });
+
+  it('names the fact that is wrong by its index', () => {
+    const bad = [facts[0]!, { type: 'outage', service: 'S1', from: 'nope' }];
+    expect(() => check({ facts: bad })).toThrow(/^facts\[1\]: .*from/);
+  });
+});
+
+describe('factsOf', () => {
+  const id = 'b'.repeat(64);
+  const one = storedEntry(id, 'acme-fiber', 1, id, '', facts[0]!);
+  const many = { ...storedEntry(id, 'acme-fiber', 2, one.hash, '', { facts: facts.slice(1, 4) }) };
+  const manyEntry = { ...many, signed: { ...many.signed, entry: { ...many.signed.entry, kind: 'facts' } } };
+
+  it('lists a fact entry as author/seq and each fact of a facts entry as author/seq#i, in order', () => {
+    expect(factsOf([one, manyEntry]).map((f) => [f.ref, f.fact])).toEqual([
+      ['acme-fiber/1', facts[0]],
+      ['acme-fiber/2#0', facts[1]],
+      ['acme-fiber/2#1', facts[2]],
+      ['acme-fiber/2#2', facts[3]],
+    ]);
+  });
+
+  it('stops at the basis head', () => {
+    const basis = { 'acme-fiber': { seq: 1, hash: one.hash } };
+    expect(factsOf([one, manyEntry], basis).map((f) => f.ref)).toEqual(['acme-fiber/1']);
+  });
+});

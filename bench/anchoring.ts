@@ -401,12 +401,20 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     const { seller: sellerFacts, buyer: buyerFacts } = factsToRecord(FACTS);
     const requestMs: number[] = [];
     let notReplicated = 0;
+    // Entries written (a bulk request makes `facts` entries of up to 1,000 facts).
+    let entriesRecorded = 0;
     const record = (url: string) => async (facts: readonly unknown[]) => {
       const start = now();
       const body = BULK === 1 ? facts[0] : facts;
-      const answer = await call<{ replicated: boolean }>(url, 'POST', `/bilaterals/${id}/facts`, body);
+      const answer = await call<{ replicated: boolean; entries?: unknown[] }>(
+        url,
+        'POST',
+        `/bilaterals/${id}/facts`,
+        body,
+      );
       requestMs.push(now() - start);
       if (!answer.replicated) notReplicated++;
+      entriesRecorded += answer.entries?.length ?? 1;
     };
     const chunks = (facts: readonly unknown[]) =>
       Array.from({ length: Math.ceil(facts.length / BULK) }, (_, i) => facts.slice(i * BULK, (i + 1) * BULK));
@@ -431,7 +439,7 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
       const [atSeller, atBuyer] = await Promise.all([headsOf(seller.url), headsOf(buyer.url)]);
       const same = ['acme-fiber', 'globex'].every((p) => atSeller[p]?.hash === atBuyer[p]?.hash);
       const total = (atSeller['acme-fiber']?.seq ?? 0) + (atSeller.globex?.seq ?? 0);
-      if (same && total === FACTS + 2) break;
+      if (same && total === entriesRecorded + 2) break;
       await call(seller.url, 'POST', `/bilaterals/${id}/sync`);
       await sleep(10);
     }

@@ -10,18 +10,19 @@
  * - Flat memory. Nothing holds the file: lines are read a chunk at a time, and
  *   at most three batches of records (the one being filled, the one being
  *   deduplicated against the store, and the one being hashed and written)
- *   are in memory.
+ *   are in memory. Ids seen earlier in the same import are found in the
+ *   store, which knows the batch they went into: a batch written by this
+ *   import means a duplicate line (a rejection); an older batch means the
+ *   record was imported before (counted, not rejected), which is what makes
+ *   importing the same file twice a no-op.
  * - Two cores. A full batch is hashed (leaves and Merkle root) on a worker
  *   thread (`usage-hasher.ts`) while this thread reads the next one; its
  *   entry is signed and stored when the root is back. Each record is
- *   encoded (canonical JSON, instant) once, for the hash and the store. Ids seen earlier in the
- *   same import are found in the store, which knows the batch they went into:
- *   a batch written by this import means a duplicate line (a rejection); an
- *   older batch means the record was imported before (counted, not
- *   rejected), which is what makes importing the same file twice a no-op.
+ *   encoded (canonical JSON, instant) once, for the hash and the store.
  * - Crash safety. A batch's entry and records commit together
  *   (`appendEntryWithUsage`), so after a crash the store holds whole batches
- *   only, and importing the file again writes exactly the rest.
+ *   only, and importing the file again writes exactly the rest. An import
+ *   that fails reports it only once the batch in flight is settled.
  * - A rejection never stops the import: it is counted by rule, and the first
  *   100 are kept with source, line, field and message.
  * - One import per bilateral at a time in this process: two imports of the

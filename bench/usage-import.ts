@@ -4,7 +4,7 @@
  * `--records` usage records from one CSV file, on SQLite and on PostgreSQL.
  *
  *   npx tsx bench/usage-import.ts [--records 10000000] [--pg-records N]
- *     [--engines sqlite,postgres] [--batch 10000] [--keep]
+ *     [--engines sqlite,postgres] [--batch 10000] [--keep] [--skip-reimport]
  *
  * The CSV (`id,service,metric,quantity,at,char_zone`, one bilateral, service
  * S1 of the example terms, times inside its active life) is generated once
@@ -105,7 +105,14 @@ async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?
 
 // ── child: one engine ───────────────────────────────────────────────────────
 
-async function child(engine: Engine, csv: string, records: number, root: string, batch: number) {
+async function child(
+  engine: Engine,
+  csv: string,
+  records: number,
+  root: string,
+  batch: number,
+  skipReimport: boolean,
+) {
   let peak = process.memoryUsage().rss;
   /** What the V8 heap and off-heap memory were at the peak (MiB). */
   let atPeak = { heapTotal: 0, heapUsed: 0, external: 0 };
@@ -162,12 +169,16 @@ async function child(engine: Engine, csv: string, records: number, root: string,
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     peak = Math.max(peak, process.memoryUsage().rss);
-    // Re-importing the same file changes nothing (not part of the timed figure).
-    const again = performance.now();
-    const second = await importUsageFile(seller.node, id, csv, { source: 'usage.csv', batchSize: batch });
-    const reimportSeconds = (performance.now() - again) / 1000;
-    if (second.accepted !== 0 || second.duplicates !== records || second.batches !== 0) {
-      throw new Error(`re-import wrote something: ${JSON.stringify(second)}`);
+    // Re-importing the same file changes nothing (not part of the timed figure). Skipped with
+    // --skip-reimport, to profile the import alone.
+    let reimportSeconds: number | undefined;
+    if (!skipReimport) {
+      const again = performance.now();
+      const second = await importUsageFile(seller.node, id, csv, { source: 'usage.csv', batchSize: batch });
+      reimportSeconds = (performance.now() - again) / 1000;
+      if (second.accepted !== 0 || second.duplicates !== records || second.batches !== 0) {
+        throw new Error(`re-import wrote something: ${JSON.stringify(second)}`);
+      }
     }
     const result: Result = {
       engine,
@@ -183,7 +194,7 @@ async function child(engine: Engine, csv: string, records: number, root: string,
       accepted: report.accepted,
       rejected: report.rejectedTotal,
       replicated: report.replicated,
-      reimportSeconds: Math.round(reimportSeconds * 100) / 100,
+      ...(reimportSeconds === undefined ? {} : { reimportSeconds: Math.round(reimportSeconds * 100) / 100 }),
     };
     if (report.accepted !== records || report.rejectedTotal !== 0) {
       throw new Error(`unexpected report: ${JSON.stringify({ ...report, rejections: report.rejections })}`);
@@ -204,7 +215,14 @@ async function child(engine: Engine, csv: string, records: number, root: string,
 
 // ── parent ──────────────────────────────────────────────────────────────────
 
-async function runChild(engine: Engine, csv: string, records: number, root: string, batch: number) {
+async function runChild(
+  engine: Engine,
+  csv: string,
+  records: number,
+  root: string,
+  batch: number,
+  skipReimport: boolean,
+) {
   const args = [
     ...process.execArgv,
     process.argv[1]!,
@@ -218,6 +236,7 @@ async function runChild(engine: Engine, csv: string, records: number, root: stri
     root,
     '--batch',
     String(batch),
+    ...(skipReimport ? ['--skip-reimport'] : []),
   ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -237,6 +256,7 @@ async function main(): Promise<void> {
       engines: { type: 'string', default: 'sqlite,postgres' },
       batch: { type: 'string', default: '10000' },
       keep: { type: 'boolean', default: false },
+      'skip-reimport': { type: 'boolean', default: false },
       child: { type: 'string' },
       csv: { type: 'string' },
       root: { type: 'string' },
@@ -245,7 +265,7 @@ async function main(): Promise<void> {
   const records = Number(values.records);
   const batch = Number(values.batch);
   if (values.child !== undefined) {
-    await child(values.child as Engine, values.csv!, records, values.root!, batch);
+    await child(values.child as Engine, values.csv!, records, values.root!, batch, values['skip-reimport']);
     return;
   }
   const pgRecords = Number(values['pg-records'] ?? records);
@@ -267,7 +287,7 @@ async function main(): Promise<void> {
         );
       }
       log(`${engine}: importing ${n} records`);
-      const result = await runChild(engine, csv, n, root, batch);
+      const result = await runChild(engine, csv, n, root, batch, values['skip-reimport']);
       log(JSON.stringify(result));
       results.push(result);
     }
@@ -286,7 +306,7 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(
-      `| ${r.engine} | ${r.records.toLocaleString('en')} | ${r.seconds} | ${r.recordsPerSecond.toLocaleString('en')} | ${r.cpuSeconds} (${r.cpuMicrosPerRecord}) | ${r.peakRssMiB} MiB | ${r.maxRssMiB} MiB | ${r.reimportSeconds} |`,
+      `| ${r.engine} | ${r.records.toLocaleString('en')} | ${r.seconds} | ${r.recordsPerSecond.toLocaleString('en')} | ${r.cpuSeconds} (${r.cpuMicrosPerRecord}) | ${r.peakRssMiB} MiB | ${r.maxRssMiB} MiB | ${r.reimportSeconds ?? '—'} |`,
     );
   }
   console.log(JSON.stringify({ date, command, machine: box, results }));

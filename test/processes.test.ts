@@ -5,29 +5,16 @@
  * catches up by its background sync with nothing lost and nothing doubled.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgDatabase, dropPgDatabases, type PgDatabase } from '../src/store/pg.fixtures.ts';
 import { callOk } from './support.ts';
 
 const repo = join(import.meta.dirname, '..');
 const example = join(repo, 'examples', 'dia-acme-globex');
-const adminUrl = process.env.SB_TEST_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `sb_process_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,11 +67,8 @@ async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, ms =
 
 describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
   const root = mkdtempSync(join(tmpdir(), 'sb-processes-'));
-  const storeUrl = (() => {
-    const url = new URL(adminUrl);
-    url.pathname = `/${database}`;
-    return url.toString();
-  })();
+  let database: PgDatabase;
+  const storeUrl = () => database.url;
   let sellerPort: number;
   let buyerPort: number;
   let seller: ChildProcess;
@@ -99,14 +83,14 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
     '--port',
     String(buyerPort),
     '--store',
-    storeUrl,
+    storeUrl(),
     '--sync-interval',
     '200',
     '--no-chain',
   ];
 
   beforeAll(async () => {
-    await admin(`create database "${database}" template template0`);
+    database = await createPgDatabase('sb_process_test');
     sellerPort = await freePort();
     buyerPort = await freePort();
     [seller, buyer] = await Promise.all([
@@ -125,7 +109,7 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
 
   afterAll(async () => {
     await Promise.all([stop(seller, 'SIGTERM'), stop(buyer, 'SIGTERM')]);
-    await admin(`drop database if exists "${database}" with (force)`);
+    if (database !== undefined) await dropPgDatabases([database]);
     rmSync(root, { recursive: true, force: true });
   });
 

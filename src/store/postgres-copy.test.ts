@@ -1,31 +1,14 @@
-/**
- * Usage rows go into PostgreSQL by COPY: text with COPY's special characters
- * comes back byte for byte, a repeated id fails the batch as a unique
- * violation would, and the connection goes on working after a failed COPY.
- */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../core/index.ts';
 import { openStore } from './open.ts';
+import { createPgDatabase, dropPgDatabases, type PgDatabase } from './pg.fixtures.ts';
 import { copyField } from './postgres-copy.ts';
 import { bilateralRecord, SELLER, storedEntry } from './store.fixtures.ts';
 
-const adminUrl = process.env.SB_TEST_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const databases: string[] = [];
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const databases: PgDatabase[] = [];
 
 afterAll(async () => {
-  for (const name of databases) await admin(`drop database if exists "${name}" with (force)`);
+  await dropPgDatabases(databases);
 });
 
 describe('COPY text fields', () => {
@@ -37,12 +20,9 @@ describe('COPY text fields', () => {
 
 describe('usage rows through COPY on PostgreSQL', () => {
   it('round-trips awkward text, refuses a repeated id whole, and keeps the connection usable', async () => {
-    const name = `sb_copy_test_${process.pid}_${randomBytes(6).toString('hex')}`;
-    await admin(`create database "${name}" template template0`);
-    databases.push(name);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    const store = await openStore(url.toString());
+    const database = await createPgDatabase('sb_copy_test');
+    databases.push(database);
+    const store = await openStore(database.url);
     try {
       const bilateral = bilateralRecord('copy');
       await store.putBilateral(bilateral);

@@ -7,45 +7,27 @@
  * admin URL (default `postgres://postgres@127.0.0.1:5432/postgres`).
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KyselyStore } from './kysely-store.ts';
 import { openStore } from './open.ts';
+import { createPgDatabase, dropPgDatabases, type PgDatabase } from './pg.fixtures.ts';
 import { describeStore } from './store.conformance.ts';
 import { bilateralRecord, streamOf } from './store.fixtures.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'sb-store-test-'));
 let files = 0;
 
-const adminUrl = process.env.SB_TEST_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const databases: string[] = [];
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const databases: PgDatabase[] = [];
 
 afterAll(async () => {
   rmSync(folder, { recursive: true, force: true });
-  for (const name of databases) await admin(`drop database if exists "${name}" with (force)`);
+  await dropPgDatabases(databases);
 });
 
 describeStore('sqlite', async () => {
@@ -54,10 +36,9 @@ describeStore('sqlite', async () => {
 });
 
 describeStore('postgres', async () => {
-  const name = `sb_store_test_${process.pid}_${randomBytes(6).toString('hex')}`;
-  await admin(`create database "${name}" template template0`);
-  databases.push(name);
-  const url = databaseUrl(name);
+  const database = await createPgDatabase('sb_store_test');
+  databases.push(database);
+  const { url } = database;
   return { store: await openStore(url), reopen: () => openStore(url) };
 });
 

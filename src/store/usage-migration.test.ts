@@ -9,33 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type UsageRecord, usageRecordJson, usageTimeKey } from '../core/index.ts';
 import type { KyselyStore } from './kysely-store.ts';
 import { migrations } from './migrations.ts';
+import { createPgDatabase, dropPgDatabases, type PgDatabase } from './pg.fixtures.ts';
 import { createPostgresStore } from './postgres.ts';
 import type { Engine } from './schema.ts';
 import { createSqliteStore } from './sqlite.ts';
 import { BUYER, bilateralRecord, SELLER, storedEntry } from './store.fixtures.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'sb-usage-migration-'));
-const adminUrl = process.env.SB_TEST_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const databases: string[] = [];
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const databases: PgDatabase[] = [];
 
 afterAll(async () => {
   rmSync(folder, { recursive: true, force: true });
-  for (const name of databases) await admin(`drop database if exists "${name}" with (force)`);
+  await dropPgDatabases(databases);
 });
 
 async function open(engine: Engine): Promise<() => KyselyStore> {
@@ -43,12 +32,9 @@ async function open(engine: Engine): Promise<() => KyselyStore> {
     const path = join(folder, `migrate-${randomBytes(4).toString('hex')}.db`);
     return () => createSqliteStore(path);
   }
-  const name = `sb_usage_migration_${process.pid}_${randomBytes(6).toString('hex')}`;
-  await admin(`create database "${name}" template template0`);
-  databases.push(name);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return () => createPostgresStore(url.toString());
+  const database = await createPgDatabase('sb_usage_migration');
+  databases.push(database);
+  return () => createPostgresStore(database.url);
 }
 
 function record(n: number, at: string, overrides: Partial<UsageRecord> = {}): UsageRecord {

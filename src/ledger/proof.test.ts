@@ -289,7 +289,7 @@ describe('verifyProof names what a tampered proof broke', () => {
       'entries.0.path.entry.index',
       (index) => Number(index) - 1,
       'entry acme-fiber/3: merkle path',
-      /seq 3 is at position 2/,
+      /seq 3 is at index 2/,
     ],
     [
       "a stream's length",
@@ -303,7 +303,7 @@ describe('verifyProof names what a tampered proof broke', () => {
       'entries.1.path.stream.index',
       () => 0,
       'entry globex/2: merkle path',
-      /stream at position 0, but it is at position 1/,
+      /stream at index 0 \(0-based\), but it is at index 1/,
     ],
     [
       'the checkpoint root',

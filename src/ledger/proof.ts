@@ -432,7 +432,7 @@ function pathOutcome(
   }
   if (inStream.index !== entry.seq - 1) {
     return fail(
-      `the path puts the entry at position ${String(inStream.index)} of its stream, but seq ${entry.seq} is at position ${entry.seq - 1}`,
+      `the path puts the entry at index ${String(inStream.index)} (0-based) of its stream, but seq ${entry.seq} is at index ${entry.seq - 1}`,
     );
   }
   const authors = Object.keys(heads)
@@ -445,12 +445,12 @@ function pathOutcome(
   }
   if (head !== undefined && stream.index !== authors.indexOf(entry.author)) {
     return fail(
-      `the path puts ${entry.author}'s stream at position ${String(stream.index)}, but it is at position ${authors.indexOf(entry.author)} of ${authors.join(', ')}`,
+      `the path puts ${entry.author}'s stream at index ${String(stream.index)} (0-based), but it is at index ${authors.indexOf(entry.author)} of ${authors.join(', ')}`,
     );
   }
   return recordPathRoot(item.path) === root
     ? pass(
-        `leaf ${short(leaf)} at position ${inStream.index} of ${entry.author}'s ${inStream.count} entries, and that stream among ${stream.count}, lead to the checkpoint's root ${short(root)}`,
+        `leaf ${short(leaf)}, entry ${inStream.index + 1} of ${inStream.count} in ${entry.author}'s stream, and that stream, ${stream.index + 1} of ${stream.count}, lead to the checkpoint's root ${short(root)}`,
       )
     : fail(
         `the path does not lead to the checkpoint's root ${short(root)} — a sibling hash or the root was changed`,
@@ -540,7 +540,9 @@ function usageChecks(p: Proof, subject: Extract<ProofSubject, { kind: 'usage' }>
       );
     }
     return verifyMerkleProof(subject.path, root)
-      ? pass(`record ${short(leaf)} at position ${subject.path.index} leads to the batch root ${short(root)}`)
+      ? pass(
+          `record ${short(leaf)}, ${subject.path.index + 1} of ${subject.path.count} in the batch, leads to the batch root ${short(root)}`,
+        )
       : fail(
           `the record's path does not lead to the batch root ${short(root)} — a sibling hash or the index was changed`,
         );

@@ -13,6 +13,7 @@ import { bilateralId, createGenesis, signAgreement } from './genesis.ts';
 import { hashJson, sha256Hex } from './hash.ts';
 import { keyPairFromSeed, sign } from './keys.ts';
 import { merkleProof, merkleRoot } from './merkle.ts';
+import { recordProof, recordRoot } from './record-root.ts';
 import type { Checkpoint, JsonValue } from './types.ts';
 
 export const SEEDS = [
@@ -74,6 +75,12 @@ const checkpoint: Checkpoint = {
 };
 const leaves = (n: number) => Array.from({ length: n }, (_, i) => sha256Hex(`leaf ${i}`));
 
+/** Two streams, seller-co 1…3 and buyer-co 1…2, with stand-in entry hashes. */
+const recordLeaves = [
+  ...[1, 2, 3].map((seq) => ({ author: 'seller-co', seq, hash: sha256Hex(`seller-co/${seq}`) })),
+  ...[1, 2].map((seq) => ({ author: 'buyer-co', seq, hash: sha256Hex(`buyer-co/${seq}`) })),
+];
+
 const vectors = {
   description: 'Golden vectors of the Smart Bilaterals ledger; see vectors.generate.ts',
   keys: SEEDS.map((seed, i) => ({ seed, publicKey: key(i).publicKey })),
@@ -105,6 +112,14 @@ const vectors = {
     { n: 5, index: 4 },
     { n: 9, index: 6 },
   ].map(({ n, index }) => ({ root: merkleRoot(leaves(n)), proof: merkleProof(leaves(n), index) })),
+  recordRoot: {
+    leaves: recordLeaves,
+    root: recordRoot(recordLeaves),
+    paths: [
+      { author: 'seller-co', seq: 3, path: recordProof(recordLeaves, 'seller-co', 3) },
+      { author: 'buyer-co', seq: 1, path: recordProof(recordLeaves, 'buyer-co', 1) },
+    ],
+  },
 };
 
 process.stdout.write(`${JSON.stringify(vectors, null, 2)}\n`);

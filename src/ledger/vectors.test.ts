@@ -2,7 +2,8 @@
  * Recomputes every golden vector in `vectors.json`. The file was generated
  * once by `vectors.generate.ts` and cross-checked independently: public keys
  * and signatures with the OpenSSL CLI (and RFC 8032 TEST 1), hashes, canonical
- * text and Merkle roots with a separate Python implementation.
+ * text and Merkle roots (the record root too) with a separate Python
+ * implementation.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { bilateralId, createGenesis, signAgreement, streamContext, verifyAgreeme
 import { hashJson, sha256Hex } from './hash.ts';
 import { keyPairFromSeed, sign } from './keys.ts';
 import { type MerkleProof, merkleProof, merkleRoot, verifyMerkleProof } from './merkle.ts';
+import { type RecordLeaf, type RecordPath, recordPathRoot, recordProof, recordRoot } from './record-root.ts';
 import type { Checkpoint, Genesis, JsonValue, SignedEntry } from './types.ts';
 import { checkSignedEntry } from './verify.ts';
 
@@ -26,6 +28,11 @@ interface Vectors {
   checkpoint: { checkpoint: Checkpoint; canonical: string; hash: string; sigs: Record<string, string> };
   merkle: { leaves: string[]; root: string }[];
   merkleProofs: { root: string; proof: MerkleProof }[];
+  recordRoot: {
+    leaves: RecordLeaf[];
+    root: string;
+    paths: { author: string; seq: number; path: RecordPath }[];
+  };
 }
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors.json', import.meta.url), 'utf8')) as Vectors;
@@ -101,6 +108,19 @@ describe('golden vectors', () => {
       expect(verifyMerkleProof(proof, root)).toBe(true);
       const leaves = vectors.merkle.find((m) => m.root === root)!.leaves;
       expect(merkleProof(leaves, proof.index)).toEqual(proof);
+    }
+  });
+
+  it('the record root: a root per stream, then a root over the streams in party-id order', () => {
+    const { leaves, root, paths } = vectors.recordRoot;
+    expect(recordRoot(leaves)).toBe(root);
+    // Restated by hand: buyer-co sorts before seller-co.
+    const stream = (author: string) =>
+      merkleRoot(leaves.filter((l) => l.author === author).map((l) => l.hash));
+    expect(merkleRoot([stream('buyer-co'), stream('seller-co')])).toBe(root);
+    for (const { author, seq, path } of paths) {
+      expect(recordProof(leaves, author, seq)).toEqual(path);
+      expect(recordPathRoot(path)).toBe(root);
     }
   });
 });

@@ -4,6 +4,8 @@
  * metric over records dated in the period, then priced). Neither is
  * discounted nor part of the SLA base.
  */
+
+import { byCodeUnit } from './code-unit.ts';
 import { formatDecimal, parseDecimal } from './decimal.ts';
 import { type DraftLine, inPeriod, type Money } from './draft.ts';
 import type { ServiceHistory } from './history.ts';
@@ -90,10 +92,6 @@ function usageLine(
     ...(pricing.model === 'per-unit' ? { unitPrice: pricing.price } : {}),
     refs: [...refs],
   };
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function bigMax(a: bigint, b: bigint): bigint {

@@ -7,6 +7,7 @@
  * any error are the same whatever order the facts arrive in.
  */
 
+import { byCodeUnit } from './code-unit.ts';
 import { parseDecimal } from './decimal.ts';
 import { BilateralError, ValidationError } from './errors.ts';
 import { sortFacts, factTime as time } from './fact-order.ts';
@@ -83,7 +84,7 @@ export function buildHistories(terms: Terms, facts: readonly FactRef[]): Service
     usageIds.set(fact.id, ref);
   }
   return [...byService.keys()]
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(byCodeUnit)
     .map((service) => buildHistory(terms, service, byService.get(service) ?? []));
 }
 

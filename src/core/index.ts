@@ -1,6 +1,7 @@
 /** Public surface of the core layer: other layers import only from here. */
 
 export { addMonths, ceilTo, countUnits, floorTo, isTimeZone, monthStart, type TimeUnit } from './calendar.ts';
+export { byCodeUnit } from './code-unit.ts';
 export { currencyCodes, isCurrencyCode, minorUnit } from './currency.ts';
 export {
   compareDecimal,

@@ -47,6 +47,8 @@
  * Quantities are summed as scaled integers (`DecimalSum`); a Rational is
  * made only for a pair whose quantity strings differ.
  */
+
+import { byCodeUnit } from './code-unit.ts';
 import {
   formatDecimal,
   formatFixed,
@@ -597,8 +599,4 @@ class GroupMap {
       },
     };
   }
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

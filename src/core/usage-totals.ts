@@ -23,6 +23,8 @@
  *   memory): the store keeps them unique per bilateral, and reconciliation
  *   (`reconcile.ts`) reports repeats.
  */
+
+import { byCodeUnit } from './code-unit.ts';
 import { formatDecimal } from './decimal.ts';
 import { BilateralError } from './errors.ts';
 import { type Rational, rational } from './rational.ts';
@@ -219,8 +221,4 @@ function snapshot(group: Group): UsageSum {
     count: group.count,
     refs: Object.freeze([...group.refs]),
   });
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

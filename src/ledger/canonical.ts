@@ -17,6 +17,7 @@
  *   cycles — is a `CANONICAL_INVALID` error naming the JSON path, instead of
  *   being dropped or coerced as `JSON.stringify` would.
  */
+import { byCodeUnit } from '../core/index.ts';
 import { LedgerError } from './errors.ts';
 
 const loneSurrogate = /[\uD800-\uDFFF]/u;
@@ -85,7 +86,7 @@ function writeObject(value: object, path: Path, open: Set<object>): string {
   }
   if (Object.getOwnPropertySymbols(value).length > 0) fail(path, 'symbol keys are not JSON');
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort(compareCodeUnits);
+  const keys = Object.keys(record).sort(byCodeUnit);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -97,10 +98,6 @@ function writeObject(value: object, path: Path, open: Set<object>): string {
     path.pop();
   }
   return out + '}';
-}
-
-function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function fail(path: Path, rule: string, value?: unknown): never {

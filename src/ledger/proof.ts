@@ -44,6 +44,7 @@
  *   transaction, block) are checked by `chain/verify-anchor.ts`; offline we
  *   check that the anchor names this checkpoint, bilateral and seq.
  */
+import { byCodeUnit } from '../core/index.ts';
 import { canonicalBytes } from './canonical.ts';
 import { checkpointHash, verifyCheckpoint } from './checkpoint.ts';
 import { hashEntry } from './entry.ts';
@@ -437,7 +438,7 @@ function pathOutcome(
   }
   const authors = Object.keys(heads)
     .filter((party) => headOf(heads, party) !== undefined)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(byCodeUnit);
   if (stream.count !== authors.length) {
     return fail(
       `the path joins ${String(stream.count)} streams, but the checkpoint has heads for ${authors.length}`,

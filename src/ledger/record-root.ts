@@ -16,6 +16,7 @@
  * `MerkleFrontier`, extended in O(log n) per new entry, and the record root
  * is one more hash (`recordRootOf`).
  */
+import { byCodeUnit } from '../core/index.ts';
 import { LedgerError } from './errors.ts';
 import { type MerkleProof, merkleProof, merkleProofRoot, merkleRoot } from './merkle.ts';
 import type { Hash } from './types.ts';
@@ -40,11 +41,9 @@ export interface RecordPath {
   readonly stream: MerkleProof;
 }
 
-const byAuthor = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /** The record root from each present author's stream root (any order in, code-unit order used). */
 export function recordRootOf(streams: readonly StreamRoot[]): Hash {
-  const sorted = [...streams].sort((a, b) => byAuthor(a.author, b.author));
+  const sorted = [...streams].sort((a, b) => byCodeUnit(a.author, b.author));
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i]!.author === sorted[i - 1]!.author) {
       throw new LedgerError('MERKLE_INVALID', `streams: ${sorted[i]!.author} appears twice`, {
@@ -71,7 +70,7 @@ export function recordProof(leaves: readonly RecordLeaf[], author: string, seq: 
       details: { author, seq },
     });
   }
-  const authors = [...streams.keys()].sort(byAuthor);
+  const authors = [...streams.keys()].sort(byCodeUnit);
   return {
     entry: merkleProof(hashes, seq - 1),
     stream: merkleProof(
@@ -92,7 +91,7 @@ export function recordPathRoot(path: RecordPath): Hash | undefined {
 
 /** Each author's entry hashes in seq order; throws unless every stream is exactly 1…k. */
 function streamsOf(leaves: readonly RecordLeaf[]): Map<string, Hash[]> {
-  const sorted = [...leaves].sort((a, b) => byAuthor(a.author, b.author) || a.seq - b.seq);
+  const sorted = [...leaves].sort((a, b) => byCodeUnit(a.author, b.author) || a.seq - b.seq);
   const streams = new Map<string, Hash[]>();
   for (const leaf of sorted) {
     let hashes = streams.get(leaf.author);

@@ -15,6 +15,7 @@
 import {
   BilateralError,
   billingPeriod,
+  byCodeUnit,
   diffInvoices,
   type FactRef,
   type Invoice,
@@ -686,7 +687,7 @@ export class PartyNode {
     const streams: { author: string; root: string }[] = [];
     const invoiceEntries: StoredEntry[] = [];
     let facts = 0;
-    const authors = Object.keys(heads).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const authors = Object.keys(heads).sort(byCodeUnit);
     for (const author of authors) {
       const head = heads[author];
       if (head === null || head === undefined) continue;

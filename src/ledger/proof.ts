@@ -6,7 +6,7 @@
  * Shape (`smart-bilateral/proof@2`):
  *
  *   {
- *     schema:     'smart-bilateral/proof@1',
+ *     schema:     'smart-bilateral/proof@2',
  *     subject:    { kind: 'entry' }
  *               | { kind: 'invoice', period, invoiceHash }
  *               | { kind: 'usage', record, batch: { author, seq }, path: MerkleProof },

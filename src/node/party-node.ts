@@ -138,8 +138,8 @@ export class PartyNode {
   /** Per bilateral: the last seq of our stream the counterparty confirmed holding. */
   readonly #acked = new Map<string, number>();
   /**
-   * Per `bilateral/author`: the stream's Merkle frontier and its count of
-   * facts, up to some seq. Stored entries never change, so these only grow;
+   * Per `bilateral/author`: the stream's tally (Merkle frontier, fact-entry
+   * count, invoice entry seqs) up to some seq. Stored entries never change, so these only grow;
    * a checkpoint reads just the entries since the last one.
    */
   readonly #tallies = new Map<string, StreamTally>();
@@ -338,10 +338,7 @@ export class PartyNode {
       await this.store.appendEntries(out);
       return out;
     });
-    const refs = entries.flatMap((stored) => {
-      const { author, seq, body } = stored.signed.entry;
-      return (body as { facts: unknown[] }).facts.map((_, i) => `${author}/${seq}#${i}`);
-    });
+    const refs = factsOf(entries).map((f) => f.ref);
     return { entries, refs, push: await this.push(id) };
   }
 

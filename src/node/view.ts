@@ -27,7 +27,7 @@ export function factsOf(entries: readonly StoredEntry[], basis?: Basis): FactRef
   const facts: FactRef[] = [];
   for (const stored of entries) {
     const { author, seq, kind, body } = stored.signed.entry;
-    if (kind !== 'fact' && kind !== 'facts') continue;
+    if (!FACT_KINDS.includes(kind)) continue;
     if (basis !== undefined) {
       const head = basis[author];
       if (head === undefined || head === null || seq > head.seq) continue;
@@ -89,9 +89,9 @@ export function entriesWithin(entries: readonly StoredEntry[], heads: Basis): St
 
 /**
  * The agreed state a checkpoint fingerprints beside its record root: how many
- * facts the record holds and every invoice with its answer. Both nodes derive
- * it from the same entries: `facts` counts the `fact` entries inside the
- * checkpoint, `invoiceEntries` are the invoice entries among them. (Which
+ * entries carry facts and every invoice with its answer. Both nodes derive it
+ * from the same entries: `facts` counts the `fact` and `facts` entries inside
+ * the checkpoint, `invoiceEntries` are the invoice entries among them. (Which
  * facts they are is what the record root commits to.)
  */
 export function stateOf(facts: number, invoiceEntries: readonly StoredEntry[]) {

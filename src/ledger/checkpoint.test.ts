@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalBytes } from './canonical.ts';
 import { checkpointHash, cosign, signCheckpoint, verifyCheckpoint } from './checkpoint.ts';
-import type { LedgerError } from './errors.ts';
-import { buyerKeys, ctx, malloryKeys, sellerKeys } from './fixtures.ts';
+import { buyerKeys, ctx, malloryKeys, sellerKeys, thrown } from './fixtures.ts';
 import { hashJson, sha256Hex } from './hash.ts';
 import { verify } from './keys.ts';
 import type { Checkpoint, SignedCheckpoint } from './types.ts';
-
-const thrown = (run: () => unknown): LedgerError => {
-  try {
-    run();
-  } catch (error) {
-    return error as LedgerError;
-  }
-  throw new Error('did not throw');
-};
 
 const checkpoint: Checkpoint = {
   bilateral: ctx.bilateral,

@@ -3,6 +3,7 @@
  * a genesis, and a helper that writes a signed stream entry by entry.
  */
 import { createEntry, positionOf, signEntry } from './entry.ts';
+import type { LedgerError } from './errors.ts';
 import { createGenesis, streamContext } from './genesis.ts';
 import { type KeyPair, keyPairFromSeed } from './keys.ts';
 import type { JsonValue, SignedEntry, StreamContext, StreamPosition } from './types.ts';
@@ -43,4 +44,14 @@ export function writer(author: string, keys: KeyPair) {
       return signEntry(entry, keys);
     },
   };
+}
+
+/** The `LedgerError` that `run` throws; fails the test when it throws nothing. */
+export function thrown(run: () => unknown): LedgerError {
+  try {
+    run();
+  } catch (error) {
+    return error as LedgerError;
+  }
+  throw new Error('did not throw');
 }

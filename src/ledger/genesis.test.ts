@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from './canonical.ts';
-import type { LedgerError } from './errors.ts';
-import { buyerKeys, genesis, malloryKeys, sellerKeys, terms } from './fixtures.ts';
+import { buyerKeys, genesis, malloryKeys, sellerKeys, terms, thrown } from './fixtures.ts';
 import {
   agreementMessage,
   bilateralId,
@@ -13,15 +12,6 @@ import {
 } from './genesis.ts';
 import { hashJson } from './hash.ts';
 import type { Agreement } from './types.ts';
-
-const thrown = (run: () => unknown): LedgerError => {
-  try {
-    run();
-  } catch (error) {
-    return error as LedgerError;
-  }
-  throw new Error('did not throw');
-};
 
 const agreement = (): Agreement => {
   const id = bilateralId(genesis);

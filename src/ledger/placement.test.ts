@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createEntry, positionOf, signEntry } from './entry.ts';
 import { equivocationProof, verifyEquivocationProof } from './equivocation.ts';
-import type { LedgerError } from './errors.ts';
-import { buyerKeys, ctx, sellerKeys, writer } from './fixtures.ts';
+import { buyerKeys, ctx, sellerKeys, thrown, writer } from './fixtures.ts';
 import { sha256Hex } from './hash.ts';
 import { checkPlacement, checkSeen } from './placement.ts';
 import type { EquivocationProof } from './types.ts';
-
-const thrown = (run: () => unknown): LedgerError => {
-  try {
-    run();
-  } catch (error) {
-    return error as LedgerError;
-  }
-  throw new Error('did not throw');
-};
 
 function stream(n: number) {
   const w = writer('seller-co', sellerKeys);

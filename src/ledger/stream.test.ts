@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { positionOf, signEntry } from './entry.ts';
-import type { LedgerError } from './errors.ts';
-import { buyerKeys, ctx, sellerKeys, writer } from './fixtures.ts';
+import { buyerKeys, ctx, sellerKeys, thrown, writer } from './fixtures.ts';
 import { verifyStream } from './stream.ts';
 import type { SignedEntry } from './types.ts';
-
-const thrown = (run: () => unknown): LedgerError => {
-  try {
-    run();
-  } catch (error) {
-    return error as LedgerError;
-  }
-  throw new Error('did not throw');
-};
 
 /** Seller writes 3, buyer acknowledges seller #2, seller acknowledges buyer #1. */
 function bilateral(): SignedEntry[] {

@@ -48,7 +48,7 @@ import type { JsonValue } from '../src/ledger/index.ts';
 import { batchBody } from '../src/node/usage.ts';
 import { openStore, type Store, type StoredEntry } from '../src/store/index.ts';
 import { BUYER, bilateralRecord, hex, SELLER } from '../src/store/store.fixtures.ts';
-import { log, machine, perSecond, prng, seconds } from './support.ts';
+import { log, machine, perSecond, printReport, prng, seconds } from './support.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -440,7 +440,7 @@ async function main(): Promise<void> {
     },
     ...(store === undefined ? {} : { fromStores: store }),
   };
-  print(report);
+  printReport(report);
   if (!flags['no-json']) {
     const dir = join(import.meta.dirname, 'results');
     mkdirSync(dir, { recursive: true });
@@ -450,24 +450,6 @@ async function main(): Promise<void> {
   }
   const storedOk = (store?.verification as Verification | undefined)?.ok ?? true;
   if (!(check.ok && storedOk)) process.exitCode = 1;
-}
-
-function print(r: {
-  command: string;
-  date: string;
-  machine: ReturnType<typeof machine>;
-  [key: string]: unknown;
-}) {
-  console.log(`command: ${r.command}`);
-  console.log(`date:    ${r.date}`);
-  const m = r.machine;
-  console.log(
-    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, load ${m.loadAverageAtStart.join(' ')}`,
-  );
-  for (const [key, value] of Object.entries(r)) {
-    if (key === 'command' || key === 'date' || key === 'machine') continue;
-    console.log(`${key}: ${JSON.stringify(value)}`);
-  }
 }
 
 await main();

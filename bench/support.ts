@@ -48,3 +48,22 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Prints a report: its command, date and machine first, then every other field as `key: JSON`. */
+export function printReport(r: {
+  command: string;
+  date: string;
+  machine: Machine;
+  [key: string]: unknown;
+}): void {
+  console.log(`command: ${r.command}`);
+  console.log(`date:    ${r.date}`);
+  const m = r.machine;
+  console.log(
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, load ${m.loadAverageAtStart.join(' ')}`,
+  );
+  for (const [key, value] of Object.entries(r)) {
+    if (key === 'command' || key === 'date' || key === 'machine') continue;
+    console.log(`${key}: ${JSON.stringify(value)}`);
+  }
+}

@@ -48,7 +48,7 @@ import { storedUsageTotals } from '../src/node/index.ts';
 import { batchBody } from '../src/node/usage.ts';
 import { openStore, type StoredEntry } from '../src/store/index.ts';
 import { bilateralRecord, hex, SELLER } from '../src/store/store.fixtures.ts';
-import { log, machine, perSecond, prng, seconds } from './support.ts';
+import { log, machine, perSecond, printReport, prng, seconds } from './support.ts';
 
 const HEAP_MIB = 8192;
 if (v8.getHeapStatistics().heap_size_limit < (HEAP_MIB / 2) * 2 ** 20 && !process.env.SB_BENCH_CHILD) {
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       checks,
       target: { seconds: 10, metFromStore: storeMs < 10_000, metInMemory: memMs < 10_000 },
     };
-    print(report);
+    printReport(report);
     if (!flags['no-json']) {
       const dir = join(import.meta.dirname, 'results');
       mkdirSync(dir, { recursive: true });
@@ -295,24 +295,6 @@ function formatMilli(milli: bigint): string {
 
 function mib(bytes: number): number {
   return Math.round(bytes / 2 ** 20);
-}
-
-function print(r: {
-  command: string;
-  date: string;
-  machine: ReturnType<typeof machine>;
-  [key: string]: unknown;
-}): void {
-  console.log(`command: ${r.command}`);
-  console.log(`date:    ${r.date}`);
-  const m = r.machine;
-  console.log(
-    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, load ${m.loadAverageAtStart.join(' ')}`,
-  );
-  for (const [key, value] of Object.entries(r)) {
-    if (key === 'command' || key === 'date' || key === 'machine') continue;
-    console.log(`${key}: ${JSON.stringify(value)}`);
-  }
 }
 
 await main();

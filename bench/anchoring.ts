@@ -60,6 +60,7 @@ import {
   partyIdOf,
   startEmbeddedChain,
 } from '../src/chain/index.ts';
+import { rest } from '../src/cli/rest.ts';
 import {
   bilateralId,
   createGenesis,
@@ -168,18 +169,6 @@ async function pool<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
-
-async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const response = await fetch(new URL(path, base), {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
 }
 
 /** CPU seconds used by process `pid` (user + system), from /proc; undefined where there is no /proc. */
@@ -372,7 +361,7 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
       };
     }
 
-    const created = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+    const created = await rest<{ id: string }>(seller.url, 'POST', '/bilaterals', {
       terms: TERMS,
       peer: buyer.url,
     });
@@ -388,10 +377,10 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
       },
       { type: 'service.activated', service: 'S1', at: '2026-01-15T09:30:00Z' },
     ]) {
-      await call(seller.url, 'POST', `/bilaterals/${id}/facts`, fact);
+      await rest(seller.url, 'POST', `/bilaterals/${id}/facts`, fact);
     }
     // Let the first checkpoint and its anchor (which registers the bilateral on chain) go through.
-    await call(seller.url, 'POST', `/bilaterals/${id}/checkpoints`);
+    await rest(seller.url, 'POST', `/bilaterals/${id}/checkpoints`);
     const checkpointsBefore = checkpointMs.length;
     const receivedBefore = received;
     const appendedBefore = appended;
@@ -406,7 +395,7 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     const record = (url: string) => async (facts: readonly unknown[]) => {
       const start = now();
       const body = BULK === 1 ? facts[0] : facts;
-      const answer = await call<{ replicated: boolean; entries?: unknown[] }>(
+      const answer = await rest<{ replicated: boolean; entries?: unknown[] }>(
         url,
         'POST',
         `/bilaterals/${id}/facts`,
@@ -434,26 +423,26 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     // Replicated: each node holds the other's whole stream.
     type Heads = Record<string, { seq: number; hash: string } | null>;
     const headsOf = async (url: string) =>
-      (await call<{ heads: Heads }>(url, 'GET', `/bilaterals/${id}`)).heads;
+      (await rest<{ heads: Heads }>(url, 'GET', `/bilaterals/${id}`)).heads;
     for (;;) {
       const [atSeller, atBuyer] = await Promise.all([headsOf(seller.url), headsOf(buyer.url)]);
       const same = ['acme-fiber', 'globex'].every((p) => atSeller[p]?.hash === atBuyer[p]?.hash);
       const total = (atSeller['acme-fiber']?.seq ?? 0) + (atSeller.globex?.seq ?? 0);
       if (same && total === entriesRecorded + 2) break;
-      await call(seller.url, 'POST', `/bilaterals/${id}/sync`);
+      await rest(seller.url, 'POST', `/bilaterals/${id}/sync`);
       await sleep(10);
     }
     const tReplicated = now();
 
     // The final checkpoint covering every fact, anchored.
-    const final = await call<{ checkpoint: { checkpoint: { heads: Record<string, { seq: number }> } } }>(
+    const final = await rest<{ checkpoint: { checkpoint: { heads: Record<string, { seq: number }> } } }>(
       seller.url,
       'POST',
       `/bilaterals/${id}/checkpoints`,
     );
     const finalSeq = Object.values(final.checkpoint.checkpoint.heads).reduce((s, h) => s + h.seq, 0);
     for (;;) {
-      const anchors = await call<{ seq: number; status: string }[]>(
+      const anchors = await rest<{ seq: number; status: string }[]>(
         seller.url,
         'GET',
         `/bilaterals/${id}/anchors`,

@@ -38,6 +38,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { type RunningNode, startServer } from '../src/api/index.ts';
+import { rest } from '../src/cli/rest.ts';
 import { importUsageFile } from '../src/node/index.ts';
 import { machine } from './support.ts';
 
@@ -92,17 +93,6 @@ async function generate(path: string, records: number): Promise<void> {
   await once(out, 'finish');
 }
 
-async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const response = await fetch(new URL(path, base), {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 // ── child: one engine ───────────────────────────────────────────────────────
 
 async function child(
@@ -143,12 +133,12 @@ async function child(
     seller = await startServer({ dataDir: join(dir, 'seller'), party: 'acme-fiber', storeUrl, ...options });
     buyer = await startServer({ dataDir: join(dir, 'buyer'), party: 'globex', ...options });
     const terms = { ...JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8')), id: 'msa-bench' };
-    const { id } = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', { terms, peer: buyer.url });
+    const { id } = await rest<{ id: string }>(seller.url, 'POST', '/bilaterals', { terms, peer: buyer.url });
     const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l));
-    for (const fact of facts) await call(seller.url, 'POST', `/bilaterals/${id}/facts`, fact);
+    for (const fact of facts) await rest(seller.url, 'POST', `/bilaterals/${id}/facts`, fact);
 
     global.gc?.();
     peak = process.memoryUsage().rss;

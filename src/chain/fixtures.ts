@@ -1,10 +1,11 @@
 /**
  * Test fixtures for the chain's own tests (not exported): a real Anvil per
  * test file with the contracts deployed, one wallet per development account,
- * a helper that waits for a write's receipt, and one that expects
- * a named revert.
+ * a helper that waits for a write's receipt, one that expects a named
+ * revert, and a bare Anvil with a stand-in anchor registry (`startTestAnchors`).
  */
-import type { Hex, TransactionReceipt } from 'viem';
+import solc from 'solc';
+import type { Abi, Hex, TransactionReceipt } from 'viem';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { sha256Hex } from '../ledger/index.ts';
 import { bilateralRegistryAbi, partyRegistryAbi } from './abi.ts';
@@ -130,4 +131,72 @@ export function useRegisteredChain(): { chain: TestChain; main: Bilateral; other
     await fixture.chain?.stop();
   });
   return fixture;
+}
+
+/**
+ * A stand-in for AnchorRegistry with the same `Anchored` event and
+ * `anchorOf` view and no access control, for tests of anchor verification.
+ */
+const TEST_ANCHORS_SOURCE = `
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity ^0.8.24;
+contract TestAnchors {
+    struct Anchor { bytes32 root; uint64 blockNumber; uint64 timestamp; }
+    mapping(bytes32 => mapping(uint64 => Anchor)) private _anchors;
+    event Anchored(bytes32 indexed bilateralId, uint64 indexed seq, bytes32 root, address by);
+    function anchor(bytes32 bilateralId, uint64 seq, bytes32 root) external {
+        _anchors[bilateralId][seq] = Anchor(root, uint64(block.number), uint64(block.timestamp));
+        emit Anchored(bilateralId, seq, root, msg.sender);
+    }
+    function anchorOf(bytes32 bilateralId, uint64 seq)
+        external view returns (bytes32 root, uint64 blockNumber, uint64 timestamp)
+    {
+        Anchor storage a = _anchors[bilateralId][seq];
+        return (a.root, a.blockNumber, a.timestamp);
+    }
+}`;
+
+export interface TestAnchors {
+  readonly rpcUrl: string;
+  /** The TestAnchors contract's address. */
+  readonly contract: Hex;
+  /** Anchors `root` for (bilateral, seq) from dev account 0; resolves with the mined receipt. */
+  anchor(bilateral: Hex, seq: number, root: Hex): Promise<TransactionReceipt>;
+  stop(): Promise<void>;
+}
+
+/** A fresh Anvil with TestAnchors deployed (compiled offline with solc). */
+export async function startTestAnchors(): Promise<TestAnchors> {
+  const input = {
+    language: 'Solidity',
+    sources: { 'TestAnchors.sol': { content: TEST_ANCHORS_SOURCE } },
+    settings: { evmVersion: 'cancun', outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input)));
+  const errors = (output.errors ?? []).filter((e: { severity: string }) => e.severity === 'error');
+  if (errors.length > 0) throw new Error(JSON.stringify(errors));
+  const compiled = output.contracts['TestAnchors.sol'].TestAnchors;
+  const abi = compiled.abi as Abi;
+  const anvil = await startAnvil();
+  const endpoint = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId };
+  const reader = createChainPublicClient(endpoint);
+  const wallet = createChainWalletClient({ ...endpoint, privateKey: devPrivateKey(0) });
+  const deployed = await reader.waitForTransactionReceipt({
+    hash: await wallet.deployContract({ abi, bytecode: `0x${compiled.evm.bytecode.object}` as Hex }),
+  });
+  const contract = deployed.contractAddress!;
+  return {
+    rpcUrl: anvil.rpcUrl,
+    contract,
+    anchor: async (bilateral, seq, root) =>
+      reader.waitForTransactionReceipt({
+        hash: await wallet.writeContract({
+          address: contract,
+          abi,
+          functionName: 'anchor',
+          args: [bilateral, BigInt(seq), root],
+        }),
+      }),
+    stop: () => anvil.stop(),
+  };
 }

@@ -1,14 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import solc from 'solc';
-import { type Abi, createPublicClient, createWalletClient, type Hex, http } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { anvil as anvilChain } from 'viem/chains';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestAnchors, type TestAnchors } from '../chain/fixtures.ts';
 import {
   anchorSeq,
   anchorValue,
@@ -276,80 +271,31 @@ describe('sb verify', () => {
   );
 });
 
-/** A registry with AnchorRegistry's `Anchored` event and `anchorOf` view, and no access control. */
-const REGISTRY = `
-// SPDX-License-Identifier: UNLICENSED
-pragma solidity ^0.8.24;
-contract TestAnchors {
-    struct Anchor { bytes32 root; uint64 blockNumber; uint64 timestamp; }
-    mapping(bytes32 => mapping(uint64 => Anchor)) private _anchors;
-    event Anchored(bytes32 indexed bilateralId, uint64 indexed seq, bytes32 root, address by);
-    function anchor(bytes32 bilateralId, uint64 seq, bytes32 root) external {
-        _anchors[bilateralId][seq] = Anchor(root, uint64(block.number), uint64(block.timestamp));
-        emit Anchored(bilateralId, seq, root, msg.sender);
-    }
-    function anchorOf(bytes32 bilateralId, uint64 seq) external view returns (bytes32, uint64, uint64) {
-        Anchor storage a = _anchors[bilateralId][seq];
-        return (a.root, a.blockNumber, a.timestamp);
-    }
-}`;
-
 describe('sb verify --chain-rpc against Anvil', () => {
-  let anvil: ChildProcess | undefined;
+  let chain: TestAnchors;
   let url: string;
   let dir: string;
 
   beforeAll(async () => {
-    const require = createRequire(import.meta.url);
-    const bin = join(dirname(require.resolve('@foundry-rs/anvil-linux-amd64/package.json')), 'bin', 'anvil');
-    const child = spawn(bin, ['--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    anvil = child;
-    url = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      child.on('exit', (code) => reject(new Error(`anvil exited ${code}: ${seen}`)));
-      child.stdout!.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        const match = /Listening on ([\d.]+:\d+)/.exec(seen);
-        if (match) resolve(`http://${match[1]}`);
-      });
-    });
+    chain = await startTestAnchors();
+    url = chain.rpcUrl;
     dir = mkdtempSync(join(tmpdir(), 'sb-verify-chain-'));
   }, 60_000);
 
-  afterAll(() => {
-    anvil?.kill('SIGTERM');
+  afterAll(async () => {
+    await chain?.stop();
   });
 
   it('confirms the anchor of a real proof on the chain', async () => {
-    const input = {
-      language: 'Solidity',
-      sources: { 'TestAnchors.sol': { content: REGISTRY } },
-      settings: { evmVersion: 'cancun', outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
-    };
-    const compiled = JSON.parse(solc.compile(JSON.stringify(input))).contracts['TestAnchors.sol'].TestAnchors;
-    const abi = compiled.abi as Abi;
-    const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80');
-    const wallet = createWalletClient({ account, chain: anvilChain, transport: http(url) });
-    const reader = createPublicClient({ chain: anvilChain, transport: http(url) });
-    const deployed = await reader.waitForTransactionReceipt({
-      hash: await wallet.deployContract({ abi, bytecode: `0x${compiled.evm.bytecode.object}` as Hex }),
-    });
     const proof = invoiceProof();
     const offline = proof.anchor!;
-    const receipt = await reader.waitForTransactionReceipt({
-      hash: await wallet.writeContract({
-        address: deployed.contractAddress!,
-        abi,
-        functionName: 'anchor',
-        args: [offline.bilateral, BigInt(offline.seq), offline.value],
-      }),
-    });
+    const receipt = await chain.anchor(offline.bilateral, offline.seq, offline.value);
     const file = join(dir, 'anchored.json');
     const anchored = {
       ...proof,
       anchor: {
         ...offline,
-        contract: deployed.contractAddress!,
+        contract: chain.contract,
         txHash: receipt.transactionHash,
         blockNumber: Number(receipt.blockNumber),
         blockHash: receipt.blockHash,

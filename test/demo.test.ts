@@ -7,38 +7,22 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { runCli } from '../src/cli/cli.fixtures.ts';
 
 const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
-
-async function capture(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      out += t;
-    },
-  });
-  return { code, out };
-}
 
 describe('sb demo', () => {
   const root = mkdtempSync(join(tmpdir(), 'sb-demo-test-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('runs two nodes, agrees every invoice and writes what each node computed', async () => {
-    let out = '';
-    let err = '';
-    const code = await main(['demo', '--data', join(root, 'data'), '--out', join(root, 'out')], {
-      stdout: (t) => {
-        out += t;
-      },
-      stderr: (t) => {
-        err += t;
-      },
-    });
+    const { code, out, err } = await runCli([
+      'demo',
+      '--data',
+      join(root, 'data'),
+      '--out',
+      join(root, 'out'),
+    ]);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out.match(/globex accepted it in entry globex\/\d+/g)).toHaveLength(3);
@@ -77,7 +61,7 @@ describe('sb demo', () => {
 
       // The written proof verifies offline with `sb verify`; changing one amount makes it fail.
       const proofFile = join(root, 'out', `${period}.proof.json`);
-      const verified = await capture(['verify', proofFile]);
+      const verified = await runCli(['verify', proofFile]);
       expect(verified.code).toBe(0);
       expect(verified.out).toContain('VERIFIED');
       const proof = JSON.parse(readFileSync(proofFile, 'utf8'));
@@ -85,7 +69,7 @@ describe('sb demo', () => {
       issued.lines[0].amount = '1.00';
       const tampered = join(root, `${period}.tampered.json`);
       writeFileSync(tampered, JSON.stringify(proof));
-      const refused = await capture(['verify', tampered]);
+      const refused = await runCli(['verify', tampered]);
       expect(refused.code).toBe(1);
       expect(refused.out).toMatch(/✗ invoice: hash/);
     }

@@ -4,26 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { main } from './main.ts';
+import { runCli } from './cli.fixtures.ts';
 
 const fixtures = new URL('../core/fixtures/dia-acme-globex/', import.meta.url);
 const TERMS = new URL('terms.json', fixtures).pathname;
 const FACTS = new URL('facts.jsonl', fixtures).pathname;
 const root = new URL('../../', import.meta.url).pathname;
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['rate', ...args], {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+const run = (...args: string[]) => runCli(['rate', ...args]);
 
 function scratch(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sb-rate-'));

@@ -29,7 +29,7 @@ import {
   signCheckpoint,
   signEntry,
 } from '../ledger/index.ts';
-import { verify } from './verify.ts';
+import { runCli } from './cli.fixtures.ts';
 
 /** An invoice proof of the 2026-02 invoice between acme-fiber (seller) and globex (buyer). */
 function invoiceProof(): Proof {
@@ -120,19 +120,7 @@ function invoiceProof(): Proof {
   });
 }
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await verify(args, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+const run = (...args: string[]) => runCli(['verify', ...args]);
 
 describe('sb verify', () => {
   let dir: string;

@@ -46,8 +46,8 @@ import {
 } from '../src/core/index.ts';
 import type { JsonValue } from '../src/ledger/index.ts';
 import { batchBody } from '../src/node/usage.ts';
-import { openStore, type Store, type StoredEntry } from '../src/store/index.ts';
-import { BUYER, bilateralRecord, hex, SELLER } from '../src/store/store.fixtures.ts';
+import { openStore, type Store } from '../src/store/index.ts';
+import { BUYER, bilateralRecord, SELLER, storedEntry } from '../src/store/store.fixtures.ts';
 import { log, machine, perSecond, printReport, prng, seconds } from './support.ts';
 
 const { values: flags } = parseArgs({
@@ -291,40 +291,14 @@ function storable(sides: Sides): Sides {
   };
 }
 
-function batchEntry(
-  bilateral: string,
-  author: string,
-  seq: number,
-  prev: string,
-  body: JsonValue,
-): StoredEntry {
-  return {
-    signed: {
-      entry: {
-        bilateral,
-        author,
-        seq,
-        prev,
-        seen: null,
-        kind: 'usage.batch',
-        body,
-        recordedAt: '2026-03-01T00:00:00.000Z',
-      },
-      key: 'k'.repeat(43),
-      sig: 's'.repeat(86),
-    },
-    hash: hex(`entry/${bilateral}/${author}/${seq}`),
-    receivedAt: '2026-03-01T00:00:00.000Z',
-  };
-}
-
 /** One side's records into its own store, a `usage.batch` entry per BATCH records (sorted by time, as imported). */
 async function fill(store: Store, bilateral: string, author: string, records: UsageRecord[]): Promise<void> {
   const sorted = [...records].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
   let prev = bilateral;
   for (let b = 0; b * BATCH < sorted.length; b++) {
     const batch = sorted.slice(b * BATCH, (b + 1) * BATCH);
-    const entry = batchEntry(bilateral, author, b + 1, prev, batchBody(batch) as unknown as JsonValue);
+    const body = batchBody(batch) as unknown as JsonValue;
+    const entry = storedEntry(bilateral, author, b + 1, prev, '', body, 'usage.batch');
     await store.appendEntryWithUsage(entry, batch);
     prev = entry.hash;
   }

@@ -46,8 +46,8 @@ import {
 import type { JsonValue } from '../src/ledger/index.ts';
 import { storedUsageTotals } from '../src/node/index.ts';
 import { batchBody } from '../src/node/usage.ts';
-import { openStore, type StoredEntry } from '../src/store/index.ts';
-import { bilateralRecord, hex, SELLER } from '../src/store/store.fixtures.ts';
+import { openStore } from '../src/store/index.ts';
+import { bilateralRecord, SELLER, storedEntry } from '../src/store/store.fixtures.ts';
 import { log, machine, perSecond, printReport, prng, seconds } from './support.ts';
 
 const HEAP_MIB = 8192;
@@ -148,7 +148,16 @@ async function main(): Promise<void> {
       const tb = performance.now();
       const body = batchBody(batch);
       bodyMs += performance.now() - tb;
-      const entry = batchEntry(bilateral.id, b + 1, prev, body as unknown as JsonValue);
+      // Real body, placeholder signature (the store checks neither).
+      const entry = storedEntry(
+        bilateral.id,
+        AUTHOR,
+        b + 1,
+        prev,
+        '',
+        body as unknown as JsonValue,
+        'usage.batch',
+      );
       await store.appendEntryWithUsage(entry, batch);
       prev = entry.hash;
       if ((b + 1) % 100 === 0) log(`  ${b + 1}/${batches} batches, ${seconds(performance.now() - t)} s`);
@@ -263,28 +272,6 @@ async function main(): Promise<void> {
     if (process.env.SB_KEEP) log(`kept ${file}`);
     else rmSync(root, { recursive: true, force: true });
   }
-}
-
-/** A `usage.batch` entry of the Seller's stream: real body, placeholder signature (the store checks neither). */
-function batchEntry(bilateral: string, seq: number, prev: string, body: JsonValue): StoredEntry {
-  return {
-    signed: {
-      entry: {
-        bilateral,
-        author: AUTHOR,
-        seq,
-        prev,
-        seen: null,
-        kind: 'usage.batch',
-        body,
-        recordedAt: '2026-03-01T00:00:00.000Z',
-      },
-      key: 'k'.repeat(43),
-      sig: 's'.repeat(86),
-    },
-    hash: hex(`entry/${bilateral}/${AUTHOR}/${seq}`),
-    receivedAt: '2026-03-01T00:00:00.000Z',
-  };
 }
 
 function formatMilli(milli: bigint): string {

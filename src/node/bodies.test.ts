@@ -34,8 +34,7 @@ describe('the facts entry body', () => {
 describe('factsOf', () => {
   const id = 'b'.repeat(64);
   const one = storedEntry(id, 'acme-fiber', 1, id, '', facts[0]!);
-  const many = { ...storedEntry(id, 'acme-fiber', 2, one.hash, '', { facts: facts.slice(1, 4) }) };
-  const manyEntry = { ...many, signed: { ...many.signed, entry: { ...many.signed.entry, kind: 'facts' } } };
+  const manyEntry = storedEntry(id, 'acme-fiber', 2, one.hash, '', { facts: facts.slice(1, 4) }, 'facts');
 
   it('lists a fact entry as author/seq and each fact of a facts entry as author/seq#i, in order', () => {
     expect(factsOf([one, manyEntry]).map((f) => [f.ref, f.fact])).toEqual([

@@ -45,6 +45,7 @@ export function storedEntry(
   prev: string,
   variant = '',
   body: SignedEntry['entry']['body'] = { n: seq, variant },
+  kind = 'fact',
 ): StoredEntry {
   const signed: SignedEntry = {
     entry: {
@@ -53,7 +54,7 @@ export function storedEntry(
       seq,
       prev,
       seen: null,
-      kind: 'fact',
+      kind,
       body,
       recordedAt: `2025-01-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`,
     },

@@ -61,15 +61,9 @@ import {
   startEmbeddedChain,
 } from '../src/chain/index.ts';
 import { rest } from '../src/cli/rest.ts';
-import {
-  bilateralId,
-  createGenesis,
-  generateKeyPair,
-  hashJson,
-  type JsonValue,
-  signAgreement,
-} from '../src/ledger/index.ts';
-import { Anchorer } from '../src/node/index.ts';
+import { generateKeyPair, hashJson, type JsonValue } from '../src/ledger/index.ts';
+import { Anchorer, storedBilateralTerms } from '../src/node/index.ts';
+import { putSignedBilateral } from '../src/node/node.fixtures.ts';
 import { type AnchorKey, openStore, type Store } from '../src/store/index.ts';
 import { type Machine, machine } from './support.ts';
 
@@ -631,36 +625,18 @@ async function anchorLatency(
   const store = await openStore(`sqlite:${join(root, 'latency', 'node.db')}`);
   try {
     // A bilateral in the store (anchors reference it) between the two registered parties.
-    const sellerKeys = generateKeyPair();
-    const buyerKeys = generateKeyPair();
     const terms = {
       ...TERMS,
       seller: { ...(TERMS.seller as object), id: parties.seller },
       buyer: { ...(TERMS.buyer as object), id: parties.buyer },
     } as JsonValue;
-    const genesis = createGenesis(
-      terms,
-      { id: parties.seller, key: sellerKeys.publicKey },
-      { id: parties.buyer, key: buyerKeys.publicKey },
-    );
-    const id = bilateralId(genesis);
-    await store.putBilateral({
-      id,
-      agreement: {
-        genesis,
-        id,
-        sigs: { seller: signAgreement(id, sellerKeys), buyer: signAgreement(id, buyerKeys) },
-      },
-      role: 'seller',
-      peerEndpoint: 'http://127.0.0.1:1',
-      createdAt: new Date().toISOString(),
-    });
+    const id = await putSignedBilateral(store, terms, parties, 'http://127.0.0.1:1');
 
     const adapter = createAnchorChain({
       publicClient: createChainPublicClient(endpoint),
       walletClient: createChainWalletClient({ ...endpoint, privateKey: sellerKey }),
       addresses,
-      bilateralTerms: async () => ({ ...parties, termsHash: genesis.termsHash }),
+      bilateralTerms: storedBilateralTerms(store),
     });
     // Time each chain call the loop makes, to see where an anchor's latency goes.
     const phases: Record<string, number[]> = {};

@@ -28,17 +28,11 @@ import {
   hashFromBytes32,
   startAnvil,
 } from '../chain/index.ts';
-import {
-  bilateralId,
-  createGenesis,
-  generateKeyPair,
-  type Hash,
-  type JsonValue,
-  sha256Hex,
-  signAgreement,
-} from '../ledger/index.ts';
+import { generateKeyPair, type Hash, type JsonValue, sha256Hex } from '../ledger/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { Anchorer } from './anchoring.ts';
+import { storedBilateralTerms } from './chain-link.ts';
+import { putSignedBilateral } from './node.fixtures.ts';
 
 const terms = JSON.parse(
   readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'dia-acme-globex', 'terms.json'), 'utf8'),
@@ -61,37 +55,17 @@ function anchorChain(): AnchorChain {
     publicClient: createChainPublicClient(endpoint),
     walletClient: createChainWalletClient({ ...endpoint, privateKey: devPrivateKey(1) }),
     addresses,
-    bilateralTerms: async (id) => {
-      const record = await store.getBilateral(id);
-      if (record === undefined) throw new Error(`no bilateral ${id}`);
-      const { genesis } = record.agreement;
-      return { seller: genesis.seller.id, buyer: genesis.buyer.id, termsHash: genesis.termsHash };
-    },
+    bilateralTerms: storedBilateralTerms(store),
   });
 }
 
 /** A new bilateral acme-fiber → globex (the seller's record) in the store. */
-async function newBilateral(): Promise<Hash> {
-  const sellerKeys = generateKeyPair();
-  const buyerKeys = generateKeyPair();
-  const genesis = createGenesis(
+function newBilateral(): Promise<Hash> {
+  return putSignedBilateral(
+    store,
     { ...terms, id: `msa-${++made}` },
-    { id: 'acme-fiber', key: sellerKeys.publicKey },
-    { id: 'globex', key: buyerKeys.publicKey },
+    { seller: 'acme-fiber', buyer: 'globex' },
   );
-  const id = bilateralId(genesis);
-  await store.putBilateral({
-    id,
-    agreement: {
-      genesis,
-      id,
-      sigs: { seller: signAgreement(id, sellerKeys), buyer: signAgreement(id, buyerKeys) },
-    },
-    role: 'seller',
-    peerEndpoint: 'http://127.0.0.1:9',
-    createdAt: new Date().toISOString(),
-  });
-  return id;
 }
 
 const checkpointValue = (bilateral: Hash, seq: number, salt = ''): Hash =>

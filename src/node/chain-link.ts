@@ -126,12 +126,7 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
     publicClient,
     walletClient,
     addresses,
-    bilateralTerms: async (id) => {
-      const record = await store.getBilateral(id);
-      if (record === undefined) throw new BilateralError('NOT_FOUND', `no bilateral ${id}`);
-      const { genesis } = record.agreement;
-      return { seller: genesis.seller.id, buyer: genesis.buyer.id, termsHash: genesis.termsHash };
-    },
+    bilateralTerms: storedBilateralTerms(store),
   });
   const anchorer = new Anchorer({ store, chain, log });
   node.attachChain({ anchorer, chain });
@@ -160,5 +155,17 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
       node.attachChain(undefined);
       await embedded?.stop();
     },
+  };
+}
+
+/** What the bilateral registry needs of bilateral `id` (parties, terms hash), from the store's record. */
+export function storedBilateralTerms(
+  store: Store,
+): (id: string) => Promise<{ seller: string; buyer: string; termsHash: string }> {
+  return async (id) => {
+    const record = await store.getBilateral(id);
+    if (record === undefined) throw new BilateralError('NOT_FOUND', `no bilateral ${id}`);
+    const { genesis } = record.agreement;
+    return { seller: genesis.seller.id, buyer: genesis.buyer.id, termsHash: genesis.termsHash };
   };
 }

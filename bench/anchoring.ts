@@ -110,6 +110,12 @@ if (!Number.isSafeInteger(INTERVAL_MS) || INTERVAL_MS < 0)
 const COMMAND = ['npx tsx bench/anchoring.ts', ...process.argv.slice(2)].join(' ');
 const EXAMPLE = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
 const TERMS = JSON.parse(readFileSync(join(EXAMPLE, 'terms.json'), 'utf8')) as Record<string, JsonValue>;
+/** The example's order and activation of S1: the facts the benchmark's outages and usage rely on. */
+const LIFECYCLE = readFileSync(join(EXAMPLE, 'facts.jsonl'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as { type: string })
+  .filter((fact) => fact.type === 'service.ordered' || fact.type === 'service.activated');
 
 // ── small helpers ───────────────────────────────────────────────────────────
 
@@ -360,17 +366,7 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
       peer: buyer.url,
     });
     const id = created.id;
-    for (const fact of [
-      {
-        type: 'service.ordered',
-        service: 'S1',
-        offering: 'dia',
-        plan: '1G',
-        termMonths: 36,
-        at: '2026-01-05T10:00:00Z',
-      },
-      { type: 'service.activated', service: 'S1', at: '2026-01-15T09:30:00Z' },
-    ]) {
+    for (const fact of LIFECYCLE) {
       await rest(seller.url, 'POST', `/bilaterals/${id}/facts`, fact);
     }
     // Let the first checkpoint and its anchor (which registers the bilateral on chain) go through.

@@ -58,6 +58,13 @@ export {
 export { priceUsage, type Tier, type UsagePricing } from './usage-pricing.ts';
 export {
   checkUsageRecord,
+  type EncodedUsage,
+  encodeUsage,
+  type PlainUsageContext,
+  type PlainUsageOut,
+  plainJsonText,
+  plainUsageContext,
+  plainUsageText,
   type ServiceLife,
   serviceLives,
   USAGE_RULES,

@@ -4,6 +4,9 @@ import { activated, facts, ordered, terminated, terms } from './fixtures/build.t
 import { formatInstant, parseInstant } from './instant.ts';
 import {
   checkUsageRecord,
+  type PlainUsageOut,
+  plainUsageContext,
+  plainUsageText,
   serviceLives,
   type UsageCheck,
   usageContext,
@@ -247,5 +250,108 @@ describe('usageRecordJson and usageTotals', () => {
       { service: 'S1', metric: 'min', quantity: '7' },
       { service: 'S2', metric: 'gb', quantity: '0.3' },
     ]);
+  });
+});
+
+describe('plainUsageText (the fast path for plain CSV rows)', () => {
+  const plain = plainUsageContext(context);
+  /** Mostly one of `good`, sometimes one of `bad`: most rows are plain, every rule is hit. */
+  const field = (good: string[], bad: string[]) =>
+    fc.oneof(
+      { arbitrary: fc.constantFrom(...good), weight: 5 },
+      { arbitrary: fc.constantFrom(...bad), weight: 1 },
+    );
+  const fields = fc.record({
+    id: field(['u1', 'u-2/x', 'a'.repeat(256)], ['a'.repeat(257), '', ' u3', 'u"4', 'u\\5', 'ü6', 'u 7']),
+    service: field(['S1'], ['S2', 'S3', 'S4', ' S1', '']),
+    metric: field(['gb', 'min'], ['sms', '', 'gb ']),
+    quantity: field(
+      ['12', '1.50', '0', '0.000', '9'.repeat(64)],
+      ['-1', '1.', '.5', '1e3', '', ' 1', '9'.repeat(65)],
+    ),
+    at: field(
+      [
+        '2026-02-01T00:00:00Z',
+        '2026-02-01T00:00:00.000Z',
+        '2026-02-01T00:00:00.250Z',
+        '2026-01-10T00:00:00Z',
+      ],
+      [
+        '2026-01-09T23:59:59.999Z',
+        '2026-03-01T00:00:00Z',
+        '2026-02-30T00:00:00Z',
+        '2026-02-01T00:00:00z',
+        '2026-02-01T00:00:00+00:00',
+        '2026-02-01T00:00:00.5Z',
+        '2026-02-01',
+        '',
+      ],
+    ),
+    zone: field(['', 'eu', 'Zürich'], ['a"b', 'a\\b', 'tab\there', '\ud800']),
+    band: field(['', '5G'], ['\u0001']),
+  });
+
+  it('gives exactly what checkUsageRecord and usageRecordJson give, whenever it gives anything', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(fields, (f) => {
+        const out: PlainUsageOut = { instant: Number.NaN };
+        const text = plainUsageText(
+          plain,
+          f.id,
+          f.service,
+          f.metric,
+          f.quantity,
+          f.at,
+          ['band', 'zone'],
+          [f.band, f.zone],
+          out,
+        );
+        const characteristics = Object.fromEntries(
+          Object.entries({ zone: f.zone, band: f.band }).filter(([, v]) => v !== ''),
+        );
+        const raw = {
+          id: f.id,
+          service: f.service,
+          metric: f.metric,
+          quantity: f.quantity,
+          at: f.at,
+          ...(Object.keys(characteristics).length > 0 ? { characteristics } : {}),
+        };
+        if (text === undefined) return;
+        taken++;
+        const check = checkUsageRecord(raw, context);
+        expect(check.ok).toBe(true);
+        if (!check.ok) return;
+        expect(text).toBe(usageRecordJson(check.record));
+        expect(out.instant).toBe(usageInstant(check.record.at));
+      }),
+      { numRuns: 3000 },
+    );
+    // Not vacuous: a good share of the generated rows is plain.
+    expect(taken).toBeGreaterThan(300);
+  });
+
+  it('takes the usual row, and leaves every rejection to the general check', () => {
+    const out: PlainUsageOut = { instant: 0 };
+    const text = plainUsageText(
+      plain,
+      'u1',
+      'S1',
+      'gb',
+      '1.50',
+      '2026-02-01T00:00:00.000Z',
+      ['zone'],
+      ['eu'],
+      out,
+    );
+    expect(text).toBe(
+      '{"at":"2026-02-01T00:00:00Z","characteristics":{"zone":"eu"},"id":"u1","metric":"gb","quantity":"1.50","service":"S1"}',
+    );
+    expect(out.instant).toBe(Date.parse('2026-02-01T00:00:00Z'));
+    // Outside the life, a metric of no offering, a never-activated service: not taken.
+    expect(plainUsageText(plain, 'u1', 'S1', 'gb', '1', '2026-03-01T00:00:00Z', [], [], out)).toBeUndefined();
+    expect(plainUsageText(plain, 'u1', 'S2', 'gb', '1', '2026-02-01T00:00:00Z', [], [], out)).toBeUndefined();
+    expect(plainUsageText(plain, 'u1', 'S3', 'gb', '1', '2026-02-01T00:00:00Z', [], [], out)).toBeUndefined();
   });
 });

@@ -220,6 +220,126 @@ export function checkUsageRecord(raw: unknown, context: UsageContext): UsageChec
   return { ok: true, record };
 }
 
+// ── the plain-record fast path ──────────────────────────────────────────────
+
+/** A service as the fast path sees it: its active life as numbers, and its usage metrics. */
+interface FastService {
+  readonly from: Instant;
+  /** Infinity while it runs. */
+  readonly to: Instant;
+  readonly metrics: ReadonlySet<string>;
+}
+
+/**
+ * What `plainUsageText` needs: the services that were activated and whose
+ * id, like each of their metrics kept here, passes the general check and
+ * needs no JSON escape. Anything else takes the general path.
+ */
+export interface PlainUsageContext {
+  readonly services: ReadonlyMap<string, FastService>;
+}
+
+/** True when `text` is 1–256 code units of printable ASCII other than `"` and `\` (no check fails, nothing to escape). */
+function plainAscii(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > MAX_TEXT) return false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/** True when `text` goes into canonical JSON as itself: no quote, backslash, control character or surrogate. */
+export function plainJsonText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
+/** True for what `checkQuantity` keeps of a string: 1–64 digits, then maybe a dot and 1–64 digits. */
+function plainQuantity(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  while (i < n && i <= 64) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  if (i === 0 || i > 64) return false;
+  if (i === n) return true;
+  if (text.charCodeAt(i) !== 46 /* . */) return false;
+  const fraction = n - i - 1;
+  if (fraction < 1 || fraction > 64) return false;
+  for (let j = i + 1; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+export function plainUsageContext(context: UsageContext): PlainUsageContext {
+  const services = new Map<string, FastService>();
+  for (const [service, life] of context.services) {
+    const metrics = context.metrics.get(life.offering);
+    if (life.from === undefined || metrics === undefined || !plainAscii(service)) continue;
+    services.set(service, {
+      from: life.from,
+      to: life.to ?? Number.POSITIVE_INFINITY,
+      metrics: new Set([...metrics].filter(plainAscii)),
+    });
+  }
+  return { services };
+}
+
+/** What `plainUsageText` writes besides its result: the record's instant. */
+export interface PlainUsageOut {
+  instant: Instant;
+}
+
+/**
+ * The canonical JSON text (`usageRecordJson`) of the record with these
+ * fields, when it is a plain record that `checkUsageRecord` accepts as is:
+ * printable-ASCII id, a known activated service and one of its metrics, a
+ * plain non-negative decimal quantity, `at` in one of the two usual UTC
+ * forms inside the service's life, characteristics (by name, names sorted,
+ * empty values left out) that need no escape. Undefined for anything else,
+ * which then goes through `checkUsageRecord`: this path only ever agrees
+ * with it (usage-record.test.ts checks both on generated records). It makes
+ * no object per record, which is what an import of millions spends on.
+ */
+export function plainUsageText(
+  plain: PlainUsageContext,
+  id: string,
+  service: string,
+  metric: string,
+  quantity: string,
+  at: string,
+  characteristicNames: readonly string[],
+  characteristicValues: readonly string[],
+  out: PlainUsageOut,
+): string | undefined {
+  const life = plain.services.get(service);
+  if (life === undefined || !life.metrics.has(metric)) return undefined;
+  if (!plainAscii(id) || !plainQuantity(quantity)) return undefined;
+  const instant = plainInstant(at);
+  if (instant === undefined || instant < life.from || instant >= life.to) return undefined;
+  // plainInstant took only `…SSZ` and `…SS.mmmZ`; `.000` is written without milliseconds.
+  const atText = at.length === 24 && instant % 1000 === 0 ? `${at.slice(0, 19)}Z` : at;
+  let chars = '';
+  for (let i = 0; i < characteristicNames.length; i++) {
+    const value = characteristicValues[i]!;
+    if (value === '') continue;
+    if (!plainJsonText(value)) return undefined;
+    chars += `${chars === '' ? '"characteristics":{' : ','}"${characteristicNames[i]}":"${value}"`;
+  }
+  if (chars !== '') chars += '},';
+  out.instant = instant;
+  return `{"at":"${atText}",${chars}"id":"${id}","metric":"${metric}","quantity":"${quantity}","service":"${service}"}`;
+}
+
 /** What `formatInstant` prints: whole seconds with `Z`, or milliseconds other than `.000`. */
 const CANONICAL_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(?!000)\d{3})?Z$/;
 const RFC3339_UTC =
@@ -327,6 +447,37 @@ export function usageEncoding(records: readonly UsageRecord[]): UsageEncoding {
     encodings.set(records, encoding);
   }
   return encoding;
+}
+
+/**
+ * One batch of checked records as the store writes it: the ids, and the
+ * canonical texts joined by line breaks (a JSON text has no raw line
+ * break), in batch order, with the batch's time range.
+ */
+export interface EncodedUsage {
+  readonly ids: readonly string[];
+  /** `usageRecordJson` of each record, in batch order, joined by '\n'. */
+  readonly joined: string;
+  /** The earliest and the latest record instant (ms since the epoch); NaN when some `at` is not a time. */
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The encoded form of `records` (through `usageEncoding`, so computed once per batch array). */
+export function encodeUsage(records: readonly UsageRecord[]): EncodedUsage {
+  const { texts, instants } = usageEncoding(records);
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const instant of instants) {
+    if (Number.isNaN(instant)) {
+      from = Number.NaN;
+      to = Number.NaN;
+      break;
+    }
+    if (instant < from) from = instant;
+    if (instant > to) to = instant;
+  }
+  return { ids: records.map((r) => r.id), joined: texts.join('\n'), from, to };
 }
 
 /**

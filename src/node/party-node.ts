@@ -17,6 +17,7 @@ import {
   billingPeriod,
   byCodeUnit,
   diffInvoices,
+  type EncodedUsage,
   type FactRef,
   type Invoice,
   parseFact,
@@ -365,7 +366,7 @@ export class PartyNode {
     id: string,
     kind: EntryKind,
     body: JsonValue,
-    records?: readonly UsageRecord[],
+    records?: readonly UsageRecord[] | EncodedUsage,
   ): Promise<StoredEntry> {
     const loaded = await this.#load(id);
     return this.#serial.run(id, () => this.#appendOwn(loaded, kind, body, records));
@@ -375,7 +376,7 @@ export class PartyNode {
     loaded: Loaded,
     kind: EntryKind,
     body: JsonValue,
-    records?: readonly UsageRecord[],
+    records?: readonly UsageRecord[] | EncodedUsage,
   ): Promise<StoredEntry> {
     const id = loaded.record.id;
     const head = await this.store.head(id, this.party);

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { merkleRoot } from '../ledger/index.ts';
-import { usageRoot, usageRootAsync, WORKER_MIN_RECORDS } from './usage-hasher.ts';
+import { usageBytes, usageBytesRoot, usageRoot, usageRootAsync, WORKER_MIN_RECORDS } from './usage-hasher.ts';
 
 const texts = (n: number, salt = '') =>
   Array.from({ length: n }, (_, i) => `{"id":"u${i}${salt}","zone":"Zürich \\n ${i % 7}"}`);
@@ -9,7 +9,17 @@ const expected = (list: string[]) => merkleRoot(list.map((t) => hash('sha256', t
 
 describe('usage batch roots', () => {
   it('in place: the Merkle root of the SHA-256 of each canonical text', () => {
-    for (const n of [0, 1, 2, 3, 5, 100]) expect(usageRoot(texts(n))).toBe(expected(texts(n)));
+    for (const n of [0, 1, 2, 3, 5, 100]) {
+      expect(usageRoot(texts(n))).toBe(expected(texts(n)));
+      expect(usageBytesRoot(usageBytes(texts(n)))).toBe(expected(texts(n)));
+    }
+  });
+
+  it('the bytes are the texts joined by line breaks, each end marked', () => {
+    const list = texts(3);
+    const { bytes, ends } = usageBytes(list);
+    expect(bytes.toString()).toBe(`${list.join('\n')}\n`);
+    expect([...ends]).toEqual(list.map((_, i) => Buffer.byteLength(list.slice(0, i + 1).join('\n'))));
   });
 
   it('on the worker: the same roots, for batches in flight together', async () => {
@@ -17,9 +27,11 @@ describe('usage batch roots', () => {
     const shapes = Array.from({ length: 17 }, (_, i) => WORKER_MIN_RECORDS + i);
     const sizes = [1, WORKER_MIN_RECORDS - 1, ...shapes, 4095, 4096, 4097, 6143, 10_000];
     const batches = sizes.map((n, i) => texts(n, `/${i}`));
-    const roots = await Promise.all(batches.map((b) => usageRootAsync(b)));
-    expect(roots).toEqual(batches.map(expected));
+    const results = await Promise.all(batches.map((b) => usageRootAsync(usageBytes(b))));
+    expect(results.map((r) => r.root)).toEqual(batches.map(expected));
+    // The bytes come back whole, for the store to write.
+    expect(results.map((r) => r.bytes.toString())).toEqual(batches.map((b) => `${b.join('\n')}\n`));
     // And again once the worker is warm.
-    expect(await usageRootAsync(batches.at(-1)!)).toBe(expected(batches.at(-1)!));
+    expect((await usageRootAsync(usageBytes(batches.at(-1)!))).root).toBe(expected(batches.at(-1)!));
   });
 });

@@ -7,9 +7,10 @@
  * - One worker per process, started on the first large batch and kept; it
  *   holds the event loop open only while it has work (ref'd while a batch
  *   is out, unref'd when idle), so it never keeps a process alive.
- * - The batch goes over as the texts' UTF-8 bytes end to end in one
- *   ArrayBuffer, with where each ends: transferred, not cloned, and hashed
- *   in place by the worker.
+ * - The batch goes over as its texts' UTF-8 bytes in one ArrayBuffer, each
+ *   followed by a line break (the form the store keeps), with where each
+ *   text ends: transferred, not cloned, hashed in place by the worker, and
+ *   transferred back with the root for the store to write.
  * - The worker is plain JavaScript evaluated from a string (below), so it
  *   starts in milliseconds and needs no TypeScript loader, in any process.
  * - Small batches (tests, a REST request of a few records) are hashed in
@@ -45,7 +46,7 @@ function root(bytes, ends) {
   if (n === 0) return hash('sha256', '', 'hex');
   const level = Buffer.allocUnsafe(n * 32);
   scratch[0] = 0x00;
-  for (let i = 0, start = 0; i < n; start = ends[i++]) {
+  for (let i = 0, start = 0; i < n; start = ends[i++] + 1) {
     hash('sha256', bytes.subarray(start, ends[i]), 'buffer').copy(scratch, 1);
     hash('sha256', scratch.subarray(0, 33), 'buffer').copy(level, i * 32);
   }
@@ -65,15 +66,31 @@ function root(bytes, ends) {
 }
 parentPort.on('message', ({ id, bytes, ends }) => {
   try {
-    parentPort.postMessage({ id, root: root(Buffer.from(bytes), ends) });
+    const r = root(Buffer.from(bytes), ends);
+    parentPort.postMessage({ id, root: r, bytes }, [bytes]);
   } catch (error) {
     parentPort.postMessage({ id, error: String((error && error.stack) || error) });
   }
 });
 `;
 
+/** A batch's canonical texts in UTF-8, each followed by '\n', and where each text ends (exclusive). */
+export interface UsageBytes {
+  readonly bytes: Buffer;
+  readonly ends: Uint32Array;
+}
+
+/** `usageRoot` of the texts in `batch`, in place. */
+export function usageBytesRoot({ bytes, ends }: UsageBytes): Hash {
+  const leaves = new Array<string>(ends.length);
+  for (let i = 0, start = 0; i < ends.length; start = ends[i++]! + 1) {
+    leaves[i] = hash('sha256', bytes.subarray(start, ends[i]), 'hex');
+  }
+  return merkleRoot(leaves);
+}
+
 interface Job {
-  resolve(root: Hash): void;
+  resolve(result: { root: Hash; bytes: Buffer }): void;
   reject(error: Error): void;
 }
 
@@ -85,12 +102,13 @@ function start(): Worker {
   // No execArgv: the worker needs no loader (and no profiler or inspector flags of the parent).
   const started = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
   started.unref();
-  started.on('message', ({ id, root, error }: { id: number; root?: Hash; error?: string }) => {
+  started.on('message', (message: { id: number; root?: Hash; bytes?: ArrayBuffer; error?: string }) => {
+    const { id, root, bytes, error } = message;
     const job = jobs.get(id);
     if (job === undefined) return;
     jobs.delete(id);
     if (jobs.size === 0) started.unref();
-    if (error === undefined) job.resolve(root!);
+    if (error === undefined) job.resolve({ root: root!, bytes: Buffer.from(bytes!) });
     else job.reject(new Error(`usage hasher: ${error}`));
   });
   const fail = (error: Error) => {
@@ -104,26 +122,39 @@ function start(): Worker {
 }
 
 /**
- * The Merkle root of the records whose canonical JSON texts are `texts` (in
- * batch order): `merkleRoot(texts.map(sha256))`, on the worker when the batch
- * is large.
+ * The Merkle root of the batch (`usageRoot` of its texts), on the worker when
+ * the batch is large. `batch.bytes` must own its whole ArrayBuffer
+ * (`Buffer.allocUnsafeSlow`): it is moved to the worker and back, and the
+ * caller must use the `bytes` of the result, not its own, from then on.
  */
-export function usageRootAsync(texts: readonly string[]): Promise<Hash> {
-  if (texts.length < WORKER_MIN_RECORDS) return Promise.resolve(usageRoot(texts));
+export function usageRootAsync(batch: UsageBytes): Promise<{ root: Hash; bytes: Buffer }> {
+  const { bytes, ends } = batch;
+  if (ends.length < WORKER_MIN_RECORDS) return Promise.resolve({ root: usageBytesRoot(batch), bytes });
+  if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) {
+    throw new Error('usageRootAsync: the bytes must own their ArrayBuffer');
+  }
   worker ??= start();
   const id = nextId++;
-  const promise = new Promise<Hash>((resolve, reject) => jobs.set(id, { resolve, reject }));
+  const promise = new Promise<{ root: Hash; bytes: Buffer }>((resolve, reject) =>
+    jobs.set(id, { resolve, reject }),
+  );
   if (jobs.size === 1) worker.ref();
-  // The texts' UTF-8 bytes end to end, and where each ends: moved to the worker, not copied.
+  const buffers = [bytes.buffer, ends.buffer] as ArrayBuffer[];
+  worker.postMessage({ id, bytes: bytes.buffer, ends }, buffers);
+  return promise;
+}
+
+/** The UTF-8 bytes of `texts`, each followed by '\n', in a buffer of their own, and where each text ends. */
+export function usageBytes(texts: readonly string[]): UsageBytes {
   let size = 0;
-  for (const text of texts) size += Buffer.byteLength(text);
-  const bytes = Buffer.allocUnsafeSlow(size); // its own ArrayBuffer, to transfer whole
+  for (const text of texts) size += Buffer.byteLength(text) + 1;
+  const bytes = Buffer.allocUnsafeSlow(size);
   const ends = new Uint32Array(texts.length);
   let offset = 0;
   for (let i = 0; i < texts.length; i++) {
     offset += bytes.write(texts[i]!, offset);
     ends[i] = offset;
+    bytes[offset++] = 10;
   }
-  worker.postMessage({ id, bytes: bytes.buffer, ends }, [bytes.buffer, ends.buffer]);
-  return promise;
+  return { bytes, ends };
 }

@@ -33,14 +33,22 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import {
+  byCodeUnit,
   checkUsageRecord,
+  type EncodedUsage,
+  type PlainUsageOut,
   parseTerms,
+  plainJsonText,
+  plainUsageContext,
+  plainUsageText,
   USAGE_RULES,
   type UsageIssue,
   type UsageRecord,
   type UsageRule,
   usageContext,
   usageEncoding,
+  usageInstant,
+  usageRecordJson,
   usageTotals,
 } from '../core/index.ts';
 import type { JsonValue } from '../ledger/index.ts';
@@ -49,6 +57,7 @@ import { NodeError } from './errors.ts';
 import type { PushOutcome } from './party-node.ts';
 import { SerialQueue } from './serial.ts';
 import type { UsageBatchBody } from './usage-batch.ts';
+import { UsageBatcher } from './usage-batcher.ts';
 import { usageRoot, usageRootAsync } from './usage-hasher.ts';
 import { factsOf } from './view.ts';
 
@@ -63,7 +72,7 @@ export interface UsageNode {
     id: string,
     kind: 'usage.batch',
     body: JsonValue,
-    records: readonly UsageRecord[],
+    records: readonly UsageRecord[] | EncodedUsage,
   ): Promise<StoredEntry>;
   push(id: string): Promise<PushOutcome>;
 }
@@ -125,8 +134,6 @@ const DEFAULT_BATCH = 10_000;
 const MAX_BATCH = 100_000;
 const PROGRESS_EVERY = 10_000;
 const imports = new SerialQueue();
-/** `unwritten`'s mark for an id whose batch is being hashed or written. */
-const IN_BATCH = 0;
 
 // ── sources ─────────────────────────────────────────────────────────────────
 
@@ -162,8 +169,21 @@ export async function gunzipIfNeeded(input: AsyncIterable<Buffer | string>): Pro
  * the first non-blank line starts with `{`, CSV otherwise.
  */
 export async function* usageItems(input: Readable, format?: UsageFormat): AsyncGenerator<UsageItem> {
-  for await (const chunk of usageItemChunks(input, format)) yield* chunk;
+  for await (const chunk of usageItemChunks(input, format)) {
+    for (const item of chunk) yield 'fields' in item ? csvItem(item) : item;
+  }
 }
+
+/** A CSV line split into its fields (as many as the header has columns): a record still to be read. */
+interface CsvRow {
+  readonly line: number;
+  readonly malformed?: undefined;
+  readonly fields: readonly string[];
+  readonly csv: CsvHeader;
+}
+
+/** What a source yields: a CSV row, or an item (a JSONL record, or a line that is not a record). */
+type SourceItem = UsageItem | CsvRow;
 
 /** Lines end at LF, CRLF or a lone CR (as `readline` splits them). */
 const LINE_BREAK = /\r\n|\n|\r/;
@@ -200,13 +220,13 @@ export async function* lineChunks(input: Readable): AsyncGenerator<string[]> {
 }
 
 /** `usageItems`, a chunk of the stream at a time. */
-async function* usageItemChunks(input: Readable, format?: UsageFormat): AsyncGenerator<UsageItem[]> {
+async function* usageItemChunks(input: Readable, format?: UsageFormat): AsyncGenerator<SourceItem[]> {
   let kind = format;
   let csv: CsvHeader | undefined;
   let number = 0;
   let carry: { start: number; text: string } | undefined;
   for await (const lines of lineChunks(input)) {
-    const items: UsageItem[] = [];
+    const items: SourceItem[] = [];
     for (const text of lines) {
       number++;
       let line = number === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -231,7 +251,7 @@ async function* usageItemChunks(input: Readable, format?: UsageFormat): AsyncGen
         csv = csvHeader(line);
         continue;
       }
-      items.push(csvItem(csv, start, line));
+      items.push(csvRow(csv, start, line));
     }
     if (items.length > 0) yield items;
   }
@@ -289,6 +309,12 @@ interface CsvHeader {
   readonly index: Readonly<Record<'id' | 'service' | 'metric' | 'quantity' | 'at', number>>;
   /** Column index and characteristic name of each `char_*` column. */
   readonly characteristics: readonly (readonly [number, string])[];
+  /**
+   * The characteristics for `plainUsageText`: names in code-unit order, and
+   * their columns; undefined when a name needs a JSON escape or repeats
+   * (those rows take the general path).
+   */
+  readonly plain?: { readonly names: readonly string[]; readonly columns: readonly number[] };
 }
 
 const CSV_FIELDS = ['id', 'service', 'metric', 'quantity', 'at'] as const;
@@ -316,14 +342,30 @@ function csvHeader(line: string): CsvHeader {
   });
   const missing = CSV_FIELDS.filter((f) => index[f] === undefined);
   if (missing.length > 0) throw badHeader(`missing column(s) ${missing.join(', ')}`);
-  return { columns, index: index as CsvHeader['index'], characteristics };
+  const sorted = [...characteristics].sort((a, b) => byCodeUnit(a[1], b[1]));
+  const names = sorted.map(([, name]) => name);
+  const plain =
+    new Set(names).size === names.length && names.every(plainJsonText)
+      ? { names, columns: sorted.map(([i]) => i) }
+      : undefined;
+  return {
+    columns,
+    index: index as CsvHeader['index'],
+    characteristics,
+    ...(plain === undefined ? {} : { plain }),
+  };
 }
 
-function csvItem(header: CsvHeader, line: number, text: string): UsageItem {
+function csvRow(header: CsvHeader, line: number, text: string): SourceItem {
   const fields = text.includes('"') ? splitCsv(text) : text.split(',');
   if (fields.length !== header.columns.length) {
     return { line, malformed: `expected ${header.columns.length} fields, found ${fields.length}` };
   }
+  return { line, fields, csv: header };
+}
+
+/** The raw record of a CSV row: its fields by name, non-empty `char_*` columns as characteristics. */
+function csvItem({ csv: header, line, fields }: CsvRow): UsageItem {
   const { index } = header;
   const raw: Record<string, unknown> = {
     id: fields[index.id],
@@ -413,11 +455,6 @@ export async function importUsageStream(
   }
 }
 
-interface Pending {
-  readonly record: UsageRecord;
-  readonly line: number;
-}
-
 /**
  * Imports `items` into the party's usage for `bilateral`; see the file header.
  * Throws only for what stops the whole import (unknown bilateral, a bad CSV
@@ -439,7 +476,7 @@ async function* singles(items: AsyncIterable<UsageItem>): AsyncGenerator<UsageIt
 function importChunks(
   node: UsageNode,
   bilateral: string,
-  chunks: AsyncIterable<readonly UsageItem[]>,
+  chunks: AsyncIterable<readonly SourceItem[]>,
   options: UsageImportOptions,
 ): Promise<UsageImportReport> {
   return imports.run(`${node.party}\u0000${bilateral}`, () => run(node, bilateral, chunks, options));
@@ -448,7 +485,7 @@ function importChunks(
 async function run(
   node: UsageNode,
   bilateral: string,
-  chunks: AsyncIterable<readonly UsageItem[]>,
+  chunks: AsyncIterable<readonly SourceItem[]>,
   options: UsageImportOptions,
 ): Promise<UsageImportReport> {
   const clock = options.clock ?? (() => performance.now());
@@ -465,6 +502,9 @@ async function run(
     terms,
     factsOf(await node.entries(bilateral)).map((f) => f.fact),
   );
+  const plain = plainUsageContext(context);
+  const plainOut: PlainUsageOut = { instant: 0 };
+  let characteristicValues: string[] = [];
 
   const rejected = Object.fromEntries(USAGE_RULES.map((rule) => [rule, 0])) as Record<UsageRule, number>;
   const rejections: UsageRejection[] = [];
@@ -477,11 +517,12 @@ async function run(
   let firstSeq: number | undefined;
   let lastSeq: number | undefined;
   let inFlight: Promise<void> | undefined;
-  /** Ids read but not yet written, with their line: the in-import duplicates not yet in the store. */
-  const unwritten = new Map<string, number>();
-  let pending: Pending[] = [];
-  let ready: UsageRecord[] = [];
   let pushing: Promise<PushOutcome> | undefined;
+  /** The batch being filled, and the line of each of its ids. */
+  const batch = new UsageBatcher();
+  let filling = new Map<string, number>();
+  /** The ids of the batch being hashed and written, until it is stored. */
+  let sealed: ReadonlyMap<string, number> | undefined;
 
   const reject = (line: number, issue: UsageIssue, id?: string) => {
     rejected[issue.rule]++;
@@ -497,34 +538,43 @@ async function run(
       });
     }
   };
+  const earlierLine = (line: number, id: string) =>
+    reject(
+      line,
+      { field: 'id', rule: 'duplicate-id', message: `id: ${id} is on an earlier line of this import` },
+      id,
+    );
 
   /**
-   * Starts hashing `records` (on the worker) and queues their write behind
-   * the batch being written: while one batch is hashed the previous one is
-   * stored and the next one read. Resolves once at most this batch is left
-   * in flight. Ids leave `unwritten` only after their batch is stored and
-   * its seq is in `written`, so the duplicate checks hold meanwhile.
+   * Starts hashing the batch (on the worker) and queues its write behind
+   * the batch being written: while one batch is hashed and stored the next
+   * one is read. Resolves once at most this batch is left in flight; until
+   * it is stored, its ids stay in `sealed`, so a repeat is found meanwhile.
    */
-  const writeBatch = async (records: UsageRecord[]) => {
-    // From here on a repeat of these ids is reported as the store would report it once the batch is
-    // written ("on an earlier line of this import"), whether or not the write has finished yet.
-    for (const r of records) unwritten.set(r.id, IN_BATCH);
-    const body = batchBodyAsync(records);
-    body.catch(() => {}); // awaited below; an early failure must not be an unhandled rejection
+  const writeBatch = async () => {
+    const full = batch.take();
+    const ids = filling;
+    sealed = ids;
+    filling = new Map();
+    const last = full.ends[full.ends.length - 1]!; // the ends go to the hasher with the bytes
+    const hashed = usageRootAsync(full);
+    hashed.catch(() => {}); // awaited below; an early failure must not be an unhandled rejection
     const previous = inFlight;
     const write = (async () => {
       await previous;
-      const stored = await node.appendOwn(
-        bilateral,
-        'usage.batch',
-        (await body) as unknown as JsonValue,
-        records,
-      );
+      const { root, bytes } = await hashed;
+      const body: UsageBatchBody = { root, ...full.summary };
+      const stored = await node.appendOwn(bilateral, 'usage.batch', body as unknown as JsonValue, {
+        ids: full.ids,
+        joined: bytes.toString('utf8', 0, last),
+        from: full.from,
+        to: full.to,
+      });
       written.add(stored.signed.entry.seq);
       if (firstSeq === undefined) firstSeq = stored.signed.entry.seq;
       lastSeq = stored.signed.entry.seq;
-      accepted += records.length;
-      for (const r of records) unwritten.delete(r.id);
+      accepted += full.ids.length;
+      if (sealed === ids) sealed = undefined;
       // Replicate in the background, one push at a time; the last one is awaited at the end.
       pushing ??= node.push(bilateral).finally(() => {
         pushing = undefined;
@@ -535,40 +585,27 @@ async function run(
     await previous;
   };
 
-  /** Checks the pending records against the store, then writes every full batch. */
+  /** Checks the batch's new records against the store, then writes it when full. */
   const settle = async () => {
-    if (pending.length > 0) {
-      const found = await node.store.hasUsageIds(
-        bilateral,
-        node.party,
-        pending.map((p) => p.record.id),
-      );
-      for (const p of pending) {
-        const seq = found.get(p.record.id);
-        if (seq === undefined) {
-          ready.push(p.record);
-          continue;
+    const ids = batch.unchecked();
+    if (ids.length > 0) {
+      const found = await node.store.hasUsageIds(bilateral, node.party, ids);
+      if (found.size > 0) {
+        const drop = new Set<number>();
+        for (let i = batch.checked; i < batch.length; i++) {
+          const id = batch.id(i);
+          const seq = found.get(id);
+          if (seq === undefined) continue;
+          drop.add(i);
+          filling.delete(id);
+          if (written.has(seq)) earlierLine(batch.line(i), id);
+          else duplicates++;
         }
-        unwritten.delete(p.record.id);
-        if (written.has(seq)) {
-          reject(
-            p.line,
-            {
-              field: 'id',
-              rule: 'duplicate-id',
-              message: `id: ${p.record.id} is on an earlier line of this import`,
-            },
-            p.record.id,
-          );
-        } else duplicates++;
+        batch.drop(drop);
       }
-      pending = [];
+      batch.checked = batch.length;
     }
-    while (ready.length >= batchSize) {
-      const batch = ready.slice(0, batchSize);
-      ready = ready.slice(batchSize);
-      await writeBatch(batch);
-    }
+    if (batch.length >= batchSize) await writeBatch();
   };
 
   try {
@@ -580,30 +617,69 @@ async function run(
           reject(item.line, { field: '', rule: 'malformed', message: item.malformed });
           continue;
         }
-        const check = checkUsageRecord(item.raw, context);
-        if (!check.ok) {
-          const raw = item.raw as { id?: unknown } | undefined;
-          reject(item.line, check.issues[0]!, typeof raw?.id === 'string' ? raw.id : undefined);
-          continue;
+        let id: string;
+        let service: string;
+        let metric: string;
+        let quantity: string;
+        let text: string | undefined;
+        let instant: number;
+        if ('fields' in item && item.csv.plain !== undefined) {
+          // The fast path: a plain row becomes its canonical text with no object in between.
+          const { fields, csv } = item;
+          const { index } = csv;
+          const { names, columns } = csv.plain!;
+          if (characteristicValues.length !== columns.length)
+            characteristicValues = new Array(columns.length);
+          for (let c = 0; c < columns.length; c++) characteristicValues[c] = fields[columns[c]!]!;
+          id = fields[index.id]!;
+          service = fields[index.service]!;
+          metric = fields[index.metric]!;
+          quantity = fields[index.quantity]!;
+          text = plainUsageText(
+            plain,
+            id,
+            service,
+            metric,
+            quantity,
+            fields[index.at]!,
+            names,
+            characteristicValues,
+            plainOut,
+          );
+          instant = plainOut.instant;
         }
-        const { id } = check.record;
-        const earlier = unwritten.get(id);
+        if (text === undefined) {
+          const raw = 'fields' in item ? csvItem(item).raw : item.raw;
+          const check = checkUsageRecord(raw, context);
+          if (!check.ok) {
+            const rawId = (raw as { id?: unknown } | undefined)?.id;
+            reject(item.line, check.issues[0]!, typeof rawId === 'string' ? rawId : undefined);
+            continue;
+          }
+          ({ id, service, metric, quantity } = check.record);
+          text = usageRecordJson(check.record);
+          instant = usageInstant(check.record.at)!;
+        }
+        const earlier = filling.get(id!);
         if (earlier !== undefined) {
-          const message =
-            earlier === IN_BATCH
-              ? `id: ${id} is on an earlier line of this import`
-              : `id: ${id} is already on line ${earlier}`;
-          reject(item.line, { field: 'id', rule: 'duplicate-id', message }, id);
+          reject(
+            item.line,
+            { field: 'id', rule: 'duplicate-id', message: `id: ${id!} is already on line ${earlier}` },
+            id!,
+          );
           continue;
         }
-        unwritten.set(id, item.line);
-        pending.push({ record: check.record, line: item.line });
-        if (pending.length >= batchSize) await settle();
+        if (sealed?.has(id!)) {
+          earlierLine(item.line, id!);
+          continue;
+        }
+        filling.set(id!, item.line);
+        batch.add(id!, item.line, instant!, text, service!, metric!, quantity!);
+        if (batch.length >= batchSize) await settle();
       }
     }
     await settle();
-    if (ready.length > 0) await writeBatch(ready);
-    ready = [];
+    if (batch.length > 0) await writeBatch();
     await inFlight;
   } catch (error) {
     // Stop only once the batch in flight is settled: the next import of this bilateral must find it stored.
@@ -637,13 +713,6 @@ async function run(
 /** The `usage.batch` body of `records`, in their batch order. */
 export function batchBody(records: readonly UsageRecord[]): UsageBatchBody {
   return { root: usageRoot(usageEncoding(records).texts), ...batchSummary(records) };
-}
-
-/** `batchBody`, with the Merkle root computed on the hasher's worker when the batch is large. */
-export async function batchBodyAsync(records: readonly UsageRecord[]): Promise<UsageBatchBody> {
-  const root = usageRootAsync(usageEncoding(records).texts);
-  const summary = batchSummary(records);
-  return { root: await root, ...summary };
 }
 
 /** Everything of a batch body but the root: count, totals, and the earliest and latest `at`. */

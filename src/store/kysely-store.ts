@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { UsageRecord } from '../core/index.ts';
+import type { EncodedUsage, UsageRecord } from '../core/index.ts';
 import { BilateralError } from '../core/index.ts';
 import type { Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../ledger/index.ts';
 import * as anchors from './anchors.ts';
@@ -152,10 +152,16 @@ export class KyselyStore implements Store {
    * either a concurrent append of the same entry (answered as `appendEntry`
    * does) or a record id the author already holds (`STORE_USAGE_CONFLICT`).
    */
-  async appendEntryWithUsage(stored: StoredEntry, records: readonly UsageRecord[]): Promise<AppendResult> {
+  async appendEntryWithUsage(
+    stored: StoredEntry,
+    records: readonly UsageRecord[] | EncodedUsage,
+  ): Promise<AppendResult> {
     checkStoredEntry(stored);
     const { entry } = stored.signed;
-    const rows = usage.usageColumns(entry.seq, records);
+    const list = Array.isArray(records)
+      ? (records as readonly UsageRecord[])
+      : (records as EncodedUsage).joined.split('\n').map((text) => JSON.parse(text) as UsageRecord);
+    const rows = usage.usageColumns(entry.seq, list);
     return this.#append(
       stored,
       async (tx) =>

@@ -3,7 +3,7 @@
  * talks only to this; SQLite and PostgreSQL are two engines behind one Kysely
  * schema. An entry is durable when `appendEntry` resolves.
  */
-import type { UsageRecord } from '../core/index.ts';
+import type { EncodedUsage, UsageRecord } from '../core/index.ts';
 import type { Agreement, Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../ledger/index.ts';
 
 export interface BilateralRecord {
@@ -173,7 +173,10 @@ export interface Store {
    * (`duplicate`), nothing is written; a record id the author already has
    * fails the whole append with `STORE_USAGE_CONFLICT`.
    */
-  appendEntryWithUsage(entry: StoredEntry, records: readonly UsageRecord[]): Promise<AppendResult>;
+  appendEntryWithUsage(
+    entry: StoredEntry,
+    records: readonly UsageRecord[] | EncodedUsage,
+  ): Promise<AppendResult>;
   /**
    * Stores the records of the author's batch entry `batchSeq` (e.g. received
    * from the counterparty), all or nothing. The same batch again is a no-op;

@@ -405,7 +405,22 @@ function plainInstant(text: string): Instant | undefined {
   if (!(second <= 59 && ms >= 0)) return undefined;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > (month === 2 && leap ? 29 : DAYS[month - 1]!)) return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return civilDays(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (year
+ * 1 or later), in integer arithmetic: what `Date.UTC` gives divided by a
+ * day, without its cost. Years are counted from March, so a leap day ends
+ * its year; a 400-year era has 146,097 days.
+ */
+function civilDays(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /**

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningNode, startServer } from '../src/api/index.ts';
-import { usageRecordJson } from '../src/core/index.ts';
+import { usageRecordJson, usageTotals } from '../src/core/index.ts';
 import { merkleRoot, sha256Hex } from '../src/ledger/index.ts';
 import {
   importUsage,
@@ -215,6 +215,46 @@ describe('usage import between two nodes', () => {
     expect((await seller.node.store.hasUsageIds(other, 'acme-fiber', ids)).size).toBe(5000);
     const rest = await importUsage(seller.node, other, items(), { batchSize: 2500 });
     expect([rest.accepted, rest.duplicates, rest.batches, rest.rejectedTotal]).toEqual([1000, 5000, 1, 0]);
+  });
+
+  it('imports a file overlapping an earlier import: only the new records, in full batches whose roots match', async () => {
+    const other = await bilateral('overlap');
+    const record = (i: number) => ({
+      id: `o${i}`,
+      service: 'S1',
+      metric: 'gb',
+      quantity: `${i}.5`,
+      at: at(i),
+    });
+    async function* items(keep: (i: number) => boolean): AsyncGenerator<UsageItem> {
+      for (let i = 0; i < 3000; i++) if (keep(i)) yield { line: i + 1, raw: record(i) };
+    }
+    const odd = await importUsage(
+      seller.node,
+      other,
+      items((i) => i % 2 === 1),
+      { batchSize: 700 },
+    );
+    expect([odd.accepted, odd.batches]).toEqual([1500, 3]);
+    // Every other record is held already: each batch is probed, thinned, then filled up again.
+    const all = await importUsage(
+      seller.node,
+      other,
+      items(() => true),
+      { batchSize: 700 },
+    );
+    expect([all.accepted, all.duplicates, all.rejectedTotal, all.batches]).toEqual([1500, 1500, 0, 3]);
+    const entries = (await seller.node.entries(other)).filter((e) => e.signed.entry.kind === 'usage.batch');
+    const sizes: number[] = [];
+    for (const entry of entries.slice(3)) {
+      const body = entry.signed.entry.body as unknown as UsageBatchBody;
+      const stored = await seller.node.store.usageBatchRecords(other, 'acme-fiber', entry.signed.entry.seq);
+      expect(stored.every((r) => Number(r.id.slice(1)) % 2 === 0)).toBe(true);
+      expect(body.root).toBe(merkleRoot(stored.map((r) => sha256Hex(usageRecordJson(r)))));
+      expect(body.totals).toEqual(usageTotals(stored));
+      sizes.push(body.count);
+    }
+    expect(sizes).toEqual([700, 700, 100]);
   });
 
   it('imports the gzip of the file, as a file on the node, with the same result', async () => {

@@ -7,18 +7,23 @@
  * entries by the usual push.
  *
  * Design rationale:
- * - Flat memory. Nothing holds the file: lines are read a chunk at a time, and
- *   at most three batches of records (the one being filled, the one being
- *   deduplicated against the store, and the one being hashed and written)
- *   are in memory. Ids seen earlier in the same import are found in the
- *   store, which knows the batch they went into: a batch written by this
- *   import means a duplicate line (a rejection); an older batch means the
- *   record was imported before (counted, not rejected), which is what makes
- *   importing the same file twice a no-op.
- * - Two cores. A full batch is hashed (leaves and Merkle root) on a worker
- *   thread (`usage-hasher.ts`) while this thread reads the next one; its
- *   entry is signed and stored when the root is back. Each record is
- *   encoded (canonical JSON, instant) once, for the hash and the store.
+ * - Flat memory. Nothing holds the file: it is read a megabyte at a time,
+ *   and at most two batches are in memory (the one being filled, and the
+ *   one being hashed and written). Ids seen earlier in the same import are
+ *   found in those two batches or in the store, which knows the batch they
+ *   went into: a batch written by this import means a duplicate line (a
+ *   rejection); an older batch means the record was imported before
+ *   (counted, not rejected), which is what makes importing the same file
+ *   twice a no-op.
+ * - Little work per record, no object per record: a plain CSV row (the
+ *   usual case) is checked field by field and written as its canonical
+ *   text straight into the batch's buffer (`plainUsageText`,
+ *   `UsageBatcher`); any other row, and every rejection, takes the general
+ *   check (`checkUsageRecord`), which the fast path is tested to agree with.
+ * - Two cores. A full batch's bytes go to a worker thread
+ *   (`usage-hasher.ts`) for the leaves and Merkle root while this thread
+ *   reads the next one; its entry is signed and stored when the root is
+ *   back, with the same bytes as the store's copy of the records.
  * - Crash safety. A batch's entry and records commit together
  *   (`appendEntryWithUsage`), so after a crash the store holds whole batches
  *   only, and importing the file again writes exactly the rest. An import
@@ -133,6 +138,8 @@ export interface UsageImportOptions {
 const DEFAULT_BATCH = 10_000;
 const MAX_BATCH = 100_000;
 const PROGRESS_EVERY = 10_000;
+/** Bytes per read of a file: fewer, larger reads than the stream default of 64 KiB. */
+const READ_CHUNK = 1 << 20;
 const imports = new SerialQueue();
 
 // ── sources ─────────────────────────────────────────────────────────────────
@@ -428,7 +435,7 @@ export async function importUsageFile(
   path: string,
   options: UsageImportOptions = {},
 ): Promise<UsageImportReport> {
-  const input = await gunzipIfNeeded(createReadStream(path));
+  const input = await gunzipIfNeeded(createReadStream(path, { highWaterMark: READ_CHUNK }));
   try {
     return await importChunks(node, bilateral, usageItemChunks(input, formatOf(path)), {
       source: path,

@@ -5,8 +5,9 @@ import { formatInstant, parseInstant } from './instant.ts';
 import {
   checkUsageRecord,
   type PlainUsageOut,
+  plainUsageBound,
   plainUsageContext,
-  plainUsageText,
+  plainUsageWrite,
   serviceLives,
   type UsageCheck,
   usageContext,
@@ -253,8 +254,17 @@ describe('usageRecordJson and usageTotals', () => {
   });
 });
 
-describe('plainUsageText (the fast path for plain CSV rows)', () => {
+describe('plainUsageWrite (the fast path for plain CSV rows)', () => {
   const plain = plainUsageContext(context);
+  /** What plainUsageWrite writes after some bytes already there, as text; undefined when it declines. */
+  function plainText(fields: string[], names: string[], values: string[], out: PlainUsageOut) {
+    const size = fields.join(',').length + values.join(',').length + 1;
+    const target = new Uint8Array(5 + plainUsageBound(size, names));
+    const [id, service, metric, quantity, at] = fields as [string, string, string, string, string];
+    if (!plainUsageWrite(plain, id, service, metric, quantity, at, names, values, target, 5, out))
+      return undefined;
+    return new TextDecoder().decode(target.subarray(5, out.end));
+  }
   /** Mostly one of `good`, sometimes one of `bad`: most rows are plain, every rule is hit. */
   const field = (good: string[], bad: string[]) =>
     fc.oneof(
@@ -295,14 +305,9 @@ describe('plainUsageText (the fast path for plain CSV rows)', () => {
     let taken = 0;
     fc.assert(
       fc.property(fields, (f) => {
-        const out: PlainUsageOut = { instant: Number.NaN };
-        const text = plainUsageText(
-          plain,
-          f.id,
-          f.service,
-          f.metric,
-          f.quantity,
-          f.at,
+        const out: PlainUsageOut = { instant: Number.NaN, end: 0 };
+        const text = plainText(
+          [f.id, f.service, f.metric, f.quantity, f.at],
           ['band', 'zone'],
           [f.band, f.zone],
           out,
@@ -333,25 +338,15 @@ describe('plainUsageText (the fast path for plain CSV rows)', () => {
   });
 
   it('takes the usual row, and leaves every rejection to the general check', () => {
-    const out: PlainUsageOut = { instant: 0 };
-    const text = plainUsageText(
-      plain,
-      'u1',
-      'S1',
-      'gb',
-      '1.50',
-      '2026-02-01T00:00:00.000Z',
-      ['zone'],
-      ['eu'],
-      out,
-    );
+    const out: PlainUsageOut = { instant: 0, end: 0 };
+    const text = plainText(['u1', 'S1', 'gb', '1.50', '2026-02-01T00:00:00.000Z'], ['zone'], ['Zürich'], out);
     expect(text).toBe(
-      '{"at":"2026-02-01T00:00:00Z","characteristics":{"zone":"eu"},"id":"u1","metric":"gb","quantity":"1.50","service":"S1"}',
+      '{"at":"2026-02-01T00:00:00Z","characteristics":{"zone":"Zürich"},"id":"u1","metric":"gb","quantity":"1.50","service":"S1"}',
     );
     expect(out.instant).toBe(Date.parse('2026-02-01T00:00:00Z'));
     // Outside the life, a metric of no offering, a never-activated service: not taken.
-    expect(plainUsageText(plain, 'u1', 'S1', 'gb', '1', '2026-03-01T00:00:00Z', [], [], out)).toBeUndefined();
-    expect(plainUsageText(plain, 'u1', 'S2', 'gb', '1', '2026-02-01T00:00:00Z', [], [], out)).toBeUndefined();
-    expect(plainUsageText(plain, 'u1', 'S3', 'gb', '1', '2026-02-01T00:00:00Z', [], [], out)).toBeUndefined();
+    expect(plainText(['u1', 'S1', 'gb', '1', '2026-03-01T00:00:00Z'], [], [], out)).toBeUndefined();
+    expect(plainText(['u1', 'S2', 'gb', '1', '2026-02-01T00:00:00Z'], [], [], out)).toBeUndefined();
+    expect(plainText(['u1', 'S3', 'gb', '1', '2026-02-01T00:00:00Z'], [], [], out)).toBeUndefined();
   });
 });

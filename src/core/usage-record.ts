@@ -231,7 +231,7 @@ interface FastService {
 }
 
 /**
- * What `plainUsageText` needs: the services that were activated and whose
+ * What `plainUsageWrite` needs: the services that were activated and whose
  * id, like each of their metrics kept here, passes the general check and
  * needs no JSON escape. Anything else takes the general path.
  */
@@ -294,23 +294,52 @@ export function plainUsageContext(context: UsageContext): PlainUsageContext {
   return { services };
 }
 
-/** What `plainUsageText` writes besides its result: the record's instant. */
+/** What `plainUsageWrite` reports besides its answer. */
 export interface PlainUsageOut {
+  /** The record's instant. */
   instant: Instant;
+  /** Where its text ends in the target (exclusive). */
+  end: number;
 }
 
 /**
- * The canonical JSON text (`usageRecordJson`) of the record with these
- * fields, when it is a plain record that `checkUsageRecord` accepts as is:
- * printable-ASCII id, a known activated service and one of its metrics, a
- * plain non-negative decimal quantity, `at` in one of the two usual UTC
- * forms inside the service's life, characteristics (by name, names sorted,
- * empty values left out) that need no escape. Undefined for anything else,
- * which then goes through `checkUsageRecord`: this path only ever agrees
- * with it (usage-record.test.ts checks both on generated records). It makes
- * no object per record, which is what an import of millions spends on.
+ * The most bytes `plainUsageWrite` writes for a row of `rowLength` UTF-16
+ * code units with characteristics named `names`: every character at most 3
+ * bytes, plus the keys and punctuation.
  */
-export function plainUsageText(
+export function plainUsageBound(rowLength: number, names: readonly string[]): number {
+  let bound = 3 * rowLength + 64;
+  for (const name of names) bound += 3 * name.length + 8;
+  return bound;
+}
+
+const utf8 = new TextEncoder();
+
+/** Writes `text` at `offset` in UTF-8; returns where it ends. ASCII (the usual case) byte by byte. */
+function put(target: Uint8Array, offset: number, text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return offset + utf8.encodeInto(text, target.subarray(offset)).written;
+    target[offset + i] = c;
+  }
+  return offset + n;
+}
+
+/**
+ * Writes the canonical JSON text (`usageRecordJson`, in UTF-8) of the record
+ * with these fields into `target` at `offset`, when it is a plain record that
+ * `checkUsageRecord` accepts as is: printable-ASCII id, a known activated
+ * service and one of its metrics, a plain non-negative decimal quantity,
+ * `at` in one of the two usual UTC forms inside the service's life,
+ * characteristics (by name, names sorted, empty values left out) that need
+ * no escape. Returns false for anything else, which then goes through
+ * `checkUsageRecord`: this path only ever agrees with it (usage-record.test.ts
+ * checks both on generated records). It makes no object and no string per
+ * record, which is what an import of millions spends on. `target` must have
+ * `plainUsageBound` bytes of room from `offset`.
+ */
+export function plainUsageWrite(
   plain: PlainUsageContext,
   id: string,
   service: string,
@@ -319,25 +348,46 @@ export function plainUsageText(
   at: string,
   characteristicNames: readonly string[],
   characteristicValues: readonly string[],
+  target: Uint8Array,
+  offset: number,
   out: PlainUsageOut,
-): string | undefined {
+): boolean {
   const life = plain.services.get(service);
-  if (life === undefined || !life.metrics.has(metric)) return undefined;
-  if (!plainAscii(id) || !plainQuantity(quantity)) return undefined;
+  if (life === undefined || !life.metrics.has(metric)) return false;
+  if (!plainAscii(id) || !plainQuantity(quantity)) return false;
   const instant = plainInstant(at);
-  if (instant === undefined || instant < life.from || instant >= life.to) return undefined;
+  if (instant === undefined || instant < life.from || instant >= life.to) return false;
+  for (let i = 0; i < characteristicValues.length; i++) {
+    if (!plainJsonText(characteristicValues[i]!)) return false;
+  }
+  let o = put(target, offset, '{"at":"');
   // plainInstant took only `…SSZ` and `…SS.mmmZ`; `.000` is written without milliseconds.
-  const atText = at.length === 24 && instant % 1000 === 0 ? `${at.slice(0, 19)}Z` : at;
-  let chars = '';
+  o = put(target, o, at.length === 24 && instant % 1000 === 0 ? `${at.slice(0, 19)}Z` : at);
+  o = put(target, o, '",');
+  let any = false;
   for (let i = 0; i < characteristicNames.length; i++) {
     const value = characteristicValues[i]!;
     if (value === '') continue;
-    if (!plainJsonText(value)) return undefined;
-    chars += `${chars === '' ? '"characteristics":{' : ','}"${characteristicNames[i]}":"${value}"`;
+    o = put(target, o, any ? ',"' : '"characteristics":{"');
+    any = true;
+    o = put(target, o, characteristicNames[i]!);
+    o = put(target, o, '":"');
+    o = put(target, o, value);
+    o = put(target, o, '"');
   }
-  if (chars !== '') chars += '},';
+  if (any) o = put(target, o, '},');
+  o = put(target, o, '"id":"');
+  o = put(target, o, id);
+  o = put(target, o, '","metric":"');
+  o = put(target, o, metric);
+  o = put(target, o, '","quantity":"');
+  o = put(target, o, quantity);
+  o = put(target, o, '","service":"');
+  o = put(target, o, service);
+  o = put(target, o, '"}');
   out.instant = instant;
-  return `{"at":"${atText}",${chars}"id":"${id}","metric":"${metric}","quantity":"${quantity}","service":"${service}"}`;
+  out.end = o;
+  return true;
 }
 
 /** What `formatInstant` prints: whole seconds with `Z`, or milliseconds other than `.000`. */

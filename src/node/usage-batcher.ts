@@ -70,10 +70,35 @@ export class UsageBatcher {
     metric: string,
     quantity: string,
   ): void {
-    // A UTF-16 code unit is at most 3 UTF-8 bytes; one more for the line break.
-    if (this.#used + text.length * 3 + 1 > this.#bytes.length) this.#grow(text.length * 3 + 1);
-    this.#used += this.#bytes.write(text, this.#used);
-    this.#ends.push(this.#used);
+    // A UTF-16 code unit is at most 3 UTF-8 bytes.
+    const bytes = this.reserve(text.length * 3);
+    this.commit(this.#used + bytes.write(text, this.#used), id, line, instant, service, metric, quantity);
+  }
+
+  /** The buffer, with room for `size` bytes of a record's text from `offset` (then `commit` it). */
+  reserve(size: number): Buffer {
+    // One more byte for the line break after the text.
+    if (this.#used + size + 1 > this.#bytes.length) this.#grow(size + 1);
+    return this.#bytes;
+  }
+
+  /** Where the next record's text starts in the buffer. */
+  get offset(): number {
+    return this.#used;
+  }
+
+  /** Adds the checked record whose text was written from `offset` to `end` (after `reserve`). */
+  commit(
+    end: number,
+    id: string,
+    line: number,
+    instant: number,
+    service: string,
+    metric: string,
+    quantity: string,
+  ): void {
+    this.#used = end;
+    this.#ends.push(end);
     this.#bytes[this.#used++] = 10;
     this.#ids.push(id);
     this.#lines.push(line);

@@ -17,7 +17,7 @@
  *   twice a no-op.
  * - Little work per record, no object per record: a plain CSV row (the
  *   usual case) is checked field by field and written as its canonical
- *   text straight into the batch's buffer (`plainUsageText`,
+ *   text straight into the batch's buffer (`plainUsageWrite`,
  *   `UsageBatcher`); any other row, and every rejection, takes the general
  *   check (`checkUsageRecord`), which the fast path is tested to agree with.
  * - Two cores. A full batch's bytes go to a worker thread
@@ -44,8 +44,9 @@ import {
   type PlainUsageOut,
   parseTerms,
   plainJsonText,
+  plainUsageBound,
   plainUsageContext,
-  plainUsageText,
+  plainUsageWrite,
   USAGE_RULES,
   type UsageIssue,
   type UsageRecord,
@@ -186,6 +187,8 @@ interface CsvRow {
   readonly line: number;
   readonly malformed?: undefined;
   readonly fields: readonly string[];
+  /** The row's length in UTF-16 code units. */
+  readonly size: number;
   readonly csv: CsvHeader;
 }
 
@@ -317,7 +320,7 @@ interface CsvHeader {
   /** Column index and characteristic name of each `char_*` column. */
   readonly characteristics: readonly (readonly [number, string])[];
   /**
-   * The characteristics for `plainUsageText`: names in code-unit order, and
+   * The characteristics for `plainUsageWrite`: names in code-unit order, and
    * their columns; undefined when a name needs a JSON escape or repeats
    * (those rows take the general path).
    */
@@ -368,7 +371,7 @@ function csvRow(header: CsvHeader, line: number, text: string): SourceItem {
   if (fields.length !== header.columns.length) {
     return { line, malformed: `expected ${header.columns.length} fields, found ${fields.length}` };
   }
-  return { line, fields, csv: header };
+  return { line, fields, size: text.length, csv: header };
 }
 
 /** The raw record of a CSV row: its fields by name, non-empty `char_*` columns as characteristics. */
@@ -510,7 +513,7 @@ async function run(
     factsOf(await node.entries(bilateral)).map((f) => f.fact),
   );
   const plain = plainUsageContext(context);
-  const plainOut: PlainUsageOut = { instant: 0 };
+  const plainOut: PlainUsageOut = { instant: 0, end: 0 };
   let characteristicValues: string[] = [];
 
   const rejected = Object.fromEntries(USAGE_RULES.map((rule) => [rule, 0])) as Record<UsageRule, number>;
@@ -628,34 +631,45 @@ async function run(
         let service: string;
         let metric: string;
         let quantity: string;
+        /** The record's text: its end in the batch's buffer (fast path), or a string to add. */
+        let end = -1;
         let text: string | undefined;
         let instant: number;
         if ('fields' in item && item.csv.plain !== undefined) {
-          // The fast path: a plain row becomes its canonical text with no object in between.
+          // The fast path: a plain row is written as its canonical text, with no object in between.
           const { fields, csv } = item;
           const { index } = csv;
           const { names, columns } = csv.plain!;
-          if (characteristicValues.length !== columns.length)
+          if (characteristicValues.length !== columns.length) {
             characteristicValues = new Array(columns.length);
+          }
           for (let c = 0; c < columns.length; c++) characteristicValues[c] = fields[columns[c]!]!;
           id = fields[index.id]!;
           service = fields[index.service]!;
           metric = fields[index.metric]!;
           quantity = fields[index.quantity]!;
-          text = plainUsageText(
-            plain,
-            id,
-            service,
-            metric,
-            quantity,
-            fields[index.at]!,
-            names,
-            characteristicValues,
-            plainOut,
-          );
-          instant = plainOut.instant;
+          const target = batch.reserve(plainUsageBound(item.size, names));
+          const at = fields[index.at]!;
+          if (
+            plainUsageWrite(
+              plain,
+              id,
+              service,
+              metric,
+              quantity,
+              at,
+              names,
+              characteristicValues,
+              target,
+              batch.offset,
+              plainOut,
+            )
+          ) {
+            end = plainOut.end;
+            instant = plainOut.instant;
+          }
         }
-        if (text === undefined) {
+        if (end < 0) {
           const raw = 'fields' in item ? csvItem(item).raw : item.raw;
           const check = checkUsageRecord(raw, context);
           if (!check.ok) {
@@ -681,7 +695,8 @@ async function run(
           continue;
         }
         filling.set(id!, item.line);
-        batch.add(id!, item.line, instant!, text, service!, metric!, quantity!);
+        if (text === undefined) batch.commit(end, id!, item.line, instant!, service!, metric!, quantity!);
+        else batch.add(id!, item.line, instant!, text, service!, metric!, quantity!);
         if (batch.length >= batchSize) await settle();
       }
     }

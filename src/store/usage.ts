@@ -340,11 +340,13 @@ export async function usageRecords(
         const line = start === 0 && end === text.length ? text : text.slice(start, end);
         start = end + 1;
         const at = atOf(line);
-        if (at < lo || at >= hi || at > worst) continue;
+        if (!(at >= lo && at < hi) || at > worst) continue;
         if (serviceEnd !== undefined && !line.endsWith(serviceEnd)) continue;
         const record = JSON.parse(line) as UsageRecord;
         if (at === afterAt && !(record.id > afterId!)) continue;
-        kept.push({ at, record, batchSeq: batch.batchSeq, position });
+        // Trimmed at twice the page: `worst` then skips most later records unparsed
+        // (`{ batchSeq, limit: 1 }`, "is this batch held?", parses a few records, not all).
+        if (kept.push({ at, record, batchSeq: batch.batchSeq, position }) >= 2 * limit) trim();
       }
       trim();
     }

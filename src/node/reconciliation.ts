@@ -239,8 +239,9 @@ export async function storedUsageTotals(
 /**
  * One author's records of a service in `[from, to)`, in (at, id) order, page
  * by page. Each page after the first starts its range at the last record's
- * `at` (besides `after`), so the store seeks there in its time index instead
- * of walking every earlier record again.
+ * `at` (besides `after`), so the store reads only the batches reaching that
+ * far (one or two per page when batches come in time order) instead of
+ * walking every earlier record again.
  */
 async function pages(
   store: Store,

@@ -54,7 +54,7 @@ export interface StoreEngine {
   isUniqueViolation(error: unknown): boolean;
   /** Releases the engine; default `db.destroy()`. Called once, however often `close` is. */
   close?(): Promise<void>;
-  /** The engine's fastest bulk insert of usage rows inside a transaction; default multi-row INSERTs. */
+  /** The engine's fastest insert of a usage batch (its row and its ids) inside a transaction; default multi-row INSERTs. */
   readonly insertUsage?: usage.UsageInserter;
 }
 
@@ -74,7 +74,7 @@ export class KyselyStore implements Store {
     this.#db = engine.db;
     this.#isUniqueViolation = (error) => engine.isUniqueViolation(error);
     this.#close = engine.close === undefined ? () => engine.db.destroy() : () => engine.close!();
-    this.#insertUsage = engine.insertUsage ?? usage.insertUsageRows;
+    this.#insertUsage = engine.insertUsage ?? usage.insertUsageBatch;
   }
 
   migrate(): Promise<void> {
@@ -476,13 +476,12 @@ export class KyselyStore implements Store {
     records: readonly UsageRecord[],
   ): Promise<void> {
     const rows = usage.usageColumns(batchSeq, records);
-    const texts = rows.records;
-    const same = (stored: string[]) =>
-      stored.length === texts.length && stored.every((text, i) => text === texts[i]);
+    // The stored texts equal ours exactly when the joined texts do: none holds a '\n'.
+    const same = (stored: string | undefined) => (stored ?? '') === rows.texts;
     try {
       await this.#db.transaction().execute(async (tx) => {
-        const stored = await usage.batchTexts(tx, bilateral, author, batchSeq);
-        if (stored.length > 0) {
+        const stored = await usage.batchText(tx, bilateral, author, batchSeq);
+        if (stored !== undefined) {
           if (same(stored)) return;
           throw usage.usageConflict(bilateral, author, batchSeq, 'stored with other records');
         }
@@ -491,7 +490,7 @@ export class KyselyStore implements Store {
     } catch (error) {
       if (!this.#isUniqueViolation(error)) throw error;
       // A concurrent put of this very batch is fine; anything else is a conflict.
-      if (same(await usage.batchTexts(this.#db, bilateral, author, batchSeq))) return;
+      if (same(await usage.batchText(this.#db, bilateral, author, batchSeq))) return;
       throw usage.usageConflict(
         bilateral,
         author,

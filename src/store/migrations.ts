@@ -172,7 +172,8 @@ function usage(engine: Engine): Migration {
  *   period and service in (at, id) order (reconciliation). On SQLite both
  *   carry the primary key, so `hasUsageIds` reads only its index.
  * No foreign key from the rows (as in 0003): SQLite would check one per row.
- * The indexes are built after the rows are moved.
+ * The indexes are built after the rows are moved. 0005 (`batchedUsage`)
+ * replaced `usage_rows` with a row per batch.
  */
 function compactUsage(engine: Engine): Migration {
   const types = columnTypes(engine);
@@ -239,6 +240,87 @@ function compactUsage(engine: Engine): Migration {
   };
 }
 
+/**
+ * Usage records, one row per batch (replaces 0004's `usage_rows`, moving its
+ * rows). 0004 still wrote a row into three b-trees per record, about 4.75 µs
+ * of SQLite's time each; an import at 200,000 records/s has 5 µs per record
+ * for everything. So the unit of storage becomes what an import writes and
+ * a proof or a fetch reads, the batch:
+ * - `usage_batches`: one row per (stream, batch_seq) holding the batch's
+ *   canonical record texts (`usageRecordJson`) in position order joined by
+ *   '\n' (canonical JSON escapes every control character, so a raw newline
+ *   never occurs inside one), with the record count and the min and max
+ *   record instant (`from_at`, `to_at`, ms since the epoch). An ordinary
+ *   rowid table on SQLite: its rows are large (overflow pages), which a
+ *   WITHOUT ROWID table handles badly. On PostgreSQL the text is stored
+ *   out of line uncompressed (`storage external`): compressing a megabyte
+ *   per batch costs CPU on the import's critical path for disk it does not
+ *   need.
+ * - `usage_ids`: one small row per record, primary key (stream, id) (WITHOUT
+ *   ROWID on SQLite: the row is the key): deduplication and conflicts
+ *   (`hasUsageIds`, the unique violation of a repeated id), and where a
+ *   record is, by id (proofs).
+ * - No per-record time index: listing by period and service
+ *   (`usageRecords`) reads the batches whose [from_at, to_at] overlaps the
+ *   period and filters their records in code. Batches are imported roughly
+ *   in time order, so a page of records reads one or two batches.
+ * The rows move in SQL, each batch's texts aggregated in position order
+ * (SQLite 3.44+ and PostgreSQL both order an aggregate's input).
+ */
+function batchedUsage(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  const joined =
+    engine === 'postgres'
+      ? sql`string_agg(record, chr(10) order by position)`
+      : sql`group_concat(record, char(10) order by position)`;
+  const move = async (db: Kysely<unknown>) => {
+    await db.schema
+      .createTable('usage_batches')
+      .addColumn('stream', 'integer', (c) => c.notNull())
+      .addColumn('batch_seq', 'integer', (c) => c.notNull())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .addColumn('from_at', 'bigint', (c) => c.notNull())
+      .addColumn('to_at', 'bigint', (c) => c.notNull())
+      .addColumn('records', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('usage_batches_pk', ['stream', 'batch_seq'])
+      .execute();
+    if (engine === 'postgres') {
+      await sql`alter table usage_batches alter column records set storage external`.execute(db);
+    }
+    let ids = db.schema
+      .createTable('usage_ids')
+      .addColumn('stream', 'integer', (c) => c.notNull())
+      .addColumn('id', types.key, (c) => c.notNull())
+      .addColumn('batch_seq', 'integer', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('usage_ids_pk', ['stream', 'id']);
+    if (engine === 'sqlite') ids = ids.modifyEnd(sql`without rowid`);
+    await ids.execute();
+
+    await sql`insert into usage_batches (stream, batch_seq, count, from_at, to_at, records)
+        select stream, batch_seq, count(*), min(at), max(at), ${joined}
+        from usage_rows group by stream, batch_seq order by stream, batch_seq`.execute(db);
+    await sql`insert into usage_ids (stream, id, batch_seq, position)
+        select stream, id, batch_seq, position from usage_rows order by stream, id`.execute(db);
+    await db.schema.dropTable('usage_rows').execute();
+  };
+  return {
+    async up(db: Kysely<unknown>) {
+      if (engine === 'postgres') return move(db); // the migrator's transaction holds it all
+      // SQLite: all or nothing in a savepoint of its own, as 0004.
+      await sql`savepoint batched_usage`.execute(db);
+      try {
+        await move(db);
+      } catch (error) {
+        await sql`rollback to batched_usage`.execute(db);
+        await sql`release batched_usage`.execute(db);
+        throw error;
+      }
+      await sql`release batched_usage`.execute(db);
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
@@ -246,6 +328,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0002_anchors': anchors(engine),
     '0003_usage': usage(engine),
     '0004_compact_usage': compactUsage(engine),
+    '0005_batched_usage': batchedUsage(engine),
   };
 }
 

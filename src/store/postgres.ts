@@ -2,8 +2,9 @@
  * The production engine: PostgreSQL through a `pg` pool. Durability is the
  * server's (a commit returns after its WAL is flushed, with the default
  * `synchronous_commit = on`). Keys compare byte-wise (`collate "C"`, set in
- * the migrations), so orderings match SQLite's. Usage rows go in with
- * `COPY … FROM STDIN` (postgres-copy.ts), a batch per statement.
+ * the migrations), so orderings match SQLite's. A usage batch goes in as one
+ * row of texts and its ids with `COPY … FROM STDIN` (postgres-copy.ts), a
+ * batch per statement.
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';

@@ -73,7 +73,7 @@ export interface AnchorsTable {
   readonly queued_at: string;
 }
 
-/** One (bilateral, author) whose usage records are stored (migration 0004): the rows' small integer key. */
+/** One (bilateral, author) whose usage records are stored (migration 0004): the usage tables' small integer key. */
 export interface UsageStreamsTable {
   readonly id: Generated<number>;
   readonly bilateral: string;
@@ -82,24 +82,33 @@ export interface UsageStreamsTable {
 }
 
 /**
- * One usage record of a `usage.batch` entry (migration 0004, which replaced
- * 0003's `usage_records`); the entry carries the batch's Merkle root. The
- * primary key (stream, batch_seq, position) is the order records are written
- * in, so on SQLite (WITHOUT ROWID) the table only ever grows at its end.
+ * The usage records of one `usage.batch` entry (migration 0005, which replaced
+ * 0004's row per record); the entry carries the batch's Merkle root.
  */
-export interface UsageRowsTable {
+export interface UsageBatchesTable {
   /** `usage_streams.id` of (bilateral, author). */
   readonly stream: number;
   /** The seq of the author's `usage.batch` entry. */
   readonly batch_seq: number;
+  /** How many records; at least 1 (an empty batch has no row). */
+  readonly count: number;
+  /** The least and the greatest record `at`, as ms since the epoch (`usageInstant`). Strings when PostgreSQL reads them back (bigint). */
+  readonly from_at: number | string;
+  readonly to_at: number | string;
+  /**
+   * The records' canonical JSON (`usageRecordJson`, what each leaf hashes) in
+   * position order, joined by '\n' (which canonical JSON always escapes).
+   */
+  readonly records: string;
+}
+
+/** Where each usage record id of a stream is (migration 0005): deduplication and lookup by id. */
+export interface UsageIdsTable {
+  readonly stream: number;
+  readonly id: string;
+  readonly batch_seq: number;
   /** Index of the record in its batch (its Merkle leaf index). */
   readonly position: number;
-  readonly id: string;
-  readonly service: string;
-  /** `at` as ms since the epoch (`usageInstant`): number order is time order. A string when PostgreSQL reads it back (bigint). */
-  readonly at: number | string;
-  /** The record's canonical JSON (`usageRecordJson`): what its leaf hashes. */
-  readonly record: string;
 }
 
 export interface Database {
@@ -110,7 +119,8 @@ export interface Database {
   readonly meta: MetaTable;
   readonly anchors: AnchorsTable;
   readonly usage_streams: UsageStreamsTable;
-  readonly usage_rows: UsageRowsTable;
+  readonly usage_batches: UsageBatchesTable;
+  readonly usage_ids: UsageIdsTable;
 }
 
 /** The engines behind the one schema; where their SQL differs, code branches on this. */

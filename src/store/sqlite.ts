@@ -23,7 +23,7 @@
  * prepares every query it runs, and preparing cost as much as running the
  * small queries of an append.
  *
- * Usage rows bypass Kysely's builder (see `usageInserter`): at 200,000
+ * Usage batches bypass Kysely's builder (see `usageInserter`): at 200,000
  * records/s a per-row compiled query costs more than the insert itself.
  */
 import { mkdirSync, realpathSync } from 'node:fs';
@@ -99,7 +99,8 @@ function connect(path: string, options: SqliteStoreOptions): Connection {
     database.pragma('synchronous = FULL');
     database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     database.pragma('foreign_keys = ON');
-    // 64 MiB of page cache (default 2 MiB): bulk usage inserts touch three b-trees per row.
+    // 64 MiB of page cache (default 2 MiB): a bulk usage import inserts ids all over the
+    // (stream, id) b-tree, whose pages should stay in memory.
     database.pragma('cache_size = -65536');
   } catch (error) {
     database.close();
@@ -137,44 +138,48 @@ function cachedStatements(database: Sqlite.Database): SqliteDatabase {
 }
 
 /**
- * The fast path for usage rows: prepared statements of 64 rows (448
- * parameters; SQLite allows 32,766), then one row at a time for the rest:
- * one call into SQLite per 64 rows instead of per row. It must run inside a
- * Kysely transaction on this connection (`tx` is unused but proves it):
- * Kysely holds the connection for the whole transaction, so no other query
- * interleaves, and the rows commit or roll back with it. The statements are
- * prepared on first use (the table exists only after migrating).
+ * The fast path for usage batches: the batch's one `usage_batches` row, then
+ * its ids through prepared statements of 64 rows (256 parameters; SQLite
+ * allows 32,766) and one row at a time for the rest: one call into SQLite
+ * per 64 ids instead of per id. It must run inside a Kysely transaction on
+ * this connection (`tx` is unused but proves it): Kysely holds the
+ * connection for the whole transaction, so no other query interleaves, and
+ * the rows commit or roll back with it. The statements are prepared on first
+ * use (the tables exist only after migrating).
  */
 function usageInserter(database: Sqlite.Database): UsageInserter {
   const ROWS = 64;
-  const insert = (rows: number) =>
+  const insertIds = (rows: number) =>
     database.prepare(
-      `insert into usage_rows (stream, batch_seq, position, id, service, at, record) values ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `insert into usage_ids (stream, id, batch_seq, position) values ${Array(rows).fill('(?, ?, ?, ?)').join(', ')}`,
     );
+  let batchRow: Sqlite.Statement | undefined;
   let many: Sqlite.Statement | undefined;
   let one: Sqlite.Statement | undefined;
-  const args = new Array<unknown>(ROWS * 7);
-  return async (_tx, rows) => {
-    many ??= insert(ROWS);
-    one ??= insert(1);
-    if (!database.inTransaction) throw new Error('usage rows are written only inside a transaction');
-    const { stream, batchSeq, ids, services, ats, records } = rows;
+  const args = new Array<unknown>(ROWS * 4);
+  return async (_tx, batch) => {
+    batchRow ??= database.prepare(
+      'insert into usage_batches (stream, batch_seq, count, from_at, to_at, records) values (?, ?, ?, ?, ?, ?)',
+    );
+    many ??= insertIds(ROWS);
+    one ??= insertIds(1);
+    if (!database.inTransaction) throw new Error('usage batches are written only inside a transaction');
+    const { stream, batchSeq, ids } = batch;
     const n = ids.length;
+    if (n === 0) return;
+    batchRow.run(stream, batchSeq, n, batch.fromAt, batch.toAt, batch.texts);
     let p = 0;
     for (; p + ROWS <= n; p += ROWS) {
       for (let i = 0, a = 0; i < ROWS; i++) {
         const q = p + i;
         args[a++] = stream;
+        args[a++] = ids[q];
         args[a++] = batchSeq;
         args[a++] = q;
-        args[a++] = ids[q];
-        args[a++] = services[q];
-        args[a++] = ats[q];
-        args[a++] = records[q];
       }
       many.run(args);
     }
-    for (; p < n; p++) one.run(stream, batchSeq, p, ids[p], services[p], ats[p], records[p]);
+    for (; p < n; p++) one.run(stream, ids[p], batchSeq, p);
   };
 }
 

@@ -602,6 +602,129 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
         expect(bad.code).toBe('STORE_BAD_RANGE');
       });
 
+      it('lists batches whose times overlap, and a batch out of time order, in (at, id) order', async () => {
+        const { store, id } = await setup();
+        const at = (s: number) => `2026-02-01T00:00:${String(s).padStart(2, '0')}Z`;
+        // Batch 1 is not in time order; batch 2's times fall between batch 1's, some equal to them.
+        const batches = [
+          [
+            usageRecord(1, { id: 'k', at: at(30) }),
+            usageRecord(2, { id: 'b', at: at(10) }),
+            usageRecord(3, { id: 'z', at: at(20), service: 'S1' }),
+            usageRecord(4, { id: 'm', at: at(10), service: 'S1' }),
+          ],
+          [
+            usageRecord(5, { id: 'a', at: at(10) }),
+            usageRecord(6, { id: 'y', at: at(25) }),
+            usageRecord(7, { id: 'c', at: at(30), service: 'S1' }),
+          ],
+          [
+            usageRecord(8, { id: 'n', at: at(5) }),
+            usageRecord(9, { id: 'x', at: at(40) }),
+            usageRecord(10, { id: '\uff5e', at: at(40) }),
+            usageRecord(11, { id: '\u{1f600}', at: at(40) }),
+          ],
+        ];
+        for (const [i, records] of batches.entries()) await store.putUsageBatch(id, SELLER, i + 1, records);
+        const where = (list: { record: UsageRecord; batchSeq: number; position: number }[]) =>
+          list.map((u) => `${u.record.id}@${u.batchSeq}/${u.position}`);
+        // Ids in code-unit order: U+1F600 (surrogates D83D DE00) before U+FF5E, unlike UTF-8 bytes.
+        const whole = [
+          ...['n@3/0', 'a@2/0', 'b@1/1', 'm@1/3', 'z@1/2', 'y@2/1', 'c@2/2', 'k@1/0', 'x@3/1'],
+          ...['\u{1f600}@3/3', '\uff5e@3/2'],
+        ];
+        expect(where(await store.usageRecords(id, SELLER, { limit: 100 }))).toEqual(whole);
+        for (const limit of [1, 2, 4]) {
+          const paged: string[] = [];
+          let after: { at: string; id: string } | undefined;
+          for (;;) {
+            const page = await store.usageRecords(id, SELLER, {
+              limit,
+              ...(after === undefined ? {} : { after }),
+            });
+            paged.push(...where(page));
+            if (page.length < limit) break;
+            const last = page[page.length - 1]!.record;
+            after = { at: last.at, id: last.id };
+          }
+          expect(paged, `pages of ${limit}`).toEqual(whole);
+        }
+        expect(
+          where(
+            await store.usageRecords(id, SELLER, { limit: 100, from: at(10), to: at(30), service: 'S1' }),
+          ),
+        ).toEqual(['b@1/1', 'm@1/3', 'z@1/2', 'y@2/1']);
+        expect(
+          where(
+            await store.usageRecords(id, SELLER, { limit: 2, from: at(25), after: { at: at(10), id: 'b' } }),
+          ),
+        ).toEqual(['y@2/1', 'c@2/2']);
+        expect(
+          where(await store.usageRecords(id, SELLER, { limit: 2, after: { at: at(30), id: 'c' } })),
+        ).toEqual(['k@1/0', 'x@3/1']);
+        expect(
+          where(await store.usageRecords(id, SELLER, { limit: 100, batchSeq: 1, from: at(20) })),
+        ).toEqual(['z@1/2', 'k@1/0']);
+        expect(await store.usageRecords(id, SELLER, { limit: 100, from: at(41) })).toEqual([]);
+        expect(await store.usageRecords(id, SELLER, { limit: 100, to: at(5) })).toEqual([]);
+      });
+
+      it('pages through many overlapping batches to exactly the sorted whole', async () => {
+        const { store, id } = await setup();
+        // 80 batches of 5 (more than one read of candidate batches), times spread over 100 s
+        // with repeats, so batches overlap and keys interleave.
+        let seed = 7;
+        const next = () => {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          return seed;
+        };
+        const all: { record: UsageRecord; key: string }[] = [];
+        for (let b = 1; b <= 80; b++) {
+          const records = Array.from({ length: 5 }, (_, p) => {
+            const ms = (next() % 100) * 1000 + (next() % 2) * 500;
+            const tail = ['', '\uff5e', '\u{1f600}'][next() % 3]!;
+            return usageRecord(b * 10 + p, {
+              id: `i${String(next() % 1000).padStart(3, '0')}${tail}-${b}-${p}`,
+              at: new Date(Date.UTC(2026, 1, 1) + ms).toISOString(),
+              service: next() % 4 === 0 ? 'S2' : 'S1',
+            });
+          });
+          await store.putUsageBatch(id, SELLER, b, records);
+          for (const [p, record] of records.entries()) all.push({ record, key: `${record.id}@${b}/${p}` });
+        }
+        const sorted = (list: typeof all) =>
+          [...list]
+            .sort((x, y) => {
+              const d = Date.parse(x.record.at) - Date.parse(y.record.at);
+              return d !== 0 ? d : x.record.id < y.record.id ? -1 : 1;
+            })
+            .map((u) => u.key);
+        const pages = async (query: { service?: string; from?: string; to?: string }, limit: number) => {
+          const out: string[] = [];
+          let after: { at: string; id: string } | undefined;
+          for (;;) {
+            const page = await store.usageRecords(id, SELLER, {
+              ...query,
+              limit,
+              ...(after === undefined ? {} : { after, from: after.at }),
+            });
+            out.push(...page.map((u) => `${u.record.id}@${u.batchSeq}/${u.position}`));
+            if (page.length < limit) return out;
+            const last = page[page.length - 1]!.record;
+            after = { at: last.at, id: last.id };
+          }
+        };
+        expect(await pages({}, 37)).toEqual(sorted(all));
+        expect(await pages({}, 400)).toEqual(sorted(all));
+        const from = '2026-02-01T00:00:20Z';
+        const to = '2026-02-01T00:01:10Z';
+        const s2 = all.filter(
+          (u) => u.record.service === 'S2' && u.record.at >= `${from.slice(0, 19)}.000Z` && u.record.at < to,
+        );
+        expect(s2.length).toBeGreaterThan(10);
+        expect(await pages({ service: 'S2', from, to }, 9)).toEqual(sorted(s2));
+      });
+
       it('keeps records across close and reopen', async () => {
         const { store, id, reopen } = await setup();
         const records = [usageRecord(1), usageRecord(2)];

@@ -158,10 +158,7 @@ export class KyselyStore implements Store {
   ): Promise<AppendResult> {
     checkStoredEntry(stored);
     const { entry } = stored.signed;
-    const list = Array.isArray(records)
-      ? (records as readonly UsageRecord[])
-      : (records as EncodedUsage).joined.split('\n').map((text) => JSON.parse(text) as UsageRecord);
-    const rows = usage.usageColumns(entry.seq, list);
+    const rows = usage.usageColumns(entry.seq, records);
     return this.#append(
       stored,
       async (tx) =>

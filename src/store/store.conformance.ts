@@ -5,7 +5,7 @@
  * shapes: hashes are arbitrary 64-hex strings, signatures are not checked here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../core/index.ts';
+import { encodeUsage, type UsageRecord, usageRecordJson } from '../core/index.ts';
 import type { SignedCheckpoint } from '../ledger/index.ts';
 import { BUYER, bilateralRecord, hex, SELLER, storedEntry, streamOf } from './store.fixtures.ts';
 import type { Store, StoredEntry } from './types.ts';
@@ -539,6 +539,31 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
         expect(error.code).toBe('STORE_BAD_USAGE');
         expect(error.message).toContain('records[0].at');
         expect(await store.head(id, SELLER)).toBeUndefined();
+      });
+
+      it('takes a batch the importer encoded (ids, joined texts, range) as it takes the records', async () => {
+        const { store, id } = await setup();
+        const records = [usageRecord(3), usageRecord(1, { characteristics: { zone: 'Zürich' } })];
+        const entry = storedEntry(id, SELLER, 1, id);
+        expect(await store.appendEntryWithUsage(entry, encodeUsage(records))).toEqual({ status: 'appended' });
+        expect(await store.usageBatchRecords(id, SELLER, 1)).toEqual(records);
+        expect(await store.hasUsageIds(id, SELLER, ['u00001', 'u00003'])).toEqual(
+          new Map([
+            ['u00001', 1],
+            ['u00003', 1],
+          ]),
+        );
+        // A text short of the ids, an empty id: refused, naming what is wrong, and nothing written.
+        const next = storedEntry(id, SELLER, 2, entry.hash);
+        const short = {
+          ...encodeUsage([usageRecord(4), usageRecord(5)]),
+          joined: usageRecordJson(usageRecord(4)),
+        };
+        const error = await rejection(store.appendEntryWithUsage(next, short));
+        expect([error.code, error.message]).toEqual(['STORE_BAD_USAGE', expect.stringContaining('joined')]);
+        const unnamed = { ...encodeUsage([usageRecord(4)]), ids: [''] };
+        expect((await rejection(store.appendEntryWithUsage(next, unnamed))).message).toContain('ids[0]');
+        expect(await store.head(id, SELLER)).toEqual({ seq: 1, hash: entry.hash });
       });
 
       it('puts a batch all or nothing, idempotently, and keeps authors apart', async () => {

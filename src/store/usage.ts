@@ -33,6 +33,7 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import {
   BilateralError,
+  type EncodedUsage,
   type Issue,
   type UsageRecord,
   usageEncoding,
@@ -78,10 +79,11 @@ export const atColumn: (at: string) => number | undefined = usageInstant;
  */
 export function usageColumns(
   batchSeq: number,
-  records: readonly UsageRecord[],
+  records: readonly UsageRecord[] | EncodedUsage,
 ): Omit<UsageColumns, 'stream'> {
   const issues: Issue[] = [];
   if (!isSeq(batchSeq)) issues.push({ path: 'batchSeq', rule: 'expected an entry seq', value: batchSeq });
+  if (!Array.isArray(records)) return encodedColumns(batchSeq, records as EncodedUsage, issues);
   const { texts, instants } = usageEncoding(records);
   const n = records.length;
   const ids = new Array<string>(n);
@@ -102,6 +104,36 @@ export function usageColumns(
   }
   if (issues.length > 0) throw new ValidationError('STORE_BAD_USAGE', issues);
   return { batchSeq, ids, texts: texts.join('\n'), fromAt, toAt };
+}
+
+/**
+ * The columns of a batch the importer encoded itself (`EncodedUsage`): the
+ * texts are already joined and the range known; what is checked here is
+ * that there is a text per id, the ids are non-empty strings and the range
+ * is a range of times.
+ */
+function encodedColumns(
+  batchSeq: number,
+  batch: EncodedUsage,
+  issues: Issue[],
+): Omit<UsageColumns, 'stream'> {
+  const { ids, joined, from, to } = batch;
+  let texts = joined === '' ? 0 : 1;
+  for (let i = joined.indexOf('\n'); i >= 0; i = joined.indexOf('\n', i + 1)) texts++;
+  if (texts !== ids.length) {
+    issues.push({ path: 'joined', rule: `expected ${ids.length} texts, one per id`, value: texts });
+  }
+  for (let position = 0; position < ids.length && issues.length < 10; position++) {
+    const id = ids[position];
+    if (typeof id !== 'string' || id === '') {
+      issues.push({ path: `ids[${position}]`, rule: NON_EMPTY, value: id });
+    }
+  }
+  if (ids.length > 0 && !(Number.isFinite(from) && Number.isFinite(to) && from <= to)) {
+    issues.push({ path: 'from', rule: 'expected the earliest and latest record times', value: [from, to] });
+  }
+  if (issues.length > 0) throw new ValidationError('STORE_BAD_USAGE', issues);
+  return { batchSeq, ids, texts: joined, fromAt: from, toAt: to };
 }
 
 const NON_EMPTY = 'expected a non-empty string';

@@ -516,19 +516,23 @@ export function usageEncoding(records: readonly UsageRecord[]): UsageEncoding {
 
 /**
  * One batch of checked records as the store writes it: the ids, and the
- * canonical texts joined by line breaks (a JSON text has no raw line
- * break), in batch order, with the batch's time range.
+ * canonical texts in UTF-8, each followed by a line break (a JSON text has
+ * no raw line break), in batch order, with the batch's time range.
  */
 export interface EncodedUsage {
   readonly ids: readonly string[];
-  /** `usageRecordJson` of each record, in batch order, joined by '\n'. */
-  readonly joined: string;
+  /** `usageRecordJson` of each record in UTF-8, in batch order, each followed by '\n'. */
+  readonly bytes: Uint8Array;
+  /** Where each record's text ends in `bytes` (exclusive: its '\n'). */
+  readonly ends: Uint32Array;
   /** The earliest and the latest record instant (ms since the epoch); NaN when some `at` is not a time. */
   readonly from: number;
   readonly to: number;
 }
 
-/** The encoded form of `records` (through `usageEncoding`, so computed once per batch array). */
+const utf8Encoder = new TextEncoder();
+
+/** The encoded form of `records` (their texts and instants through `usageEncoding`). */
 export function encodeUsage(records: readonly UsageRecord[]): EncodedUsage {
   const { texts, instants } = usageEncoding(records);
   let from = Number.POSITIVE_INFINITY;
@@ -542,7 +546,17 @@ export function encodeUsage(records: readonly UsageRecord[]): EncodedUsage {
     if (instant < from) from = instant;
     if (instant > to) to = instant;
   }
-  return { ids: records.map((r) => r.id), joined: texts.join('\n'), from, to };
+  let size = 0;
+  for (const text of texts) size += 3 * text.length + 1;
+  const buffer = new Uint8Array(size);
+  const ends = new Uint32Array(texts.length);
+  let offset = 0;
+  for (let i = 0; i < texts.length; i++) {
+    offset += utf8Encoder.encodeInto(texts[i]!, buffer.subarray(offset)).written;
+    ends[i] = offset;
+    buffer[offset++] = 10;
+  }
+  return { ids: records.map((r) => r.id), bytes: buffer.subarray(0, offset), ends, from, to };
 }
 
 /**

@@ -67,7 +67,7 @@ function root(bytes, ends) {
 parentPort.on('message', ({ id, bytes, ends }) => {
   try {
     const r = root(Buffer.from(bytes), ends);
-    parentPort.postMessage({ id, root: r, bytes }, [bytes]);
+    parentPort.postMessage({ id, root: r, bytes, ends }, [bytes, ends.buffer]);
   } catch (error) {
     parentPort.postMessage({ id, error: String((error && error.stack) || error) });
   }
@@ -89,8 +89,13 @@ export function usageBytesRoot({ bytes, ends }: UsageBytes): Hash {
   return merkleRoot(leaves);
 }
 
+/** A batch's root, and its bytes and ends back from the worker. */
+export interface HashedUsage extends UsageBytes {
+  readonly root: Hash;
+}
+
 interface Job {
-  resolve(result: { root: Hash; bytes: Buffer }): void;
+  resolve(result: HashedUsage): void;
   reject(error: Error): void;
 }
 
@@ -102,15 +107,18 @@ function start(): Worker {
   // No execArgv: the worker needs no loader (and no profiler or inspector flags of the parent).
   const started = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
   started.unref();
-  started.on('message', (message: { id: number; root?: Hash; bytes?: ArrayBuffer; error?: string }) => {
-    const { id, root, bytes, error } = message;
-    const job = jobs.get(id);
-    if (job === undefined) return;
-    jobs.delete(id);
-    if (jobs.size === 0) started.unref();
-    if (error === undefined) job.resolve({ root: root!, bytes: Buffer.from(bytes!) });
-    else job.reject(new Error(`usage hasher: ${error}`));
-  });
+  started.on(
+    'message',
+    (message: { id: number; root?: Hash; bytes?: ArrayBuffer; ends?: Uint32Array; error?: string }) => {
+      const { id, root, bytes, ends, error } = message;
+      const job = jobs.get(id);
+      if (job === undefined) return;
+      jobs.delete(id);
+      if (jobs.size === 0) started.unref();
+      if (error === undefined) job.resolve({ root: root!, bytes: Buffer.from(bytes!), ends: ends! });
+      else job.reject(new Error(`usage hasher: ${error}`));
+    },
+  );
   const fail = (error: Error) => {
     if (worker === started) worker = undefined;
     for (const job of jobs.values()) job.reject(error);
@@ -124,20 +132,19 @@ function start(): Worker {
 /**
  * The Merkle root of the batch (`usageRoot` of its texts), on the worker when
  * the batch is large. `batch.bytes` must own its whole ArrayBuffer
- * (`Buffer.allocUnsafeSlow`): it is moved to the worker and back, and the
- * caller must use the `bytes` of the result, not its own, from then on.
+ * (`Buffer.allocUnsafeSlow`): it is moved to the worker and back with the
+ * ends, and the caller must use the `bytes` and `ends` of the result, not
+ * its own, from then on.
  */
-export function usageRootAsync(batch: UsageBytes): Promise<{ root: Hash; bytes: Buffer }> {
+export function usageRootAsync(batch: UsageBytes): Promise<HashedUsage> {
   const { bytes, ends } = batch;
-  if (ends.length < WORKER_MIN_RECORDS) return Promise.resolve({ root: usageBytesRoot(batch), bytes });
+  if (ends.length < WORKER_MIN_RECORDS) return Promise.resolve({ root: usageBytesRoot(batch), bytes, ends });
   if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) {
     throw new Error('usageRootAsync: the bytes must own their ArrayBuffer');
   }
   worker ??= start();
   const id = nextId++;
-  const promise = new Promise<{ root: Hash; bytes: Buffer }>((resolve, reject) =>
-    jobs.set(id, { resolve, reject }),
-  );
+  const promise = new Promise<HashedUsage>((resolve, reject) => jobs.set(id, { resolve, reject }));
   if (jobs.size === 1) worker.ref();
   const buffers = [bytes.buffer, ends.buffer] as ArrayBuffer[];
   worker.postMessage({ id, bytes: bytes.buffer, ends }, buffers);

@@ -566,17 +566,18 @@ async function run(
     const ids = filling;
     sealed = ids;
     filling = new Map();
-    const last = full.ends[full.ends.length - 1]!; // the ends go to the hasher with the bytes
     const hashed = usageRootAsync(full);
     hashed.catch(() => {}); // awaited below; an early failure must not be an unhandled rejection
     const previous = inFlight;
     const write = (async () => {
       await previous;
-      const { root, bytes } = await hashed;
+      const { root, bytes, ends } = await hashed;
       const body: UsageBatchBody = { root, ...full.summary };
+      const used = ends[ends.length - 1]! + 1;
       const stored = await node.appendOwn(bilateral, 'usage.batch', body as unknown as JsonValue, {
         ids: full.ids,
-        joined: bytes.toString('utf8', 0, last),
+        bytes: bytes.subarray(0, used),
+        ends,
         from: full.from,
         to: full.to,
       });

@@ -474,7 +474,7 @@ export class KyselyStore implements Store {
   ): Promise<void> {
     const rows = usage.usageColumns(batchSeq, records);
     // The stored texts equal ours exactly when the joined texts do: none holds a '\n'.
-    const same = (stored: string | undefined) => (stored ?? '') === rows.texts;
+    const same = (stored: string | undefined) => (stored ?? '') === usage.recordsText(rows.texts);
     try {
       await this.#db.transaction().execute(async (tx) => {
         const stored = await usage.batchText(tx, bilateral, author, batchSeq);

@@ -98,8 +98,10 @@ export interface UsageBatchesTable {
   /**
    * The records' canonical JSON (`usageRecordJson`, what each leaf hashes) in
    * position order, joined by '\n' (which canonical JSON always escapes).
+   * SQLite holds it as a blob of its UTF-8 when the importer wrote it
+   * (`recordsText` reads either).
    */
-  readonly records: string;
+  readonly records: string | Uint8Array;
 }
 
 /** Where each usage record id of a stream is (migration 0005): deduplication and lookup by id. */

@@ -167,7 +167,13 @@ function usageInserter(database: Sqlite.Database): UsageInserter {
     const { stream, batchSeq, ids } = batch;
     const n = ids.length;
     if (n === 0) return;
-    batchRow.run(stream, batchSeq, n, batch.fromAt, batch.toAt, batch.texts);
+    const { texts } = batch;
+    // Bytes go in as a blob of the UTF-8 (recordsText reads either).
+    const records =
+      typeof texts === 'string' || Buffer.isBuffer(texts)
+        ? texts
+        : Buffer.from(texts.buffer, texts.byteOffset, texts.byteLength);
+    batchRow.run(stream, batchSeq, n, batch.fromAt, batch.toAt, records);
     let p = 0;
     for (; p + ROWS <= n; p += ROWS) {
       for (let i = 0, a = 0; i < ROWS; i++) {

@@ -5,7 +5,7 @@
  * shapes: hashes are arbitrary 64-hex strings, signatures are not checked here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeUsage, type UsageRecord, usageRecordJson } from '../core/index.ts';
+import { encodeUsage, type UsageRecord } from '../core/index.ts';
 import type { SignedCheckpoint } from '../ledger/index.ts';
 import { BUYER, bilateralRecord, hex, SELLER, storedEntry, streamOf } from './store.fixtures.ts';
 import type { Store, StoredEntry } from './types.ts';
@@ -547,20 +547,25 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
         const entry = storedEntry(id, SELLER, 1, id);
         expect(await store.appendEntryWithUsage(entry, encodeUsage(records))).toEqual({ status: 'appended' });
         expect(await store.usageBatchRecords(id, SELLER, 1)).toEqual(records);
+        const listed = await store.usageRecords(id, SELLER, { limit: 10 });
+        expect(listed.map((u) => [u.record.id, u.position])).toEqual([
+          ['u00001', 1],
+          ['u00003', 0],
+        ]);
         expect(await store.hasUsageIds(id, SELLER, ['u00001', 'u00003'])).toEqual(
           new Map([
             ['u00001', 1],
             ['u00003', 1],
           ]),
         );
-        // A text short of the ids, an empty id: refused, naming what is wrong, and nothing written.
+        // More ids than texts, an empty id: refused, naming what is wrong, and nothing written.
         const next = storedEntry(id, SELLER, 2, entry.hash);
         const short = {
           ...encodeUsage([usageRecord(4), usageRecord(5)]),
-          joined: usageRecordJson(usageRecord(4)),
+          ids: ['u00004', 'u00005', 'u00006'],
         };
         const error = await rejection(store.appendEntryWithUsage(next, short));
-        expect([error.code, error.message]).toEqual(['STORE_BAD_USAGE', expect.stringContaining('joined')]);
+        expect([error.code, error.message]).toEqual(['STORE_BAD_USAGE', expect.stringContaining('ends')]);
         const unnamed = { ...encodeUsage([usageRecord(4)]), ids: [''] };
         expect((await rejection(store.appendEntryWithUsage(next, unnamed))).message).toContain('ids[0]');
         expect(await store.head(id, SELLER)).toEqual({ seq: 1, hash: entry.hash });

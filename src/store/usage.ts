@@ -50,8 +50,11 @@ export interface UsageColumns {
   readonly stream: number;
   readonly batchSeq: number;
   readonly ids: readonly string[];
-  /** The canonical JSON texts (`usageRecordJson`) in position order, joined by '\n': the `records` column. */
-  readonly texts: string;
+  /**
+   * The `records` column: the canonical JSON texts (`usageRecordJson`) in
+   * position order, joined by '\n', as a string or as its UTF-8 bytes.
+   */
+  readonly texts: string | Uint8Array;
   /** The least and greatest record instant (ms since the epoch); unused when there is no record. */
   readonly fromAt: number;
   readonly toAt: number;
@@ -108,32 +111,46 @@ export function usageColumns(
 
 /**
  * The columns of a batch the importer encoded itself (`EncodedUsage`): the
- * texts are already joined and the range known; what is checked here is
- * that there is a text per id, the ids are non-empty strings and the range
- * is a range of times.
+ * texts are already in UTF-8 and the range known; what is checked here is
+ * that there is a text per id, each ended by a line break, the ids are
+ * non-empty strings and the range is a range of times.
  */
 function encodedColumns(
   batchSeq: number,
   batch: EncodedUsage,
   issues: Issue[],
 ): Omit<UsageColumns, 'stream'> {
-  const { ids, joined, from, to } = batch;
-  let texts = joined === '' ? 0 : 1;
-  for (let i = joined.indexOf('\n'); i >= 0; i = joined.indexOf('\n', i + 1)) texts++;
-  if (texts !== ids.length) {
-    issues.push({ path: 'joined', rule: `expected ${ids.length} texts, one per id`, value: texts });
+  const { ids, bytes, ends, from, to } = batch;
+  const n = ids.length;
+  let ended = ends.length === n && (n === 0 ? bytes.length === 0 : ends[n - 1]! + 1 === bytes.length);
+  for (let i = 0, start = 0; ended && i < n; start = ends[i++]! + 1) {
+    ended = ends[i]! > start && bytes[ends[i]!] === 10;
   }
-  for (let position = 0; position < ids.length && issues.length < 10; position++) {
+  if (!ended)
+    issues.push({
+      path: 'ends',
+      rule: `expected ${n} texts, one per id, each ended by a line break`,
+      value: ends.length,
+    });
+  for (let position = 0; position < n && issues.length < 10; position++) {
     const id = ids[position];
     if (typeof id !== 'string' || id === '') {
       issues.push({ path: `ids[${position}]`, rule: NON_EMPTY, value: id });
     }
   }
-  if (ids.length > 0 && !(Number.isFinite(from) && Number.isFinite(to) && from <= to)) {
+  if (n > 0 && !(Number.isFinite(from) && Number.isFinite(to) && from <= to)) {
     issues.push({ path: 'from', rule: 'expected the earliest and latest record times', value: [from, to] });
   }
   if (issues.length > 0) throw new ValidationError('STORE_BAD_USAGE', issues);
-  return { batchSeq, ids, texts: joined, fromAt: from, toAt: to };
+  // The column holds the texts joined by line breaks: all but the last byte.
+  return { batchSeq, ids, texts: bytes.subarray(0, Math.max(0, bytes.length - 1)), fromAt: from, toAt: to };
+}
+
+/** The `records` column as text, however it was written (a string, or UTF-8 bytes: a blob on SQLite). */
+export function recordsText(value: string | Uint8Array): string {
+  return typeof value === 'string'
+    ? value
+    : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
 }
 
 const NON_EMPTY = 'expected a non-empty string';
@@ -183,7 +200,7 @@ export async function insertBatchRow(tx: Kysely<Database>, batch: UsageColumns):
       count: batch.ids.length,
       from_at: batch.fromAt,
       to_at: batch.toAt,
-      records: batch.texts,
+      records: recordsText(batch.texts),
     })
     .execute();
 }
@@ -246,7 +263,7 @@ export async function batchText(
     .where('stream', '=', stream)
     .where('batch_seq', '=', batchSeq)
     .executeTakeFirst();
-  return row === undefined || Number(row.count) === 0 ? undefined : row.records;
+  return row === undefined || Number(row.count) === 0 ? undefined : recordsText(row.records);
 }
 
 /** The record texts stored for one batch, in position order. */
@@ -442,5 +459,5 @@ async function batchRecords(db: Kysely<Database>, stream: number, batchSeq: numb
     .where('stream', '=', stream)
     .where('batch_seq', '=', batchSeq)
     .executeTakeFirst();
-  return row?.records ?? '';
+  return row === undefined ? '' : recordsText(row.records);
 }

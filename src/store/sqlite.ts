@@ -99,8 +99,8 @@ function connect(path: string, options: SqliteStoreOptions): Connection {
     database.pragma('synchronous = FULL');
     database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     database.pragma('foreign_keys = ON');
-    // 64 MiB of page cache (default 2 MiB): a bulk usage import inserts ids all over the
-    // (stream, id) b-tree, whose pages should stay in memory.
+    // 64 MiB of page cache (default 2 MiB): a bulk usage import inserts its ids into the
+    // (stream, id) b-tree wherever they fall (anywhere, for random ids); those pages should stay cached.
     database.pragma('cache_size = -65536');
   } catch (error) {
     database.close();

@@ -21,10 +21,10 @@
  *   overlaps the period, in from_at order, keeps the `limit` least records by
  *   (at, id) and stops at the first batch starting after the greatest one
  *   kept. Imports come roughly in time order, so a page reads one or two
- *   batches; memory holds a page and one batch. A record is decoded only as
- *   far as needed: its `at` is the first field of its canonical JSON and its
- *   service the last, so most records that do not match are skipped without
- *   `JSON.parse`.
+ *   batches; memory holds at most two pages of records and one batch. A
+ *   record is decoded only as far as needed: its `at` is the first field of
+ *   its canonical JSON and its service the last, so most records that do not
+ *   match are skipped without `JSON.parse`.
  * - Ids compare in code-unit order (`byCodeUnit`), the one order everything
  *   both parties compute uses; the SQL of 0004 compared UTF-8 bytes, which
  *   differs only for ids holding characters from U+E000 to U+FFFF next to ones
@@ -33,6 +33,7 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import {
   BilateralError,
+  byCodeUnit,
   type EncodedUsage,
   type Issue,
   type UsageRecord,
@@ -78,7 +79,7 @@ export const atColumn: (at: string) => number | undefined = usageInstant;
 /**
  * The columns of one batch (stream to be set by the caller); checks what the
  * tables need (the node checked the rest). On the import's hot path: one
- * pass, no allocation per record beyond the ids array.
+ * pass, no closure or object allocated per record.
  */
 export function usageColumns(
   batchSeq: number,
@@ -106,6 +107,7 @@ export function usageColumns(
     ids[position] = id;
   }
   if (issues.length > 0) throw new ValidationError('STORE_BAD_USAGE', issues);
+  // Canonical JSON escapes every control character: no text holds a '\n' of its own.
   return { batchSeq, ids, texts: texts.join('\n'), fromAt, toAt };
 }
 
@@ -191,7 +193,7 @@ export async function streamOf(
 }
 
 /** The `usage_batches` row of `batch` (at least one record). */
-export async function insertBatchRow(tx: Kysely<Database>, batch: UsageColumns): Promise<void> {
+async function insertBatchRow(tx: Kysely<Database>, batch: UsageColumns): Promise<void> {
   await tx
     .insertInto('usage_batches')
     .values({
@@ -323,10 +325,7 @@ interface Kept {
 }
 
 function byKey(a: Kept, b: Kept): number {
-  if (a.at !== b.at) return a.at - b.at;
-  const x = a.record.id;
-  const y = b.record.id;
-  return x < y ? -1 : x > y ? 1 : 0;
+  return a.at !== b.at ? a.at - b.at : byCodeUnit(a.record.id, b.record.id);
 }
 
 export async function usageRecords(
@@ -392,7 +391,7 @@ export async function usageRecords(
         if (!(at >= lo && at < hi) || at > worst) continue;
         if (serviceEnd !== undefined && !line.endsWith(serviceEnd)) continue;
         const record = JSON.parse(line) as UsageRecord;
-        if (at === afterAt && !(record.id > afterId!)) continue;
+        if (at === afterAt && byCodeUnit(record.id, afterId!) <= 0) continue;
         // Trimmed at twice the page: `worst` then skips most later records unparsed
         // (`{ batchSeq, limit: 1 }`, "is this batch held?", parses a few records, not all).
         if (kept.push({ at, record, batchSeq: batch.batchSeq, position }) >= 2 * limit) trim();

@@ -7,7 +7,7 @@
  * entries by the usual push.
  *
  * Design rationale:
- * - Flat memory. Nothing holds the file: it is read a megabyte at a time,
+ * - Flat memory. Nothing holds the file: it is read 64 KiB at a time,
  *   and at most two batches are in memory (the one being filled, and the
  *   one being hashed and written). Ids seen earlier in the same import are
  *   found in those two batches or in the store, which knows the batch they
@@ -139,8 +139,13 @@ export interface UsageImportOptions {
 const DEFAULT_BATCH = 10_000;
 const MAX_BATCH = 100_000;
 const PROGRESS_EVERY = 10_000;
-/** Bytes per read of a file: fewer, larger reads than the stream default of 64 KiB. */
-const READ_CHUNK = 1 << 20;
+/**
+ * Bytes per read of a file: the stream default, said outright. Larger reads
+ * decode to strings past V8's largest regular object, which stay in its
+ * large-object space until a full collection: 1 MiB reads added 100–150 MiB
+ * to an import's peak memory, for no measurable speed.
+ */
+const READ_CHUNK = 1 << 16;
 const imports = new SerialQueue();
 
 // ── sources ─────────────────────────────────────────────────────────────────

@@ -263,7 +263,12 @@ function compactUsage(engine: Engine): Migration {
  * - No per-record time index: listing by period and service
  *   (`usageRecords`) reads the batches whose [from_at, to_at] overlaps the
  *   period and filters their records in code. Batches are imported roughly
- *   in time order, so a page of records reads one or two batches.
+ *   in time order, so a page of records reads one or two batches. Finding
+ *   those batches walks `usage_batches_time` (stream, from_at, batch_seq,
+ *   to_at), one small entry per batch, instead of the batch rows.
+ * - The importer hands SQLite the texts as UTF-8 bytes, kept as a blob in
+ *   the `records` column (no text conversion on the import's thread); rows
+ *   moved here are text. Readers take either (`recordsText`).
  * The rows move in SQL, each batch's texts aggregated in position order
  * (SQLite 3.44+ and PostgreSQL both order an aggregate's input).
  */
@@ -303,6 +308,11 @@ function batchedUsage(engine: Engine): Migration {
     await sql`insert into usage_ids (stream, id, batch_seq, position)
         select stream, id, batch_seq, position from usage_rows order by stream, id`.execute(db);
     await db.schema.dropTable('usage_rows').execute();
+    await db.schema
+      .createIndex('usage_batches_time')
+      .on('usage_batches')
+      .columns(['stream', 'from_at', 'batch_seq', 'to_at'])
+      .execute();
   };
   return {
     async up(db: Kysely<unknown>) {

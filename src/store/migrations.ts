@@ -222,22 +222,7 @@ function compactUsage(engine: Engine): Migration {
       .columns(['stream', 'service', 'at', 'id'])
       .execute();
   };
-  return {
-    async up(db: Kysely<unknown>) {
-      if (engine === 'postgres') return move(db); // the migrator's transaction holds it all
-      // SQLite: Kysely runs migrations outside a transaction there; the move drops the old
-      // table, so it is all or nothing in a savepoint of its own.
-      await sql`savepoint compact_usage`.execute(db);
-      try {
-        await move(db);
-      } catch (error) {
-        await sql`rollback to compact_usage`.execute(db);
-        await sql`release compact_usage`.execute(db);
-        throw error;
-      }
-      await sql`release compact_usage`.execute(db);
-    },
-  };
+  return movingData(engine, 'compact_usage', move);
 }
 
 /**
@@ -314,19 +299,32 @@ function batchedUsage(engine: Engine): Migration {
       .columns(['stream', 'from_at', 'batch_seq', 'to_at'])
       .execute();
   };
+  return movingData(engine, 'batched_usage', move);
+}
+
+/**
+ * A migration that moves rows into new tables and drops the old ones: all or
+ * nothing. PostgreSQL runs it in the migrator's transaction; on SQLite Kysely
+ * runs migrations outside a transaction, so it gets a savepoint of its own.
+ */
+function movingData(
+  engine: Engine,
+  savepoint: string,
+  move: (db: Kysely<unknown>) => Promise<void>,
+): Migration {
+  const name = sql.raw(savepoint);
   return {
     async up(db: Kysely<unknown>) {
-      if (engine === 'postgres') return move(db); // the migrator's transaction holds it all
-      // SQLite: all or nothing in a savepoint of its own, as 0004.
-      await sql`savepoint batched_usage`.execute(db);
+      if (engine === 'postgres') return move(db);
+      await sql`savepoint ${name}`.execute(db);
       try {
         await move(db);
       } catch (error) {
-        await sql`rollback to batched_usage`.execute(db);
-        await sql`release batched_usage`.execute(db);
+        await sql`rollback to ${name}`.execute(db);
+        await sql`release ${name}`.execute(db);
         throw error;
       }
-      await sql`release batched_usage`.execute(db);
+      await sql`release ${name}`.execute(db);
     },
   };
 }

@@ -258,7 +258,15 @@ export async function batchText(
   batchSeq: number,
 ): Promise<string | undefined> {
   const stream = await streamOf(db, bilateral, author);
-  if (stream === undefined) return undefined;
+  return stream === undefined ? undefined : streamBatchText(db, stream, batchSeq);
+}
+
+/** `batchText` by stream key. */
+async function streamBatchText(
+  db: Kysely<Database>,
+  stream: number,
+  batchSeq: number,
+): Promise<string | undefined> {
   const row = await db
     .selectFrom('usage_batches')
     .select(['count', 'records'])
@@ -380,7 +388,7 @@ export async function usageRecords(
     const candidates = await candidateBatches(db, stream, lo, hi, query.batchSeq, cursor);
     for (const batch of candidates) {
       if (batch.fromAt > worst) return page(kept);
-      const text = await batchRecords(db, stream, batch.batchSeq);
+      const text = (await streamBatchText(db, stream, batch.batchSeq)) ?? '';
       let position = 0;
       for (let start = 0; start < text.length; position++) {
         let end = text.indexOf('\n', start);
@@ -448,15 +456,4 @@ async function candidateBatches(
   }
   const rows = await q.orderBy('from_at').orderBy('batch_seq').limit(CANDIDATES).execute();
   return rows.map((row) => ({ batchSeq: Number(row.batch_seq), fromAt: Number(row.from_at) }));
-}
-
-/** The `records` column of a batch known to exist. */
-async function batchRecords(db: Kysely<Database>, stream: number, batchSeq: number): Promise<string> {
-  const row = await db
-    .selectFrom('usage_batches')
-    .select('records')
-    .where('stream', '=', stream)
-    .where('batch_seq', '=', batchSeq)
-    .executeTakeFirst();
-  return row === undefined ? '' : recordsText(row.records);
 }

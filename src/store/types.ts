@@ -171,7 +171,9 @@ export interface Store {
    * as its usage batch (positions 0…n-1) in the same transaction: after a
    * crash either both are there or neither. When the entry is already stored
    * (`duplicate`), nothing is written; a record id the author already has
-   * fails the whole append with `STORE_USAGE_CONFLICT`.
+   * fails the whole append with `STORE_USAGE_CONFLICT`. `records` may come
+   * already encoded (`EncodedUsage`: ids, UTF-8 texts and time range), as
+   * the importer builds them; they are then written as they are.
    */
   appendEntryWithUsage(
     entry: StoredEntry,

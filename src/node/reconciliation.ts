@@ -277,8 +277,7 @@ async function ensureBatch(
   now: () => Date,
 ): Promise<BatchCheck> {
   const base = { author, seq, count: batch.count };
-  const held = await node.store.usageRecords(id, author, { batchSeq: seq, limit: 1 });
-  if (held.length > 0) return { ...base, status: 'held' };
+  if ((await node.store.usageBatchCount(id, author, seq)) > 0) return { ...base, status: 'held' };
   let received: unknown;
   try {
     received = await node.peerGet<unknown>(id, usageBatchPath(id, seq));

@@ -511,6 +511,10 @@ export class KyselyStore implements Store {
     return texts.map((text) => JSON.parse(text) as UsageRecord);
   }
 
+  async usageBatchCount(bilateral: Hash, author: string, batchSeq: number): Promise<number> {
+    return isSeq(batchSeq) ? usage.batchCount(this.#db, bilateral, author, batchSeq) : 0;
+  }
+
   async getMeta(key: string): Promise<string | undefined> {
     const row = await this.#db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
     return row?.value;

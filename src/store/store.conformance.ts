@@ -504,6 +504,14 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
         expect(await store.usageBatchRecords(id, SELLER, 1)).toEqual(records);
         expect(await store.usageBatchRecords(id, SELLER, 2)).toEqual([]);
         expect(await store.usageBatchRecords(id, BUYER, 1)).toEqual([]);
+        expect(
+          await Promise.all([
+            store.usageBatchCount(id, SELLER, 1),
+            store.usageBatchCount(id, SELLER, 2),
+            store.usageBatchCount(id, BUYER, 1),
+            store.usageBatchCount(id, SELLER, 0),
+          ]),
+        ).toEqual([3, 0, 0, 0]);
         expect(await store.getEntry(id, SELLER, 1)).toEqual(entry);
         // The same entry again is a duplicate and writes nothing.
         expect(await store.appendEntryWithUsage(entry, [usageRecord(9)])).toEqual({ status: 'duplicate' });

@@ -196,6 +196,8 @@ export interface Store {
   usageRecords(bilateral: Hash, author: string, query: UsageQuery): Promise<StoredUsage[]>;
   /** The records of one batch in position order (what its Merkle root is over); empty when not stored. */
   usageBatchRecords(bilateral: Hash, author: string, batchSeq: number): Promise<UsageRecord[]>;
+  /** How many records of one batch are stored (0: not held), without reading them. */
+  usageBatchCount(bilateral: Hash, author: string, batchSeq: number): Promise<number>;
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

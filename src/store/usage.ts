@@ -276,6 +276,24 @@ async function streamBatchText(
   return row === undefined || Number(row.count) === 0 ? undefined : recordsText(row.records);
 }
 
+/** How many records of one batch are stored (0 when none): its row's count, not its records. */
+export async function batchCount(
+  db: Kysely<Database>,
+  bilateral: string,
+  author: string,
+  batchSeq: number,
+): Promise<number> {
+  const stream = await streamOf(db, bilateral, author);
+  if (stream === undefined) return 0;
+  const row = await db
+    .selectFrom('usage_batches')
+    .select('count')
+    .where('stream', '=', stream)
+    .where('batch_seq', '=', batchSeq)
+    .executeTakeFirst();
+  return row === undefined ? 0 : Number(row.count);
+}
+
 /** The record texts stored for one batch, in position order. */
 export async function batchTexts(
   db: Kysely<Database>,

@@ -251,9 +251,10 @@ function compactUsage(engine: Engine): Migration {
  *   in time order, so a page of records reads one or two batches. Finding
  *   those batches walks `usage_batches_time` (stream, from_at, batch_seq,
  *   to_at), one small entry per batch, instead of the batch rows.
- * - The importer hands SQLite the texts as UTF-8 bytes, kept as a blob in
- *   the `records` column (no text conversion on the import's thread); rows
- *   moved here are text. Readers take either (`recordsText`).
+ * - The store writes the texts as UTF-8 bytes, as the importer hands them
+ *   over, which SQLite keeps as a blob in the `records` column (no text
+ *   conversion on the import's thread); rows moved here are text. Readers
+ *   take either (`recordsText`).
  * The rows move in SQL, each batch's texts aggregated in position order
  * (SQLite 3.44+ and PostgreSQL both order an aggregate's input).
  */

@@ -98,8 +98,8 @@ export interface UsageBatchesTable {
   /**
    * The records' canonical JSON (`usageRecordJson`, what each leaf hashes) in
    * position order, joined by '\n' (which canonical JSON always escapes).
-   * SQLite holds it as a blob of its UTF-8 when the importer wrote it
-   * (`recordsText` reads either).
+   * SQLite holds it as a blob of its UTF-8 when the store wrote it, as text
+   * when migration 0005 moved it (`recordsText` reads either).
    */
   readonly records: string | Uint8Array;
 }

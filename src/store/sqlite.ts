@@ -168,11 +168,10 @@ function usageInserter(database: Sqlite.Database): UsageInserter {
     const n = ids.length;
     if (n === 0) return;
     const { texts } = batch;
-    // Bytes go in as a blob of the UTF-8 (recordsText reads either).
-    const records =
-      typeof texts === 'string' || Buffer.isBuffer(texts)
-        ? texts
-        : Buffer.from(texts.buffer, texts.byteOffset, texts.byteLength);
+    // The UTF-8 goes in as a blob (recordsText reads it, and the text rows 0005 moved).
+    const records = Buffer.isBuffer(texts)
+      ? texts
+      : Buffer.from(texts.buffer, texts.byteOffset, texts.byteLength);
     batchRow.run(stream, batchSeq, n, batch.fromAt, batch.toAt, records);
     let p = 0;
     for (; p + ROWS <= n; p += ROWS) {

@@ -12,9 +12,11 @@
  *   rows on SQLite, `COPY … FROM STDIN` on PostgreSQL. Kysely's per-row
  *   builder (compile, then a round trip) is what this avoids: at 200,000
  *   records/s there are 5 µs per record for everything, parsing and hashing
- *   included. The record texts and instants come from `usageEncoding`, which
- *   the importer has already computed for the same batch array (to hash
- *   it): nothing is serialised or parsed twice.
+ *   included. The importer hands over each batch already encoded
+ *   (`EncodedUsage`: the texts in UTF-8 as it hashed them, the ids, the time
+ *   range), which is written as it is: nothing is serialised or parsed
+ *   twice. Records given as objects are encoded once (`encodeUsage`) into
+ *   the same form.
  * - Reading a batch (proofs, fetches, rating a straddling batch) is one row.
  * - Listing by period, service and (at, id) order (`usageRecords`) has no
  *   per-record index to walk: it reads the batches whose [from_at, to_at]
@@ -35,6 +37,7 @@ import {
   BilateralError,
   byCodeUnit,
   type EncodedUsage,
+  encodeUsage,
   type Issue,
   type UsageRecord,
   usageEncoding,
@@ -51,11 +54,8 @@ export interface UsageColumns {
   readonly stream: number;
   readonly batchSeq: number;
   readonly ids: readonly string[];
-  /**
-   * The `records` column: the canonical JSON texts (`usageRecordJson`) in
-   * position order, joined by '\n', as a string or as its UTF-8 bytes.
-   */
-  readonly texts: string | Uint8Array;
+  /** The `records` column: the canonical JSON texts (`usageRecordJson`) in position order, joined by '\n', in UTF-8. */
+  readonly texts: Uint8Array;
   /** The least and greatest record instant (ms since the epoch); unused when there is no record. */
   readonly fromAt: number;
   readonly toAt: number;
@@ -88,11 +88,8 @@ export function usageColumns(
   const issues: Issue[] = [];
   if (!isSeq(batchSeq)) issues.push({ path: 'batchSeq', rule: 'expected an entry seq', value: batchSeq });
   if (!Array.isArray(records)) return encodedColumns(batchSeq, records as EncodedUsage, issues);
-  const { texts, instants } = usageEncoding(records);
+  const { instants } = usageEncoding(records);
   const n = records.length;
-  const ids = new Array<string>(n);
-  let fromAt = Number.POSITIVE_INFINITY;
-  let toAt = Number.NEGATIVE_INFINITY;
   for (let position = 0; position < n && issues.length < 10; position++) {
     const r = records[position]!;
     const { id, service, metric, quantity } = r;
@@ -100,15 +97,11 @@ export function usageColumns(
     if (typeof service !== 'string' || service === '') badField(issues, r, position, 'service', NON_EMPTY);
     if (typeof metric !== 'string' || metric === '') badField(issues, r, position, 'metric', NON_EMPTY);
     if (typeof quantity !== 'string') badField(issues, r, position, 'quantity', 'expected a decimal string');
-    const at = instants[position]!;
-    if (Number.isNaN(at)) badField(issues, r, position, 'at', 'expected an RFC 3339 UTC time');
-    if (at < fromAt) fromAt = at;
-    if (at > toAt) toAt = at;
-    ids[position] = id;
+    if (Number.isNaN(instants[position]))
+      badField(issues, r, position, 'at', 'expected an RFC 3339 UTC time');
   }
   if (issues.length > 0) throw new ValidationError('STORE_BAD_USAGE', issues);
-  // Canonical JSON escapes every control character: no text holds a '\n' of its own.
-  return { batchSeq, ids, texts: texts.join('\n'), fromAt, toAt };
+  return encodedColumns(batchSeq, encodeUsage(records), issues);
 }
 
 /**
@@ -144,7 +137,8 @@ function encodedColumns(
     issues.push({ path: 'from', rule: 'expected the earliest and latest record times', value: [from, to] });
   }
   if (issues.length > 0) throw new ValidationError('STORE_BAD_USAGE', issues);
-  // The column holds the texts joined by line breaks: all but the last byte.
+  // The column holds the texts joined by line breaks (canonical JSON escapes every control
+  // character, so no text holds one of its own): all but the last byte.
   return { batchSeq, ids, texts: bytes.subarray(0, Math.max(0, bytes.length - 1)), fromAt: from, toAt: to };
 }
 
@@ -261,18 +255,18 @@ export async function batchText(
   return stream === undefined ? undefined : streamBatchText(db, stream, batchSeq);
 }
 
+/** The `usage_batches` row of one batch, to select from. */
+function batchRow(db: Kysely<Database>, stream: number, batchSeq: number) {
+  return db.selectFrom('usage_batches').where('stream', '=', stream).where('batch_seq', '=', batchSeq);
+}
+
 /** `batchText` by stream key. */
 async function streamBatchText(
   db: Kysely<Database>,
   stream: number,
   batchSeq: number,
 ): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('usage_batches')
-    .select(['count', 'records'])
-    .where('stream', '=', stream)
-    .where('batch_seq', '=', batchSeq)
-    .executeTakeFirst();
+  const row = await batchRow(db, stream, batchSeq).select(['count', 'records']).executeTakeFirst();
   return row === undefined || Number(row.count) === 0 ? undefined : recordsText(row.records);
 }
 
@@ -285,12 +279,7 @@ export async function batchCount(
 ): Promise<number> {
   const stream = await streamOf(db, bilateral, author);
   if (stream === undefined) return 0;
-  const row = await db
-    .selectFrom('usage_batches')
-    .select('count')
-    .where('stream', '=', stream)
-    .where('batch_seq', '=', batchSeq)
-    .executeTakeFirst();
+  const row = await batchRow(db, stream, batchSeq).select('count').executeTakeFirst();
   return row === undefined ? 0 : Number(row.count);
 }
 

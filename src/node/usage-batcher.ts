@@ -12,9 +12,10 @@
  * - Totals and the time range are summed as records come in (exact
  *   `UsageTotals`), so sealing a batch reads nothing again.
  * - Dropping records (ids the store already holds: a file imported again)
- *   is the rare path: the batch is rebuilt from its own bytes.
+ *   is the rare path: the batch is rebuilt from its own bytes, each record's
+ *   sums and time read back from its text.
  */
-import { formatInstant, UsageTotals } from '../core/index.ts';
+import { formatInstant, type UsageRecord, UsageTotals, usageInstant } from '../core/index.ts';
 import type { UsageBatchBody } from './usage-batch.ts';
 import type { UsageBytes } from './usage-hasher.ts';
 
@@ -33,7 +34,6 @@ const INITIAL_BYTES = 1 << 20;
 export class UsageBatcher {
   #ids: string[] = [];
   #lines: number[] = [];
-  #instants: number[] = [];
   #ends: number[] = [];
   #bytes = Buffer.allocUnsafeSlow(INITIAL_BYTES);
   #used = 0;
@@ -102,7 +102,6 @@ export class UsageBatcher {
     this.#bytes[this.#used++] = 10;
     this.#ids.push(id);
     this.#lines.push(line);
-    this.#instants.push(instant);
     this.#totals.add(service, metric, quantity);
     if (instant < this.#from) this.#from = instant;
     if (instant > this.#to) this.#to = instant;
@@ -119,7 +118,6 @@ export class UsageBatcher {
     const bytes = this.#bytes;
     const ids = this.#ids;
     const lines = this.#lines;
-    const instants = this.#instants;
     const ends = this.#ends;
     const checked = this.checked;
     this.#reset();
@@ -127,8 +125,8 @@ export class UsageBatcher {
     for (let i = 0, start = 0; i < ids.length; start = ends[i++]! + 1) {
       if (positions.has(i)) continue;
       const text = bytes.toString('utf8', start, ends[i]);
-      const { service, metric, quantity } = JSON.parse(text) as Record<string, string>;
-      this.add(ids[i]!, lines[i]!, instants[i]!, text, service!, metric!, quantity!);
+      const { service, metric, quantity, at } = JSON.parse(text) as UsageRecord;
+      this.add(ids[i]!, lines[i]!, usageInstant(at)!, text, service, metric, quantity);
     }
     let before = 0;
     for (const p of positions) if (p < checked) before++;
@@ -158,7 +156,6 @@ export class UsageBatcher {
   #reset(): void {
     this.#ids = [];
     this.#lines = [];
-    this.#instants = [];
     this.#ends = [];
     this.#used = 0;
     this.#totals = new UsageTotals();

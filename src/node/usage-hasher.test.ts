@@ -1,10 +1,28 @@
 import { hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { merkleRoot } from '../ledger/index.ts';
-import { usageBytes, usageBytesRoot, usageRoot, usageRootAsync, WORKER_MIN_RECORDS } from './usage-hasher.ts';
+import {
+  type UsageBytes,
+  usageBytesRoot,
+  usageRoot,
+  usageRootAsync,
+  WORKER_MIN_RECORDS,
+} from './usage-hasher.ts';
 
 const texts = (n: number, salt = '') =>
   Array.from({ length: n }, (_, i) => `{"id":"u${i}${salt}","zone":"Zürich \\n ${i % 7}"}`);
+/** The batcher's form of `texts`: UTF-8, each followed by '\n', in a buffer of its own, and where each ends. */
+function usageBytes(texts: readonly string[]): UsageBytes {
+  const bytes = Buffer.allocUnsafeSlow(texts.reduce((size, text) => size + Buffer.byteLength(text) + 1, 0));
+  const ends = new Uint32Array(texts.length);
+  let offset = 0;
+  texts.forEach((text, i) => {
+    offset += bytes.write(text, offset);
+    ends[i] = offset;
+    bytes[offset++] = 10;
+  });
+  return { bytes, ends };
+}
 const expected = (list: string[]) => merkleRoot(list.map((t) => hash('sha256', t, 'hex')));
 
 describe('usage batch roots', () => {

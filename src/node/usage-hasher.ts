@@ -150,18 +150,3 @@ export function usageRootAsync(batch: UsageBytes): Promise<HashedUsage> {
   worker.postMessage({ id, bytes: bytes.buffer, ends }, buffers);
   return promise;
 }
-
-/** The UTF-8 bytes of `texts`, each followed by '\n', in a buffer of their own, and where each text ends. */
-export function usageBytes(texts: readonly string[]): UsageBytes {
-  let size = 0;
-  for (const text of texts) size += Buffer.byteLength(text) + 1;
-  const bytes = Buffer.allocUnsafeSlow(size);
-  const ends = new Uint32Array(texts.length);
-  let offset = 0;
-  for (let i = 0; i < texts.length; i++) {
-    offset += bytes.write(texts[i]!, offset);
-    ends[i] = offset;
-    bytes[offset++] = 10;
-  }
-  return { bytes, ends };
-}

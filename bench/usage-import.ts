@@ -95,14 +95,17 @@ async function generate(path: string, records: number): Promise<void> {
 
 // ── child: one engine ───────────────────────────────────────────────────────
 
-async function child(
-  engine: Engine,
-  csv: string,
-  records: number,
-  root: string,
-  batch: number,
-  skipReimport: boolean,
-) {
+/** One engine's run, as the parent passes it to its child process on the command line. */
+interface Run {
+  readonly engine: Engine;
+  readonly csv: string;
+  readonly records: number;
+  readonly root: string;
+  readonly batch: number;
+  readonly skipReimport: boolean;
+}
+
+async function child({ engine, csv, records, root, batch, skipReimport }: Run) {
   let peak = process.memoryUsage().rss;
   /** What the V8 heap and off-heap memory were at the peak (MiB). */
   let atPeak = { heapTotal: 0, heapUsed: 0, external: 0 };
@@ -205,14 +208,7 @@ async function child(
 
 // ── parent ──────────────────────────────────────────────────────────────────
 
-async function runChild(
-  engine: Engine,
-  csv: string,
-  records: number,
-  root: string,
-  batch: number,
-  skipReimport: boolean,
-) {
+async function runChild({ engine, csv, records, root, batch, skipReimport }: Run) {
   const args = [
     ...process.execArgv,
     process.argv[1]!,
@@ -255,7 +251,14 @@ async function main(): Promise<void> {
   const records = Number(values.records);
   const batch = Number(values.batch);
   if (values.child !== undefined) {
-    await child(values.child as Engine, values.csv!, records, values.root!, batch, values['skip-reimport']);
+    await child({
+      engine: values.child as Engine,
+      csv: values.csv!,
+      records,
+      root: values.root!,
+      batch,
+      skipReimport: values['skip-reimport'],
+    });
     return;
   }
   const pgRecords = Number(values['pg-records'] ?? records);
@@ -277,7 +280,14 @@ async function main(): Promise<void> {
         );
       }
       log(`${engine}: importing ${n} records`);
-      const result = await runChild(engine, csv, n, root, batch, values['skip-reimport']);
+      const result = await runChild({
+        engine,
+        csv,
+        records: n,
+        root,
+        batch,
+        skipReimport: values['skip-reimport'],
+      });
       log(JSON.stringify(result));
       results.push(result);
     }

@@ -351,8 +351,8 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     let received = 0;
     let appended = 0;
     for (const node of [seller.node, buyer.node]) {
-      const target = node as unknown as Record<'receive', unknown>;
-      const receive = node.receive.bind(node);
+      const target = node.replication as unknown as Record<'receive', unknown>;
+      const receive = node.replication.receive.bind(node.replication);
       target.receive = async (id: string, from: string, inputs: readonly unknown[]) => {
         const results = await receive(id, from, inputs);
         received += inputs.length;
@@ -363,7 +363,7 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
 
     const created = await rest<{ id: string }>(seller.url, 'POST', '/bilaterals', {
       terms: TERMS,
-      peer: buyer.url,
+      peer: buyer.peerUrl,
     });
     const id = created.id;
     for (const fact of LIFECYCLE) {
@@ -445,7 +445,7 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     const anvilEnd = anvil === undefined ? undefined : processCpuSeconds(anvil);
     const elapsedS = (tAnchored - t0) / 1000;
 
-    const anchors = await seller.node.anchors(id);
+    const anchors = await seller.node.checkpoints.anchors(id);
     const live = anchors
       .filter((a) => !minedBefore.has(`${a.bilateral}#${a.seq}`))
       .flatMap((a) => {

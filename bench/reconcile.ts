@@ -45,7 +45,7 @@ import {
   type UsageRecord,
 } from '../src/core/index.ts';
 import type { JsonValue } from '../src/ledger/index.ts';
-import { batchBody } from '../src/node/usage.ts';
+import { batchBody } from '../src/node/usage/usage.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { BUYER, bilateralRecord, SELLER, storedEntry } from '../src/store/store.fixtures.ts';
 import { log, machine, perSecond, printReport, prng, seconds } from './support.ts';

@@ -136,7 +136,10 @@ async function child({ engine, csv, records, root, batch, skipReimport }: Run) {
     seller = await startServer({ dataDir: join(dir, 'seller'), party: 'acme-fiber', storeUrl, ...options });
     buyer = await startServer({ dataDir: join(dir, 'buyer'), party: 'globex', ...options });
     const terms = { ...JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8')), id: 'msa-bench' };
-    const { id } = await rest<{ id: string }>(seller.url, 'POST', '/bilaterals', { terms, peer: buyer.url });
+    const { id } = await rest<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+      terms,
+      peer: buyer.peerUrl,
+    });
     const facts = readFileSync(join(example, 'facts.jsonl'), 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '')
@@ -148,7 +151,7 @@ async function child({ engine, csv, records, root, batch, skipReimport }: Run) {
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     let lastLog = started;
-    const report = await importUsageFile(seller.node, id, csv, {
+    const report = await importUsageFile(seller.node.usage, id, csv, {
       source: 'usage.csv',
       batchSize: batch,
       onProgress: (n, ms) => {
@@ -167,7 +170,10 @@ async function child({ engine, csv, records, root, batch, skipReimport }: Run) {
     let reimportSeconds: number | undefined;
     if (!skipReimport) {
       const again = performance.now();
-      const second = await importUsageFile(seller.node, id, csv, { source: 'usage.csv', batchSize: batch });
+      const second = await importUsageFile(seller.node.usage, id, csv, {
+        source: 'usage.csv',
+        batchSize: batch,
+      });
       reimportSeconds = (performance.now() - again) / 1000;
       if (second.accepted !== 0 || second.duplicates !== records || second.batches !== 0) {
         throw new Error(`re-import wrote something: ${JSON.stringify(second)}`);

@@ -46,7 +46,7 @@ import {
 } from '../src/core/index.ts';
 import type { JsonValue } from '../src/ledger/index.ts';
 import { storedUsageTotals } from '../src/node/index.ts';
-import { batchBody } from '../src/node/usage.ts';
+import { batchBody } from '../src/node/usage/usage.ts';
 import { openStore } from '../src/store/index.ts';
 import { bilateralRecord, SELLER, storedEntry } from '../src/store/store.fixtures.ts';
 import { log, machine, perSecond, printReport, prng, seconds } from './support.ts';

@@ -60,11 +60,11 @@ describe('two nodes anchoring on one embedded chain', () => {
   let id: string;
   let proof: Proof;
 
-  const start = (dataDir: string, party: string, port?: number) =>
+  const start = (dataDir: string, party: string, ports?: { port: number; peerPort: number }) =>
     startServer({
       dataDir,
       party,
-      ...(port === undefined ? {} : { port }),
+      ...ports,
       syncIntervalMs: 0,
       checkpointIntervalMs: 300,
       chain: { embeddedDir: chainDir, anchorIntervalMs: 200 },
@@ -112,7 +112,7 @@ describe('two nodes anchoring on one embedded chain', () => {
   it('anchors the scheduled, co-signed checkpoint of facts recorded on both sides', async () => {
     const created = await call<{ id: string }>(seller!.url, 'POST', '/bilaterals', {
       terms,
-      peer: buyer!.url,
+      peer: buyer!.peerUrl,
     });
     expect(created.status).toBe(201);
     id = created.body.id;
@@ -217,16 +217,20 @@ describe('two nodes anchoring on one embedded chain', () => {
   });
 
   it('after a restart of both nodes the chain state survived, the queue resumes, nothing twice', async () => {
-    const sellerPort = Number(new URL(seller!.url).port);
-    const buyerPort = Number(new URL(buyer!.url).port);
+    const portsOf = (node: RunningNode) => ({
+      port: Number(new URL(node.url).port),
+      peerPort: Number(new URL(node.peerUrl).port),
+    });
+    const sellerPorts = portsOf(seller!);
+    const buyerPorts = portsOf(buyer!);
     const before = await anchors(seller);
     await buyer!.close();
     buyer = undefined;
     await seller!.close();
     seller = undefined;
 
-    seller = await start(sellerDir, 'acme-fiber', sellerPort);
-    buyer = await start(buyerDir, 'globex', buyerPort);
+    seller = await start(sellerDir, 'acme-fiber', sellerPorts);
+    buyer = await start(buyerDir, 'globex', buyerPorts);
     expect(buyer.chain?.rpcUrl).toBe(seller.chain?.rpcUrl);
 
     // The old anchors are still on chain, where they were.

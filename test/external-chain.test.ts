@@ -93,7 +93,7 @@ describe('nodes on an external chain', () => {
     const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
     const { id } = await callOk<{ id: string }>(seller.url, 'POST', '/bilaterals', {
       terms,
-      peer: buyer.url,
+      peer: buyer.peerUrl,
     });
     const fact = readFileSync(join(example, 'facts.jsonl'), 'utf8').split('\n')[0];
     await callOk(seller.url, 'POST', `/bilaterals/${id}/facts`, JSON.parse(fact!));

@@ -12,9 +12,10 @@ const allowed: Record<string, readonly string[]> = {
   ledger: ['core'],
   chain: ['ledger', 'core'],
   store: ['ledger', 'core'],
-  node: ['store', 'chain', 'ledger', 'core'],
-  api: ['node', 'store', 'chain', 'ledger', 'core'],
-  cli: ['api', 'node', 'store', 'chain', 'ledger', 'core'],
+  kinds: ['ledger', 'core'],
+  node: ['kinds', 'store', 'chain', 'ledger', 'core'],
+  api: ['node', 'kinds', 'store', 'chain', 'ledger', 'core'],
+  cli: ['api', 'node', 'kinds', 'store', 'chain', 'ledger', 'core'],
 };
 
 const srcRoot = resolve(import.meta.dirname, '..', 'src');

@@ -71,6 +71,8 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
   const storeUrl = () => database.url;
   let sellerPort: number;
   let buyerPort: number;
+  let sellerPeerPort: number;
+  let buyerPeerPort: number;
   let seller: ChildProcess;
   let buyer: ChildProcess;
   const sellerUrl = () => `http://127.0.0.1:${sellerPort}`;
@@ -82,6 +84,8 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
     'globex',
     '--port',
     String(buyerPort),
+    '--peer-port',
+    String(buyerPeerPort),
     '--store',
     storeUrl(),
     '--sync-interval',
@@ -93,6 +97,8 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
     database = await createPgDatabase('sb_process_test');
     sellerPort = await freePort();
     buyerPort = await freePort();
+    sellerPeerPort = await freePort();
+    buyerPeerPort = await freePort();
     [seller, buyer] = await Promise.all([
       startNode([
         '--data',
@@ -101,6 +107,8 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
         'acme-fiber',
         '--port',
         String(sellerPort),
+        '--peer-port',
+        String(sellerPeerPort),
         '--no-chain',
       ]),
       startNode(buyerArgs()),
@@ -121,7 +129,7 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
       .map((l) => JSON.parse(l) as { type: string });
     const { id } = await callOk<{ id: string }>(sellerUrl(), 'POST', '/bilaterals', {
       terms,
-      peer: buyerUrl(),
+      peer: `http://127.0.0.1:${buyerPeerPort}`,
     });
 
     const [ordered, activated, ...rest] = facts;

@@ -57,6 +57,7 @@ describe('two party nodes over HTTP', () => {
   let seller: RunningNode;
   let buyer: RunningNode;
   let buyerPort: number;
+  let buyerPeerPort: number;
   let id: string;
 
   beforeAll(async () => {
@@ -75,6 +76,7 @@ describe('two party nodes over HTTP', () => {
       chain: false,
     });
     buyerPort = Number(new URL(buyer.url).port);
+    buyerPeerPort = Number(new URL(buyer.peerUrl).port);
   });
 
   afterAll(async () => {
@@ -88,7 +90,7 @@ describe('two party nodes over HTTP', () => {
       seller.url,
       'POST',
       '/bilaterals',
-      { terms, peer: buyer.url },
+      { terms, peer: buyer.peerUrl },
     );
     expect(created.status).toBe(201);
     id = created.body.id;
@@ -102,7 +104,7 @@ describe('two party nodes over HTTP', () => {
     bad.offerings[0].plans['1G'].mrc = 1200;
     const refused = await call<{ code: string; message: string }>(seller.url, 'POST', '/bilaterals', {
       terms: bad,
-      peer: buyer.url,
+      peer: buyer.peerUrl,
     });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('TERMS_INVALID');
@@ -291,7 +293,8 @@ describe('two party nodes over HTTP', () => {
     const again = await call<{ code: string }>(seller.url, 'POST', `/bilaterals/${id}/invoices`, {
       period: '2026-01',
     });
-    expect(again.status).toBe(403);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('INVOICE_EXISTS');
   });
 
   it('a node that was offline catches up with no loss and no duplicates', async () => {
@@ -333,6 +336,7 @@ describe('two party nodes over HTTP', () => {
       dataDir: buyerDir,
       party: 'globex',
       port: buyerPort,
+      peerPort: buyerPeerPort,
       syncIntervalMs: 0,
       checkpointIntervalMs: 0,
       chain: false,
@@ -382,7 +386,7 @@ describe('two party nodes over HTTP', () => {
 
     async function send(entry: unknown, keys = partyKeys(sellerDir)) {
       const response = await peerCall<{ seq: number; status: string; code?: string }[]>(
-        buyer.url,
+        buyer.peerUrl,
         'POST',
         path(),
         'acme-fiber',
@@ -488,10 +492,10 @@ describe('two party nodes over HTTP', () => {
     });
 
     it('serves a bilateral only to its counterparty', async () => {
-      const unsigned = await call<{ code: string }>(buyer.url, 'GET', `${path()}?from=1`);
+      const unsigned = await call<{ code: string }>(buyer.peerUrl, 'GET', `${path()}?from=1`);
       expect(unsigned.status).toBe(401);
       const stranger = await peerCall<{ code: string }>(
-        buyer.url,
+        buyer.peerUrl,
         'GET',
         `${path()}?from=1`,
         'initech',
@@ -499,7 +503,7 @@ describe('two party nodes over HTTP', () => {
       );
       expect(stranger.status).toBe(403);
       const impostor = await peerCall<{ code: string }>(
-        buyer.url,
+        buyer.peerUrl,
         'GET',
         `${path()}?from=1`,
         'acme-fiber',
@@ -507,7 +511,7 @@ describe('two party nodes over HTTP', () => {
       );
       expect(impostor.status).toBe(401);
       const counterparty = await peerCall<{ entries: unknown[] }>(
-        buyer.url,
+        buyer.peerUrl,
         'GET',
         `${path()}?from=1`,
         'acme-fiber',

@@ -80,7 +80,10 @@ describe('usage import between two nodes', () => {
   /** A bilateral with the example facts recorded (S1 active 2026-01-15 … 2026-03-10). */
   async function bilateral(label: string): Promise<string> {
     const terms = { ...baseTerms, id: `msa-${label}` };
-    const created = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', { terms, peer: buyer.url });
+    const created = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+      terms,
+      peer: buyer.peerUrl,
+    });
     expect(created.status).toBe(201);
     for (const fact of facts) {
       const recorded = await call(seller.url, 'POST', `/bilaterals/${created.body.id}/facts`, fact);
@@ -145,7 +148,7 @@ describe('usage import between two nodes', () => {
   });
 
   it('writes one signed batch entry per batch, whose root, count and totals match the stored records', async () => {
-    const entries = await seller.node.entries(id, { author: 'acme-fiber' });
+    const entries = await seller.node.bilaterals.entries(id, { author: 'acme-fiber' });
     const batches = entries.filter((e) => e.signed.entry.kind === 'usage.batch');
     expect(batches.map((b) => (b.signed.entry.body as unknown as UsageBatchBody).count)).toEqual([
       10_000, 10_000, 5_000,
@@ -175,15 +178,15 @@ describe('usage import between two nodes', () => {
   });
 
   it('replicates the batch entries to the buyer, which verified and stored them', async () => {
-    const atSeller = await seller.node.entries(id, { author: 'acme-fiber' });
-    const atBuyer = await buyer.node.entries(id, { author: 'acme-fiber' });
+    const atSeller = await seller.node.bilaterals.entries(id, { author: 'acme-fiber' });
+    const atBuyer = await buyer.node.bilaterals.entries(id, { author: 'acme-fiber' });
     expect(atBuyer.map((e) => e.hash)).toEqual(atSeller.map((e) => e.hash));
     expect(atBuyer.filter((e) => e.signed.entry.kind === 'usage.batch')).toHaveLength(3);
-    expect(await buyer.node.evidence(id)).toEqual([]);
+    expect(await buyer.node.bilaterals.evidence(id)).toEqual([]);
   });
 
   it('importing the same file again changes nothing', async () => {
-    const before = await seller.node.entries(id);
+    const before = await seller.node.bilaterals.entries(id);
     const again = await postFile(seller.url, id, csvPath, 'text/csv', 'usage-2026.csv');
     expect(again.status).toBe(200);
     expect(again.body.accepted).toBe(0);
@@ -192,7 +195,7 @@ describe('usage import between two nodes', () => {
     expect(again.body.duplicates).toBe(GOOD + 1);
     expect(again.body.rejectedTotal).toBe(file.bad.size - 1);
     expect(again.body.replicated).toBeNull();
-    expect((await seller.node.entries(id)).map((e) => e.hash)).toEqual(before.map((e) => e.hash));
+    expect((await seller.node.bilaterals.entries(id)).map((e) => e.hash)).toEqual(before.map((e) => e.hash));
   });
 
   it('stops on a failing source only once the batch in flight is stored; importing again adds the rest', async () => {
@@ -205,7 +208,7 @@ describe('usage import between two nodes', () => {
       }
     }
     // Batches of 2,500 are hashed on the worker: the second is still in flight when the source fails.
-    const failed = await importUsage(seller.node, other, items(5000), { batchSize: 2500 }).then(
+    const failed = await importUsage(seller.node.usage, other, items(5000), { batchSize: 2500 }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -213,7 +216,7 @@ describe('usage import between two nodes', () => {
     // Both full batches were handed off before the failure, and both are stored when it is reported.
     const ids = Array.from({ length: 6000 }, (_, i) => `b${i}`);
     expect((await seller.node.store.hasUsageIds(other, 'acme-fiber', ids)).size).toBe(5000);
-    const rest = await importUsage(seller.node, other, items(), { batchSize: 2500 });
+    const rest = await importUsage(seller.node.usage, other, items(), { batchSize: 2500 });
     expect([rest.accepted, rest.duplicates, rest.batches, rest.rejectedTotal]).toEqual([1000, 5000, 1, 0]);
   });
 
@@ -230,7 +233,7 @@ describe('usage import between two nodes', () => {
       for (let i = 0; i < 3000; i++) if (keep(i)) yield { line: i + 1, raw: record(i) };
     }
     const odd = await importUsage(
-      seller.node,
+      seller.node.usage,
       other,
       items((i) => i % 2 === 1),
       { batchSize: 700 },
@@ -238,13 +241,15 @@ describe('usage import between two nodes', () => {
     expect([odd.accepted, odd.batches]).toEqual([1500, 3]);
     // Every other record is held already: each batch is probed, thinned, then filled up again.
     const all = await importUsage(
-      seller.node,
+      seller.node.usage,
       other,
       items(() => true),
       { batchSize: 700 },
     );
     expect([all.accepted, all.duplicates, all.rejectedTotal, all.batches]).toEqual([1500, 1500, 0, 3]);
-    const entries = (await seller.node.entries(other)).filter((e) => e.signed.entry.kind === 'usage.batch');
+    const entries = (await seller.node.bilaterals.entries(other)).filter(
+      (e) => e.signed.entry.kind === 'usage.batch',
+    );
     const sizes: number[] = [];
     for (const entry of entries.slice(3)) {
       const body = entry.signed.entry.body as unknown as UsageBatchBody;
@@ -259,7 +264,7 @@ describe('usage import between two nodes', () => {
 
   it('imports the gzip of the file, as a file on the node, with the same result', async () => {
     const other = await bilateral('gzip');
-    const report = await importUsageFile(seller.node, other, gzPath, { source: 'usage-2026.csv' });
+    const report = await importUsageFile(seller.node.usage, other, gzPath, { source: 'usage-2026.csv' });
     expectFirstImport(report, 'usage-2026.csv');
     const a = await seller.node.store.usageRecords(id, 'acme-fiber', { limit: 10_000 });
     const b = await seller.node.store.usageRecords(other, 'acme-fiber', { limit: 10_000 });

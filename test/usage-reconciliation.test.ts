@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/api/app.ts';
+import { buildOwnerApp, buildPeerApp } from '../src/api/app.ts';
 import {
   type BillingPeriod,
   billingPeriod,
@@ -39,6 +39,7 @@ const facts = exampleFacts();
 interface Running {
   readonly node: PartyNode;
   readonly app: FastifyInstance;
+  readonly peerApp: FastifyInstance;
   readonly url: string;
   readonly store: Store;
 }
@@ -65,12 +66,16 @@ async function start(dir: string, party: string, tampering: boolean): Promise<Ru
       })
     : store;
   const node = new PartyNode({ party, keys, store: served, endpoint: '' });
-  const app = buildApp(node);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-  node.endpoint = url;
-  return { node, app, url, store };
+  const app = buildOwnerApp(node);
+  const peerApp = buildPeerApp(node);
+  const urlOf = async (listening: typeof app) => {
+    await listening.listen({ host: '127.0.0.1', port: 0 });
+    const address = listening.server.address();
+    return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  };
+  const url = await urlOf(app);
+  node.endpoint = await urlOf(peerApp);
+  return { node, app, peerApp, url, store };
 }
 
 const at = (minutes: number, day = '2026-02-01') =>
@@ -124,14 +129,17 @@ describe('usage reconciliation between two nodes', () => {
   beforeAll(async () => {
     seller = await start(root, 'acme-fiber', true);
     buyer = await start(root, 'globex', false);
-    const created = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', { terms, peer: buyer.url });
+    const created = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+      terms,
+      peer: buyer.node.endpoint,
+    });
     expect(created.status).toBe(201);
     id = created.body.id;
     for (const fact of facts) {
       expect((await call(seller.url, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
     }
-    const mine = await importUsage(seller.node, id, items(sellerRecords()), { batchSize: 1000 });
-    const theirs = await importUsage(buyer.node, id, items(buyerRecords()), { batchSize: 1000 });
+    const mine = await importUsage(seller.node.usage, id, items(sellerRecords()), { batchSize: 1000 });
+    const theirs = await importUsage(buyer.node.usage, id, items(buyerRecords()), { batchSize: 1000 });
     expect([mine.accepted, mine.rejectedTotal, mine.replicated]).toEqual([3100, 0, true]);
     expect([theirs.accepted, theirs.rejectedTotal, theirs.replicated]).toEqual([3105, 0, true]);
   });
@@ -140,6 +148,7 @@ describe('usage reconciliation between two nodes', () => {
     for (const running of [seller, buyer]) {
       await running?.node.idle();
       await running?.app.close();
+      await running?.peerApp.close();
       await running?.store.close();
     }
     rmSync(root, { recursive: true, force: true });
@@ -154,7 +163,7 @@ describe('usage reconciliation between two nodes', () => {
 
   it('serves a batch only to the signed counterparty', async () => {
     const response = await call<{ code: string }>(
-      seller.url,
+      seller.node.endpoint,
       'GET',
       `/peer/bilaterals/${id}/usage-batches/4/records`,
     );
@@ -169,7 +178,7 @@ describe('usage reconciliation between two nodes', () => {
     expect(report.body.batches.map((b) => b.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(report.body.batches[0]!.message).toMatch(/hash to root/);
     expect(report.body.counts.seller).toBe(0);
-    const evidence = await buyer.node.evidence(id);
+    const evidence = await buyer.node.bilaterals.evidence(id);
     expect(evidence.map((e) => [e.author, e.code])).toEqual([
       ['acme-fiber', 'USAGE_BATCH_MISMATCH'],
       ['acme-fiber', 'USAGE_BATCH_MISMATCH'],
@@ -238,7 +247,9 @@ describe('usage reconciliation between two nodes', () => {
     const invoices = [];
     for (const running of [seller, buyer]) {
       expect(
-        (await ensureCounterpartyBatches(running.node, id, bounds)).every((b) => b.status !== 'rejected'),
+        (await ensureCounterpartyBatches(running.node.usage, id, bounds)).every(
+          (b) => b.status !== 'rejected',
+        ),
       ).toBe(true);
       const usage = await storedUsageTotals(running.store, id, 'acme-fiber', bounds);
       invoices.push(rate(parsed, factsOf(await running.store.listEntries(id)), '2026-02', { usage }));
@@ -258,15 +269,15 @@ describe('usage reconciliation between two nodes', () => {
   });
 
   it('issues the invoice with usage from stored records; the buyer recomputes it the same and accepts', async () => {
-    const expected = await seller.node.computeInvoice(id, '2026-02');
+    const expected = await seller.node.invoices.compute(id, '2026-02');
     expect(expected.lines.some((l) => l.kind === 'usage')).toBe(true);
-    const { invoice } = await seller.node.issueInvoice(id, '2026-02');
+    const { invoice } = await seller.node.invoices.issue(id, '2026-02');
     expect(invoice.body.invoice).toEqual(expected);
     await buyer.node.idle();
     await seller.node.idle();
-    const atBuyer = (await buyer.node.invoices(id)).find((i) => i.period === '2026-02');
+    const atBuyer = (await buyer.node.invoices.list(id)).find((i) => i.period === '2026-02');
     expect(atBuyer?.status).toBe('accepted');
-    expect(await buyer.node.computeInvoice(id, '2026-02', invoice.body.basis)).toEqual(expected);
+    expect(await buyer.node.invoices.compute(id, '2026-02', invoice.body.basis)).toEqual(expected);
   });
 
   it('names a bad request', async () => {
@@ -298,7 +309,7 @@ describe('usage reconciliation between two nodes', () => {
       { id: 's1', service: 'S1', metric: 'gb', quantity: '3.5', at: '2026-02-28T23:00:00Z' },
       { id: 's2', service: 'S1', metric: 'gb', quantity: '4.25', at: '2026-03-01T01:00:00Z' },
     ];
-    const report = await importUsage(seller.node, id, items(straddling), { batchSize: 1000 });
+    const report = await importUsage(seller.node.usage, id, items(straddling), { batchSize: 1000 });
     expect(report.accepted).toBe(2);
     const after = await Promise.all(periods.map((b) => storedUsageTotals(seller.store, id, 'acme-fiber', b)));
     expect(after[0]!.get('S1', 'gb')!.quantity).toBe(sum(before[0]!.get('S1', 'gb')!.quantity, '3.5'));
@@ -345,7 +356,7 @@ describe('usage reconciliation between two nodes', () => {
       record(23, 'S2', '2026-04-02T00:30:00Z'),
     ];
     for (const batch of [inMarch, straddling]) {
-      const report = await importUsage(seller.node, id, items(batch), { batchSize: 1000 });
+      const report = await importUsage(seller.node.usage, id, items(batch), { batchSize: 1000 });
       expect([report.accepted, report.rejectedTotal]).toEqual([batch.length, 0]);
     }
     const all = [...inMarch, ...straddling];
@@ -366,7 +377,7 @@ describe('usage reconciliation between two nodes', () => {
   });
 
   it('proves one usage record: its path to the signed batch root, then to a co-signed checkpoint', async () => {
-    const checkpoint = await seller.node.checkpointNow(id);
+    const checkpoint = await seller.node.checkpoints.now(id);
     expect(checkpoint?.checkpoint.root).toBeDefined();
     const proof = await call<Proof>(seller.url, 'GET', `/bilaterals/${id}/proof?usage=u1234`);
     expect(proof.status).toBe(200);

@@ -1,13 +1,25 @@
 /**
- * The node's HTTP face: the REST API its own ERP and staff use, and the peer
- * protocol its counterparts' nodes use. Bodies are JSON; the raw text of each
- * body is kept because peer requests are signed over it.
+ * The node's two HTTP faces, each its own fastify app on its own listener:
+ *
+ * - the owner API: the REST API the party's own ERP, OSS and staff use
+ *   (private: loopback by default);
+ * - the peer API: the signed protocol its counterparts' nodes use (public).
+ *
+ * Why two apps, not one app on two ports: a route registered on one simply
+ * does not exist on the other, so reaching the public port can never reach
+ * an owner route, whatever a route's own checks do. Bodies are JSON; the raw
+ * text of each body is kept because peer requests are signed over it.
  */
+import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { PartyNode } from '../node/index.ts';
 import { toHttpError } from './errors.ts';
 import { bilateralRoutes } from './routes/bilaterals.ts';
+import { checkpointRoutes } from './routes/checkpoints.ts';
+import { factRoutes } from './routes/facts.ts';
+import { invoiceRoutes } from './routes/invoices.ts';
 import { peerRoutes } from './routes/peer.ts';
+import { proofRoutes } from './routes/proofs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { usageRoutes } from './routes/usage.ts';
 
@@ -21,10 +33,16 @@ export interface AppOptions {
   readonly logger?: boolean;
   /** Largest accepted body in bytes (peer batches of entries can be large). */
   readonly bodyLimit?: number;
+  /** Serve HTTPS with this key and certificate. */
+  readonly https?: Pick<HttpsOptions, 'key' | 'cert'>;
 }
 
-export function buildApp(node: PartyNode, options: AppOptions = {}): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024 });
+function baseApp(node: PartyNode, options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+    ...(options.https === undefined ? {} : { https: options.https }),
+  }) as unknown as FastifyInstance;
 
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -44,11 +62,26 @@ export function buildApp(node: PartyNode, options: AppOptions = {}): FastifyInst
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` });
   });
-
   app.get('/health', async () => ({ status: 'ok', party: node.party }));
+  return app;
+}
+
+/** The owner API: what the party's own systems call. */
+export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): FastifyInstance {
+  const app = baseApp(node, options);
   bilateralRoutes(app, node);
-  peerRoutes(app, node);
+  factRoutes(app, node);
   usageRoutes(app, node);
   reconciliationRoutes(app, node);
+  invoiceRoutes(app, node);
+  checkpointRoutes(app, node);
+  proofRoutes(app, node);
+  return app;
+}
+
+/** The peer API: what counterparties' nodes call, every request signed. */
+export function buildPeerApp(node: PartyNode, options: AppOptions = {}): FastifyInstance {
+  const app = baseApp(node, options);
+  peerRoutes(app, node);
   return app;
 }

@@ -1,4 +1,4 @@
 /** Public surface of the API layer. */
-export { type AppOptions, buildApp } from './app.ts';
+export { type AppOptions, buildOwnerApp, buildPeerApp } from './app.ts';
 export { toHttpError } from './errors.ts';
 export { type RunningNode, type ServerOptions, startServer } from './server.ts';

@@ -1,10 +1,12 @@
 /**
- * Starts one party node as an HTTP server: identity from the data folder, the
- * store (SQLite in the data folder unless a URL is given), the fastify app, the
+ * Starts one party node: identity from the data folder, the store (SQLite in
+ * the data folder unless a URL is given), two listeners — the owner API on a
+ * private address, the peer API on a public one, each with optional TLS — the
  * shared ledger (the embedded Anvil unless an external chain is configured),
  * and the background rounds: sync with counterparties (catch up after being
  * down) and, for bilaterals this party sells in, scheduled checkpoints.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -15,17 +17,32 @@ import {
   PartyNode,
 } from '../node/index.ts';
 import { openStore } from '../store/index.ts';
-import { buildApp } from './app.ts';
+import { type AppOptions, buildOwnerApp, buildPeerApp } from './app.ts';
+
+/** PEM files of a listener's TLS key and certificate chain. */
+export interface TlsFiles {
+  readonly keyFile: string;
+  readonly certFile: string;
+}
 
 export interface ServerOptions {
   readonly dataDir: string;
   readonly party: string;
+  /** The owner API's address: keep it private (default 127.0.0.1). */
   readonly host?: string;
-  /** 0 picks a free port. */
+  /** The owner API's port; 0 picks a free port. */
   readonly port?: number;
+  /** The peer API's address: where counterparties reach this node (default 127.0.0.1). */
+  readonly peerHost?: string;
+  /** The peer API's port; 0 (default) picks a free port. */
+  readonly peerPort?: number;
+  /** Serve the owner API over HTTPS. */
+  readonly tls?: TlsFiles;
+  /** Serve the peer API over HTTPS. */
+  readonly peerTls?: TlsFiles;
   /** `sqlite:PATH` or `postgres://…`; default `sqlite:<dataDir>/node.db`. */
   readonly storeUrl?: string;
-  /** URL counterparts use to reach this node; default `http://host:port`. */
+  /** URL counterparts use to reach this node's peer API; default `http(s)://peerHost:peerPort`. */
   readonly publicUrl?: string;
   /** Milliseconds between background syncs with every counterparty; 0 turns it off. */
   readonly syncIntervalMs?: number;
@@ -38,8 +55,12 @@ export interface ServerOptions {
 
 export interface RunningNode {
   readonly node: PartyNode;
-  readonly app: FastifyInstance;
+  readonly ownerApp: FastifyInstance;
+  readonly peerApp: FastifyInstance;
+  /** The owner API's base URL. */
   readonly url: string;
+  /** The peer API's base URL as bound (counterparties use `node.endpoint`, the public URL). */
+  readonly peerUrl: string;
   readonly chain: ChainLink | undefined;
   close(): Promise<void>;
 }
@@ -73,15 +94,15 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
     endpoint: options.publicUrl ?? '',
     ...(options.log === undefined ? {} : { log: options.log }),
   });
-  const app = buildApp(node);
-  const host = options.host ?? '127.0.0.1';
+  const ownerApp = buildOwnerApp(node, appOptions(options.tls));
+  const peerApp = buildPeerApp(node, appOptions(options.peerTls));
   let chain: ChainLink | undefined;
   let url: string;
+  let peerUrl: string;
   try {
-    await app.listen({ host, port: options.port ?? 0 });
-    const address = app.server.address();
-    url = `http://${host}:${typeof address === 'object' && address !== null ? address.port : options.port}`;
-    if (options.publicUrl === undefined) node.endpoint = url;
+    url = await listen(ownerApp, options.host ?? '127.0.0.1', options.port ?? 0, options.tls);
+    peerUrl = await listen(peerApp, options.peerHost ?? '127.0.0.1', options.peerPort ?? 0, options.peerTls);
+    if (options.publicUrl === undefined) node.endpoint = peerUrl;
     if (options.chain !== false) {
       chain = await connectChain({
         node,
@@ -93,25 +114,48 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
       });
     }
   } catch (error) {
-    await app.close();
+    await ownerApp.close();
+    await peerApp.close();
     await store.close();
     throw error;
   }
-  const stopSync = every(options.syncIntervalMs ?? 5000, () => node.sync());
-  const stopCheckpoints = every(options.checkpointIntervalMs ?? 5000, () => node.checkpointAll());
+  const stopSync = every(options.syncIntervalMs ?? 5000, () => node.replication.sync());
+  const stopCheckpoints = every(options.checkpointIntervalMs ?? 5000, () => node.checkpoints.all());
 
   return {
     node,
-    app,
+    ownerApp,
+    peerApp,
     url,
+    peerUrl,
     chain,
     async close() {
       await stopSync();
       await stopCheckpoints();
       await node.idle();
       await chain?.stop();
-      await app.close();
+      await ownerApp.close();
+      await peerApp.close();
       await store.close();
     },
   };
+}
+
+function appOptions(tls: TlsFiles | undefined): AppOptions {
+  if (tls === undefined) return {};
+  return { https: { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) } };
+}
+
+/** Listens and answers the base URL it is reachable at. */
+async function listen(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  tls: TlsFiles | undefined,
+): Promise<string> {
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return `${tls === undefined ? 'http' : 'https'}://${shown}:${bound}`;
 }

@@ -56,6 +56,7 @@ export {
 export { DEV_ACCOUNT_COUNT, DEV_MNEMONIC, devPrivateKey } from './dev-keys.ts';
 export { type EmbeddedChain, type EmbeddedChainOptions, startEmbeddedChain } from './embedded.ts';
 export { type EnsurePartyResult, ensureParty, type PartyRecord } from './ensure-party.ts';
+export { chainErrorStatus } from './error-status.ts';
 export { CHAIN_ERROR_CODES, ChainError, type ChainErrorCode, isChainErrorCode } from './errors.ts';
 export {
   bytes32FromHash,

@@ -69,7 +69,7 @@ export const demo: Command = async (args, io) => {
       seller.url,
       'POST',
       '/bilaterals',
-      { terms, peer: buyer.url },
+      { terms, peer: buyer.peerUrl },
     );
     io.stdout(`Bilateral ${bilateral.id}\n`);
     io.stdout(`  terms ${(terms as { id?: string }).id} hash ${bilateral.agreement.genesis.termsHash}\n`);

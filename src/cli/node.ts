@@ -1,6 +1,9 @@
 /**
  * `sb node`: run one party node until SIGINT/SIGTERM. Identity and (by default)
  * the SQLite store live in `--data`; `--store postgres://…` selects PostgreSQL.
+ * Two listeners: the owner API (`--host`/`--port`, loopback by default) and
+ * the peer API counterparties call (`--peer-host`/`--peer-port`), each with
+ * optional TLS from PEM files.
  */
 import { resolve } from 'node:path';
 import { startServer } from '../api/index.ts';
@@ -13,6 +16,12 @@ export const node: Command = async (args, io) => {
     party: 'string',
     host: 'string',
     port: 'string',
+    'peer-host': 'string',
+    'peer-port': 'string',
+    'tls-key': 'string',
+    'tls-cert': 'string',
+    'peer-tls-key': 'string',
+    'peer-tls-cert': 'string',
     store: 'string',
     'public-url': 'string',
     'sync-interval': 'string',
@@ -25,9 +34,10 @@ export const node: Command = async (args, io) => {
   });
   if (flags.data === undefined || flags.party === undefined)
     throw new UsageError('--data and --party are required');
-  const port = flags.port === undefined ? 7000 : Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`--port ${flags.port}: not a port`);
+  const port = portOf(flags.port, '--port', 7000);
+  const peerPort = portOf(flags['peer-port'], '--peer-port', 7001);
+  const tls = tlsOf(flags['tls-key'], flags['tls-cert'], '--tls');
+  const peerTls = tlsOf(flags['peer-tls-key'], flags['peer-tls-cert'], '--peer-tls');
   const syncIntervalMs = milliseconds(flags['sync-interval'], '--sync-interval', 5000);
   const checkpointIntervalMs = milliseconds(flags['checkpoint-interval'], '--checkpoint-interval', 5000);
   const chainId = flags['chain-id'] === undefined ? undefined : Number(flags['chain-id']);
@@ -51,6 +61,10 @@ export const node: Command = async (args, io) => {
     party: flags.party,
     host: flags.host ?? '127.0.0.1',
     port,
+    peerHost: flags['peer-host'] ?? '127.0.0.1',
+    peerPort,
+    ...(tls === undefined ? {} : { tls }),
+    ...(peerTls === undefined ? {} : { peerTls }),
     syncIntervalMs,
     checkpointIntervalMs,
     chain,
@@ -61,7 +75,7 @@ export const node: Command = async (args, io) => {
   const ledger =
     running.chain === undefined ? 'no chain' : `chain ${running.chain.chainId} at ${running.chain.rpcUrl}`;
   io.stdout(
-    `node ${running.node.party} listening on ${running.url} (key ${running.node.publicKey}, ${ledger})\n`,
+    `node ${running.node.party} listening on ${running.url} (owner API), ${running.peerUrl} (peer API, public as ${running.node.endpoint}) (key ${running.node.publicKey}, ${ledger})\n`,
   );
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
@@ -78,4 +92,18 @@ function milliseconds(value: string | undefined, flag: string, fallback: number)
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(ms))
     throw new UsageError(`${flag}: expected milliseconds`);
   return ms;
+}
+
+function portOf(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port > 65535) throw new UsageError(`${flag} ${value}: not a port`);
+  return port;
+}
+
+function tlsOf(keyFile: string | undefined, certFile: string | undefined, flag: string) {
+  if (keyFile === undefined && certFile === undefined) return undefined;
+  if (keyFile === undefined || certFile === undefined)
+    throw new UsageError(`${flag}-key and ${flag}-cert go together`);
+  return { keyFile: resolve(keyFile), certFile: resolve(certFile) };
 }

@@ -40,3 +40,26 @@ export class ValidationError extends BilateralError {
 export function formatIssue(issue: Issue): string {
   return issue.path === '' ? issue.rule : `${issue.path}: ${issue.rule}`;
 }
+
+/**
+ * The HTTP statuses error codes map to. Each layer declares, next to its
+ * codes, the status of every one of them (a `Record` over its code union, so
+ * a new code without a status does not compile); the API merges the
+ * catalogues and never guesses a status from a code's spelling. The rule:
+ * invalid input 422, a conflict with what is stored 409, unknown 404, not
+ * allowed 403, not authenticated 401, a malformed request 400, a
+ * counterparty or chain failing us 502/503.
+ */
+export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 502 | 503;
+
+/** The core's codes and their statuses. */
+export const coreErrorStatus = {
+  TERMS_INVALID: 422,
+  FACT_INVALID: 422,
+  PERIOD_INVALID: 422,
+  USAGE_INVALID: 422,
+  DECIMAL_INVALID: 422,
+  CURRENCY_UNKNOWN: 422,
+  FACTS_INCONSISTENT: 422,
+} as const satisfies Readonly<Record<string, HttpStatus>>;
+export type CoreErrorCode = keyof typeof coreErrorStatus;

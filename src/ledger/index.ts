@@ -12,6 +12,7 @@ export {
   signEntry,
 } from './entry.ts';
 export { equivocationProof, verifyEquivocationProof } from './equivocation.ts';
+export { ledgerErrorStatus } from './error-status.ts';
 export { isLedgerErrorCode, LEDGER_ERROR_CODES, LedgerError, type LedgerErrorCode } from './errors.ts';
 export {
   agreementMessage,

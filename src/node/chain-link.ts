@@ -129,7 +129,7 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
     bilateralTerms: storedBilateralTerms(store),
   });
   const anchorer = new Anchorer({ store, chain, log });
-  node.attachChain({ anchorer, chain });
+  node.checkpoints.attachChain({ anchorer, chain });
 
   let registered = await register();
   let retry: NodeJS.Timeout | undefined;
@@ -152,7 +152,7 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
       if (retry !== undefined) clearTimeout(retry);
       retry = undefined;
       await anchorer.stop();
-      node.attachChain(undefined);
+      node.checkpoints.attachChain(undefined);
       await embedded?.stop();
     },
   };

@@ -1,23 +1,32 @@
 /**
- * Errors raised by the party node. Codes are stable; the API maps them to HTTP
- * statuses in one place (src/api/errors.ts).
+ * Errors raised by the party node: each code with the HTTP status it maps to
+ * (see `HttpStatus` in core), declared here where the code is defined.
  */
-import { BilateralError, type ErrorDetails } from '../core/index.ts';
+import { BilateralError, type ErrorDetails, type HttpStatus } from '../core/index.ts';
 
-export const nodeErrorCodes = [
-  'NOT_FOUND',
-  'NOT_PERMITTED',
-  'BAD_REQUEST',
-  'PEER_UNAUTHENTICATED',
-  'PEER_FORBIDDEN',
-  'PEER_UNREACHABLE',
-  'PEER_REJECTED',
-  'PROPOSAL_REJECTED',
-] as const;
-export type NodeErrorCode = (typeof nodeErrorCodes)[number];
+export const nodeErrorStatus = {
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  NOT_PERMITTED: 403,
+  /** The counterparty's state differs from ours (a checkpoint we would not co-sign). */
+  STATE_DIFFERS: 409,
+  /** An invoice for the period is issued and not rejected. */
+  INVOICE_EXISTS: 409,
+  /** The data folder's identity belongs to another party. */
+  PARTY_MISMATCH: 409,
+  PEER_UNAUTHENTICATED: 401,
+  PEER_FORBIDDEN: 403,
+  PEER_UNREACHABLE: 502,
+  PEER_REJECTED: 502,
+  PROPOSAL_REJECTED: 422,
+} as const satisfies Readonly<Record<string, HttpStatus>>;
+
+export type NodeErrorCode = keyof typeof nodeErrorStatus;
+export const nodeErrorCodes = Object.keys(nodeErrorStatus) as NodeErrorCode[];
 
 export class NodeError extends BilateralError {
   override readonly name = 'NodeError';
+  declare readonly code: NodeErrorCode;
 
   constructor(
     code: NodeErrorCode,

@@ -1,12 +1,34 @@
 /** Public surface of the node layer. */
+
+// What the API and CLI layers need from below, named here so they import only the node.
+export { chainErrorStatus } from '../chain/index.ts';
+export {
+  BilateralError,
+  coreErrorStatus,
+  type ErrorDetails,
+  type HttpStatus,
+  type Issue,
+  ValidationError,
+} from '../core/index.ts';
+export * from '../kinds/index.ts';
+export { ledgerErrorStatus } from '../ledger/index.ts';
+export type { StoredUsage } from '../store/index.ts';
+export { storeErrorStatus } from '../store/index.ts';
 export * from './anchoring.ts';
-export * from './bodies.ts';
+export * from './bilaterals/bilaterals.ts';
 export * from './chain-link.ts';
+export * from './checkpoints/checkpoints.ts';
+export * from './core/context.ts';
+export * from './core/node-core.ts';
+export * from './core/replication.ts';
 export * from './errors.ts';
+export * from './facts/facts.ts';
+export * from './invoices/invoices.ts';
 export * from './keyfile.ts';
 export * from './party-node.ts';
 export * from './peer-auth.ts';
-export * from './reconciliation.ts';
-export * from './usage.ts';
-export * from './usage-batch.ts';
-export * from './view.ts';
+export * from './peering/peering.ts';
+export * from './proofs/proofs.ts';
+export * from './usage/reconciliation.ts';
+export * from './usage/usage.ts';
+export * from './usage/usage-capability.ts';

@@ -8,8 +8,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePrivateKey } from 'viem/accounts';
-import { BilateralError } from '../core/index.ts';
 import { generateKeyPair, type KeyPair } from '../ledger/index.ts';
+import { NodeError } from './errors.ts';
 
 export interface PartyFile {
   readonly party: string;
@@ -29,7 +29,7 @@ export function loadOrCreatePartyFile(dataDir: string, party: string): PartyFile
   if (existsSync(path)) {
     const stored = JSON.parse(readFileSync(path, 'utf8')) as Partial<PartyFile>;
     if (stored.party !== party || stored.keys === undefined) {
-      throw new BilateralError('PARTY_MISMATCH', `${path} belongs to party ${stored.party}, not ${party}`);
+      throw new NodeError('PARTY_MISMATCH', `${path} belongs to party ${stored.party}, not ${party}`);
     }
     if (stored.evmKey !== undefined) return stored as PartyFile;
     const upgraded: PartyFile = { party, keys: stored.keys, evmKey: generatePrivateKey() };

@@ -7,11 +7,15 @@ import type { KeyPair } from '../ledger/index.ts';
 import { NodeError } from './errors.ts';
 import { signPeerRequest } from './peer-auth.ts';
 
+/** The part of `fetch` the peer client uses; an in-memory transport can stand in for it. */
+export type FetchLike = (url: URL, init: RequestInit) => Promise<Response>;
+
 export interface PeerClientOptions {
   readonly party: string;
   readonly keys: KeyPair;
   readonly now: () => Date;
   readonly timeoutMs?: number;
+  readonly fetch?: FetchLike;
 }
 
 export class PeerClient {
@@ -35,7 +39,7 @@ export class PeerClient {
     const url = new URL(path, endpoint);
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await (this.#options.fetch ?? fetch)(url, {
         method,
         headers,
         ...(payload === undefined ? {} : { body }),

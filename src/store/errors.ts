@@ -2,6 +2,8 @@
  * The codes the store throws (`BilateralError.code`), in one place so callers
  * and the API's status mapping can switch on them.
  */
+import type { HttpStatus } from '../core/index.ts';
+
 export const storeErrorCodes = [
   /** `appendEntry`: seq is not head + 1, or prev is not the head's hash (or the bilateral id for seq 1). */
   'STORE_NOT_NEXT',
@@ -31,3 +33,20 @@ export type StoreErrorCode = (typeof storeErrorCodes)[number];
 export function isStoreErrorCode(code: unknown): code is StoreErrorCode {
   return storeErrorCodes.includes(code as StoreErrorCode);
 }
+
+/** The HTTP status of every store code (see `HttpStatus` in core). */
+export const storeErrorStatus: Readonly<Record<StoreErrorCode, HttpStatus>> = {
+  STORE_NOT_NEXT: 409,
+  STORE_UNKNOWN_BILATERAL: 404,
+  STORE_BILATERAL_MISMATCH: 409,
+  STORE_CHECKPOINT_CONFLICT: 409,
+  STORE_USAGE_CONFLICT: 409,
+  STORE_BAD_USAGE: 422,
+  STORE_BAD_ENTRY: 422,
+  STORE_BAD_BILATERAL: 422,
+  STORE_BAD_CHECKPOINT: 422,
+  STORE_BAD_RANGE: 422,
+  STORE_BAD_EVIDENCE: 422,
+  STORE_BAD_URL: 422,
+  STORE_MIGRATION_FAILED: 500,
+};

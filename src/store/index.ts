@@ -1,6 +1,6 @@
 /** Public surface of the store layer. */
 
-export { isStoreErrorCode, type StoreErrorCode, storeErrorCodes } from './errors.ts';
+export { isStoreErrorCode, type StoreErrorCode, storeErrorCodes, storeErrorStatus } from './errors.ts';
 export { headsId, KyselyStore, type StoreEngine } from './kysely-store.ts';
 export { migrateToLatest, migrations } from './migrations.ts';
 export { openStore } from './open.ts';

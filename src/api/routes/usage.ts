@@ -14,19 +14,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import {
-  importUsage,
-  importUsageStream,
   NodeError,
   type PartyNode,
+  type StoredUsage,
   type UsageFormat,
   type UsageItem,
   usageItemRecord,
 } from '../../node/index.ts';
-import type { StoredUsage } from '../../store/index.ts';
-
-interface IdParams {
-  id: string;
-}
+import { type IdParams, integer } from './params.ts';
 
 const STREAMED: Readonly<Record<string, UsageFormat | undefined>> = {
   'application/x-ndjson': 'jsonl',
@@ -56,14 +51,6 @@ export function toTmf635(usage: StoredUsage, author: string, status: UsageStatus
   };
 }
 
-function integer(value: string | undefined, name: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) > max) {
-    throw new NodeError('BAD_REQUEST', `${name}: expected an integer from 0 to ${max}`);
-  }
-  return Number(value);
-}
-
 async function* arrayItems(items: readonly unknown[]): AsyncGenerator<UsageItem> {
   for (let i = 0; i < items.length; i++) yield { line: i + 1, raw: usageItemRecord(items[i]) };
 }
@@ -82,18 +69,17 @@ export function usageRoutes(app: FastifyInstance, node: PartyNode): void {
         .toLowerCase();
       const streamed = Object.hasOwn(STREAMED, type);
       try {
-        await node.bilateral(id);
         const options = {
           source: request.query.source ?? 'request',
-          batchSize: integer(request.query.batchSize, 'batchSize', 10_000, 100_000),
+          batchSize: integer(request.query.batchSize, 'batchSize', 100_000) ?? 10_000,
         };
         if (streamed) {
           const body = request.body as AsyncIterable<Buffer>;
-          return await importUsageStream(node, id, body, STREAMED[type], options);
+          return await node.usage.importStream(id, body, STREAMED[type], options);
         }
         const body = request.body;
         if (body === undefined) throw new NodeError('BAD_REQUEST', 'body: expected usage items');
-        return await importUsage(node, id, arrayItems(Array.isArray(body) ? body : [body]), options);
+        return await node.usage.import(id, arrayItems(Array.isArray(body) ? body : [body]), options);
       } catch (error) {
         // The rest of a refused upload is not read: close the connection instead of draining it.
         if (streamed) void reply.header('connection', 'close');
@@ -115,7 +101,6 @@ export function usageRoutes(app: FastifyInstance, node: PartyNode): void {
     };
   }>('/bilaterals/:id/usage', async (request) => {
     const id = request.params.id;
-    await node.bilateral(id);
     const { service, from, to, author = node.party, afterAt, afterId } = request.query;
     if ((afterAt === undefined) !== (afterId === undefined)) {
       throw new NodeError(
@@ -123,8 +108,8 @@ export function usageRoutes(app: FastifyInstance, node: PartyNode): void {
         'afterAt and afterId: give both (the last item of the previous page)',
       );
     }
-    const list = await node.store.usageRecords(id, author, {
-      limit: integer(request.query.limit, 'limit', 100, 10_000),
+    const list = await node.usage.records(id, author, {
+      limit: integer(request.query.limit, 'limit', 10_000) ?? 100,
       ...(service === undefined ? {} : { service }),
       ...(from === undefined ? {} : { from }),
       ...(to === undefined ? {} : { to }),
@@ -146,7 +131,7 @@ export function usageRoutes(app: FastifyInstance, node: PartyNode): void {
  * its period for the batches inside its basis.
  */
 async function ratedRanges(node: PartyNode, id: string, author: string) {
-  return (await node.invoices(id))
+  return (await node.invoices.list(id))
     .filter((issued) => issued.status !== 'rejected')
     .map((issued) => ({
       start: Date.parse(issued.body.invoice.period.start),

@@ -18,7 +18,7 @@
  */
 import { hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { type Hash, merkleRoot } from '../ledger/index.ts';
+import { type Hash, merkleRoot } from '../../ledger/index.ts';
 
 /** Below this many records a batch is hashed on the calling thread. */
 export const WORKER_MIN_RECORDS = 2048;

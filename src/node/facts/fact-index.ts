@@ -19,9 +19,9 @@
  *   it touches plus its own facts: a few facts, however many thousands of
  *   events the record holds.
  */
-import { buildHistories, type FactRef, inconsistent, type Terms } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
-import { FACT_KINDS, factsOf } from './view.ts';
+import { buildHistories, type FactRef, inconsistent, type Terms } from '../../core/index.ts';
+import { FACT_KINDS, factsOf } from '../../kinds/index.ts';
+import type { Store } from '../../store/index.ts';
 
 const LIFECYCLE: ReadonlySet<string> = new Set([
   'service.ordered',

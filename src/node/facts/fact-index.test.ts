@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Fact, type FactRef, parseFact, parseTerms, type Terms } from '../core/index.ts';
-import type { JsonValue } from '../ledger/index.ts';
-import { createSqliteStore, SQLITE_MEMORY, type Store } from '../store/index.ts';
-import { BUYER, bilateralRecord, SELLER, storedEntry } from '../store/store.fixtures.ts';
+import { type Fact, type FactRef, parseFact, parseTerms, type Terms } from '../../core/index.ts';
+import type { JsonValue } from '../../ledger/index.ts';
+import { createSqliteStore, SQLITE_MEMORY, type Store } from '../../store/index.ts';
+import { BUYER, bilateralRecord, SELLER, storedEntry } from '../../store/store.fixtures.ts';
 import { FactIndex } from './fact-index.ts';
 
-const example = join(import.meta.dirname, '..', '..', 'examples', 'dia-acme-globex');
+const example = join(import.meta.dirname, '..', '..', '..', 'examples', 'dia-acme-globex');
 const terms: Terms = parseTerms(JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8')));
 
 const order = (service: string, at = '2026-01-05T10:00:00Z') => ({

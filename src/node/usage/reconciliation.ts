@@ -37,12 +37,12 @@ import {
   UsageTotals,
   usageRecordJson,
   usageTotals,
-} from '../core/index.ts';
-import { canonicalize, merkleRoot, sha256Hex } from '../ledger/index.ts';
-import type { BilateralRecord, Store, StoredEntry, StoredUsage } from '../store/index.ts';
-import { NodeError } from './errors.ts';
-import type { UsageBatchBody } from './usage-batch.ts';
-import { factsOf } from './view.ts';
+} from '../../core/index.ts';
+import type { UsageBatchBody } from '../../kinds/index.ts';
+import { factsOf } from '../../kinds/index.ts';
+import { canonicalize, merkleRoot, sha256Hex } from '../../ledger/index.ts';
+import type { BilateralRecord, Store, StoredEntry, StoredUsage } from '../../store/index.ts';
+import { NodeError } from '../errors.ts';
 
 /** What reconciliation needs of the party node (`PartyNode` plus `peerGet`). */
 export interface ReconciliationNode {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type UsageRecord, usageInstant, usageRecordJson, usageTotals } from '../core/index.ts';
+import { type UsageRecord, usageInstant, usageRecordJson, usageTotals } from '../../core/index.ts';
 import { UsageBatcher } from './usage-batcher.ts';
 import { usageBytesRoot, usageRoot } from './usage-hasher.ts';
 

@@ -12,6 +12,7 @@
  */
 import { isDecimalString, parseInstant } from '../core/index.ts';
 import { isHash, type JsonValue } from '../ledger/index.ts';
+import type { EntryKindSpec } from './kind.ts';
 
 export interface UsageBatchTotal {
   readonly service: string;
@@ -63,3 +64,9 @@ export function checkUsageBatchBody(body: JsonValue): void {
     previous = key;
   });
 }
+
+export const usageBatchKind: EntryKindSpec = {
+  kind: 'usage.batch',
+  author: 'either',
+  validate: checkUsageBatchBody,
+};

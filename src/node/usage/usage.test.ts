@@ -3,8 +3,9 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { usageRecordJson } from '../core/index.ts';
-import { canonicalize, hashJson, merkleRoot } from '../ledger/index.ts';
+import { usageRecordJson } from '../../core/index.ts';
+import { checkUsageBatchBody } from '../../kinds/index.ts';
+import { canonicalize, hashJson, merkleRoot } from '../../ledger/index.ts';
 import {
   batchBody,
   formatOf,
@@ -15,7 +16,6 @@ import {
   usageItemRecord,
   usageItems,
 } from './usage.ts';
-import { checkUsageBatchBody } from './usage-batch.ts';
 
 async function items(text: string | Buffer, format?: 'csv' | 'jsonl'): Promise<UsageItem[]> {
   const input = await gunzipIfNeeded(Readable.from([Buffer.from(text)]));

@@ -15,8 +15,8 @@
  *   is the rare path: the batch is rebuilt from its own bytes, each record's
  *   sums and time read back from its text.
  */
-import { formatInstant, type UsageRecord, UsageTotals, usageInstant } from '../core/index.ts';
-import type { UsageBatchBody } from './usage-batch.ts';
+import { formatInstant, type UsageRecord, UsageTotals, usageInstant } from '../../core/index.ts';
+import type { UsageBatchBody } from '../../kinds/index.ts';
 import type { UsageBytes } from './usage-hasher.ts';
 
 /** A full batch, taken out of the batcher: what the hasher and the store need. */

@@ -56,16 +56,16 @@ import {
   usageInstant,
   usageRecordJson,
   usageTotals,
-} from '../core/index.ts';
-import type { JsonValue } from '../ledger/index.ts';
-import type { BilateralRecord, Store, StoredEntry } from '../store/index.ts';
-import { NodeError } from './errors.ts';
-import type { PushOutcome } from './party-node.ts';
-import { SerialQueue } from './serial.ts';
-import type { UsageBatchBody } from './usage-batch.ts';
+} from '../../core/index.ts';
+import type { UsageBatchBody } from '../../kinds/index.ts';
+import { factsOf } from '../../kinds/index.ts';
+import type { JsonValue } from '../../ledger/index.ts';
+import type { BilateralRecord, Store, StoredEntry } from '../../store/index.ts';
+import type { PushOutcome } from '../core/replication.ts';
+import { SerialQueue } from '../core/serial.ts';
+import { NodeError } from '../errors.ts';
 import { UsageBatcher } from './usage-batcher.ts';
 import { usageRoot, usageRootAsync } from './usage-hasher.ts';
-import { factsOf } from './view.ts';
 
 /** What the importer needs of the party node (`PartyNode` has all of it). */
 export interface UsageNode {

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { merkleRoot } from '../ledger/index.ts';
+import { merkleRoot } from '../../ledger/index.ts';
 import {
   type UsageBytes,
   usageBytesRoot,

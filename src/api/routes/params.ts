@@ -1,0 +1,35 @@
+/**
+ * Request parameters every route family reads the same way: ids, periods,
+ * integers, objects. Each refusal names the parameter: a period that is not
+ * one is invalid input (`PERIOD_INVALID`, 422); a malformed parameter `BAD_REQUEST`.
+ */
+import { NodeError, ValidationError } from '../../node/index.ts';
+
+export interface IdParams {
+  id: string;
+}
+
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export function period(value: unknown, name = 'period'): string {
+  if (typeof value !== 'string' || !PERIOD.test(value)) {
+    throw new ValidationError('PERIOD_INVALID', [{ path: name, rule: 'expected YYYY-MM', value }]);
+  }
+  return value;
+}
+
+export function object(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new NodeError('BAD_REQUEST', `${what}: expected a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** An optional non-negative integer query parameter, at most `max`. */
+export function integer(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d{1,16}$/.test(value) || Number(value) > max) {
+    throw new NodeError('BAD_REQUEST', `${name}: expected an integer from 0 to ${max}`);
+  }
+  return Number(value);
+}

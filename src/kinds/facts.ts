@@ -1,0 +1,75 @@
+/**
+ * `fact` and `facts` entries: the commercial facts of TERMS.md §2. A `fact`
+ * body is one fact; a `facts` body is `{ facts: [...] }`, up to
+ * FACTS_PER_ENTRY of them (one signature and one verification per entry, not
+ * per fact). Either party may record facts. Fact i of entry seq is cited as
+ * `author/seq#i`; a lone fact as `author/seq`.
+ *
+ * Their slice of the agreed state is only how many fact-bearing entries there
+ * are: which facts they are is what the checkpoint's record root commits to.
+ */
+import { type Fact, type FactRef, parseFact } from '../core/index.ts';
+import type { JsonValue } from '../ledger/index.ts';
+import { type Basis, type EntryKindSpec, type HeldEntry, objectBody } from './kind.ts';
+import type { StateSlice } from './state.ts';
+
+/** At most this many facts in one `facts` entry (a larger request is split over several). */
+export const FACTS_PER_ENTRY = 1000;
+
+/** Entry kinds whose body carries facts: `fact` one, `facts` several. */
+export const FACT_KINDS: readonly string[] = ['fact', 'facts'];
+
+export const factKind: EntryKindSpec = {
+  kind: 'fact',
+  author: 'either',
+  validate(body, { terms }) {
+    parseFact(body, terms);
+  },
+};
+
+export const factsKind: EntryKindSpec = {
+  kind: 'facts',
+  author: 'either',
+  validate(body, { terms }) {
+    const list = objectBody(body, 'facts').facts;
+    if (!Array.isArray(list) || list.length === 0 || list.length > FACTS_PER_ENTRY) {
+      throw new Error(`facts: expected an array of 1 to ${FACTS_PER_ENTRY} facts`);
+    }
+    list.forEach((fact, i) => {
+      try {
+        parseFact(fact, terms);
+      } catch (error) {
+        throw new Error(`facts[${i}]: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+    if (Object.keys(body as object).length !== 1) throw new Error('facts: the body holds only `facts`');
+  },
+};
+
+/** The facts recorded in the streams, limited to each stream's head in `basis` when given. */
+export function factsOf(entries: readonly HeldEntry[], basis?: Basis): FactRef[] {
+  const facts: FactRef[] = [];
+  for (const held of entries) {
+    const { author, seq, kind, body } = held.signed.entry;
+    if (!FACT_KINDS.includes(kind)) continue;
+    if (basis !== undefined) {
+      const head = basis[author];
+      if (head === undefined || head === null || seq > head.seq) continue;
+    }
+    if (kind === 'fact') {
+      facts.push({ ref: `${author}/${seq}`, fact: body as unknown as Fact });
+      continue;
+    }
+    const many = (body as unknown as { facts: Fact[] }).facts;
+    for (let i = 0; i < many.length; i++) facts.push({ ref: `${author}/${seq}#${i}`, fact: many[i]! });
+  }
+  return facts;
+}
+
+/** `facts` in the agreed state: the count of fact-bearing entries (always present). */
+export const factsSlice: StateSlice = {
+  name: 'facts',
+  kinds: FACT_KINDS,
+  reads: 'count',
+  derive: (count): JsonValue => count,
+};

@@ -1,0 +1,64 @@
+/**
+ * What an entry kind is: who may write it, how its body is checked, and which
+ * slice of the bilateral's agreed state it folds into. One file per kind (or
+ * per family of kinds) describes it; `registry.ts` lists them. The node, the
+ * checkpoint state hash and `sb verify` all read the same description, so a
+ * new kind is a new file plus a line in the registry.
+ */
+import type { Terms } from '../core/index.ts';
+import type { Hash, JsonValue, SignedEntry, StreamPosition } from '../ledger/index.ts';
+
+/** Which party of the bilateral may author entries of a kind. */
+export type Authorship = 'seller' | 'buyer' | 'either';
+
+/** What a body check knows of the bilateral: its terms and who the two parties are. */
+export interface KindContext {
+  readonly terms: Terms;
+  readonly seller: string;
+  readonly buyer: string;
+}
+
+export interface EntryKindSpec {
+  readonly kind: string;
+  readonly author: Authorship;
+  /**
+   * Throws an `Error` whose message starts with the JSON path of the first
+   * broken rule (`facts[3].at: …`) when `body` is not a valid body of this kind.
+   */
+  validate(body: JsonValue, context: KindContext): void;
+}
+
+/** An entry as both nodes hold it: signed, with its hash (the store's `StoredEntry` is one). */
+export interface HeldEntry {
+  readonly signed: SignedEntry;
+  readonly hash: Hash;
+}
+
+/** A reference to an entry: its stream position and hash. */
+export interface EntryRef {
+  readonly author: string;
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export function entryRef(held: HeldEntry): EntryRef {
+  return { author: held.signed.entry.author, seq: held.signed.entry.seq, hash: held.hash };
+}
+
+/** The body as an object, or an `Error` naming `what`. */
+export function objectBody(body: JsonValue, what: string): Record<string, JsonValue> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new Error(`${what}: expected an object`);
+  return body as Record<string, JsonValue>;
+}
+
+/** Stream heads by party id (null: nothing of that party yet) — what an invoice or checkpoint was computed from. */
+export type Basis = Readonly<Record<string, StreamPosition | null>>;
+
+/** The entries inside `heads`: each stream up to and including its head. */
+export function entriesWithin<E extends HeldEntry>(entries: readonly E[], heads: Basis): E[] {
+  return entries.filter((held) => {
+    const head = heads[held.signed.entry.author];
+    return head !== undefined && head !== null && held.signed.entry.seq <= head.seq;
+  });
+}

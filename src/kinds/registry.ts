@@ -1,0 +1,64 @@
+/**
+ * The one list of entry kinds and state slices. A kind not listed here is
+ * refused by every node (`ENTRY_MALFORMED_BODY: unknown entry kind`), and a
+ * slice not listed here is not part of the agreed state.
+ */
+import type { Terms } from '../core/index.ts';
+import type { BodyValidators, JsonValue } from '../ledger/index.ts';
+import { factKind, factsKind, factsSlice } from './facts.ts';
+import { invoiceAcceptedKind, invoiceIssuedKind, invoiceRejectedKind, invoicesSlice } from './invoices.ts';
+import type { EntryKindSpec, KindContext } from './kind.ts';
+import type { StateSlice } from './state.ts';
+import { usageBatchKind } from './usage-batch.ts';
+
+export const entryKindSpecs: readonly EntryKindSpec[] = [
+  factKind,
+  factsKind,
+  invoiceIssuedKind,
+  invoiceAcceptedKind,
+  invoiceRejectedKind,
+  usageBatchKind,
+];
+
+export const entryKinds = [
+  'fact',
+  'facts',
+  'invoice.issued',
+  'invoice.accepted',
+  'invoice.rejected',
+  'usage.batch',
+] as const;
+export type EntryKind = (typeof entryKinds)[number];
+
+/** The slices of the agreed state, in the order they are derived. */
+export const stateSlices: readonly StateSlice[] = [factsSlice, invoicesSlice];
+
+const byKind = new Map(entryKindSpecs.map((spec) => [spec.kind, spec]));
+
+export function kindSpec(kind: string): EntryKindSpec | undefined {
+  return byKind.get(kind);
+}
+
+/** The slice `kind` folds into, if any. */
+export function sliceOf(kind: string): StateSlice | undefined {
+  return stateSlices.find((slice) => slice.kinds.includes(kind));
+}
+
+/**
+ * Body validators of every kind for entries by `author` in the bilateral of
+ * `terms`, as the ledger's `checkBody` takes them: authorship first, then the
+ * kind's own check.
+ */
+export function bodyValidators(terms: Terms, author: string): BodyValidators {
+  const context: KindContext = { terms, seller: terms.seller.id, buyer: terms.buyer.id };
+  const validators: Record<string, (body: JsonValue) => void> = {};
+  for (const spec of entryKindSpecs) {
+    validators[spec.kind] = (body) => {
+      if (spec.author !== 'either' && author !== context[spec.author]) {
+        throw new Error(`${spec.kind} may be written only by the ${spec.author} ${context[spec.author]}`);
+      }
+      spec.validate(body, context);
+    };
+  }
+  return validators;
+}

@@ -1,0 +1,229 @@
+/**
+ * The node's core: who this party is, its store, and the one writer of its
+ * own entries. Capabilities (facts, usage, invoices, checkpoints, proofs, …)
+ * are modules over this core; none of them signs with the party's key or
+ * appends to its stream except through it.
+ *
+ * Design rationale:
+ * - Writes to one bilateral run one at a time (`serially`): an own entry's
+ *   seq and prev are read and the entry stored inside the same turn, so two
+ *   writers never race for a seq.
+ * - The key never leaves the core: capabilities ask it to sign entries,
+ *   checkpoints and agreements, by type.
+ * - Reactions to the counterparty's entries (answering an invoice) are
+ *   registered by the capability that owns the kind (`onReceived`), so the
+ *   replication code knows no kind by name.
+ */
+import { BilateralError } from '../../core/index.ts';
+import { bodyValidators, type EntryKind } from '../../kinds/index.ts';
+import {
+  type Checkpoint,
+  checkBody,
+  type Entry,
+  type Hash,
+  type JsonValue,
+  type KeyPair,
+  type StreamPosition,
+  signAgreement,
+  signAndHashEntry,
+  signCheckpoint,
+} from '../../ledger/index.ts';
+import type { Store, StoredEntry } from '../../store/index.ts';
+import { NodeError } from '../errors.ts';
+import { type FetchLike, PeerClient } from '../peer-client.ts';
+import { type BilateralContext, contextOf } from './context.ts';
+import { SerialQueue } from './serial.ts';
+
+export interface NodeCoreOptions {
+  readonly party: string;
+  readonly keys: KeyPair;
+  readonly store: Store;
+  /** This node's base URL as its counterparts reach it. */
+  readonly endpoint: string;
+  readonly now?: () => Date;
+  readonly log?: (line: string) => void;
+  /** How peer requests travel; default `fetch` (tests pass an in-memory transport). */
+  readonly fetch?: FetchLike;
+}
+
+/** Records already usage-encoded or as objects, stored with their batch entry in one transaction. */
+export type EntryRecords = Parameters<Store['appendEntryWithUsage']>[1];
+
+export class NodeCore {
+  readonly party: string;
+  readonly store: Store;
+  endpoint: string;
+  readonly now: () => Date;
+  readonly log: (line: string) => void;
+  readonly peer: PeerClient;
+  readonly #keys: KeyPair;
+  readonly #serial = new SerialQueue();
+  readonly #contexts = new Map<string, BilateralContext>();
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #received = new Map<string, ((id: string) => void)[]>();
+  readonly #synced: ((id: string) => void)[] = [];
+
+  constructor(options: NodeCoreOptions) {
+    this.party = options.party;
+    this.store = options.store;
+    this.endpoint = options.endpoint;
+    this.#keys = options.keys;
+    this.now = options.now ?? (() => new Date());
+    this.log = options.log ?? (() => {});
+    this.peer = new PeerClient({
+      party: this.party,
+      keys: this.#keys,
+      now: this.now,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
+  }
+
+  get publicKey(): string {
+    return this.#keys.publicKey;
+  }
+
+  // ── bilaterals ────────────────────────────────────────────────────────────
+
+  async tryContext(id: string): Promise<BilateralContext | undefined> {
+    const cached = this.#contexts.get(id);
+    if (cached !== undefined) return cached;
+    const record = await this.store.getBilateral(id);
+    if (record === undefined) return undefined;
+    const context = contextOf(record, this.party);
+    this.#contexts.set(id, context);
+    return context;
+  }
+
+  async context(id: string): Promise<BilateralContext> {
+    const context = await this.tryContext(id);
+    if (context === undefined) throw new NodeError('NOT_FOUND', `no bilateral ${id}`);
+    return context;
+  }
+
+  /** A signed peer request to the counterparty's node of `context`. */
+  toCounterparty<T>(context: BilateralContext, method: 'GET' | 'POST', path: string, payload?: unknown) {
+    return this.peer.request<T>(context.record.peerEndpoint, method, path, payload);
+  }
+
+  // ── the one writer of own entries ─────────────────────────────────────────
+
+  /** Runs `task` with no other write to bilateral `id` in between. */
+  serially<T>(id: string, task: () => Promise<T>): Promise<T> {
+    return this.#serial.run(id, task);
+  }
+
+  /**
+   * Signs and stores our next entry (with its usage records in the same
+   * transaction when given). Call inside `serially`.
+   */
+  async appendOwn(
+    context: BilateralContext,
+    kind: EntryKind,
+    body: JsonValue,
+    records?: EntryRecords,
+  ): Promise<StoredEntry> {
+    const head = await this.store.head(context.id, this.party);
+    const seen = (await this.store.head(context.id, context.counterparty.id)) ?? null;
+    const stored = this.#signOwn(context, head, seen, kind, body, false);
+    if (records === undefined) await this.store.appendEntry(stored);
+    else await this.store.appendEntryWithUsage(stored, records);
+    return stored;
+  }
+
+  /**
+   * Signs bodies already checked by the caller as a chain from our head and
+   * stores them in one transaction. Call inside `serially`.
+   */
+  async appendOwnChecked(
+    context: BilateralContext,
+    kind: EntryKind,
+    bodies: readonly JsonValue[],
+  ): Promise<StoredEntry[]> {
+    let head = await this.store.head(context.id, this.party);
+    const seen = (await this.store.head(context.id, context.counterparty.id)) ?? null;
+    const out: StoredEntry[] = [];
+    for (const body of bodies) {
+      const stored = this.#signOwn(context, head, seen, kind, body, true);
+      out.push(stored);
+      head = { seq: stored.signed.entry.seq, hash: stored.hash };
+    }
+    await this.store.appendEntries(out);
+    return out;
+  }
+
+  #signOwn(
+    context: BilateralContext,
+    head: StreamPosition | undefined,
+    seen: StreamPosition | null,
+    kind: EntryKind,
+    body: JsonValue,
+    prechecked: boolean,
+  ): StoredEntry {
+    const entry: Entry = {
+      bilateral: context.id,
+      author: this.party,
+      seq: (head?.seq ?? 0) + 1,
+      prev: head?.hash ?? context.id,
+      seen,
+      kind,
+      body,
+      recordedAt: this.now().toISOString(),
+    };
+    if (!prechecked) checkBody(entry, bodyValidators(context.terms, this.party));
+    const { signed, hash } = signAndHashEntry(entry, this.#keys);
+    return { signed, hash, receivedAt: entry.recordedAt };
+  }
+
+  // ── other signatures, by type ─────────────────────────────────────────────
+
+  signCheckpoint(checkpoint: Checkpoint): string {
+    return signCheckpoint(checkpoint, this.#keys);
+  }
+
+  signAgreement(id: Hash): string {
+    return signAgreement(id, this.#keys);
+  }
+
+  // ── reactions and background work ─────────────────────────────────────────
+
+  /** Calls `handler(bilateral)` after entries of `kind` from the counterparty were stored. */
+  onReceived(kind: string, handler: (id: string) => void): void {
+    this.#received.set(kind, [...(this.#received.get(kind) ?? []), handler]);
+  }
+
+  /** Calls `handler(bilateral)` after each sync round with the counterparty. */
+  onSynced(handler: (id: string) => void): void {
+    this.#synced.push(handler);
+  }
+
+  /** Runs the handlers of the kinds just received. */
+  received(id: string, kinds: ReadonlySet<string>): void {
+    for (const kind of kinds) for (const handler of this.#received.get(kind) ?? []) handler(id);
+  }
+
+  synced(id: string): void {
+    for (const handler of this.#synced) handler(id);
+  }
+
+  /** Runs `task` after the current turn; `idle()` waits for it. Failures are logged, never thrown. */
+  schedule(task: () => Promise<void>): void {
+    const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(task)
+      .catch((error: unknown) =>
+        this.log(
+          `background task failed: ${error instanceof BilateralError ? error.code : ''} ${String(error)}`,
+        ),
+      )
+      .finally(() => this.#background.delete(running));
+    this.#background.add(running);
+  }
+
+  /** Resolves when background work (answering invoices, their pushes) has finished. */
+  async idle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+}
+
+export function short(hash: string): string {
+  return hash.slice(0, 12);
+}

@@ -9,10 +9,19 @@ import { defineConfig } from 'vitest/config';
  * - chain: the contracts and anchoring against a real Anvil;
  * - e2e: live nodes over HTTP, `sb` processes, the demo.
  */
-const postgres = ['src/store/store.test.ts', 'src/store/postgres-copy.test.ts', 'src/store/usage-migration.test.ts'];
+const postgres = [
+  'src/store/store.test.ts',
+  'src/store/postgres-copy.test.ts',
+  'src/store/usage-migration.test.ts',
+];
 const chain = ['src/chain/**/*.test.ts', 'src/node/anchoring.test.ts', 'src/cli/verify.test.ts'];
 const e2e = ['test/**/*.test.ts', 'src/cli/usage.test.ts'];
-const unitAlso = ['test/layers.test.ts', 'test/rate-audit.test.ts', 'test/errors.test.ts'];
+const unitAlso = [
+  'test/layers.test.ts',
+  'test/rate-audit.test.ts',
+  'test/errors.test.ts',
+  'test/in-memory.test.ts',
+];
 
 const shared = { testTimeout: 30_000, hookTimeout: 60_000 };
 
@@ -25,7 +34,7 @@ export default defineConfig({
           ...shared,
           name: 'unit',
           include: ['src/**/*.test.ts', ...unitAlso],
-          exclude: [...postgres, ...chain, ...e2e, '**/node_modules/**'],
+          exclude: [...postgres, ...chain, 'src/cli/usage.test.ts', '**/node_modules/**'],
         },
       },
       { test: { ...shared, name: 'postgres', include: postgres } },

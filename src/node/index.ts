@@ -27,6 +27,7 @@ export * from './invoices/invoices.ts';
 export * from './keyfile.ts';
 export * from './party-node.ts';
 export * from './peer-auth.ts';
+export * from './peer-client.ts';
 export * from './peering/peering.ts';
 export * from './proofs/proofs.ts';
 export * from './usage/reconciliation.ts';

@@ -1,0 +1,62 @@
+/**
+ * The worked example end to end between two nodes in one process (no
+ * sockets, in-memory stores): the same peer protocol, checks and agreement
+ * as over HTTP, fast enough for the unit run.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashJson } from '../src/ledger/index.ts';
+import type { IssuedInvoice } from '../src/node/index.ts';
+import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
+import { exampleFacts, exampleTerms } from './support.ts';
+
+describe('two nodes in memory', () => {
+  const network = new MemoryNetwork();
+  let seller: MemoryNode;
+  let buyer: MemoryNode;
+  let id: string;
+
+  beforeAll(async () => {
+    seller = await network.add('acme-fiber');
+    buyer = await network.add('globex');
+  });
+  afterAll(() => network.close());
+
+  it('agree on the terms, replicate facts, and agree every invoice to the hash', async () => {
+    const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
+      terms: exampleTerms(),
+      peer: buyer.node.endpoint,
+    });
+    expect(created.status).toBe(201);
+    id = created.body.id;
+    for (const fact of exampleFacts()) {
+      const by = fact.type === 'outage' ? buyer : seller;
+      const recorded = await by.call<{ replicated: boolean }>('POST', `/bilaterals/${id}/facts`, fact);
+      expect(recorded.body.replicated).toBe(true);
+    }
+    for (const period of ['2026-01', '2026-02', '2026-03']) {
+      const issued = await seller.call<IssuedInvoice>('POST', `/bilaterals/${id}/invoices`, { period });
+      expect(issued.status).toBe(201);
+      await buyer.node.idle();
+      const preview = await buyer.call('GET', `/bilaterals/${id}/invoices/${period}/preview`);
+      expect(hashJson(preview.body as never)).toBe(issued.body.body.invoiceHash);
+    }
+    const invoices = await seller.call<IssuedInvoice[]>('GET', `/bilaterals/${id}/invoices`);
+    expect(invoices.body.map((i) => i.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    const checkpoints = await buyer.call<{ sigs: Record<string, string> }[]>(
+      'GET',
+      `/bilaterals/${id}/checkpoints`,
+    );
+    expect(Object.keys(checkpoints.body.at(-1)?.sigs ?? {}).sort()).toEqual(['acme-fiber', 'globex']);
+  });
+
+  it('queues what a node records while its counterparty is away, and catches up', async () => {
+    const away = network.unplug('globex')!;
+    const fact = { type: 'outage', service: 'S1', from: '2026-03-20T00:00:00Z', to: '2026-03-20T01:00:00Z' };
+    const recorded = await seller.call<{ replicated: boolean }>('POST', `/bilaterals/${id}/facts`, fact);
+    expect(recorded.body.replicated).toBe(false);
+    network.plug('globex', away);
+    await buyer.call('POST', `/bilaterals/${id}/sync`);
+    const heads = (m: MemoryNode) => m.call<{ heads: unknown }>('GET', `/bilaterals/${id}`);
+    expect((await heads(buyer)).body.heads).toEqual((await heads(seller)).body.heads);
+  });
+});

@@ -110,6 +110,7 @@ describe('startAnvil', () => {
         (await import('viem/accounts')).privateKeyToAccount(devPrivateKey(1)).address,
         `0x${'11'.repeat(32)}`,
         'http://127.0.0.1:1',
+        true,
       ]);
       expect(await client.getBlockNumber()).toBeGreaterThanOrEqual(blockNumber);
     } finally {

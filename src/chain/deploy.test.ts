@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zeroAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnvilInstance, startAnvil } from './anvil.ts';
 import {
@@ -11,6 +12,7 @@ import {
 } from './client.ts';
 import {
   CONTRACT_KEYS,
+  deployContracts,
   ensureDeployed,
   isDeployed,
   parseContractAddresses,
@@ -104,6 +106,31 @@ describe('ensureDeployed', () => {
   });
 });
 
+describe('deployContracts with a registrar', () => {
+  const registrar = '0x000000000000000000000000000000000000bEEF';
+
+  it('records the registrar, and the reuse check holds the chain to it', async () => {
+    const addresses = await deployContracts(wallet, publicClient, { registrar });
+    expect(addresses.registrar).toBe(registrar);
+    expect(await isDeployed(publicClient, addresses)).toBe(true);
+    const { registrar: _, ...open } = addresses;
+    expect(await isDeployed(publicClient, open)).toBe(false);
+    expect(parseContractAddresses(JSON.stringify(addresses))).toEqual(addresses);
+  });
+
+  it('deploys an open registry for no registrar or the zero address, recording none', async () => {
+    const addresses = await deployContracts(wallet, publicClient, { registrar: zeroAddress });
+    expect('registrar' in addresses).toBe(false);
+    expect(await isDeployed(publicClient, { ...addresses, registrar })).toBe(false);
+  });
+
+  it('refuses a malformed registrar before deploying', async () => {
+    await expect(
+      deployContracts(wallet, publicClient, { registrar: '0x12' as `0x${string}` }),
+    ).rejects.toMatchObject({ code: 'CHAIN_INPUT_INVALID', details: { field: 'registrar' } });
+  });
+});
+
 describe('parseContractAddresses', () => {
   it('names the bad field', () => {
     const good = readContractAddresses(join(dir, 'addresses.json'))!;
@@ -113,5 +140,11 @@ describe('parseContractAddresses', () => {
     expect(() => parseContractAddresses(JSON.stringify({ ...good, invoicePledges: '0x12' }))).toThrow(
       /invoicePledges: expected an address/,
     );
+    // Files from before registrars, and those of open registries, have no registrar field.
+    expect('registrar' in good).toBe(false);
+    expect(() => parseContractAddresses(JSON.stringify({ ...good, registrar: 'x' }))).toThrow(
+      /registrar: expected an address/,
+    );
+    expect(parseContractAddresses(JSON.stringify({ ...good, registrar: zeroAddress }))).toEqual(good);
   });
 });

@@ -11,9 +11,14 @@
  * - A lock file serialises nodes that share one chain and start together, and
  *   the file is written to a temporary name then renamed, so a reader never
  *   sees half a file.
+ * - The party registry's registrar (the consortium account that approves
+ *   parties) is fixed at deployment. The addresses file records it only when
+ *   there is one, so files written before registrars existed, and those of
+ *   open registries, read the same; the reuse check compares it with the
+ *   chain, which also retires a registry deployed before it had a registrar.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { type Abi, type Address, getAddress, type Hex, isAddress, isAddressEqual } from 'viem';
+import { type Abi, type Address, getAddress, type Hex, isAddress, isAddressEqual, zeroAddress } from 'viem';
 import {
   anchorRegistryAbi,
   bilateralRegistryAbi,
@@ -39,6 +44,13 @@ export interface ContractAddresses {
   readonly anchorRegistry: Address;
   readonly invoicePledges: Address;
   readonly resourceCommitments: Address;
+  /** The party registry's registrar; absent when the registry is open (approves at once). */
+  readonly registrar?: Address;
+}
+
+export interface DeployOptions {
+  /** Account that approves party registrations; omitted or zero for an open registry. */
+  readonly registrar?: Address;
 }
 
 export const CONTRACT_KEYS = [
@@ -50,15 +62,18 @@ export const CONTRACT_KEYS = [
 ] as const;
 
 /**
- * Deploys all five contracts from `walletClient`'s account and waits for each receipt.
+ * Deploys all five contracts from `walletClient`'s account and waits for each
+ * receipt. Without a `registrar` the party registry is open.
  *
  * @example
- * const addresses = await deployContracts(walletClient, publicClient);
+ * const addresses = await deployContracts(walletClient, publicClient, { registrar: '0x…' });
  */
 export async function deployContracts(
   walletClient: ChainWalletClient,
   publicClient: ChainPublicClient,
+  options: DeployOptions = {},
 ): Promise<ContractAddresses> {
+  const registrar = registrarField(options.registrar, 'registrar', 'CHAIN_INPUT_INVALID');
   const deploy = async (
     name: string,
     abi: Abi,
@@ -74,7 +89,9 @@ export async function deployContracts(
     }
     return getAddress(receipt.contractAddress);
   };
-  const partyRegistry = await deploy('PartyRegistry', partyRegistryAbi, partyRegistryBytecode, []);
+  const partyRegistry = await deploy('PartyRegistry', partyRegistryAbi, partyRegistryBytecode, [
+    registrar ?? zeroAddress,
+  ]);
   const bilateralRegistry = await deploy(
     'BilateralRegistry',
     bilateralRegistryAbi,
@@ -94,10 +111,36 @@ export async function deployContracts(
     [bilateralRegistry],
   );
   const chainId = await publicClient.getChainId();
-  return { chainId, partyRegistry, bilateralRegistry, anchorRegistry, invoicePledges, resourceCommitments };
+  return {
+    chainId,
+    partyRegistry,
+    bilateralRegistry,
+    anchorRegistry,
+    invoicePledges,
+    resourceCommitments,
+    ...(registrar === undefined ? {} : { registrar }),
+  };
 }
 
-/** True when every contract has code and the registries point at each other. */
+/** A checksummed registrar, or undefined for none (absent or the zero address). */
+function registrarField(
+  value: unknown,
+  source: string,
+  code: 'CHAIN_INPUT_INVALID' | 'CHAIN_ADDRESSES_INVALID',
+): Address | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !isAddress(value)) {
+    throw new ChainError(code, `${source}: expected an address`, {
+      details: { source, field: 'registrar', value },
+    });
+  }
+  return isAddressEqual(value, zeroAddress) ? undefined : getAddress(value);
+}
+
+/**
+ * True when every contract has code, the registries point at each other and
+ * the party registry has the recorded registrar.
+ */
 export async function isDeployed(
   publicClient: ChainPublicClient,
   addresses: ContractAddresses,
@@ -108,6 +151,11 @@ export async function isDeployed(
     if (code === undefined || code === '0x') return false;
   }
   const links = await Promise.all([
+    publicClient.readContract({
+      address: addresses.partyRegistry,
+      abi: partyRegistryAbi,
+      functionName: 'registrar',
+    }),
     publicClient.readContract({
       address: addresses.bilateralRegistry,
       abi: bilateralRegistryAbi,
@@ -130,8 +178,9 @@ export async function isDeployed(
     }),
   ]).catch(() => undefined);
   if (links === undefined) return false;
-  const [parties, ...bilaterals] = links;
+  const [registrar, parties, ...bilaterals] = links;
   return (
+    isAddressEqual(registrar, addresses.registrar ?? zeroAddress) &&
     isAddressEqual(parties, addresses.partyRegistry) &&
     bilaterals.every((address) => isAddressEqual(address, addresses.bilateralRegistry))
   );
@@ -162,6 +211,7 @@ export function parseContractAddresses(text: string, source = 'addresses'): Cont
       });
     }
   }
+  const registrar = registrarField(record.registrar, `${source}.registrar`, 'CHAIN_ADDRESSES_INVALID');
   return {
     chainId: record.chainId as number,
     partyRegistry: getAddress(record.partyRegistry as string),
@@ -169,6 +219,7 @@ export function parseContractAddresses(text: string, source = 'addresses'): Cont
     anchorRegistry: getAddress(record.anchorRegistry as string),
     invoicePledges: getAddress(record.invoicePledges as string),
     resourceCommitments: getAddress(record.resourceCommitments as string),
+    ...(registrar === undefined ? {} : { registrar }),
   };
 }
 

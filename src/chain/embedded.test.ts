@@ -51,13 +51,16 @@ describe('startEmbeddedChain', () => {
     try {
       expect(again.owner).toBe(true);
       expect(again.deployed).toBe(false);
-      const [, entryKey] = await createChainPublicClient(again).readContract({
+      const [, entryKey, , approved] = await createChainPublicClient(again).readContract({
         address: again.addresses.partyRegistry,
         abi: partyRegistryAbi,
         functionName: 'partyOf',
         args: [party],
       });
       expect(entryKey).toBe(`0x${'22'.repeat(32)}`);
+      // The embedded chain's registry is open: a registration is approved at once.
+      expect(approved).toBe(true);
+      expect(again.addresses.registrar).toBeUndefined();
     } finally {
       await again.stop();
     }

@@ -7,7 +7,7 @@
 import solc from 'solc';
 import type { Abi, Hex, TransactionReceipt } from 'viem';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { sha256Hex } from '../ledger/index.ts';
+import { type KeyPair, keyPairFromSeed, sha256Hex, sign } from '../ledger/index.ts';
 import { bilateralRegistryAbi, partyRegistryAbi } from './abi.ts';
 import { type AnvilInstance, type AnvilOptions, startAnvil } from './anvil.ts';
 import {
@@ -63,6 +63,19 @@ export async function expectRevert(
   expect(revert?.name, String(error)).toBe(name);
   if (args !== undefined) expect(revert?.args).toEqual(args);
 }
+
+/** An Ed25519 key pair for tests, from the seed `byte` repeated. */
+export const testKeyPair = (byte: number): KeyPair => keyPairFromSeed(new Uint8Array(32).fill(byte));
+
+/**
+ * A real 64-byte signature by key `from` naming key `to`. Not the ledger's
+ * rotation statement: the chain layer carries the bytes without reading them.
+ */
+export const testRotationSig = (from: number, to: number): string =>
+  sign(
+    testKeyPair(from).privateKey,
+    new TextEncoder().encode(`${testKeyPair(from).publicKey}→${testKeyPair(to).publicKey}`),
+  );
 
 /** A 32-byte value for tests: `n` repeated. */
 export const b32 = (n: number): Hex => `0x${n.toString(16).padStart(2, '0').repeat(32)}`;

@@ -1,6 +1,6 @@
 import { keccak256, stringToHex } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { keyPairFromSeed, sha256Hex } from '../ledger/index.ts';
+import { keyPairFromSeed, sha256Hex, sign } from '../ledger/index.ts';
 import { ChainError } from './errors.ts';
 import {
   bytes32FromHash,
@@ -10,6 +10,8 @@ import {
   isBytes32,
   partyIdOf,
   resourceIdOf,
+  signatureBytes,
+  signatureFromBytes,
 } from './ids.ts';
 
 describe('ids', () => {
@@ -48,5 +50,16 @@ describe('ids', () => {
     expect(isBytes32(`0x${'ab'.repeat(32)}`)).toBe(true);
     expect(isBytes32(`0x${'ab'.repeat(31)}`)).toBe(false);
     expect(isBytes32(`0x${'zz'.repeat(32)}`)).toBe(false);
+  });
+
+  it('carries an Ed25519 signature as its 64 raw bytes and back', () => {
+    const pair = keyPairFromSeed(new Uint8Array(32).fill(5));
+    const sig = sign(pair.privateKey, new TextEncoder().encode('rotation'));
+    const bytes = signatureBytes(sig);
+    expect(bytes).toMatch(/^0x[0-9a-f]{128}$/);
+    expect(signatureFromBytes(bytes)).toBe(sig);
+    expect(() => signatureBytes(pair.publicKey)).toThrow(/sig: expected base64url of a 64-byte/);
+    expect(() => signatureBytes('x', 'rotationSig')).toThrow(/^rotationSig: /);
+    expect(() => signatureFromBytes('0x12')).toThrow(ChainError);
   });
 });

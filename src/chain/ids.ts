@@ -6,11 +6,12 @@
  * - bilateral id, terms hash, invoice hash, checkpoint root: already SHA-256,
  *   so the 32 bytes are used as they are (`0x` + the hex), and read back;
  * - entry key: the raw 32 bytes of the Ed25519 public key;
+ * - key-rotation signature: the raw 64 bytes of the Ed25519 signature;
  * - resource id: keccak256 of a canonical name `kind:identifier`, e.g.
  *   `port:AMS1/xe-0/0/1`, `vlan:AMS1/100`, `ip:192.0.2.0/24`.
  */
 import { bytesToHex, type Hex, hexToBytes, isHex, keccak256, toBytes } from 'viem';
-import { isHash, isPublicKey } from '../ledger/index.ts';
+import { isHash, isPublicKey, isSignature } from '../ledger/index.ts';
 import { ChainError } from './errors.ts';
 
 const resourceName = /^[a-z][a-z0-9-]*:[^\s]+$/;
@@ -48,6 +49,20 @@ export function entryKeyBytes32(publicKey: string): Hex {
 /** The base64url public key a bytes32 entry key holds (inverse of `entryKeyBytes32`). */
 export function entryKeyFromBytes32(value: Hex): string {
   if (!isBytes32(value)) throw invalid('entryKey', 'expected 0x and 64 hex characters', value);
+  return Buffer.from(hexToBytes(value)).toString('base64url');
+}
+
+/** The raw 64 bytes of a base64url Ed25519 signature, as `bytes`. */
+export function signatureBytes(sig: string, field = 'sig'): Hex {
+  if (!isSignature(sig)) throw invalid(field, 'expected base64url of a 64-byte Ed25519 signature', sig);
+  return bytesToHex(Buffer.from(sig, 'base64url'));
+}
+
+/** The base64url signature `bytes` hold (inverse of `signatureBytes`). */
+export function signatureFromBytes(value: Hex): string {
+  if (!isHex(value, { strict: true }) || value.length !== 130) {
+    throw invalid('sig', 'expected 0x and 128 hex characters', value);
+  }
   return Buffer.from(hexToBytes(value)).toString('base64url');
 }
 

@@ -2,7 +2,9 @@
  * Public surface of the chain layer: the registries' ABIs and bytecode, viem
  * clients, ids as the contracts key them, deployment, the embedded Anvil, and
  * reading a contract's named revert; the anchoring loop's chain port
- * (`createAnchorChain`) and a party's self-registration (`ensureParty`).
+ * (`createAnchorChain`), a party's self-registration (`ensureParty`) and the
+ * party registry as a trust root (`readParty`, the registrar's
+ * `approveParty`/`revokeParty`, signed `rotatePartyKey`).
  *
  * The compiler (`compile.ts`, `build.ts`) is deliberately not exported: loading
  * soljson costs about a second, and only the build and its test need it.
@@ -46,6 +48,7 @@ export {
 export {
   CONTRACT_KEYS,
   type ContractAddresses,
+  type DeployOptions,
   deployContracts,
   ensureDeployed,
   isDeployed,
@@ -55,7 +58,12 @@ export {
 } from './deploy.ts';
 export { DEV_ACCOUNT_COUNT, DEV_MNEMONIC, devPrivateKey } from './dev-keys.ts';
 export { type EmbeddedChain, type EmbeddedChainOptions, startEmbeddedChain } from './embedded.ts';
-export { type EnsurePartyResult, ensureParty, type PartyRecord } from './ensure-party.ts';
+export {
+  type EnsurePartyOptions,
+  type EnsurePartyResult,
+  ensureParty,
+  type PartyRecord,
+} from './ensure-party.ts';
 export { chainErrorStatus } from './error-status.ts';
 export { CHAIN_ERROR_CODES, ChainError, type ChainErrorCode, isChainErrorCode } from './errors.ts';
 export {
@@ -66,6 +74,11 @@ export {
   isBytes32,
   partyIdOf,
   resourceIdOf,
+  signatureBytes,
+  signatureFromBytes,
 } from './ids.ts';
+export { type RegisteredKey, type RegisteredParty, readParty } from './read-party.ts';
+export { approveParty, revokeParty } from './registrar.ts';
 export { type ContractRevert, contractRevert } from './revert.ts';
+export { type KeyRotation, rotatePartyKey } from './rotate-party-key.ts';
 export { verifyAnchor, verifyAnchorOnChain } from './verify-anchor.ts';

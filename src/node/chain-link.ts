@@ -116,6 +116,12 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
       if (result !== 'unchanged') log(`party ${node.party} ${result} on chain ${addresses.chainId}`);
       return true;
     } catch (error) {
+      // A key that differs from the registered one needs a signed rotation
+      // (`sb party rotate-key`): retrying cannot fix it, so stop and say so.
+      if (error instanceof BilateralError && error.code === 'CHAIN_KEY_MISMATCH') {
+        log(`party registration on chain stopped: ${error.message}`);
+        return true;
+      }
       log(
         `party registration on chain failed, will retry: ${error instanceof Error ? error.message : error}`,
       );

@@ -22,6 +22,14 @@ export const storeErrorCodes = [
   'STORE_BAD_CHECKPOINT',
   'STORE_BAD_RANGE',
   'STORE_BAD_EVIDENCE',
+  /** `putCredential`: another credential with this id or token hash is stored. */
+  'STORE_CREDENTIAL_CONFLICT',
+  /** Access tables' input validation (`ValidationError` with `issues`). */
+  'STORE_BAD_CREDENTIAL',
+  'STORE_BAD_AUDIT',
+  'STORE_BAD_PEER',
+  'STORE_BAD_PROPOSAL',
+  'STORE_BAD_NONCE',
   /** `openStore`: not `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
   'STORE_BAD_URL',
   /** `migrate`: a migration failed; `cause` holds the engine's error. */

@@ -9,4 +9,11 @@ export type { Database, Engine } from './schema.ts';
 export { engines } from './schema.ts';
 export { createSqliteStore, SQLITE_MEMORY, type SqliteStoreOptions } from './sqlite.ts';
 export type * from './types.ts';
+export {
+  auditOutcomes,
+  credentialRoles,
+  peerPolicies,
+  peerSources,
+  proposalStatuses,
+} from './types.ts';
 export { MAX_SEQ } from './validate.ts';

@@ -17,18 +17,30 @@ import type { EncodedUsage, UsageRecord } from '../core/index.ts';
 import { BilateralError } from '../core/index.ts';
 import type { Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../ledger/index.ts';
 import * as anchors from './anchors.ts';
+import * as audit from './audit.ts';
+import * as credentials from './credentials.ts';
 import { migrateToLatest } from './migrations.ts';
+import * as nonces from './nonces.ts';
+import * as peers from './peers.ts';
+import * as proposals from './proposals.ts';
 import type { Database, Engine, EntriesTable } from './schema.ts';
 import type {
   AnchorKey,
   AnchorMined,
   AnchorRecord,
   AppendResult,
+  AuditInput,
+  AuditQuery,
+  AuditRecord,
   BilateralRecord,
+  CredentialRecord,
   EntryLeaf,
   EntryRange,
   Evidence,
   LeafRange,
+  PeerRecord,
+  ProposalRecord,
+  ProposalStatus,
   Store,
   StoredEntry,
   StoredUsage,
@@ -513,6 +525,82 @@ export class KyselyStore implements Store {
 
   async usageBatchCount(bilateral: Hash, author: string, batchSeq: number): Promise<number> {
     return isSeq(batchSeq) ? usage.batchCount(this.#db, bilateral, author, batchSeq) : 0;
+  }
+
+  async putCredential(credential: CredentialRecord): Promise<void> {
+    await this.#retryOnceOnUnique(() => credentials.putCredential(this.#db, credential));
+  }
+
+  getCredential(id: string): Promise<CredentialRecord | undefined> {
+    return credentials.getCredential(this.#db, 'id', id);
+  }
+
+  getCredentialByHash(tokenHash: string): Promise<CredentialRecord | undefined> {
+    return credentials.getCredential(this.#db, 'token_hash', tokenHash);
+  }
+
+  listCredentials(): Promise<CredentialRecord[]> {
+    return credentials.listCredentials(this.#db);
+  }
+
+  revokeCredential(id: string, at: string): Promise<CredentialRecord | undefined> {
+    return credentials.setCredentialTime(this.#db, id, 'revoked_at', at);
+  }
+
+  expireCredential(id: string, at: string): Promise<CredentialRecord | undefined> {
+    return credentials.setCredentialTime(this.#db, id, 'expires_at', at);
+  }
+
+  appendAudit(record: AuditInput): Promise<number> {
+    return audit.appendAudit(this.#db, record);
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    return audit.listAudit(this.#db, query);
+  }
+
+  putPeer(peer: PeerRecord): Promise<void> {
+    return peers.putPeer(this.#db, peer);
+  }
+
+  getPeer(party: string): Promise<PeerRecord | undefined> {
+    return peers.getPeer(this.#db, party);
+  }
+
+  listPeers(): Promise<PeerRecord[]> {
+    return peers.listPeers(this.#db);
+  }
+
+  removePeer(party: string): Promise<boolean> {
+    return peers.removePeer(this.#db, party);
+  }
+
+  putProposal(proposal: Omit<ProposalRecord, 'status' | 'decidedAt'>): Promise<boolean> {
+    return proposals.putProposal(this.#db, proposal);
+  }
+
+  getProposal(id: string): Promise<ProposalRecord | undefined> {
+    return proposals.getProposal(this.#db, id);
+  }
+
+  listProposals(query: { readonly status?: ProposalStatus } = {}): Promise<ProposalRecord[]> {
+    return proposals.listProposals(this.#db, query);
+  }
+
+  countPendingProposals(party: string): Promise<number> {
+    return proposals.countPendingProposals(this.#db, party);
+  }
+
+  setProposalStatus(id: string, status: Exclude<ProposalStatus, 'pending'>, at: string): Promise<boolean> {
+    return proposals.setProposalStatus(this.#db, id, status, at);
+  }
+
+  rememberNonce(party: string, nonce: string, expiresAt: string): Promise<boolean> {
+    return nonces.rememberNonce(this.#db, party, nonce, expiresAt);
+  }
+
+  pruneNonces(now: string): Promise<number> {
+    return nonces.pruneNonces(this.#db, now);
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -304,6 +304,92 @@ function batchedUsage(engine: Engine): Migration {
 }
 
 /**
+ * Access control and identity (DESIGN.md decision 8), five small tables:
+ * - `credentials`: owner API credentials, found by the SHA-256 of the token
+ *   (`credentials_token`, unique); `bilaterals` is the JSON list it is
+ *   scoped to, null for all.
+ * - `audit`: the append-only audit log; `seq` orders it, and the two indexes
+ *   serve reading one bilateral's or one actor's records in that order.
+ * - `peers`: the directory of counterparties' keys and endpoints.
+ * - `proposals`: counterparties' proposals waiting for the operator;
+ *   (party, status) counts one party's pending ones (they are bounded).
+ * - `peer_nonces`: nonces of peer requests until they expire; the primary
+ *   key makes remembering one atomic, `peer_nonces_expiry` makes pruning cheap.
+ * The role and status lists are written out here, not taken from the code's
+ * lists: a shipped migration never changes, a new value is a new migration.
+ * All or nothing, as a data move is (see `movingData`).
+ */
+function access(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  const create = async (db: Kysely<unknown>) => {
+    await db.schema
+      .createTable('credentials')
+      .addColumn('id', types.key, (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) =>
+        c.notNull().check(sql`role in ('admin', 'operator', 'finance', 'auditor', 'financier')`),
+      )
+      .addColumn('bilaterals', 'text')
+      .addColumn('party', 'text')
+      .addColumn('token_hash', types.key, (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .addColumn('created_by', 'text')
+      .addUniqueConstraint('credentials_token', ['token_hash'])
+      .execute();
+
+    await db.schema
+      .createTable('audit')
+      .addColumn('seq', types.serial.type, types.serial.column)
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', types.key, (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('bilateral', types.key)
+      .addColumn('request', 'text', (c) => c.notNull())
+      .addColumn('result', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull().check(sql`outcome in ('ok', 'refused')`))
+      .addColumn('code', 'text')
+      .execute();
+    await db.schema.createIndex('audit_bilateral').on('audit').columns(['bilateral', 'seq']).execute();
+    await db.schema.createIndex('audit_actor').on('audit').columns(['actor', 'seq']).execute();
+
+    await db.schema
+      .createTable('peers')
+      .addColumn('party', types.key, (c) => c.primaryKey())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('endpoint', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull().check(sql`source in ('pinned', 'chain')`))
+      .addColumn('policy', 'text', (c) => c.notNull().check(sql`policy in ('approve', 'accept')`))
+      .addColumn('added_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('proposals')
+      .addColumn('id', types.key, (c) => c.primaryKey())
+      .addColumn('party', types.key, (c) => c.notNull())
+      .addColumn('received_at', types.key, (c) => c.notNull())
+      .addColumn('proposal', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) =>
+        c.notNull().check(sql`status in ('pending', 'accepted', 'declined')`),
+      )
+      .addColumn('decided_at', 'text')
+      .execute();
+    await db.schema.createIndex('proposals_party').on('proposals').columns(['party', 'status']).execute();
+
+    await db.schema
+      .createTable('peer_nonces')
+      .addColumn('party', types.key, (c) => c.notNull())
+      .addColumn('nonce', types.key, (c) => c.notNull())
+      .addColumn('expires_at', types.key, (c) => c.notNull())
+      .addPrimaryKeyConstraint('peer_nonces_pk', ['party', 'nonce'])
+      .execute();
+    await db.schema.createIndex('peer_nonces_expiry').on('peer_nonces').column('expires_at').execute();
+  };
+  return movingData(engine, 'access', create);
+}
+
+/**
  * A migration that moves rows into new tables and drops the old ones: all or
  * nothing. PostgreSQL runs it in the migrator's transaction; on SQLite Kysely
  * runs migrations outside a transaction, so it gets a savepoint of its own.
@@ -338,6 +424,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0003_usage': usage(engine),
     '0004_compact_usage': compactUsage(engine),
     '0005_batched_usage': batchedUsage(engine),
+    '0006_access': access(engine),
   };
 }
 

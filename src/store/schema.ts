@@ -113,6 +113,64 @@ export interface UsageIdsTable {
   readonly position: number;
 }
 
+/** Owner API credentials (migration 0006). */
+export interface CredentialsTable {
+  readonly id: string;
+  readonly name: string;
+  readonly role: 'admin' | 'operator' | 'finance' | 'auditor' | 'financier';
+  /** JSON text of the bilateral ids it is scoped to; null: all. */
+  readonly bilaterals: string | null;
+  readonly party: string | null;
+  readonly token_hash: string;
+  readonly created_at: string;
+  readonly expires_at: string | null;
+  readonly revoked_at: string | null;
+  readonly created_by: string | null;
+}
+
+/** The audit log (migration 0006): append-only, `seq` gives the order. */
+export interface AuditTable {
+  readonly seq: Generated<number>;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly bilateral: string | null;
+  /** JSON text. */
+  readonly request: string;
+  /** JSON text. */
+  readonly result: string;
+  readonly outcome: 'ok' | 'refused';
+  readonly code: string | null;
+}
+
+/** The peer directory (migration 0006). */
+export interface PeersTable {
+  readonly party: string;
+  readonly key: string;
+  readonly endpoint: string;
+  readonly source: 'pinned' | 'chain';
+  readonly policy: 'approve' | 'accept';
+  readonly added_at: string;
+}
+
+/** Counterparties' proposals of new bilaterals (migration 0006). */
+export interface ProposalsTable {
+  readonly id: string;
+  readonly party: string;
+  readonly received_at: string;
+  /** JSON text. */
+  readonly proposal: string;
+  readonly status: 'pending' | 'accepted' | 'declined';
+  readonly decided_at: string | null;
+}
+
+/** Nonces of peer requests, held until they expire (migration 0006). */
+export interface PeerNoncesTable {
+  readonly party: string;
+  readonly nonce: string;
+  readonly expires_at: string;
+}
+
 export interface Database {
   readonly bilaterals: BilateralsTable;
   readonly entries: EntriesTable;
@@ -123,6 +181,11 @@ export interface Database {
   readonly usage_streams: UsageStreamsTable;
   readonly usage_batches: UsageBatchesTable;
   readonly usage_ids: UsageIdsTable;
+  readonly credentials: CredentialsTable;
+  readonly audit: AuditTable;
+  readonly peers: PeersTable;
+  readonly proposals: ProposalsTable;
+  readonly peer_nonces: PeerNoncesTable;
 }
 
 /** The engines behind the one schema; where their SQL differs, code branches on this. */

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeUsage, type UsageRecord } from '../core/index.ts';
 import type { SignedCheckpoint } from '../ledger/index.ts';
+import { describeAccess } from './access.conformance.ts';
 import { BUYER, bilateralRecord, hex, SELLER, storedEntry, streamOf } from './store.fixtures.ts';
 import type { Store, StoredEntry } from './types.ts';
 
@@ -75,6 +76,8 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((store) => store.close()));
     });
+
+    describeAccess(open);
 
     describe('migrations', () => {
       it('migrate is idempotent and keeps data', async () => {

@@ -120,6 +120,108 @@ export interface UsageQuery {
   readonly limit: number;
 }
 
+/**
+ * The roles a credential may hold on the owner API (DESIGN.md decision 8).
+ * What each may do is the node's business (src/node/access/roles.ts); the
+ * store only keeps the name, and migration 0006 holds the same list.
+ */
+export const credentialRoles = ['admin', 'operator', 'finance', 'auditor', 'financier'] as const;
+export type CredentialRole = (typeof credentialRoles)[number];
+
+/**
+ * A credential of the owner API. The secret itself is never stored, only its
+ * SHA-256. Timestamps here and in the other access tables are in the form
+ * `Date.prototype.toISOString()` writes (`2026-01-02T03:04:05.000Z`), so
+ * they compare correctly as text on both engines.
+ */
+export interface CredentialRecord {
+  /** Short public id (also inside the token), e.g. `3f9a0c1b2d4e`. */
+  readonly id: string;
+  readonly name: string;
+  readonly role: CredentialRole;
+  /** null: every bilateral; else only these bilateral ids. */
+  readonly bilaterals: readonly string[] | null;
+  /** For role `financier`: the financier party whose pledges it may see; null for the other roles. */
+  readonly party: string | null;
+  /** SHA-256 (hex) of the whole token. */
+  readonly tokenHash: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+  /** Who created it: a credential id, `cli:<user>`, or null. */
+  readonly createdBy: string | null;
+}
+
+export const auditOutcomes = ['ok', 'refused'] as const;
+export type AuditOutcome = (typeof auditOutcomes)[number];
+
+/** One change (or refused attempt) on the owner API or through `sb`, as the audit log keeps it. */
+export interface AuditInput {
+  readonly at: string;
+  /** A credential id, `cli:<user>`, or `system`. */
+  readonly actor: string;
+  /** What was asked, e.g. `facts.record`, `credentials.create`. */
+  readonly action: string;
+  readonly bilateral: string | null;
+  /** A summary of the request (JSON; never a secret). */
+  readonly request: unknown;
+  /** What resulted, e.g. the references of the entries written (JSON). */
+  readonly result: unknown;
+  readonly outcome: AuditOutcome;
+  /** The error code of a refusal; null when `ok`. */
+  readonly code: string | null;
+}
+
+export interface AuditRecord extends AuditInput {
+  /** Position in the log, from 1, increasing. */
+  readonly seq: number;
+}
+
+/** Which audit records to read, in seq order. */
+export interface AuditQuery {
+  readonly bilateral?: string;
+  readonly actor?: string;
+  /** Inclusive. */
+  readonly fromSeq?: number;
+  /** 1 to 1,000. */
+  readonly limit: number;
+}
+
+export const peerSources = ['pinned', 'chain'] as const;
+export type PeerSource = (typeof peerSources)[number];
+export const peerPolicies = ['approve', 'accept'] as const;
+export type PeerPolicy = (typeof peerPolicies)[number];
+
+/** A counterparty the node trusts: its Ed25519 key and endpoint, and what to do with its proposals. */
+export interface PeerRecord {
+  readonly party: string;
+  /** base64url of the raw 32-byte Ed25519 public key. */
+  readonly key: string;
+  readonly endpoint: string;
+  /** Pinned by the operator (`sb peers add`) or read from the chain's party registry. */
+  readonly source: PeerSource;
+  /** `approve`: its proposals wait for the operator; `accept`: they are taken at once. */
+  readonly policy: PeerPolicy;
+  readonly addedAt: string;
+}
+
+export const proposalStatuses = ['pending', 'accepted', 'declined'] as const;
+export type ProposalStatus = (typeof proposalStatuses)[number];
+
+/** A counterparty's proposal of a new bilateral, held until the operator decides. */
+export interface ProposalRecord {
+  /** The id of the bilateral it would create. */
+  readonly id: string;
+  /** The proposing party. */
+  readonly party: string;
+  readonly receivedAt: string;
+  /** The proposal as received (JSON). */
+  readonly proposal: unknown;
+  readonly status: ProposalStatus;
+  /** When it was accepted or declined; null while pending. */
+  readonly decidedAt: string | null;
+}
+
 export interface Store {
   /** Brings the schema to the latest migration. Safe to call on every start. */
   migrate(): Promise<void>;
@@ -198,6 +300,52 @@ export interface Store {
   usageBatchRecords(bilateral: Hash, author: string, batchSeq: number): Promise<UsageRecord[]>;
   /** How many records of one batch are stored (0: not held), without reading them. */
   usageBatchCount(bilateral: Hash, author: string, batchSeq: number): Promise<number>;
+
+  /** Stores a new credential. The same record again is a no-op; another one with its id or token hash fails with `STORE_CREDENTIAL_CONFLICT`. */
+  putCredential(credential: CredentialRecord): Promise<void>;
+  getCredential(id: string): Promise<CredentialRecord | undefined>;
+  getCredentialByHash(tokenHash: string): Promise<CredentialRecord | undefined>;
+  /** Every credential, oldest first. */
+  listCredentials(): Promise<CredentialRecord[]>;
+  /** Revokes it at `at` (a revoked credential stays revoked at its first time); undefined when there is no such credential. */
+  revokeCredential(id: string, at: string): Promise<CredentialRecord | undefined>;
+  /** Makes it expire at `at`, unless it already expires earlier (an expiry is never pushed back); undefined when unknown. */
+  expireCredential(id: string, at: string): Promise<CredentialRecord | undefined>;
+
+  /** Appends to the audit log; returns the record's seq. */
+  appendAudit(record: AuditInput): Promise<number>;
+  /** Audit records matching `query`, in seq order. */
+  listAudit(query: AuditQuery): Promise<AuditRecord[]>;
+
+  /** Adds or replaces the directory entry of `peer.party`. */
+  putPeer(peer: PeerRecord): Promise<void>;
+  getPeer(party: string): Promise<PeerRecord | undefined>;
+  /** Every peer, by party. */
+  listPeers(): Promise<PeerRecord[]>;
+  /** True when an entry was removed. */
+  removePeer(party: string): Promise<boolean>;
+
+  /** Stores a pending proposal; true when new, false when one with its id is held already (kept as it is). */
+  putProposal(proposal: Omit<ProposalRecord, 'status' | 'decidedAt'>): Promise<boolean>;
+  getProposal(id: string): Promise<ProposalRecord | undefined>;
+  /** Proposals, oldest first; with `status`, only those. */
+  listProposals(query?: { readonly status?: ProposalStatus }): Promise<ProposalRecord[]>;
+  /** How many of `party`'s proposals are pending. */
+  countPendingProposals(party: string): Promise<number>;
+  /**
+   * Decides a pending proposal, atomically: true when it was pending and now
+   * has `status`; false when unknown or already decided (a decision is final).
+   */
+  setProposalStatus(id: string, status: Exclude<ProposalStatus, 'pending'>, at: string): Promise<boolean>;
+
+  /**
+   * Remembers a peer request's nonce until `expiresAt`: true when new, false
+   * when `party` already used it (a replay). Atomic on both engines: of two
+   * concurrent calls with the same nonce exactly one gets true.
+   */
+  rememberNonce(party: string, nonce: string, expiresAt: string): Promise<boolean>;
+  /** Forgets nonces that expired at or before `now`; returns how many. */
+  pruneNonces(now: string): Promise<number>;
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

@@ -17,12 +17,40 @@ export function isSeq(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_SEQ;
 }
 
-function text(issues: Issue[], path: string, value: unknown): void {
+export function text(issues: Issue[], path: string, value: unknown): void {
   if (typeof value !== 'string' || value === '')
     issues.push({ path, rule: 'expected a non-empty string', value });
 }
 
-function hash(issues: Issue[], path: string, value: unknown): void {
+/**
+ * The access tables' timestamps: exactly what `Date.prototype.toISOString()`
+ * writes (UTC, milliseconds), so that comparing them as text (expiry,
+ * pruning, ordering) is comparing the instants, on both engines.
+ */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export function isInstant(value: unknown): value is string {
+  return typeof value === 'string' && INSTANT.test(value) && new Date(value).toISOString() === value;
+}
+
+export function instant(issues: Issue[], path: string, value: unknown): void {
+  if (!isInstant(value)) {
+    issues.push({
+      path,
+      rule: 'expected a UTC timestamp as toISOString writes it (2026-01-02T03:04:05.000Z)',
+      value,
+    });
+  }
+}
+
+/** One of `allowed`. */
+export function oneOf(issues: Issue[], path: string, value: unknown, allowed: readonly string[]): void {
+  if (typeof value !== 'string' || !allowed.includes(value)) {
+    issues.push({ path, rule: `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value });
+  }
+}
+
+export function hash(issues: Issue[], path: string, value: unknown): void {
   if (typeof value !== 'string' || !HASH.test(value)) {
     issues.push({ path, rule: 'expected 64 lowercase hex characters', value });
   }
@@ -32,7 +60,7 @@ function seq(issues: Issue[], path: string, value: unknown): void {
   if (!isSeq(value)) issues.push({ path, rule: `expected an integer from 1 to ${MAX_SEQ}`, value });
 }
 
-function fail(code: StoreErrorCode, issues: Issue[]): void {
+export function fail(code: StoreErrorCode, issues: Issue[]): void {
   if (issues.length > 0) throw new ValidationError(code, issues);
 }
 

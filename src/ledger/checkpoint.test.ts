@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalBytes } from './canonical.ts';
-import { checkpointHash, cosign, signCheckpoint, verifyCheckpoint } from './checkpoint.ts';
-import { buyerKeys, ctx, malloryKeys, sellerKeys, thrown } from './fixtures.ts';
+import {
+  checkpointHash,
+  cosign,
+  signCheckpoint,
+  verifyCheckpoint,
+  verifyCheckpointSignature,
+} from './checkpoint.ts';
+import { buyerKeys, ctx, legacySign, malloryKeys, sellerKeys, thrown } from './fixtures.ts';
 import { hashJson, sha256Hex } from './hash.ts';
 import { verify } from './keys.ts';
+import { verifyIn } from './signing.ts';
 import type { Checkpoint, SignedCheckpoint } from './types.ts';
 
 const checkpoint: Checkpoint = {
@@ -19,10 +26,38 @@ const both = (): SignedCheckpoint =>
   );
 
 describe('checkpoints', () => {
-  it('signs the canonical bytes; the hash is hashJson(checkpoint)', () => {
+  it('signs the canonical bytes in domain checkpoint; the hash is hashJson(checkpoint)', () => {
     const sig = signCheckpoint(checkpoint, sellerKeys);
-    expect(verify(sellerKeys.publicKey, canonicalBytes(checkpoint), sig)).toBe(true);
+    expect(sig.startsWith('sb2.')).toBe(true);
+    const bytes = canonicalBytes(checkpoint);
+    expect(verifyIn('checkpoint', sellerKeys.publicKey, bytes, sig, { legacy: false })).toBe(true);
+    expect(verifyIn('entry', sellerKeys.publicKey, bytes, sig, { legacy: true })).toBe(false);
+    expect(verify(sellerKeys.publicKey, bytes, sig)).toBe(false);
+    expect(verifyCheckpointSignature(checkpoint, sellerKeys.publicKey, sig)).toBe(true);
+    expect(verifyCheckpointSignature(checkpoint, buyerKeys.publicKey, sig)).toBe(false);
     expect(checkpointHash(checkpoint)).toBe(hashJson(checkpoint));
+  });
+
+  it('legacy signatures count only when the caller allows them', () => {
+    const legacy = {
+      checkpoint,
+      sigs: {
+        'seller-co': legacySign(checkpoint, sellerKeys),
+        'buyer-co': legacySign(checkpoint, buyerKeys),
+      },
+    };
+    expect(() => verifyCheckpoint(legacy, ctx.parties, { legacy: true })).not.toThrow();
+    expect(thrown(() => verifyCheckpoint(legacy, ctx.parties)).code).toBe('CHECKPOINT_BAD_SIGNATURE');
+    expect(thrown(() => verifyCheckpoint(legacy, ctx.parties, { legacy: false })).code).toBe(
+      'CHECKPOINT_BAD_SIGNATURE',
+    );
+    // A legacy bilateral keeps going with new signatures, and may mix the two forms.
+    expect(() => verifyCheckpoint(both(), ctx.parties, { legacy: true })).not.toThrow();
+    const mixed = cosign(legacy, 'buyer-co', signCheckpoint(checkpoint, buyerKeys));
+    expect(() => verifyCheckpoint(mixed, ctx.parties, { legacy: true })).not.toThrow();
+    const sig = legacy.sigs['seller-co'];
+    expect(verifyCheckpointSignature(checkpoint, sellerKeys.publicKey, sig)).toBe(false);
+    expect(verifyCheckpointSignature(checkpoint, sellerKeys.publicKey, sig, { legacy: true })).toBe(true);
   });
 
   it('cosign adds a signature without changing the input', () => {

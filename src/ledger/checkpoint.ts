@@ -1,15 +1,17 @@
 /**
  * Checkpoints: the agreement points of a bilateral (DESIGN.md decision 2). A
  * checkpoint names both stream heads and the hash of the state computed from
- * them; it counts only when both parties signed its canonical bytes. Its hash
- * (`checkpointHash`) is what gets anchored on the chain.
+ * them; it counts only when both parties signed its canonical bytes (domain
+ * `checkpoint`, `signing.ts`). Its hash (`checkpointHash`) is what gets
+ * anchored on the chain.
  */
 import { canonicalBytes } from './canonical.ts';
 import { LedgerError } from './errors.ts';
 import { deepFreeze } from './freeze.ts';
 import { hashJson, isHash } from './hash.ts';
-import { type KeyPair, sign, verify } from './keys.ts';
+import type { KeyPair } from './keys.ts';
 import { isSeq } from './shape.ts';
+import { signIn, verifyIn } from './signing.ts';
 import type { Checkpoint, Hash, PartyKey, SignedCheckpoint } from './types.ts';
 
 /** `hashJson(checkpoint)`: the fingerprint anchored on the shared ledger. */
@@ -17,9 +19,29 @@ export function checkpointHash(checkpoint: Checkpoint): Hash {
   return hashJson(checkpoint);
 }
 
-/** A party's signature over `canonicalBytes(checkpoint)`. */
+/** A party's signature of `canonicalBytes(checkpoint)` in domain `checkpoint` (`sb2.`). */
 export function signCheckpoint(checkpoint: Checkpoint, keys: KeyPair): string {
-  return sign(keys.privateKey, canonicalBytes(checkpoint));
+  return signIn('checkpoint', canonicalBytes(checkpoint), keys);
+}
+
+/**
+ * True when `sig` is `key`'s signature of `checkpoint` (e.g. the proposer's,
+ * before co-signing); a legacy signature only with `legacy`. Never throws.
+ */
+export function verifyCheckpointSignature(
+  checkpoint: Checkpoint,
+  key: string,
+  sig: unknown,
+  options: { readonly legacy?: boolean } = {},
+): boolean {
+  try {
+    return (
+      typeof sig === 'string' &&
+      verifyIn('checkpoint', key, canonicalBytes(checkpoint), sig, { legacy: options.legacy === true })
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -39,9 +61,16 @@ export function cosign(signed: SignedCheckpoint, party: string, sig: string): Si
  * signatures only for these parties, positions and hashes well encoded) and
  * every one of `parties` signed it (`CHECKPOINT_MISSING_SIGNATURE`) with its
  * key (`CHECKPOINT_BAD_SIGNATURE`). A party with an empty stream has no head.
+ * Legacy (bare) signatures count only with `options.legacy` — pass
+ * `legacySigningOf(genesis)`; without it they are `CHECKPOINT_BAD_SIGNATURE`.
  * The caller checks that `checkpoint.bilateral` is the bilateral it expects.
  */
-export function verifyCheckpoint(signed: SignedCheckpoint, parties: readonly PartyKey[]): void {
+export function verifyCheckpoint(
+  signed: SignedCheckpoint,
+  parties: readonly PartyKey[],
+  options: { readonly legacy?: boolean } = {},
+): void {
+  const legacy = options.legacy === true;
   if (!isRecord(signed)) malformed('signed', 'expected an object');
   const { checkpoint, sigs } = signed;
   if (!isRecord(checkpoint)) malformed('checkpoint', 'expected an object');
@@ -71,7 +100,7 @@ export function verifyCheckpoint(signed: SignedCheckpoint, parties: readonly Par
         details: { party: party.id },
       });
     }
-    if (typeof sig !== 'string' || !verify(party.key, message, sig)) {
+    if (typeof sig !== 'string' || !verifyIn('checkpoint', party.key, message, sig, { legacy })) {
       throw new LedgerError('CHECKPOINT_BAD_SIGNATURE', `${party.id}'s signature does not verify`, {
         details: { party: party.id },
       });

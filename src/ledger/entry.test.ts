@@ -4,6 +4,7 @@ import { createEntry, hashEntry, isSignedEntry, positionOf, signAndHashEntry, si
 import { ctx, sellerKeys, writer } from './fixtures.ts';
 import { hashJson } from './hash.ts';
 import { verify } from './keys.ts';
+import { verifyIn } from './signing.ts';
 
 describe('entries', () => {
   it('createEntry starts at seq 1 linked to the bilateral id, then follows the head', () => {
@@ -24,12 +25,15 @@ describe('entries', () => {
     expect(second.prev).toBe(hashEntry(first));
   });
 
-  it('hash is hashJson(entry); the signature covers the canonical bytes', () => {
+  it('hash is hashJson(entry); the signature covers the canonical bytes in domain entry', () => {
     const signed = writer('seller-co', sellerKeys).next();
     expect(hashEntry(signed.entry)).toBe(hashJson(signed.entry));
     const bytes = new TextEncoder().encode(canonicalize(signed.entry));
-    expect(verify(sellerKeys.publicKey, bytes, signed.sig)).toBe(true);
+    expect(signed.sig.startsWith('sb2.')).toBe(true);
+    expect(verifyIn('entry', sellerKeys.publicKey, bytes, signed.sig, { legacy: false })).toBe(true);
+    expect(verify(sellerKeys.publicKey, bytes, signed.sig)).toBe(false);
     expect(signed.key).toBe(sellerKeys.publicKey);
+    expect(signAndHashEntry(signed.entry, sellerKeys).signed).toEqual(signed);
   });
 
   it('isSignedEntry accepts well-formed entries and rejects wrong shapes', () => {

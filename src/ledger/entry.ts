@@ -1,13 +1,15 @@
 /**
  * Entries: the unit of the signed record (DESIGN.md decision 1). An entry's
  * hash is the SHA-256 of its canonical JSON; its signature is the author's
- * Ed25519 signature over those same canonical bytes, so the hash a counterparty
- * links to (`prev`, `seen`) and the bytes that were signed are one thing.
+ * Ed25519 signature over those same canonical bytes in domain `entry`
+ * (`signing.ts`), so the hash a counterparty links to (`prev`, `seen`) and the
+ * payload that was signed are one thing.
  */
 import { canonicalBytes } from './canonical.ts';
 import { hashJson, sha256Hex } from './hash.ts';
-import { type KeyPair, sign } from './keys.ts';
+import type { KeyPair } from './keys.ts';
 import { inspectSignedEntry } from './shape.ts';
+import { signIn } from './signing.ts';
 import type { Entry, Hash, JsonValue, SignedEntry, StreamPosition } from './types.ts';
 
 /** The entry's hash: `hashJson(entry)`. */
@@ -15,9 +17,9 @@ export function hashEntry(entry: Entry): Hash {
   return hashJson(entry);
 }
 
-/** Signs `entry` with `keys`: signature over `canonicalBytes(entry)`. */
+/** Signs `entry` with `keys`: `signIn('entry', canonicalBytes(entry), keys)`. */
 export function signEntry(entry: Entry, keys: KeyPair): SignedEntry {
-  return Object.freeze({ entry, key: keys.publicKey, sig: sign(keys.privateKey, canonicalBytes(entry)) });
+  return Object.freeze({ entry, key: keys.publicKey, sig: signIn('entry', canonicalBytes(entry), keys) });
 }
 
 /**
@@ -27,7 +29,7 @@ export function signEntry(entry: Entry, keys: KeyPair): SignedEntry {
 export function signAndHashEntry(entry: Entry, keys: KeyPair): { signed: SignedEntry; hash: Hash } {
   const bytes = canonicalBytes(entry);
   return {
-    signed: Object.freeze({ entry, key: keys.publicKey, sig: sign(keys.privateKey, bytes) }),
+    signed: Object.freeze({ entry, key: keys.publicKey, sig: signIn('entry', bytes, keys) }),
     hash: sha256Hex(bytes),
   };
 }

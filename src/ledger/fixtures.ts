@@ -1,12 +1,14 @@
 /**
  * Test fixtures for the ledger's own tests (not exported): fixed-seed parties,
- * a genesis, and a helper that writes a signed stream entry by entry.
+ * a genesis (and its legacy twin, from before domain-separated signatures),
+ * and a helper that writes a signed stream entry by entry.
  */
+import { canonicalBytes } from './canonical.ts';
 import { createEntry, positionOf, signEntry } from './entry.ts';
 import type { LedgerError } from './errors.ts';
 import { createGenesis, streamContext } from './genesis.ts';
-import { type KeyPair, keyPairFromSeed } from './keys.ts';
-import type { JsonValue, SignedEntry, StreamContext, StreamPosition } from './types.ts';
+import { type KeyPair, keyPairFromSeed, sign } from './keys.ts';
+import type { Genesis, JsonValue, SignedEntry, StreamContext, StreamPosition } from './types.ts';
 
 export const seed = (byte: number): Uint8Array => new Uint8Array(32).fill(byte);
 
@@ -21,6 +23,17 @@ export const genesis = createGenesis(
   { id: 'buyer-co', key: buyerKeys.publicKey },
 );
 export const ctx: StreamContext = streamContext(genesis);
+
+/** `genesis` as written before domain separation: no `signing` field. */
+export function legacyOf(g: Genesis): Genesis {
+  const { signing: _, ...legacy } = g;
+  return legacy;
+}
+
+/** A signature as written before domain separation: bare, over the bare canonical bytes. */
+export function legacySign(payload: unknown, keys: KeyPair): string {
+  return sign(keys.privateKey, canonicalBytes(payload));
+}
 
 /** Writes entries for one author, tracking its head; `seen` is given per entry. */
 export function writer(author: string, keys: KeyPair) {

@@ -1,14 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from './canonical.ts';
-import { buyerKeys, genesis, malloryKeys, sellerKeys, terms, thrown } from './fixtures.ts';
+import {
+  buyerKeys,
+  genesis,
+  legacyOf,
+  legacySign,
+  malloryKeys,
+  sellerKeys,
+  terms,
+  thrown,
+} from './fixtures.ts';
 import {
   agreementMessage,
   bilateralId,
   createAgreement,
   createGenesis,
+  legacySigningOf,
   signAgreement,
   streamContext,
   verifyAgreement,
+  verifyAgreementSignature,
 } from './genesis.ts';
 import { hashJson } from './hash.ts';
 import type { Agreement } from './types.ts';
@@ -30,7 +41,17 @@ describe('genesis', () => {
     expect(streamContext(genesis)).toEqual({
       bilateral: bilateralId(genesis),
       parties: [genesis.seller, genesis.buyer],
+      legacySignatures: false,
     });
+  });
+
+  it('a new genesis carries signing: 2, which the id covers; one without it is legacy', () => {
+    expect(genesis.signing).toBe(2);
+    expect(legacySigningOf(genesis)).toBe(false);
+    const legacy = legacyOf(genesis);
+    expect(legacySigningOf(legacy)).toBe(true);
+    expect(bilateralId(legacy)).not.toBe(bilateralId(genesis));
+    expect(streamContext(legacy).legacySignatures).toBe(true);
   });
 
   it('GENESIS_INVALID: malformed party, same id, same key', () => {
@@ -83,6 +104,30 @@ describe('verifyAgreement', () => {
     expect(bad({ ...a.sigs, seller: '' }).code).toBe('AGREEMENT_BAD_SIGNATURE');
   });
 
+  it('legacy agreement signatures verify on a legacy genesis only', () => {
+    const legacy = legacyOf(genesis);
+    const oldId = bilateralId(legacy);
+    const oldSigs = {
+      seller: legacySign({ agree: oldId }, sellerKeys),
+      buyer: legacySign({ agree: oldId }, buyerKeys),
+    };
+    expect(() => verifyAgreement(createAgreement(legacy, oldSigs))).not.toThrow();
+    // Both forms on a legacy bilateral: one party signed before the change, one after.
+    const mixed = { ...oldSigs, buyer: signAgreement(oldId, buyerKeys) };
+    expect(() => verifyAgreement(createAgreement(legacy, mixed))).not.toThrow();
+    // The same legacy signatures over a signing: 2 genesis (same id) are refused.
+    const id = bilateralId(genesis);
+    const refused = {
+      seller: legacySign({ agree: id }, sellerKeys),
+      buyer: legacySign({ agree: id }, buyerKeys),
+    };
+    expect(thrown(() => verifyAgreement(createAgreement(genesis, refused))).code).toBe(
+      'AGREEMENT_BAD_SIGNATURE',
+    );
+    expect(verifyAgreementSignature(id, sellerKeys.publicKey, refused.seller, { legacy: false })).toBe(false);
+    expect(verifyAgreementSignature(id, sellerKeys.publicKey, refused.seller, { legacy: true })).toBe(true);
+  });
+
   it('AGREEMENT_MALFORMED: wrong termsHash, schema, extra field, bad party', () => {
     const a = agreement();
     const g = a.genesis;
@@ -91,6 +136,7 @@ describe('verifyAgreement', () => {
     expect(malformed({ ...g, termsHash: hashJson('other') })).toBe('genesis.termsHash');
     expect(malformed({ ...g, schema: 'v2' })).toBe('genesis.schema');
     expect(malformed({ ...g, note: 'x' })).toBe('genesis.note');
+    expect(malformed({ ...g, signing: 3 })).toBe('genesis.signing');
     expect(malformed({ ...g, buyer: { id: 'b' } })).toBe('genesis.buyer');
     expect(malformed(null)).toBe('genesis');
   });

@@ -8,21 +8,33 @@
  * `canonicalBytes({ "agree": id })`, not the bare id. The one-key object
  * `{agree}` can never be mistaken for an entry or a checkpoint (whose
  * canonical forms have other keys), so a signature made for one purpose
- * cannot be replayed as another.
+ * cannot be replayed as another. Since signing version 2 the signature is
+ * also domain-separated (`signing.ts`, domain `agreement`).
+ *
+ * Design rationale — legacy signatures are a property of the bilateral. A
+ * genesis written by `createGenesis` now carries `signing: 2`; the bilateral
+ * id covers it, so it cannot be removed without changing the id that both
+ * parties signed. A genesis without it predates domain separation: its
+ * agreement, entries and checkpoints may carry legacy (bare) signatures.
+ * With it, only `sb2.` signatures verify. `legacySigningOf` is the one place
+ * that decides.
  */
 import { canonicalBytes, canonicalize } from './canonical.ts';
 import { LedgerError } from './errors.ts';
 import { deepFreeze } from './freeze.ts';
 import { hashJson, isHash } from './hash.ts';
-import { isPublicKey, type KeyPair, sign, verify } from './keys.ts';
+import { isPublicKey, type KeyPair } from './keys.ts';
+import { signIn, verifyIn } from './signing.ts';
 import type { Agreement, Genesis, Hash, JsonValue, PartyKey, StreamContext } from './types.ts';
 
 export const GENESIS_SCHEMA = 'smart-bilateral/genesis@1';
-const GENESIS_FIELDS: readonly string[] = ['schema', 'terms', 'termsHash', 'seller', 'buyer'];
+/** The `signing` version a new genesis carries: only domain-separated (`sb2.`) signatures. */
+export const SIGNING_VERSION = 2;
+const GENESIS_FIELDS: readonly string[] = ['schema', 'terms', 'termsHash', 'seller', 'buyer', 'signing'];
 
 /**
  * The genesis of a bilateral between `seller` and `buyer` under `terms`
- * (deeply frozen copy; `termsHash = hashJson(terms)`).
+ * (deeply frozen copy; `termsHash = hashJson(terms)`), with `signing: 2`.
  * Throws `GENESIS_INVALID` on a malformed party, or equal ids or keys.
  */
 export function createGenesis(terms: JsonValue, seller: PartyKey, buyer: PartyKey): Genesis {
@@ -50,7 +62,16 @@ export function createGenesis(terms: JsonValue, seller: PartyKey, buyer: PartyKe
     termsHash: hashJson(copy),
     seller: { id: seller.id, key: seller.key },
     buyer: { id: buyer.id, key: buyer.key },
+    signing: SIGNING_VERSION,
   });
+}
+
+/**
+ * True when `genesis` predates domain-separated signatures (it has no
+ * `signing` field), so its bilateral's records may carry legacy signatures.
+ */
+export function legacySigningOf(genesis: Genesis): boolean {
+  return !Object.hasOwn(genesis, 'signing');
 }
 
 /** The bilateral id: `hashJson(genesis)`. */
@@ -58,22 +79,36 @@ export function bilateralId(genesis: Genesis): Hash {
   return hashJson(genesis);
 }
 
-/** The stream context of a bilateral: its id and both parties (seller first). */
+/** The stream context of a bilateral: its id, both parties (seller first) and its signing rule. */
 export function streamContext(genesis: Genesis): StreamContext {
   return Object.freeze({
     bilateral: bilateralId(genesis),
     parties: Object.freeze([genesis.seller, genesis.buyer]),
+    legacySignatures: legacySigningOf(genesis),
   });
 }
 
-/** The bytes a party signs to agree to bilateral `id`: `canonicalBytes({ agree: id })`. */
+/** The payload a party signs (domain `agreement`) to agree to bilateral `id`: `canonicalBytes({ agree: id })`. */
 export function agreementMessage(id: Hash): Uint8Array {
   return canonicalBytes({ agree: id });
 }
 
-/** A party's signature agreeing to bilateral `id`. */
+/** A party's signature agreeing to bilateral `id` (`sb2.`, domain `agreement`). */
 export function signAgreement(id: Hash, keys: KeyPair): string {
-  return sign(keys.privateKey, agreementMessage(id));
+  return signIn('agreement', agreementMessage(id), keys);
+}
+
+/**
+ * True when `sig` is `key`'s agreement to bilateral `id`; a legacy signature
+ * only with `legacy` (see `legacySigningOf`).
+ */
+export function verifyAgreementSignature(
+  id: Hash,
+  key: string,
+  sig: unknown,
+  options: { readonly legacy: boolean },
+): boolean {
+  return typeof sig === 'string' && verifyIn('agreement', key, agreementMessage(id), sig, options);
 }
 
 /** The agreement of `genesis` from both parties' signatures. */
@@ -84,7 +119,8 @@ export function createAgreement(genesis: Genesis, sigs: { seller: string; buyer:
 /**
  * Throws unless `agreement` is a well-formed genesis (`AGREEMENT_MALFORMED`,
  * including a wrong `termsHash`), `id` is its hash (`AGREEMENT_BAD_ID`) and
- * both parties signed that id with their genesis keys (`AGREEMENT_BAD_SIGNATURE`).
+ * both parties signed that id with their genesis keys (`AGREEMENT_BAD_SIGNATURE`;
+ * legacy signatures only for a genesis without `signing`).
  */
 export function verifyAgreement(agreement: Agreement): void {
   if (!isRecord(agreement)) malformed('agreement', 'expected an object');
@@ -93,6 +129,9 @@ export function verifyAgreement(agreement: Agreement): void {
   const extra = Object.keys(genesis).find((k) => !GENESIS_FIELDS.includes(k));
   if (extra !== undefined) malformed(`genesis.${extra}`, 'unexpected field');
   if (genesis.schema !== GENESIS_SCHEMA) malformed('genesis.schema', `expected ${GENESIS_SCHEMA}`);
+  if (Object.hasOwn(genesis, 'signing') && genesis.signing !== SIGNING_VERSION) {
+    malformed('genesis.signing', `expected ${SIGNING_VERSION} or no field (legacy)`);
+  }
   for (const role of ['seller', 'buyer'] as const) {
     const issue = partyIssue(genesis[role]);
     if (issue !== undefined)
@@ -113,10 +152,9 @@ export function verifyAgreement(agreement: Agreement): void {
     });
   }
   if (!isRecord(sigs)) malformed('sigs', 'expected an object');
-  const message = agreementMessage(id);
+  const legacy = legacySigningOf(genesis);
   for (const role of ['seller', 'buyer'] as const) {
-    const sig = sigs[role];
-    if (typeof sig !== 'string' || !verify(genesis[role].key, message, sig)) {
+    if (!verifyAgreementSignature(id, genesis[role].key, sigs[role], { legacy })) {
       throw new LedgerError('AGREEMENT_BAD_SIGNATURE', `${role} signature does not verify`, {
         details: { role, party: genesis[role].id },
       });

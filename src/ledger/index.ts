@@ -1,7 +1,13 @@
 /** Public surface of the ledger layer. */
 
 export { canonicalBytes, canonicalize } from './canonical.ts';
-export { checkpointHash, cosign, signCheckpoint, verifyCheckpoint } from './checkpoint.ts';
+export {
+  checkpointHash,
+  cosign,
+  signCheckpoint,
+  verifyCheckpoint,
+  verifyCheckpointSignature,
+} from './checkpoint.ts';
 export {
   createEntry,
   type EntryFields,
@@ -20,17 +26,22 @@ export {
   createAgreement,
   createGenesis,
   GENESIS_SCHEMA,
+  legacySigningOf,
+  SIGNING_VERSION,
   signAgreement,
   streamContext,
   verifyAgreement,
+  verifyAgreementSignature,
 } from './genesis.ts';
 export { hashJson, isHash, sha256Hex } from './hash.ts';
+export { type KeyRotation, signKeyRotation, verifyKeyRotation } from './key-rotation.ts';
 export {
   generateKeyPair,
   isPublicKey,
   isSignature,
   type KeyPair,
   keyPairFromSeed,
+  SIGNATURE_PREFIX,
   sign,
   verify,
 } from './keys.ts';
@@ -72,6 +83,15 @@ export {
   recordRootOf,
   type StreamRoot,
 } from './record-root.ts';
+export {
+  isSigningDomain,
+  type SigningDomain,
+  signIn,
+  signingDomains,
+  signingMessage,
+  signingTag,
+  verifyIn,
+} from './signing.ts';
 export { type VerifyStreamOptions, verifyStream } from './stream.ts';
 export type * from './types.ts';
 export { type BodyValidators, checkBody, checkSignedEntry, checkSignedEntryHashed } from './verify.ts';

@@ -51,8 +51,19 @@ export function isPublicKey(value: unknown): value is string {
   return decodeBase64url(value, 32) !== undefined;
 }
 
-/** True when `value` is a well-formed signature (base64url of 64 bytes). */
+/** The text that starts every domain-separated signature (`signing.ts`). */
+export const SIGNATURE_PREFIX = 'sb2.';
+
+/**
+ * True when `value` is a well-formed signature in either form: `sb2.` +
+ * base64url of 64 bytes (domain-separated, `signing.ts`) or the legacy bare
+ * base64url of 64 bytes. Which form a record may use is decided where it is
+ * verified, not here.
+ */
 export function isSignature(value: unknown): value is string {
+  if (typeof value === 'string' && value.startsWith(SIGNATURE_PREFIX)) {
+    return decodeBase64url(value.slice(SIGNATURE_PREFIX.length), 64) !== undefined;
+  }
   return decodeBase64url(value, 64) !== undefined;
 }
 
@@ -78,12 +89,19 @@ export function keyPairFromSeed(seed: Uint8Array): KeyPair {
   });
 }
 
-/** Ed25519 signature of `message`, base64url of 64 bytes. Throws `KEY_INVALID` on a malformed key. */
+/**
+ * Raw Ed25519 signature of `message`, base64url of 64 bytes (no domain, no
+ * version: records are signed with `signIn`). Throws `KEY_INVALID` on a malformed key.
+ */
 export function sign(privateKey: string, message: Uint8Array): string {
   return nodeSign(null, message, privateKeyObject(privateKey)).toString('base64url');
 }
 
-/** True when `sig` is a valid Ed25519 signature of `message` by `publicKey`; false on anything malformed. */
+/**
+ * True when `sig` is a valid raw Ed25519 signature of `message` by `publicKey`;
+ * false on anything malformed, including an `sb2.` signature (those are
+ * checked over their domain's message by `verifyIn`, never over bare bytes).
+ */
 export function verify(publicKey: string, message: Uint8Array, sig: string): boolean {
   const sigBytes = decodeBase64url(sig, 64);
   if (sigBytes === undefined) return false;

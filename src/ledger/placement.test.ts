@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createEntry, positionOf, signEntry } from './entry.ts';
 import { equivocationProof, verifyEquivocationProof } from './equivocation.ts';
-import { buyerKeys, ctx, sellerKeys, thrown, writer } from './fixtures.ts';
+import { buyerKeys, ctx, legacySign, sellerKeys, thrown, writer } from './fixtures.ts';
 import { sha256Hex } from './hash.ts';
 import { checkPlacement, checkSeen } from './placement.ts';
-import type { EquivocationProof } from './types.ts';
+import type { EquivocationProof, SignedEntry } from './types.ts';
 
 function stream(n: number) {
   const w = writer('seller-co', sellerKeys);
@@ -34,6 +34,21 @@ describe('checkPlacement', () => {
     const proof = error.details.proof as EquivocationProof;
     expect(verifyEquivocationProof(proof)).toBe(true);
     expect(verifyEquivocationProof(proof, ctx.parties)).toBe(true);
+  });
+
+  it('equivocation proofs of legacy entries verify only when legacy is allowed', () => {
+    const { entries, head } = stream(2);
+    const bare = (signed: SignedEntry): SignedEntry => ({
+      ...signed,
+      sig: legacySign(signed.entry, sellerKeys),
+    });
+    const fork = bare(signEntry({ ...entries[1]!.entry, body: { n: 'forked' } }, sellerKeys));
+    const proof = thrown(() => checkPlacement(head, bare(entries[1]!), fork)).details
+      .proof as EquivocationProof;
+    expect(verifyEquivocationProof(proof, ctx.parties, { legacy: true })).toBe(true);
+    expect(verifyEquivocationProof(proof, ctx.parties)).toBe(false);
+    expect(equivocationProof(proof.a, proof.b)).toBeUndefined();
+    expect(equivocationProof(proof.a, proof.b, { legacy: true })).toEqual(proof);
   });
 
   it('ENTRY_SEQ_GAP: seq beyond head + 1, or beyond 1 on an empty stream', () => {

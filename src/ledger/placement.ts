@@ -36,7 +36,9 @@ export function checkPlacement(
         details: { author, seq },
       });
     }
-    const proof = equivocationProof(stored, signed);
+    // Both entries already passed the bilateral's signature rule (the stored one
+    // when it was stored, `signed` just now), so the proof may take either form.
+    const proof = equivocationProof(stored, signed, { legacy: true });
     throw new LedgerError('ENTRY_EQUIVOCATION', `${author} signed two different entries #${seq}`, {
       details: { author, seq, stored, received: signed, ...(proof === undefined ? {} : { proof }) },
     });

@@ -144,7 +144,12 @@ function edit(doc: unknown, path: string, change: (old: unknown) => unknown): un
   return doc;
 }
 
-const tweakSig = (sig: unknown) => (String(sig)[0] === 'A' ? 'B' : 'A') + String(sig).slice(1);
+/** Changes the first signature character after the `sb2.` version, keeping the form. */
+const tweakSig = (sig: unknown) => {
+  const text = String(sig);
+  const at = text.startsWith('sb2.') ? 4 : 0;
+  return text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
+};
 
 const failed = (report: ProofReport) => report.checks.filter((c) => !c.ok);
 const failedNames = (report: ProofReport) => failed(report).map((c) => c.name);

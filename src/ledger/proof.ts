@@ -40,6 +40,11 @@
  *   streams; that root could not be kept incrementally.)
  * - Entries and the checkpoint are compared with `agreement.id`, which a
  *   separate check ties to the genesis: a changed genesis fails once, there.
+ * - Signatures are domain-separated (`signing.ts`). Whether legacy (bare)
+ *   signatures count is read from the proof's own genesis (`legacySigningOf`):
+ *   the bilateral id covers the genesis's `signing` field, so a proof cannot
+ *   claim to be legacy without failing the agreement id check. Proofs
+ *   exported before domain separation keep verifying.
  * - The anchor fields only the chain can confirm (chain id, contract,
  *   transaction, block) are checked by `chain/verify-anchor.ts`; offline we
  *   check that the anchor names this checkpoint, bilateral and seq.
@@ -50,12 +55,13 @@ import { checkpointHash, verifyCheckpoint } from './checkpoint.ts';
 import { hashEntry } from './entry.ts';
 import { LedgerError } from './errors.ts';
 import { deepFreeze } from './freeze.ts';
-import { agreementMessage, bilateralId } from './genesis.ts';
+import { bilateralId, legacySigningOf, verifyAgreementSignature } from './genesis.ts';
 import { hashJson, isHash } from './hash.ts';
-import { verify } from './keys.ts';
+import { SIGNATURE_PREFIX } from './keys.ts';
 import { type MerkleProof, merkleProof, verifyMerkleProof } from './merkle.ts';
 import { type RecordLeaf, type RecordPath, recordPathRoot, recordProof, recordRoot } from './record-root.ts';
 import { signedEntryIssue } from './shape.ts';
+import { verifyIn } from './signing.ts';
 import type {
   Agreement,
   Checkpoint,
@@ -246,6 +252,9 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
   const id = p.agreement.id;
   const signedCheckpoint = p.checkpoint;
   const checkpoint = signedCheckpoint.checkpoint;
+  const legacy = legacySigningOf(genesis);
+  const refusedLegacy = (sig: unknown) =>
+    !legacy && isLegacyForm(sig) ? ' (a legacy signature, which this bilateral does not accept)' : '';
 
   // Agreement.
   run('agreement: id', () => {
@@ -269,10 +278,10 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
     run(`agreement: ${role} signature`, () => {
       const sig = (p.agreement.sigs as Record<string, unknown> | null)?.[role];
       if (typeof sig !== 'string') return fail(`${party.id} (${role}) has not signed the agreement`);
-      return verify(party.key, agreementMessage(id), sig)
+      return verifyAgreementSignature(id, party.key, sig, { legacy })
         ? pass(`${party.id} (${role}) agreed to bilateral ${short(id)} with its key ${short(party.key)}`)
         : fail(
-            `${party.id}'s (${role}) signature does not verify with its key — the signature or the bilateral id was changed`,
+            `${party.id}'s (${role}) signature does not verify with its key${refusedLegacy(sig)} — the signature or the bilateral id was changed`,
           );
     });
   }
@@ -315,10 +324,10 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
     run(`${label}: signature`, () => {
       const key = party?.key ?? item.signed.key;
       const who = party?.id ?? String(entry.author);
-      return verify(key, canonicalBytes(entry), item.signed.sig)
+      return verifyIn('entry', key, canonicalBytes(entry), item.signed.sig, { legacy })
         ? pass(`verifies with ${who}'s key`)
         : fail(
-            `does not verify with ${who}'s key — the entry was changed after signing, or the signature was damaged`,
+            `does not verify with ${who}'s key${refusedLegacy(item.signed.sig)} — the entry was changed after signing, or the signature was damaged`,
           );
     });
     run(`${label}: merkle path`, () => pathOutcome(item, checkpoint.root, heads));
@@ -345,10 +354,13 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
   );
   run('checkpoint: co-signatures', () => {
     try {
-      verifyCheckpoint(signedCheckpoint, parties);
+      verifyCheckpoint(signedCheckpoint, parties, { legacy });
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
-      return fail(cosignFailure(error));
+      const sigs = signedCheckpoint.sigs as Record<string, unknown> | null;
+      const party = String(error.details.party ?? '');
+      const sig = sigs !== null && Object.hasOwn(sigs, party) ? sigs[party] : undefined;
+      return fail(cosignFailure(error, refusedLegacy(sig)));
     }
     return pass(`signed by ${genesis.seller.id} and ${genesis.buyer.id} with their genesis keys`);
   });
@@ -557,13 +569,13 @@ function usageChecks(p: Proof, subject: Extract<ProofSubject, { kind: 'usage' }>
   );
 }
 
-function cosignFailure(error: LedgerError): string {
+function cosignFailure(error: LedgerError, why: string): string {
   const party = String(error.details.party ?? '');
   switch (error.code) {
     case 'CHECKPOINT_MISSING_SIGNATURE':
       return `${party} has not signed the checkpoint — it is not an agreement point`;
     case 'CHECKPOINT_BAD_SIGNATURE':
-      return `${party}'s signature does not verify with its genesis key — the checkpoint was changed after signing, or the signature was damaged`;
+      return `${party}'s signature does not verify with its genesis key${why} — the checkpoint was changed after signing, or the signature was damaged`;
     default:
       return `the checkpoint is malformed: ${error.message}`;
   }
@@ -705,6 +717,11 @@ function headOf<H>(heads: Readonly<Record<string, H | undefined>>, party: string
 
 function sumSeqs(heads: Readonly<Record<string, { seq: number } | undefined>>): number {
   return Object.values(heads).reduce((sum, head) => sum + (head?.seq ?? 0), 0);
+}
+
+/** A bare signature (no `sb2.` version): acceptable only on a legacy bilateral. */
+function isLegacyForm(sig: unknown): boolean {
+  return typeof sig === 'string' && !sig.startsWith(SIGNATURE_PREFIX);
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

@@ -51,7 +51,9 @@ export function signedEntryIssue(input: unknown): ShapeIssue | undefined {
   return (
     entryIssue(signed.entry) ??
     (isPublicKey(signed.key) ? undefined : issue('key', 'expected base64url of 32 bytes', signed.key)) ??
-    (isSignature(signed.sig) ? undefined : issue('sig', 'expected base64url of 64 bytes', signed.sig))
+    (isSignature(signed.sig)
+      ? undefined
+      : issue('sig', 'expected sb2. + base64url of 64 bytes (or a legacy bare one)', signed.sig))
   );
 }
 

@@ -47,7 +47,11 @@ export interface SignedEntry {
   readonly entry: Entry;
   /** Author's Ed25519 public key, base64url raw 32 bytes. */
   readonly key: string;
-  /** Ed25519 signature over the canonical bytes of `entry`, base64url raw 64 bytes. */
+  /**
+   * `sb2.` + base64url of the author's Ed25519 signature over the `entry`-domain
+   * PAE of the entry's canonical bytes (`signing.ts`); on a legacy bilateral
+   * possibly the bare base64url of one over the canonical bytes themselves.
+   */
   readonly sig: string;
 }
 
@@ -67,9 +71,15 @@ export interface Genesis {
   readonly termsHash: Hash;
   readonly seller: PartyKey;
   readonly buyer: PartyKey;
+  /**
+   * 2: every signature of this bilateral is domain-separated (`sb2.`, see
+   * `signing.ts`). Absent on a bilateral created before: legacy signatures
+   * are accepted there as well.
+   */
+  readonly signing?: 2;
 }
 
-/** A genesis signed by both parties (each signs the bilateral id's canonical form). */
+/** A genesis signed by both parties (each signs `{ agree: id }` in domain `agreement`). */
 export interface Agreement {
   readonly genesis: Genesis;
   readonly id: Hash;
@@ -91,14 +101,20 @@ export interface Checkpoint {
 
 export interface SignedCheckpoint {
   readonly checkpoint: Checkpoint;
-  /** Keyed by party id: Ed25519 signature over the canonical bytes of `checkpoint`. */
+  /** Keyed by party id: signature of `checkpoint` in domain `checkpoint` (`signing.ts`). */
   readonly sigs: { readonly [party: string]: string };
 }
 
-/** What entry verification needs to know about a bilateral: its id and both parties' keys. */
+/** What entry verification needs to know about a bilateral: its id, both parties' keys, its signing rule. */
 export interface StreamContext {
   readonly bilateral: Hash;
   readonly parties: readonly PartyKey[];
+  /**
+   * Accept legacy (bare) entry signatures: true only for a bilateral whose
+   * genesis predates domain separation (`legacySigningOf`). Absent means false,
+   * so a context built by hand refuses them; `streamContext(genesis)` sets it.
+   */
+  readonly legacySignatures?: boolean;
 }
 
 /**

@@ -3,18 +3,34 @@
  * once by `vectors.generate.ts` and cross-checked independently: public keys
  * and signatures with the OpenSSL CLI (and RFC 8032 TEST 1), hashes, canonical
  * text and Merkle roots (the record root too) with a separate Python
- * implementation.
+ * implementation. The `sb2` section (domain-separated signatures) was checked
+ * the same way: each PAE rebuilt in Python from its payload, signed with the
+ * OpenSSL CLI (`pkeyutl -sign -rawin`) and compared.
+ *
+ * `genesis`, `entries` and `checkpoint` are a legacy bilateral: their bare
+ * signatures must keep verifying as legacy, and only as legacy.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from './canonical.ts';
+import { canonicalBytes, canonicalize } from './canonical.ts';
 import { checkpointHash, signCheckpoint, verifyCheckpoint } from './checkpoint.ts';
 import { hashEntry, signEntry } from './entry.ts';
-import { bilateralId, createGenesis, signAgreement, streamContext, verifyAgreement } from './genesis.ts';
+import { legacyOf, thrown } from './fixtures.ts';
+import {
+  bilateralId,
+  createAgreement,
+  createGenesis,
+  legacySigningOf,
+  signAgreement,
+  streamContext,
+  verifyAgreement,
+} from './genesis.ts';
 import { hashJson, sha256Hex } from './hash.ts';
+import { type KeyRotation, signKeyRotation, verifyKeyRotation } from './key-rotation.ts';
 import { keyPairFromSeed, sign } from './keys.ts';
 import { type MerkleProof, merkleProof, merkleRoot, verifyMerkleProof } from './merkle.ts';
 import { type RecordLeaf, type RecordPath, recordPathRoot, recordProof, recordRoot } from './record-root.ts';
+import { type SigningDomain, signIn, signingDomains, signingMessage, verifyIn } from './signing.ts';
 import type { Checkpoint, Genesis, JsonValue, SignedEntry } from './types.ts';
 import { checkSignedEntry } from './verify.ts';
 
@@ -33,12 +49,20 @@ interface Vectors {
     root: string;
     paths: { author: string; seq: number; path: RecordPath }[];
   };
+  sb2: {
+    domains: { domain: SigningDomain; seed: string; payload: string; message: string; sig: string }[];
+    genesis: { genesis: Genesis; id: string; sigs: { seller: string; buyer: string } };
+    entries: { signed: SignedEntry; hash: string }[];
+    checkpoint: { checkpoint: Checkpoint; hash: string; sigs: Record<string, string> };
+    keyRotation: { statement: KeyRotation; sig: string };
+  };
 }
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors.json', import.meta.url), 'utf8')) as Vectors;
 const keysOf = (seed: string) => keyPairFromSeed(Buffer.from(seed, 'hex'));
 const seller = keysOf(vectors.keys[2]!.seed);
 const buyer = keysOf(vectors.keys[3]!.seed);
+const legacySign = (payload: unknown, keys: typeof seller) => sign(keys.privateKey, canonicalBytes(payload));
 
 describe('golden vectors', () => {
   it('RFC 8032 TEST 1 is the first key and signature', () => {
@@ -71,35 +95,86 @@ describe('golden vectors', () => {
     }
   });
 
-  it('genesis, bilateral id and agreement signatures', () => {
+  it('legacy genesis, bilateral id and agreement signatures', () => {
     const { genesis, id, sigs } = vectors.genesis;
-    expect(createGenesis(genesis.terms, genesis.seller, genesis.buyer)).toEqual(genesis);
+    expect(legacySigningOf(genesis)).toBe(true);
+    expect(legacyOf(createGenesis(genesis.terms, genesis.seller, genesis.buyer))).toEqual(genesis);
     expect(bilateralId(genesis)).toBe(id);
-    expect(signAgreement(id, seller)).toBe(sigs.seller);
-    expect(signAgreement(id, buyer)).toBe(sigs.buyer);
+    expect(legacySign({ agree: id }, seller)).toBe(sigs.seller);
+    expect(legacySign({ agree: id }, buyer)).toBe(sigs.buyer);
     expect(() => verifyAgreement({ genesis, id, sigs })).not.toThrow();
+    // The same signatures on the genesis made signing: 2 (and its new id) are refused.
+    const strict = { ...genesis, signing: 2 as const };
+    const refused = createAgreement(strict, {
+      seller: legacySign({ agree: bilateralId(strict) }, seller),
+      buyer: legacySign({ agree: bilateralId(strict) }, buyer),
+    });
+    expect(thrown(() => verifyAgreement(refused)).code).toBe('AGREEMENT_BAD_SIGNATURE');
   });
 
-  it('entries: canonical text, hash, signature, and they pass verification', () => {
+  it('legacy entries: canonical text, hash, signature; they verify as legacy only', () => {
     const ctx = streamContext(vectors.genesis.genesis);
+    expect(ctx.legacySignatures).toBe(true);
     for (const { signed, canonical, hash } of vectors.entries) {
       expect(canonicalize(signed.entry)).toBe(canonical);
       expect(hashEntry(signed.entry)).toBe(hash);
-      expect(signEntry(signed.entry, seller)).toEqual(signed);
+      expect(legacySign(signed.entry, seller)).toBe(signed.sig);
       expect(checkSignedEntry(ctx, signed)).toEqual(signed);
+      expect(thrown(() => checkSignedEntry({ ...ctx, legacySignatures: false }, signed)).code).toBe(
+        'ENTRY_BAD_SIGNATURE',
+      );
     }
     expect(vectors.entries[1]!.signed.entry.prev).toBe(vectors.entries[0]!.hash);
   });
 
-  it('checkpoint: canonical text, hash, both signatures', () => {
+  it('legacy checkpoint: canonical text, hash, both signatures; verifies as legacy only', () => {
     const { checkpoint, canonical, hash, sigs } = vectors.checkpoint;
+    const parties = streamContext(vectors.genesis.genesis).parties;
     expect(canonicalize(checkpoint)).toBe(canonical);
     expect(checkpointHash(checkpoint)).toBe(hash);
-    expect(signCheckpoint(checkpoint, seller)).toBe(sigs['seller-co']);
-    expect(signCheckpoint(checkpoint, buyer)).toBe(sigs['buyer-co']);
-    expect(() =>
-      verifyCheckpoint({ checkpoint, sigs }, streamContext(vectors.genesis.genesis).parties),
-    ).not.toThrow();
+    expect(legacySign(checkpoint, seller)).toBe(sigs['seller-co']);
+    expect(legacySign(checkpoint, buyer)).toBe(sigs['buyer-co']);
+    expect(() => verifyCheckpoint({ checkpoint, sigs }, parties, { legacy: true })).not.toThrow();
+    expect(thrown(() => verifyCheckpoint({ checkpoint, sigs }, parties)).code).toBe(
+      'CHECKPOINT_BAD_SIGNATURE',
+    );
+  });
+
+  it('sb2: one PAE message and signature per domain', () => {
+    expect(vectors.sb2.domains.map((d) => d.domain)).toEqual([...signingDomains]);
+    for (const { domain, seed, payload, message, sig } of vectors.sb2.domains) {
+      const bytes = new TextEncoder().encode(payload);
+      expect(new TextDecoder().decode(signingMessage(domain, bytes))).toBe(message);
+      expect(signIn(domain, bytes, keysOf(seed))).toBe(sig);
+      for (const other of signingDomains) {
+        expect(verifyIn(other, keysOf(seed).publicKey, bytes, sig, { legacy: true })).toBe(other === domain);
+      }
+    }
+  });
+
+  it('sb2: genesis with signing 2, agreement, entries, checkpoint and key rotation', () => {
+    const { genesis, id, sigs } = vectors.sb2.genesis;
+    expect(createGenesis(genesis.terms, genesis.seller, genesis.buyer)).toEqual(genesis);
+    expect(bilateralId(genesis)).toBe(id);
+    expect(bilateralId(legacyOf(genesis))).toBe(vectors.genesis.id);
+    expect(signAgreement(id, seller)).toBe(sigs.seller);
+    expect(signAgreement(id, buyer)).toBe(sigs.buyer);
+    expect(() => verifyAgreement({ genesis, id, sigs })).not.toThrow();
+    const ctx = streamContext(genesis);
+    expect(ctx.legacySignatures).toBe(false);
+    for (const { signed, hash } of vectors.sb2.entries) {
+      expect(hashEntry(signed.entry)).toBe(hash);
+      expect(signEntry(signed.entry, seller)).toEqual(signed);
+      expect(checkSignedEntry(ctx, signed)).toEqual(signed);
+    }
+    const { checkpoint, hash, sigs: cosigs } = vectors.sb2.checkpoint;
+    expect(checkpointHash(checkpoint)).toBe(hash);
+    expect(signCheckpoint(checkpoint, seller)).toBe(cosigs['seller-co']);
+    expect(signCheckpoint(checkpoint, buyer)).toBe(cosigs['buyer-co']);
+    expect(() => verifyCheckpoint({ checkpoint, sigs: cosigs }, ctx.parties)).not.toThrow();
+    const { statement, sig } = vectors.sb2.keyRotation;
+    expect(signKeyRotation(statement, seller)).toBe(sig);
+    expect(verifyKeyRotation(statement, sig)).toBe(true);
   });
 
   it('merkle roots and proofs', () => {

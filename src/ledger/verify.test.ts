@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createEntry, hashEntry, signEntry } from './entry.ts';
 import { LedgerError } from './errors.ts';
-import { buyerKeys, ctx, malloryKeys, sellerKeys, writer } from './fixtures.ts';
+import {
+  buyerKeys,
+  ctx,
+  genesis,
+  legacyOf,
+  legacySign,
+  malloryKeys,
+  sellerKeys,
+  writer,
+} from './fixtures.ts';
+import { streamContext } from './genesis.ts';
 import { sha256Hex } from './hash.ts';
+import { signIn } from './signing.ts';
 import type { SignedEntry } from './types.ts';
 import { checkBody, checkSignedEntry, checkSignedEntryHashed } from './verify.ts';
 
@@ -132,6 +143,36 @@ describe('checkSignedEntry', () => {
     ).toBe('ENTRY_BAD_SIGNATURE');
     const other = writer('seller-co', sellerKeys).next({ usage: '99' });
     expect(codeOf(() => checkSignedEntry(ctx, { ...signed, sig: other.sig }))).toBe('ENTRY_BAD_SIGNATURE');
+  });
+
+  it('legacy signatures: accepted on a legacy bilateral only; other domains never', () => {
+    const old = streamContext(legacyOf(genesis));
+    const entry = createEntry({
+      bilateral: old.bilateral,
+      author: 'seller-co',
+      head: undefined,
+      seen: null,
+      kind: 'fact',
+      body: { n: 1 },
+      recordedAt: '2024-01-01T00:00:00.000Z',
+    });
+    const bare = { entry, key: sellerKeys.publicKey, sig: legacySign(entry, sellerKeys) };
+    expect(checkSignedEntry(old, bare)).toEqual(bare);
+    expect(checkSignedEntry(old, signEntry(entry, sellerKeys)).sig).toMatch(/^sb2\./);
+    // The same bare signature where the context refuses legacy: a new bilateral, or a hand-built context.
+    const strict = { bilateral: old.bilateral, parties: old.parties };
+    expect(codeOf(() => checkSignedEntry(strict, bare))).toBe('ENTRY_BAD_SIGNATURE');
+    expect(codeOf(() => checkSignedEntry({ ...old, legacySignatures: false }, bare))).toBe(
+      'ENTRY_BAD_SIGNATURE',
+    );
+    const fresh = good();
+    expect(codeOf(() => checkSignedEntry(ctx, { ...fresh, sig: legacySign(fresh.entry, sellerKeys) }))).toBe(
+      'ENTRY_BAD_SIGNATURE',
+    );
+    // A signature of the same bytes in another domain is no entry signature, even on a legacy bilateral.
+    expect(
+      codeOf(() => checkSignedEntry(old, { ...bare, sig: signIn('checkpoint', entry, sellerKeys) })),
+    ).toBe('ENTRY_BAD_SIGNATURE');
   });
 
   it('checks in order: a wrong bilateral is reported before a bad signature', () => {

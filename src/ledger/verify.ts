@@ -10,8 +10,8 @@
 import { LedgerError } from './errors.ts';
 import { deepFreeze } from './freeze.ts';
 import { sha256Hex } from './hash.ts';
-import { verify } from './keys.ts';
 import { inspectSignedEntry } from './shape.ts';
+import { verifyIn } from './signing.ts';
 import type { Entry, Hash, JsonValue, SignedEntry, StreamContext } from './types.ts';
 
 /** Body validators by entry kind; a validator throws to reject (e.g. the core's fact parser). */
@@ -25,7 +25,8 @@ const encoder = new TextEncoder();
  *
  * Throws `LedgerError` with code `ENTRY_MALFORMED` (details.field names the
  * field), `ENTRY_WRONG_BILATERAL`, `ENTRY_UNKNOWN_AUTHOR`, `ENTRY_WRONG_KEY` or
- * `ENTRY_BAD_SIGNATURE`.
+ * `ENTRY_BAD_SIGNATURE` (also for a legacy signature when the context does not
+ * allow them: `ctx.legacySignatures`).
  *
  * @example const signed = checkSignedEntry({ bilateral, parties }, JSON.parse(body));
  */
@@ -67,7 +68,7 @@ export function checkSignedEntryHashed(
     });
   }
   const bytes = encoder.encode(inspected.canonical);
-  if (!verify(key, bytes, sig)) {
+  if (!verifyIn('entry', key, bytes, sig, { legacy: ctx.legacySignatures === true })) {
     throw new LedgerError(
       'ENTRY_BAD_SIGNATURE',
       `signature of ${entry.author} #${entry.seq} does not verify`,

@@ -10,7 +10,6 @@ import { byCodeUnit } from '../../core/index.ts';
 import { agreedState, type Basis, type HeldEntry, type SliceInput, stateSlices } from '../../kinds/index.ts';
 import {
   anchorSeq,
-  canonicalBytes,
   checkpointHash,
   cosign,
   type HexString,
@@ -18,8 +17,8 @@ import {
   type ProofAnchor,
   recordRootOf,
   type SignedCheckpoint,
-  verify,
   verifyCheckpoint,
+  verifyCheckpointSignature,
 } from '../../ledger/index.ts';
 import type { AnchorRecord } from '../../store/index.ts';
 import type { AnchorChain, Anchorer } from '../anchoring.ts';
@@ -109,7 +108,7 @@ export class Checkpoints {
         mine,
       );
       const both = cosign(mine, context.counterparty.id, answer.sig);
-      verifyCheckpoint(both, context.stream.parties);
+      verifyCheckpoint(both, context.stream.parties, legacy(context));
       await this.#stored(context, both);
       return both;
     } catch (error) {
@@ -131,7 +130,7 @@ export class Checkpoints {
     if (checkpoint?.bilateral !== id || typeof signed.sigs?.[from] !== 'string') {
       throw new NodeError('BAD_REQUEST', 'checkpoint: expected this bilateral, signed by the sender');
     }
-    if (!verify(context.counterparty.key, canonicalBytes(checkpoint), signed.sigs[from])) {
+    if (!verifyCheckpointSignature(checkpoint, context.counterparty.key, signed.sigs[from], legacy(context))) {
       throw new NodeError('PEER_UNAUTHENTICATED', `checkpoint signature of ${from} does not verify`);
     }
     const theirs = checkpoint.heads[context.counterparty.id];
@@ -159,7 +158,7 @@ export class Checkpoints {
     }
     const sig = core.signCheckpoint(checkpoint);
     const both = cosign(signed, core.party, sig);
-    verifyCheckpoint(both, context.stream.parties);
+    verifyCheckpoint(both, context.stream.parties, legacy(context));
     await this.#stored(context, both);
     return { sig };
   }
@@ -244,4 +243,9 @@ export class Checkpoints {
       blockHash: found.blockHash as HexString,
     };
   }
+}
+
+/** Whether the bilateral accepts legacy (bare) signatures: only one agreed before domain separation. */
+function legacy(context: BilateralContext): { legacy: boolean } {
+  return { legacy: context.stream.legacySignatures === true };
 }

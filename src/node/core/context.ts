@@ -5,13 +5,14 @@
  */
 import { parseTerms, type Terms } from '../../core/index.ts';
 import type { Basis } from '../../kinds/index.ts';
-import type { PartyKey, StreamContext } from '../../ledger/index.ts';
+import { type PartyKey, type StreamContext, streamContext } from '../../ledger/index.ts';
 import type { BilateralRecord, Store } from '../../store/index.ts';
 
 export interface BilateralContext {
   readonly id: string;
   readonly record: BilateralRecord;
   readonly terms: Terms;
+  /** What entries are verified against; `legacySignatures` for a bilateral agreed before domain separation. */
   readonly stream: StreamContext;
   readonly me: PartyKey;
   readonly counterparty: PartyKey;
@@ -27,7 +28,7 @@ export function contextOf(record: BilateralRecord, party: string): BilateralCont
     id: record.id,
     record,
     terms: parseTerms(genesis.terms),
-    stream: { bilateral: record.id, parties: [genesis.seller, genesis.buyer] },
+    stream: streamContext(genesis),
     me: iSell ? genesis.seller : genesis.buyer,
     counterparty: iSell ? genesis.buyer : genesis.seller,
     seller: genesis.seller.id,

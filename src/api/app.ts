@@ -2,7 +2,7 @@
  * The node's two HTTP faces, each its own fastify app on its own listener:
  *
  * - the owner API: the REST API the party's own ERP, OSS and staff use
- *   (private: loopback by default);
+ *   (private: loopback by default), every request with a credential (access.ts);
  * - the peer API: the signed protocol its counterparts' nodes use (public).
  *
  * Why two apps, not one app on two ports: a route registered on one simply
@@ -13,9 +13,12 @@
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { PartyNode } from '../node/index.ts';
+import { accessControl, guard } from './access.ts';
 import { toHttpError } from './errors.ts';
 import { bilateralRoutes } from './routes/bilaterals.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
+import { credentialRoutes } from './routes/credentials.ts';
+import { directoryRoutes } from './routes/directory.ts';
 import { factRoutes } from './routes/facts.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { peerRoutes } from './routes/peer.ts';
@@ -62,13 +65,14 @@ function baseApp(node: PartyNode, options: AppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` });
   });
-  app.get('/health', async () => ({ status: 'ok', party: node.party }));
+  app.get('/health', guard('public'), async () => ({ status: 'ok', party: node.party }));
   return app;
 }
 
 /** The owner API: what the party's own systems call. */
 export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): FastifyInstance {
   const app = baseApp(node, options);
+  accessControl(app, node);
   bilateralRoutes(app, node);
   factRoutes(app, node);
   usageRoutes(app, node);
@@ -76,6 +80,8 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   invoiceRoutes(app, node);
   checkpointRoutes(app, node);
   proofRoutes(app, node);
+  directoryRoutes(app, node);
+  credentialRoutes(app, node);
   return app;
 }
 

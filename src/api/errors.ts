@@ -4,6 +4,7 @@
  * an invalid document's `details.issues` names each field and rule.
  */
 import {
+  accessErrorStatus,
   BilateralError,
   chainErrorStatus,
   coreErrorStatus,
@@ -21,6 +22,7 @@ export const errorCatalogue: Readonly<Record<string, HttpStatus>> = {
   ...chainErrorStatus,
   ...storeErrorStatus,
   ...nodeErrorStatus,
+  ...accessErrorStatus,
 };
 
 export interface ErrorBody {

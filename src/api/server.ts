@@ -6,7 +6,7 @@
  * and the background rounds: sync with counterparties (catch up after being
  * down) and, for bilaterals this party sells in, scheduled checkpoints.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -62,6 +62,8 @@ export interface RunningNode {
   /** The peer API's base URL as bound (counterparties use `node.endpoint`, the public URL). */
   readonly peerUrl: string;
   readonly chain: ChainLink | undefined;
+  /** The first admin credential's token, when this node issued one into `DATA/admin.token`. */
+  readonly adminToken: string | undefined;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
     endpoint: options.publicUrl ?? '',
     ...(options.log === undefined ? {} : { log: options.log }),
   });
+  const adminToken = await bootstrapAdmin(node, options.dataDir, options.log);
   const ownerApp = buildOwnerApp(node, appOptions(options.tls));
   const peerApp = buildPeerApp(node, appOptions(options.peerTls));
   let chain: ChainLink | undefined;
@@ -121,6 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
   }
   const stopSync = every(options.syncIntervalMs ?? 5000, () => node.replication.sync());
   const stopCheckpoints = every(options.checkpointIntervalMs ?? 5000, () => node.checkpoints.all());
+  const stopPruning = every(60_000, () => node.peering.prune());
 
   return {
     node,
@@ -129,9 +133,11 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
     url,
     peerUrl,
     chain,
+    adminToken,
     async close() {
       await stopSync();
       await stopCheckpoints();
+      await stopPruning();
       await node.idle();
       await chain?.stop();
       await ownerApp.close();
@@ -158,4 +164,25 @@ async function listen(
   const bound = typeof address === 'object' && address !== null ? address.port : port;
   const shown = host.includes(':') ? `[${host}]` : host;
   return `${tls === undefined ? 'http' : 'https'}://${shown}:${bound}`;
+}
+
+/**
+ * A node with no credential at all issues its first admin credential and
+ * writes the token to `DATA/admin.token` (mode 0600) — the operator's way in
+ * to create the others (`sb credentials create`, `POST /credentials`) and
+ * then delete the file. A node that has credentials never writes it again.
+ */
+async function bootstrapAdmin(
+  node: PartyNode,
+  dataDir: string,
+  log: ((line: string) => void) | undefined,
+): Promise<string | undefined> {
+  const file = join(dataDir, 'admin.token');
+  if (!(await node.access.any())) {
+    const { token } = await node.access.issue({ name: 'first admin', role: 'admin', createdBy: 'system' });
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    log?.(`no credentials yet: the first admin credential's token is in ${file}`);
+    return token;
+  }
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }

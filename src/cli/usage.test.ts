@@ -39,7 +39,7 @@ describe('sb usage import', () => {
     seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...options });
     buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...options });
     const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
-    id = (await seller.node.bilaterals.propose(terms, buyer.peerUrl)).id;
+    id = await agreed(seller.node.bilaterals.propose(terms, buyer.peerUrl));
     for (const line of readFileSync(join(example, 'facts.jsonl'), 'utf8').split('\n')) {
       if (line.trim() !== '') await seller.node.facts.record(id, JSON.parse(line));
     }

@@ -16,6 +16,7 @@ import {
   ensureParty,
   fetchChainId,
   readContractAddresses,
+  readParty,
   startEmbeddedChain,
 } from '../chain/index.ts';
 import { BilateralError } from '../core/index.ts';
@@ -136,6 +137,7 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
   });
   const anchorer = new Anchorer({ store, chain, log });
   node.checkpoints.attachChain({ anchorer, chain });
+  node.peering.attachRegistry({ read: (party) => readParty(publicClient, addresses, party) });
 
   let registered = await register();
   let retry: NodeJS.Timeout | undefined;
@@ -159,6 +161,7 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
       retry = undefined;
       await anchorer.stop();
       node.checkpoints.attachChain(undefined);
+      node.peering.attachRegistry(undefined);
       await embedded?.stop();
     },
   };

@@ -15,10 +15,22 @@ export const nodeErrorStatus = {
   /** The data folder's identity belongs to another party. */
   PARTY_MISMATCH: 409,
   PEER_UNAUTHENTICATED: 401,
+  /** A party that is neither pinned nor registered (approved) on the chain. */
+  PEER_UNKNOWN: 403,
+  /** A proposal or node binding a key other than the directory's for that party. */
+  PEER_KEY_MISMATCH: 422,
+  /** A proposal naming an endpoint other than the directory's for that party. */
+  PEER_ENDPOINT_MISMATCH: 422,
+  /** A peer request whose nonce was already used within the window. */
+  PEER_REPLAYED: 409,
+  /** Too many proposals of one party wait for the operator. */
+  PROPOSALS_LIMIT: 429,
   PEER_FORBIDDEN: 403,
   PEER_UNREACHABLE: 502,
   PEER_REJECTED: 502,
   PROPOSAL_REJECTED: 422,
+  /** A held proposal was already accepted or declined. */
+  PROPOSAL_DECIDED: 409,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 
 export type NodeErrorCode = keyof typeof nodeErrorStatus;

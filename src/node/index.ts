@@ -12,8 +12,15 @@ export {
 } from '../core/index.ts';
 export * from '../kinds/index.ts';
 export { ledgerErrorStatus } from '../ledger/index.ts';
-export type { StoredUsage } from '../store/index.ts';
+export type {
+  AuditRecord,
+  CredentialRecord,
+  PeerRecord,
+  ProposalRecord,
+  StoredUsage,
+} from '../store/index.ts';
 export { storeErrorStatus } from '../store/index.ts';
+export * from './access/index.ts';
 export * from './anchoring.ts';
 export * from './bilaterals/bilaterals.ts';
 export * from './chain-link.ts';
@@ -28,6 +35,7 @@ export * from './keyfile.ts';
 export * from './party-node.ts';
 export * from './peer-auth.ts';
 export * from './peer-client.ts';
+export * from './peering/directory.ts';
 export * from './peering/peering.ts';
 export * from './proofs/proofs.ts';
 export * from './usage/reconciliation.ts';

@@ -4,7 +4,8 @@
  * capabilities registered over it, each owning its entry kinds' behaviour,
  * derived state, store queries and what its routes call:
  *
- *   peering      who is calling on the peer API, and with which key
+ *   peering      who is calling on the peer API, and with which key; the directory
+ *   access       credentials, roles and the audit log of the owner API
  *   bilaterals   propose, countersign, read the record
  *   facts        record facts (checked against the record)
  *   usage        import, list and reconcile usage records
@@ -16,6 +17,7 @@
  */
 import type { KeyPair } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
+import { Access } from './access/access.ts';
 import { Bilaterals } from './bilaterals/bilaterals.ts';
 import { Checkpoints } from './checkpoints/checkpoints.ts';
 import { NodeCore, type NodeCoreOptions } from './core/node-core.ts';
@@ -32,6 +34,7 @@ export class PartyNode {
   readonly core: NodeCore;
   readonly replication: Replication;
   readonly peering: Peering;
+  readonly access: Access;
   readonly bilaterals: Bilaterals;
   readonly facts: Facts;
   readonly usage: Usage;
@@ -43,7 +46,8 @@ export class PartyNode {
     this.core = new NodeCore(options);
     this.replication = new Replication(this.core);
     this.peering = new Peering(this.core);
-    this.bilaterals = new Bilaterals(this.core);
+    this.access = new Access(this.core);
+    this.bilaterals = new Bilaterals(this.core, this.peering);
     this.facts = new Facts(this.core, this.replication);
     this.usage = new Usage(this.core, this.replication);
     this.checkpoints = new Checkpoints(this.core, this.replication);

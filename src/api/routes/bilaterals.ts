@@ -4,12 +4,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { NodeError, type PartyNode } from '../../node/index.ts';
+import { guard } from '../access.ts';
 import { type IdParams, integer, object } from './params.ts';
 
 export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
-  app.get('/party', async () => node.identity());
+  app.get('/party', guard('any'), async () => node.identity());
 
-  app.post('/bilaterals', async (request, reply) => {
+  app.post('/bilaterals', guard('bilaterals.propose', 'bilaterals.propose'), async (request, reply) => {
     const body = object(request.body, 'body');
     if (typeof body.peer !== 'string')
       throw new NodeError('BAD_REQUEST', 'peer: expected the buyer node URL');
@@ -17,15 +18,18 @@ export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
     return reply.status(201).send(record);
   });
 
-  app.get('/bilaterals', async () => node.bilaterals.list());
+  app.get('/bilaterals', guard('bilaterals.read'), async (request) =>
+    (await node.bilaterals.list()).filter((b) => node.access.inScope(request.credential!, b.id)),
+  );
 
-  app.get<{ Params: IdParams }>('/bilaterals/:id', async (request) => {
+  app.get<{ Params: IdParams }>('/bilaterals/:id', guard('bilaterals.read'), async (request) => {
     const record = await node.bilaterals.get(request.params.id);
     return { ...record, heads: await node.bilaterals.heads(request.params.id) };
   });
 
   app.get<{ Params: IdParams; Querystring: { author?: string; from?: string; limit?: string } }>(
     '/bilaterals/:id/entries',
+    guard('bilaterals.read'),
     async (request) => {
       const { author, from, limit } = request.query;
       const fromSeq = integer(from, 'from');
@@ -39,11 +43,11 @@ export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
     },
   );
 
-  app.get<{ Params: IdParams }>('/bilaterals/:id/evidence', async (request) =>
+  app.get<{ Params: IdParams }>('/bilaterals/:id/evidence', guard('bilaterals.read'), async (request) =>
     node.bilaterals.evidence(request.params.id),
   );
 
-  app.post<{ Params: IdParams }>('/bilaterals/:id/sync', async (request) => {
+  app.post<{ Params: IdParams }>('/bilaterals/:id/sync', guard('sync', 'sync'), async (request) => {
     await node.bilaterals.get(request.params.id);
     await node.replication.sync(request.params.id);
     return node.bilaterals.heads(request.params.id);

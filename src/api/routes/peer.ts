@@ -5,7 +5,7 @@
  * bilateral's counterparty, so a node serves a bilateral to no one else.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NodeError, type PartyNode, type PeerCall, type Proposal } from '../../node/index.ts';
+import { NodeError, type PartyNode, type PeerCall } from '../../node/index.ts';
 import { type IdParams, integer } from './params.ts';
 
 function call(request: FastifyRequest): PeerCall {
@@ -19,10 +19,18 @@ export function peerRoutes(app: FastifyInstance, node: PartyNode): void {
   /** Who this node is: public, so a proposer can bind the buyer's key into the genesis. */
   app.get('/peer/identity', async () => ({ party: node.party, key: node.publicKey }));
 
-  app.post('/peer/proposals', async (request) => {
-    const proposal = request.body as Proposal | undefined;
-    const from = await node.peering.proposer(call(request), proposal);
-    return node.bilaterals.accept(from, proposal!);
+  /** A proposal of a new bilateral: 200 countersigned, or 202 waiting for this node's operator. */
+  app.post('/peer/proposals', async (request, reply) => {
+    const from = await node.peering.known(call(request));
+    const answer = await node.bilaterals.receive(from, request.body);
+    return reply.status(answer.status === 'pending' ? 202 : 200).send(answer);
+  });
+
+  /** The Buyer's node reporting that its operator accepted our pending proposal. */
+  app.post('/peer/agreements', async (request) => {
+    const from = await node.peering.known(call(request));
+    const record = await node.bilaterals.agreement(from, request.body as never);
+    return { id: record.id };
   });
 
   app.get<{ Params: IdParams }>('/peer/bilaterals/:id/heads', async (request) => {

@@ -5,13 +5,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { NodeError, type PartyNode } from '../../node/index.ts';
+import { guard } from '../access.ts';
 import { type IdParams, period } from './params.ts';
 
 export function proofRoutes(app: FastifyInstance, node: PartyNode): void {
   app.get<{
     Params: IdParams;
     Querystring: { entry?: string; invoice?: string; usage?: string; author?: string };
-  }>('/bilaterals/:id/proof', async (request) => {
+  }>('/bilaterals/:id/proof', guard('proofs.read'), async (request) => {
     const { entry, invoice, usage, author } = request.query;
     const id = request.params.id;
     if (invoice !== undefined) return node.proofs.proof(id, { invoice: period(invoice, 'invoice') });

@@ -6,11 +6,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { NodeError, type PartyNode } from '../../node/index.ts';
+import { guard } from '../access.ts';
 import { type IdParams, integer, period } from './params.ts';
 
 export function reconciliationRoutes(app: FastifyInstance, node: PartyNode): void {
   app.get<{ Params: IdParams; Querystring: { period?: string; service?: string; limit?: string } }>(
     '/bilaterals/:id/reconciliation',
+    guard('bilaterals.read'),
     async (request) => {
       const { service } = request.query;
       if (service === undefined || service === '')

@@ -21,6 +21,7 @@ import {
   type UsageItem,
   usageItemRecord,
 } from '../../node/index.ts';
+import { guard } from '../access.ts';
 import { type IdParams, integer } from './params.ts';
 
 const STREAMED: Readonly<Record<string, UsageFormat | undefined>> = {
@@ -61,6 +62,7 @@ export function usageRoutes(app: FastifyInstance, node: PartyNode): void {
 
   app.post<{ Params: IdParams; Querystring: { source?: string; batchSize?: string } }>(
     '/bilaterals/:id/usage',
+    guard('usage.import', 'usage.import'),
     async (request, reply) => {
       const id = request.params.id;
       const type = String(request.headers['content-type'] ?? '')
@@ -99,7 +101,7 @@ export function usageRoutes(app: FastifyInstance, node: PartyNode): void {
       afterAt?: string;
       afterId?: string;
     };
-  }>('/bilaterals/:id/usage', async (request) => {
+  }>('/bilaterals/:id/usage', guard('bilaterals.read'), async (request) => {
     const id = request.params.id;
     const { service, from, to, author = node.party, afterAt, afterId } = request.query;
     if ((afterAt === undefined) !== (afterId === undefined)) {

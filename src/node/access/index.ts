@@ -1,4 +1,6 @@
 /** Public surface of the access module: credentials, roles, authorization and the audit log. */
+
+export { Access, type CredentialView, credentialView } from './access.ts';
 export { type AuditAction, audited } from './audit.ts';
 export { authorize, canSeePledge, type Grant, inScope } from './authorize.ts';
 export {

@@ -130,7 +130,9 @@ export class Checkpoints {
     if (checkpoint?.bilateral !== id || typeof signed.sigs?.[from] !== 'string') {
       throw new NodeError('BAD_REQUEST', 'checkpoint: expected this bilateral, signed by the sender');
     }
-    if (!verifyCheckpointSignature(checkpoint, context.counterparty.key, signed.sigs[from], legacy(context))) {
+    if (
+      !verifyCheckpointSignature(checkpoint, context.counterparty.key, signed.sigs[from], legacy(context))
+    ) {
       throw new NodeError('PEER_UNAUTHENTICATED', `checkpoint signature of ${from} does not verify`);
     }
     const theirs = checkpoint.heads[context.counterparty.id];

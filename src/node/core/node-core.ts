@@ -62,6 +62,7 @@ export class NodeCore {
   readonly #background = new Set<Promise<unknown>>();
   readonly #received = new Map<string, ((id: string) => void)[]>();
   readonly #synced: ((id: string) => void)[] = [];
+  #endpointOf: (party: string) => Promise<string | undefined> = async () => undefined;
 
   constructor(options: NodeCoreOptions) {
     this.party = options.party;
@@ -100,9 +101,27 @@ export class NodeCore {
     return context;
   }
 
-  /** A signed peer request to the counterparty's node of `context`. */
-  toCounterparty<T>(context: BilateralContext, method: 'GET' | 'POST', path: string, payload?: unknown) {
-    return this.peer.request<T>(context.record.peerEndpoint, method, path, payload);
+  /** Where the directory says a party's node is (set by the peering capability). */
+  resolveEndpoint(endpointOf: (party: string) => Promise<string | undefined>): void {
+    this.#endpointOf = endpointOf;
+  }
+
+  /**
+   * A signed peer request to the counterparty's node of `context`, at the
+   * endpoint the directory names for it now; a party no longer in the
+   * directory is not called at all.
+   */
+  async toCounterparty<T>(
+    context: BilateralContext,
+    method: 'GET' | 'POST',
+    path: string,
+    payload?: unknown,
+  ) {
+    const endpoint = await this.#endpointOf(context.counterparty.id);
+    if (endpoint === undefined) {
+      throw new NodeError('PEER_UNKNOWN', `${context.counterparty.id} is not in this node's directory`);
+    }
+    return this.peer.request<T>(endpoint, method, path, payload);
   }
 
   // ── the one writer of own entries ─────────────────────────────────────────

@@ -1,14 +1,22 @@
 /**
- * Who is calling on the peer API. Every peer request is signed (peer-auth.ts);
- * this capability decides which key it must be signed with: for a
- * bilateral's routes, the key the bilateral binds to its counterparty; for a
- * proposal, the key of the proposing party as this node knows it.
+ * Who is calling on the peer API, and whom this node calls. Every peer
+ * request is signed (peer-auth.ts) and carries a nonce; this capability
+ * decides which key it must be signed with and refuses a nonce seen before
+ * within the skew window (`PEER_REPLAYED`):
+ *
+ * - a bilateral's routes: the key the bilateral binds to its counterparty,
+ *   and the counterparty must still be in the directory;
+ * - a proposal or an agreement: the key the directory holds for the caller —
+ *   never a key the message itself carries.
+ *
+ * Outgoing, the node calls a counterparty only at the endpoint its directory
+ * entry names (`endpointOf`), so no request can make it call anywhere else.
  */
-
-import type { Proposal } from '../bilaterals/bilaterals.ts';
+import { isPublicKey } from '../../ledger/index.ts';
 import type { NodeCore } from '../core/node-core.ts';
 import { NodeError } from '../errors.ts';
-import { type PeerRequest, verifyPeerRequest } from '../peer-auth.ts';
+import { checkPeerRequest, PEER_PARTY_HEADER, type PeerRequest } from '../peer-auth.ts';
+import { Directory, type KnownParty, type PartyRegistryReader } from './directory.ts';
 
 /** A peer request as received: method, path with query, raw body, and its headers. */
 export interface PeerCall {
@@ -18,29 +26,103 @@ export interface PeerCall {
 
 export class Peering {
   readonly #core: NodeCore;
+  readonly directory: Directory;
 
   constructor(core: NodeCore) {
     this.#core = core;
+    this.directory = new Directory(core.store, core.now, core.log);
+    core.resolveEndpoint(async (party) => (await this.directory.lookup(party))?.endpoint);
   }
 
-  /** The counterparty of bilateral `id`, when the call is signed by it; else a refusal. */
+  /** Reads counterparties from the chain's party registry as well as the pinned directory. */
+  attachRegistry(registry: PartyRegistryReader | undefined): void {
+    this.directory.attachRegistry(registry);
+  }
+
+  /** The party a peer request claims to come from (unchecked). */
+  claimed(call: PeerCall): string {
+    const party = call.headers[PEER_PARTY_HEADER];
+    if (typeof party !== 'string') throw new NodeError('PEER_UNAUTHENTICATED', 'peer request is not signed');
+    return party;
+  }
+
+  /** The counterparty of bilateral `id`, when the call is signed by it (and not replayed). */
   async counterparty(call: PeerCall, id: string): Promise<string> {
-    const claimed = String(call.headers['x-sb-party'] ?? '');
+    const claimed = this.claimed(call);
     const context = await this.#core.tryContext(id);
     const key = context?.counterparty.id === claimed ? context.counterparty.key : undefined;
-    return verifyPeerRequest(call.request, call.headers, () => key, this.#core.now());
+    const party = await this.#checked(call, () => key);
+    if ((await this.directory.lookup(party)) === undefined) {
+      throw new NodeError('PEER_UNKNOWN', `party ${party} is no longer in this node's directory`);
+    }
+    return party;
   }
 
-  /** The party proposing `proposal`, when the call is signed by the seller it names. */
-  async proposer(call: PeerCall, proposal: Proposal | undefined): Promise<string> {
-    const sellerKey = proposal?.genesis?.seller?.key;
-    if (typeof sellerKey !== 'string')
-      throw new NodeError('BAD_REQUEST', 'genesis.seller.key: expected a key');
-    return verifyPeerRequest(
-      call.request,
-      call.headers,
-      (party) => (party === proposal?.genesis.seller.id ? sellerKey : undefined),
-      this.#core.now(),
-    );
+  /** The caller as the directory knows it, when the call is signed with the key the directory holds. */
+  async known(call: PeerCall): Promise<KnownParty> {
+    const claimed = this.claimed(call);
+    const known = await this.directory.lookup(claimed);
+    if (known === undefined) {
+      throw new NodeError(
+        'PEER_UNKNOWN',
+        `party ${claimed} is not in this node's directory: pin it (sb peers add) or have it registered on the chain`,
+      );
+    }
+    await this.#checked(call, (party) => (party === known.party ? known.key : undefined));
+    return known;
+  }
+
+  async #checked(call: PeerCall, keyOf: (party: string) => string | undefined): Promise<string> {
+    const core = this.#core;
+    const { party, nonce, expiresAt } = checkPeerRequest(call.request, call.headers, keyOf, core.now());
+    if (!(await core.store.rememberNonce(party, nonce, expiresAt.toISOString()))) {
+      throw new NodeError('PEER_REPLAYED', `peer request nonce ${nonce} of ${party} was already used`);
+    }
+    return party;
+  }
+
+  /** The directory as stored: pinned parties and those last read from the chain. */
+  peers(): Promise<KnownParty[]> {
+    return this.#core.store.listPeers();
+  }
+
+  /**
+   * Pins a party: its key and endpoint are what this node trusts for it from
+   * now on, over anything the chain says; `policy` says whether its
+   * proposals are countersigned at once (`accept`) or wait (`approve`).
+   */
+  async pin(entry: {
+    party: string;
+    key: unknown;
+    endpoint: unknown;
+    policy: 'approve' | 'accept';
+  }): Promise<KnownParty> {
+    if (!isPublicKey(entry.key))
+      throw new NodeError('BAD_REQUEST', 'key: expected a base64url Ed25519 public key');
+    if (typeof entry.endpoint !== 'string' || !/^https?:\/\/[^\s]+$/.test(entry.endpoint))
+      throw new NodeError('BAD_REQUEST', 'endpoint: expected an http(s) URL');
+    if (entry.party === this.#core.party) throw new NodeError('BAD_REQUEST', 'party: this node itself');
+    const known: KnownParty = {
+      party: entry.party,
+      key: entry.key,
+      endpoint: entry.endpoint,
+      source: 'pinned',
+      policy: entry.policy,
+      addedAt: this.#core.now().toISOString(),
+    };
+    await this.#core.store.putPeer(known);
+    this.directory.forget(entry.party);
+    return known;
+  }
+
+  async unpin(party: string): Promise<boolean> {
+    const removed = await this.#core.store.removePeer(party);
+    this.directory.forget(party);
+    return removed;
+  }
+
+  /** Drops nonces past their window (a scheduled round calls this). */
+  async prune(): Promise<void> {
+    await this.#core.store.pruneNonces(this.#core.now().toISOString());
   }
 }

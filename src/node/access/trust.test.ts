@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../ledger/index.ts';
 import { openStore, type PeerRecord, type Store } from '../../store/index.ts';
+import { rejection } from './access.fixtures.ts';
 import { admitProposal, NonceGuard, sameEndpoint, trustedPeer } from './trust.ts';
 
 const now = new Date('2026-03-01T12:00:00.000Z');
@@ -24,15 +25,6 @@ function pinned(overrides: Partial<PeerRecord> = {}): PeerRecord {
   };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<{ code?: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; status: number };
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('trust', () => {
   let store: Store;
   beforeEach(async () => {
@@ -48,15 +40,15 @@ describe('trust', () => {
     it('takes a pinned key and endpoint, and refuses each mismatch with its code', async () => {
       await store.putPeer(pinned());
       expect(await trustedPeer(store, claim, { now })).toEqual(pinned());
-      expect(await refusal(trustedPeer(store, { ...claim, party: 'initech' }, { now }))).toMatchObject({
+      expect(await rejection(trustedPeer(store, { ...claim, party: 'initech' }, { now }))).toMatchObject({
         code: 'PEER_UNKNOWN',
         status: 403,
       });
-      expect(await refusal(trustedPeer(store, { ...claim, key: rotated }, { now }))).toMatchObject({
+      expect(await rejection(trustedPeer(store, { ...claim, key: rotated }, { now }))).toMatchObject({
         code: 'PEER_KEY_MISMATCH',
       });
       expect(
-        await refusal(trustedPeer(store, { ...claim, endpoint: 'https://evil.example' }, { now })),
+        await rejection(trustedPeer(store, { ...claim, endpoint: 'https://evil.example' }, { now })),
       ).toMatchObject({ code: 'PEER_ENDPOINT_MISMATCH' });
     });
 
@@ -73,12 +65,12 @@ describe('trust', () => {
         key: rotated,
         policy: 'accept',
       });
-      expect(await refusal(trustedPeer(store, claim, { registry, now }))).toMatchObject({
+      expect(await rejection(trustedPeer(store, claim, { registry, now }))).toMatchObject({
         code: 'PEER_KEY_MISMATCH',
       });
 
       const gone = async () => undefined;
-      expect(await refusal(trustedPeer(store, claim, { registry: gone, now }))).toMatchObject({
+      expect(await rejection(trustedPeer(store, claim, { registry: gone, now }))).toMatchObject({
         code: 'PEER_UNKNOWN',
       });
       expect(await store.getPeer('globex')).toBeUndefined();
@@ -87,7 +79,7 @@ describe('trust', () => {
       expect((await trustedPeer(store, claim, { registry, now })).source).toBe('pinned');
       expect((await trustedPeer(store, claim, { registry: gone, now })).source).toBe('pinned');
       expect(
-        await refusal(trustedPeer(store, { ...claim, party: 'initech' }, { registry, now })),
+        await rejection(trustedPeer(store, { ...claim, party: 'initech' }, { registry, now })),
       ).toMatchObject({
         code: 'PEER_UNKNOWN',
       });
@@ -114,7 +106,7 @@ describe('trust', () => {
       expect(await admitProposal(store, peer, proposal(2), { now, maxPending: 2 })).toEqual({
         decision: 'pending',
       });
-      expect(await refusal(admitProposal(store, peer, proposal(3), { now, maxPending: 2 }))).toMatchObject({
+      expect(await rejection(admitProposal(store, peer, proposal(3), { now, maxPending: 2 }))).toMatchObject({
         code: 'PROPOSALS_TOO_MANY',
         status: 429,
       });
@@ -142,7 +134,7 @@ describe('trust', () => {
       const at = (ms: number) => new Date(now.getTime() + ms);
       await guard.check('globex', 'n1', now, now);
       await guard.check('initech', 'n1', now, now);
-      expect(await refusal(guard.check('globex', 'n1', now, at(59_999)))).toMatchObject({
+      expect(await rejection(guard.check('globex', 'n1', now, at(59_999)))).toMatchObject({
         code: 'NONCE_REPLAYED',
         status: 409,
       });

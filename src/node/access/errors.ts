@@ -5,9 +5,6 @@
  * again), a role's missing permission is 403, and a bilateral outside a
  * scoped credential answers exactly as an unknown bilateral does (404
  * `NOT_FOUND`, `no bilateral <id>`), so the credential learns nothing of it.
- * The peer codes refuse what DESIGN.md decision 8 refuses: a counterparty
- * not known from a trust root, or one whose message claims another key or
- * endpoint.
  */
 import { BilateralError, type ErrorDetails } from '../../core/index.ts';
 
@@ -24,16 +21,6 @@ export const accessErrorStatus = {
   NOT_FOUND: 404,
   /** Input to an access operation broke a rule (a `ValidationError` naming each field). */
   ACCESS_BAD_INPUT: 422,
-  /** A party neither pinned in the directory nor registered on the chain. */
-  PEER_UNKNOWN: 403,
-  /** The key a message claims for a party is not the one the trust root holds. */
-  PEER_KEY_MISMATCH: 403,
-  /** The endpoint a message claims for a party is not the one the trust root holds. */
-  PEER_ENDPOINT_MISMATCH: 403,
-  /** The party has as many proposals waiting for the operator as it may. */
-  PROPOSALS_TOO_MANY: 429,
-  /** A peer request's nonce was already used within its window: a replay. */
-  NONCE_REPLAYED: 409,
 } as const satisfies Record<string, number>;
 
 export type AccessErrorCode = keyof typeof accessErrorStatus;

@@ -1,4 +1,4 @@
-/** Public surface of the access module: credentials, roles, authorization, the audit log and trust in peers. */
+/** Public surface of the access module: credentials, roles, authorization and the audit log. */
 export { type AuditAction, audited } from './audit.ts';
 export { authorize, canSeePledge, type Grant, inScope } from './authorize.ts';
 export {
@@ -29,13 +29,3 @@ export {
   type Role,
   roles,
 } from './roles.ts';
-export {
-  type Admission,
-  admitProposal,
-  MAX_PENDING_PROPOSALS,
-  NonceGuard,
-  type PeerClaim,
-  type RegistryLookup,
-  sameEndpoint,
-  trustedPeer,
-} from './trust.ts';

@@ -9,13 +9,18 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../node/access/index.ts';
 import { openStore } from '../store/index.ts';
+import { createPgDatabase, dropPgDatabases, type PgDatabase } from '../store/pg.fixtures.ts';
 import { bilateralRecord } from '../store/store.fixtures.ts';
 import { credentials } from './credentials.ts';
 import { runCommand } from './store-commands.fixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'sb-credentials-cli-'));
 let folders = 0;
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const databases: PgDatabase[] = [];
+afterAll(async () => {
+  rmSync(root, { recursive: true, force: true });
+  await dropPgDatabases(databases);
+});
 
 const sb = (...args: string[]) => runCommand('credentials', credentials, args);
 const fresh = () => join(root, `node-${++folders}`);
@@ -117,6 +122,25 @@ describe('sb credentials', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('works on a PostgreSQL store given by --store', async () => {
+    const database = await createPgDatabase('sb_cli_credentials');
+    databases.push(database);
+    const created = await sb(
+      'create',
+      '--store',
+      database.url,
+      '--name',
+      'pg admin',
+      '--role',
+      'admin',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const { credential } = JSON.parse(created.out) as { credential: { id: string } };
+    const listed = JSON.parse((await sb('list', '--store', database.url, '--json')).out) as { id: string }[];
+    expect(listed.map((c) => c.id)).toEqual([credential.id]);
   });
 
   it('says there are none', async () => {

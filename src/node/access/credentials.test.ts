@@ -2,21 +2,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../store/index.ts';
 import { bilateralRecord } from '../../store/store.fixtures.ts';
+import { rejection } from './access.fixtures.ts';
 import { authenticate, createToken, hashToken, issueCredential, tokenId } from './credentials.ts';
 
 const now = new Date('2026-03-01T12:00:00.000Z');
 const later = (ms: number) => new Date(now.getTime() + ms);
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code?: string; message: string; issues?: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('credentials', () => {
   let store: Store;
@@ -78,7 +68,7 @@ describe('credentials', () => {
       [{ token }, 'CREDENTIAL_INVALID'],
     ];
     for (const [presented, code] of cases) {
-      const error = await failure(authenticate(store, presented, now));
+      const error = await rejection(authenticate(store, presented, now));
       expect(error).toMatchObject({ code, status: 401 });
       expect(error.message).not.toContain(token.slice(17));
     }
@@ -87,7 +77,7 @@ describe('credentials', () => {
   it('refuses a revoked token, and an expired one from its expiry on', async () => {
     const revoked = await issueCredential(store, { name: 'a', role: 'auditor', now });
     await store.revokeCredential(revoked.credential.id, now.toISOString());
-    expect(await failure(authenticate(store, revoked.token, now))).toMatchObject({
+    expect(await rejection(authenticate(store, revoked.token, now))).toMatchObject({
       code: 'CREDENTIAL_REVOKED',
     });
 
@@ -98,12 +88,12 @@ describe('credentials', () => {
       now,
     });
     expect((await authenticate(store, expiring.token, later(999))).id).toBe(expiring.credential.id);
-    expect(await failure(authenticate(store, expiring.token, later(1000)))).toMatchObject({
+    expect(await rejection(authenticate(store, expiring.token, later(1000)))).toMatchObject({
       code: 'CREDENTIAL_EXPIRED',
       status: 401,
     });
     await store.expireCredential(expiring.credential.id, now.toISOString());
-    expect(await failure(authenticate(store, expiring.token, now))).toMatchObject({
+    expect(await rejection(authenticate(store, expiring.token, now))).toMatchObject({
       code: 'CREDENTIAL_EXPIRED',
     });
   });
@@ -124,7 +114,7 @@ describe('credentials', () => {
       [{ name: 'x', role: 'operator', expiresAt: new Date('nope') }, 'expiresAt'],
     ] as const;
     for (const [request, path] of bad) {
-      const error = await failure(
+      const error = await rejection(
         issueCredential(store, { ...request, now } as Parameters<typeof issueCredential>[1]),
       );
       expect(error.code).toBe('ACCESS_BAD_INPUT');

@@ -21,8 +21,6 @@ export const accessErrorStatus = {
   NOT_FOUND: 404,
   /** Input to an access operation broke a rule (a `ValidationError` naming each field). */
   ACCESS_BAD_INPUT: 422,
-  /** `sb credentials revoke|expire`, `sb peers remove|policy`: no such credential or peer. */
-  ACCESS_UNKNOWN: 404,
 } as const satisfies Record<string, number>;
 
 export type AccessErrorCode = keyof typeof accessErrorStatus;

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningNode, startServer } from '../src/api/index.ts';
+import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
 import {
   type AnchorChain,
   anchorRegistryAbi,
@@ -71,7 +71,7 @@ describe('two nodes anchoring on one embedded chain', () => {
     });
 
   const anchors = async (node: RunningNode | undefined) =>
-    (await call<AnchorRecord[]>(node!.url, 'GET', `/bilaterals/${id}/anchors`)).body;
+    (await call<AnchorRecord[]>(node!, 'GET', `/bilaterals/${id}/anchors`)).body;
 
   const minedAt = (seq: number) =>
     eventually(`the anchor of seq ${seq} to be mined`, async () =>
@@ -95,6 +95,7 @@ describe('two nodes anchoring on one embedded chain', () => {
   beforeAll(async () => {
     seller = await start(sellerDir, 'acme-fiber');
     buyer = await start(buyerDir, 'globex');
+    await introduce(seller, buyer);
   });
 
   afterAll(async () => {
@@ -110,7 +111,7 @@ describe('two nodes anchoring on one embedded chain', () => {
   });
 
   it('anchors the scheduled, co-signed checkpoint of facts recorded on both sides', async () => {
-    const created = await call<{ id: string }>(seller!.url, 'POST', '/bilaterals', {
+    const created = await call<{ id: string }>(seller!, 'POST', '/bilaterals', {
       terms,
       peer: buyer!.peerUrl,
     });
@@ -118,7 +119,7 @@ describe('two nodes anchoring on one embedded chain', () => {
     id = created.body.id;
     for (const fact of facts) {
       const node = fact.type === 'outage' ? buyer! : seller!;
-      const recorded = await call<{ replicated: boolean }>(node.url, 'POST', `/bilaterals/${id}/facts`, fact);
+      const recorded = await call<{ replicated: boolean }>(node, 'POST', `/bilaterals/${id}/facts`, fact);
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(true);
     }
@@ -127,7 +128,7 @@ describe('two nodes anchoring on one embedded chain', () => {
     const link = seller!.chain!;
     expect(mined).toMatchObject({ chainId: link.chainId, contract: link.addresses.anchorRegistry });
     expect(mined.txHash).toMatch(/^0x[0-9a-f]{64}$/);
-    const checkpoints = (await call<SignedCheckpoint[]>(seller!.url, 'GET', `/bilaterals/${id}/checkpoints`))
+    const checkpoints = (await call<SignedCheckpoint[]>(seller!, 'GET', `/bilaterals/${id}/checkpoints`))
       .body;
     const last = checkpoints.at(-1)!;
     expect(Object.keys(last.sigs).sort()).toEqual(['acme-fiber', 'globex']);
@@ -139,7 +140,7 @@ describe('two nodes anchoring on one embedded chain', () => {
   });
 
   it('lets the buyer prove an entry from the anchor it finds on chain', async () => {
-    const answer = await call<Proof>(buyer!.url, 'GET', `/bilaterals/${id}/proof?entry=globex/1`);
+    const answer = await call<Proof>(buyer!, 'GET', `/bilaterals/${id}/proof?entry=globex/1`);
     expect(answer.status).toBe(200);
     proof = answer.body;
     expect(proof.anchor).not.toBeNull();
@@ -158,14 +159,14 @@ describe('two nodes anchoring on one embedded chain', () => {
 
   it('checkpoints on demand and answers with the anchor mined', async () => {
     const recorded = await call(
-      seller!.url,
+      seller!,
       'POST',
       `/bilaterals/${id}/facts`,
       order('S2', '2026-04-02T00:00:00Z'),
     );
     expect(recorded.status).toBe(201);
     const answer = await call<{ checkpoint: SignedCheckpoint; anchors: AnchorRecord[] }>(
-      seller!.url,
+      seller!,
       'POST',
       `/bilaterals/${id}/checkpoints`,
     );
@@ -201,7 +202,7 @@ describe('two nodes anchoring on one embedded chain', () => {
       ],
     ] as const) {
       const started = Date.now();
-      const recorded = await call<{ replicated: boolean }>(node.url, 'POST', `/bilaterals/${id}/facts`, fact);
+      const recorded = await call<{ replicated: boolean }>(node, 'POST', `/bilaterals/${id}/facts`, fact);
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(true);
       expect(Date.now() - started).toBeLessThan(1000);
@@ -252,7 +253,7 @@ describe('two nodes anchoring on one embedded chain', () => {
 
     // New facts are checkpointed and anchored with higher seqs.
     const recorded = await call(
-      seller.url,
+      seller,
       'POST',
       `/bilaterals/${id}/facts`,
       order('S4', '2026-04-10T00:00:00Z'),

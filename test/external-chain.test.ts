@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningNode, startServer } from '../src/api/index.ts';
+import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
 import {
   type AnvilInstance,
   createChainPublicClient,
@@ -87,18 +87,19 @@ describe('nodes on an external chain', () => {
     const options = { syncIntervalMs: 0, checkpointIntervalMs: 0, chain };
     seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...options });
     buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...options });
+    await introduce(seller, buyer);
     expect(seller.chain?.chainId).toBe(1337);
     expect(seller.chain?.rpcUrl).toBe(anvil.rpcUrl);
 
     const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
-    const { id } = await callOk<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+    const { id } = await callOk<{ id: string }>(seller, 'POST', '/bilaterals', {
       terms,
       peer: buyer.peerUrl,
     });
     const fact = readFileSync(join(example, 'facts.jsonl'), 'utf8').split('\n')[0];
-    await callOk(seller.url, 'POST', `/bilaterals/${id}/facts`, JSON.parse(fact!));
+    await callOk(seller, 'POST', `/bilaterals/${id}/facts`, JSON.parse(fact!));
     const made = await callOk<{ anchors: { status: string }[] }>(
-      seller.url,
+      seller,
       'POST',
       `/bilaterals/${id}/checkpoints`,
     );

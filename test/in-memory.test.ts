@@ -4,6 +4,7 @@
  * as over HTTP, fast enough for the unit run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { introduce } from '../src/api/index.ts';
 import { hashJson } from '../src/ledger/index.ts';
 import type { IssuedInvoice } from '../src/node/index.ts';
 import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
@@ -18,6 +19,7 @@ describe('two nodes in memory', () => {
   beforeAll(async () => {
     seller = await network.add('acme-fiber');
     buyer = await network.add('globex');
+    await introduce(seller, buyer);
   });
   afterAll(() => network.close());
 

@@ -55,6 +55,7 @@ export class MemoryNetwork {
       endpoint: `http://${host}`,
       fetch: this.fetch,
     });
+    const { token } = await node.access.issue({ name: 'test admin', role: 'admin' });
     const owner = buildOwnerApp(node);
     const peer = buildPeerApp(node);
     this.#peers.set(host, peer);
@@ -62,9 +63,11 @@ export class MemoryNetwork {
       const response = await owner.inject({
         method,
         url: path,
-        ...(body === undefined
-          ? {}
-          : { payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
       });
       return { status: response.statusCode, body: response.json() as T };
     };

@@ -75,8 +75,10 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
   let buyerPeerPort: number;
   let seller: ChildProcess;
   let buyer: ChildProcess;
-  const sellerUrl = () => `http://127.0.0.1:${sellerPort}`;
-  const buyerUrl = () => `http://127.0.0.1:${buyerPort}`;
+  // The owner APIs, with the admin token each node wrote on its first start.
+  const token = (party: string) => readFileSync(join(root, party, 'admin.token'), 'utf8').trim();
+  const sellerUrl = () => ({ url: `http://127.0.0.1:${sellerPort}`, adminToken: token('seller') });
+  const buyerUrl = () => ({ url: `http://127.0.0.1:${buyerPort}`, adminToken: token('buyer') });
   const buyerArgs = () => [
     '--data',
     join(root, 'buyer'),
@@ -127,6 +129,19 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as { type: string });
+    // The operators exchange keys and endpoints and pin each other; the buyer accepts the seller's proposals.
+    const identity = (target: ReturnType<typeof sellerUrl>) =>
+      callOk<{ party: string; key: string; endpoint: string }>(target, 'GET', '/party');
+    const [sellerId, buyerId] = [await identity(sellerUrl()), await identity(buyerUrl())];
+    await callOk(sellerUrl(), 'PUT', `/peers/${buyerId.party}`, {
+      key: buyerId.key,
+      endpoint: buyerId.endpoint,
+    });
+    await callOk(buyerUrl(), 'PUT', `/peers/${sellerId.party}`, {
+      key: sellerId.key,
+      endpoint: sellerId.endpoint,
+      policy: 'accept',
+    });
     const { id } = await callOk<{ id: string }>(sellerUrl(), 'POST', '/bilaterals', {
       terms,
       peer: `http://127.0.0.1:${buyerPeerPort}`,
@@ -148,7 +163,7 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
       const node = fact.type === 'outage' ? buyerUrl() : sellerUrl();
       await callOk(node, 'POST', `/bilaterals/${id}/facts`, fact);
     }
-    const hashes = async (base: string) =>
+    const hashes = async (base: ReturnType<typeof sellerUrl>) =>
       (await callOk<{ hash: string }[]>(base, 'GET', `/bilaterals/${id}/entries`)).map((e) => e.hash);
     const expected = await hashes(sellerUrl());
     expect(expected).toHaveLength(5);

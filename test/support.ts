@@ -20,25 +20,28 @@ export function exampleFacts(): { type: string; [field: string]: unknown }[] {
     .map((line) => JSON.parse(line));
 }
 
-/** A JSON request to a node; the status and the parsed body, whatever the status. */
-export async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(new URL(path, base), {
+/** A node's owner API as a test reaches it: its URL and, when it has one, the admin token. */
+export type Target = string | { readonly url: string; readonly adminToken?: string | undefined };
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A JSON request to a node (with its admin token when given one); the status and the parsed body. */
+export async function call<T>(target: Target, method: Method, path: string, body?: unknown) {
+  const { url, adminToken } = typeof target === 'string' ? { url: target, adminToken: undefined } : target;
+  const response = await fetch(new URL(path, url), {
     method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(adminToken === undefined ? {} : { authorization: `Bearer ${adminToken}` }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as T };
 }
 
 /** A JSON request that must succeed: its parsed body, or an error naming the status and body. */
-export async function callOk<T>(
-  base: string,
-  method: 'GET' | 'POST',
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const answer = await call<T>(base, method, path, body);
+export async function callOk<T>(target: Target, method: Method, path: string, body?: unknown): Promise<T> {
+  const answer = await call<T>(target, method, path, body);
   if (answer.status >= 400) {
     throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
   }

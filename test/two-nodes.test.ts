@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningNode, startServer } from '../src/api/index.ts';
+import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
 import {
   type Entry,
   generateKeyPair,
@@ -77,6 +77,7 @@ describe('two party nodes over HTTP', () => {
     });
     buyerPort = Number(new URL(buyer.url).port);
     buyerPeerPort = Number(new URL(buyer.peerUrl).port);
+    await introduce(seller, buyer);
   });
 
   afterAll(async () => {
@@ -87,7 +88,7 @@ describe('two party nodes over HTTP', () => {
 
   it('creates the bilateral: the seller proposes, the buyer countersigns', async () => {
     const created = await call<{ id: string; role: string; agreement: { genesis: { termsHash: string } } }>(
-      seller.url,
+      seller,
       'POST',
       '/bilaterals',
       { terms, peer: buyer.peerUrl },
@@ -95,14 +96,14 @@ describe('two party nodes over HTTP', () => {
     expect(created.status).toBe(201);
     id = created.body.id;
     expect(created.body.agreement.genesis.termsHash).toBe(hashJson(terms));
-    const atBuyer = await call<{ id: string; role: string }>(buyer.url, 'GET', `/bilaterals/${id}`);
+    const atBuyer = await call<{ id: string; role: string }>(buyer, 'GET', `/bilaterals/${id}`);
     expect(atBuyer.body).toMatchObject({ id, role: 'buyer' });
   });
 
   it('refuses terms with a clear error naming the field', async () => {
     const bad = structuredClone(terms);
     bad.offerings[0].plans['1G'].mrc = 1200;
-    const refused = await call<{ code: string; message: string }>(seller.url, 'POST', '/bilaterals', {
+    const refused = await call<{ code: string; message: string }>(seller, 'POST', '/bilaterals', {
       terms: bad,
       peer: buyer.peerUrl,
     });
@@ -114,40 +115,35 @@ describe('two party nodes over HTTP', () => {
   it('records facts on both sides and replicates them, verified', async () => {
     for (const fact of facts) {
       const node = fact.type === 'outage' ? buyer : seller;
-      const recorded = await call<{ replicated: boolean }>(node.url, 'POST', `/bilaterals/${id}/facts`, fact);
+      const recorded = await call<{ replicated: boolean }>(node, 'POST', `/bilaterals/${id}/facts`, fact);
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(true);
     }
-    const atSeller = await call<{ hash: string }[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
-    const atBuyer = await call<{ hash: string }[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
+    const atSeller = await call<{ hash: string }[]>(seller, 'GET', `/bilaterals/${id}/entries`);
+    const atBuyer = await call<{ hash: string }[]>(buyer, 'GET', `/bilaterals/${id}/entries`);
     expect(atSeller.body.map((e) => e.hash)).toEqual(atBuyer.body.map((e) => e.hash));
     expect(atSeller.body).toHaveLength(5);
   });
 
   it('refuses an invalid fact and records nothing', async () => {
-    const before = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
-    const refused = await call<{ code: string; message: string }>(
-      seller.url,
-      'POST',
-      `/bilaterals/${id}/facts`,
-      {
-        type: 'service.activated',
-        service: 'S1',
-        at: 'yesterday',
-      },
-    );
+    const before = await call<unknown[]>(seller, 'GET', `/bilaterals/${id}/entries`);
+    const refused = await call<{ code: string; message: string }>(seller, 'POST', `/bilaterals/${id}/facts`, {
+      type: 'service.activated',
+      service: 'S1',
+      at: 'yesterday',
+    });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('FACT_INVALID');
     expect(refused.body.message).toContain('at');
-    const after = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    const after = await call<unknown[]>(seller, 'GET', `/bilaterals/${id}/entries`);
     expect(after.body).toHaveLength(before.body.length);
   });
 
   it('refuses facts that would make a service history impossible, on either side, and records nothing', async () => {
-    const before = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    const before = await call<unknown[]>(seller, 'GET', `/bilaterals/${id}/entries`);
     const refuse = async (node: RunningNode, body: unknown, message: RegExp) => {
       const refused = await call<{ code: string; message: string }>(
-        node.url,
+        node,
         'POST',
         `/bilaterals/${id}/facts`,
         body,
@@ -183,10 +179,10 @@ describe('two party nodes over HTTP', () => {
       [order, { ...order, at: '2026-02-02T00:00:00Z' }],
       /facts\[1\]: service S2 is ordered twice \(first at facts\[0\]\)/,
     );
-    const after = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    const after = await call<unknown[]>(seller, 'GET', `/bilaterals/${id}/entries`);
     expect(after.body).toHaveLength(before.body.length);
     const invoice = await call<{ total: string }>(
-      seller.url,
+      seller,
       'GET',
       `/bilaterals/${id}/invoices/2026-02/preview`,
     );
@@ -202,19 +198,17 @@ describe('two party nodes over HTTP', () => {
       to: at(i + 1),
       maintenance: true,
     }));
-    const before = await call<unknown[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
-    const refused = await call<{ code: string; message: string }>(
-      seller.url,
-      'POST',
-      `/bilaterals/${id}/facts`,
-      [...outages.slice(0, 3), { type: 'outage', service: 'S1', from: 'nope' }],
-    );
+    const before = await call<unknown[]>(buyer, 'GET', `/bilaterals/${id}/entries`);
+    const refused = await call<{ code: string; message: string }>(seller, 'POST', `/bilaterals/${id}/facts`, [
+      ...outages.slice(0, 3),
+      { type: 'outage', service: 'S1', from: 'nope' },
+    ]);
     expect(refused.status).toBe(422);
     expect(refused.body.message).toContain('[3].from');
-    const empty = await call<{ code: string }>(seller.url, 'POST', `/bilaterals/${id}/facts`, []);
+    const empty = await call<{ code: string }>(seller, 'POST', `/bilaterals/${id}/facts`, []);
     expect([empty.status, empty.body.code]).toEqual([422, 'FACT_INVALID']);
     const recorded = await call<{ entries: { seq: number }[]; refs: string[]; replicated: boolean }>(
-      seller.url,
+      seller,
       'POST',
       `/bilaterals/${id}/facts`,
       outages,
@@ -231,34 +225,34 @@ describe('two party nodes over HTTP', () => {
       `acme-fiber/${second}#0`,
     ]);
     type Listed = { hash: string; entry: { author: string; kind: string; body: { facts?: unknown[] } } };
-    const after = await call<Listed[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
+    const after = await call<Listed[]>(buyer, 'GET', `/bilaterals/${id}/entries`);
     expect(after.body).toHaveLength(before.body.length + 2);
     const sellers = after.body.filter((e) => e.entry.author === 'acme-fiber');
     expect(sellers.slice(-2).map((e) => [e.entry.kind, e.entry.body.facts?.length])).toEqual([
       ['facts', 1000],
       ['facts', 200],
     ]);
-    const atSeller = await call<{ hash: string }[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+    const atSeller = await call<{ hash: string }[]>(seller, 'GET', `/bilaterals/${id}/entries`);
     expect(after.body.map((e) => e.hash)).toEqual(atSeller.body.map((e) => e.hash));
   });
 
   it('issues each month’s invoice; the buyer recomputes it and accepts', async () => {
     for (const period of ['2026-01', '2026-02', '2026-03']) {
       const expected = JSON.parse(readFileSync(join(exampleDir, `invoice-${period}.json`), 'utf8'));
-      const issued = await call<IssuedInvoice>(seller.url, 'POST', `/bilaterals/${id}/invoices`, { period });
+      const issued = await call<IssuedInvoice>(seller, 'POST', `/bilaterals/${id}/invoices`, { period });
       expect(issued.status).toBe(201);
       expect(issued.body.body.invoice.total).toBe(expected.total);
       await buyer.node.idle();
-      const atSeller = await call<IssuedInvoice[]>(seller.url, 'GET', `/bilaterals/${id}/invoices`);
+      const atSeller = await call<IssuedInvoice[]>(seller, 'GET', `/bilaterals/${id}/invoices`);
       const answered = atSeller.body.find((i) => i.period === period);
       expect(answered?.status).toBe('accepted');
-      const sellerView = await call(seller.url, 'GET', `/bilaterals/${id}/invoices/${period}/preview`);
-      const buyerView = await call(buyer.url, 'GET', `/bilaterals/${id}/invoices/${period}/preview`);
+      const sellerView = await call(seller, 'GET', `/bilaterals/${id}/invoices/${period}/preview`);
+      const buyerView = await call(buyer, 'GET', `/bilaterals/${id}/invoices/${period}/preview`);
       expect(hashJson(buyerView.body)).toBe(hashJson(sellerView.body));
       expect(hashJson(buyerView.body)).toBe(answered?.body.invoiceHash);
     }
-    const atSeller = await call<SignedCheckpoint[]>(seller.url, 'GET', `/bilaterals/${id}/checkpoints`);
-    const atBuyer = await call<SignedCheckpoint[]>(buyer.url, 'GET', `/bilaterals/${id}/checkpoints`);
+    const atSeller = await call<SignedCheckpoint[]>(seller, 'GET', `/bilaterals/${id}/checkpoints`);
+    const atBuyer = await call<SignedCheckpoint[]>(buyer, 'GET', `/bilaterals/${id}/checkpoints`);
     expect(atSeller.body).toHaveLength(3);
     expect(atBuyer.body).toEqual(atSeller.body);
     const parties = [
@@ -266,12 +260,12 @@ describe('two party nodes over HTTP', () => {
       { id: 'globex', key: buyer.node.publicKey },
     ];
     for (const checkpoint of atSeller.body) expect(() => verifyCheckpoint(checkpoint, parties)).not.toThrow();
-    const heads = await call<{ heads: unknown }>(seller.url, 'GET', `/bilaterals/${id}`);
+    const heads = await call<{ heads: unknown }>(seller, 'GET', `/bilaterals/${id}`);
     expect(atSeller.body.at(-1)?.checkpoint.heads).toEqual(heads.body.heads);
     // The last checkpoint's state, derived here from the entries alone: the fact count and each
     // invoice with its answer.
     type Listed = { hash: string; entry: { kind: string; body: Record<string, unknown> } };
-    const entries = (await call<Listed[]>(seller.url, 'GET', `/bilaterals/${id}/entries`)).body;
+    const entries = (await call<Listed[]>(seller, 'GET', `/bilaterals/${id}/entries`)).body;
     const answers = new Map(
       entries
         .filter((e) => e.entry.kind.startsWith('invoice.') && e.entry.kind !== 'invoice.issued')
@@ -290,7 +284,7 @@ describe('two party nodes over HTTP', () => {
     };
     expect(state.invoices.map((i) => i.status)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(atSeller.body.at(-1)?.checkpoint.stateHash).toBe(hashJson(state));
-    const again = await call<{ code: string }>(seller.url, 'POST', `/bilaterals/${id}/invoices`, {
+    const again = await call<{ code: string }>(seller, 'POST', `/bilaterals/${id}/invoices`, {
       period: '2026-01',
     });
     expect(again.status).toBe(409);
@@ -319,12 +313,7 @@ describe('two party nodes over HTTP', () => {
       maintenance: false,
     });
     const record = async (fact: unknown) => {
-      const recorded = await call<{ replicated: boolean }>(
-        seller.url,
-        'POST',
-        `/bilaterals/${id}/facts`,
-        fact,
-      );
+      const recorded = await call<{ replicated: boolean }>(seller, 'POST', `/bilaterals/${id}/facts`, fact);
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(false);
     };
@@ -341,10 +330,10 @@ describe('two party nodes over HTTP', () => {
       checkpointIntervalMs: 0,
       chain: false,
     });
-    await call(buyer.url, 'POST', `/bilaterals/${id}/sync`);
-    await call(buyer.url, 'POST', `/bilaterals/${id}/sync`);
-    const atSeller = await call<{ hash: string }[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
-    const atBuyer = await call<{ hash: string }[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
+    await call(buyer, 'POST', `/bilaterals/${id}/sync`);
+    await call(buyer, 'POST', `/bilaterals/${id}/sync`);
+    const atSeller = await call<{ hash: string }[]>(seller, 'GET', `/bilaterals/${id}/entries`);
+    const atBuyer = await call<{ hash: string }[]>(buyer, 'GET', `/bilaterals/${id}/entries`);
     expect(atBuyer.body.map((e) => e.hash)).toEqual(atSeller.body.map((e) => e.hash));
     expect(new Set(atBuyer.body.map((e) => e.hash)).size).toBe(atBuyer.body.length);
     expect(atBuyer.body.length).toBeGreaterThan(600);
@@ -355,7 +344,7 @@ describe('two party nodes over HTTP', () => {
 
     async function sellerHead(): Promise<{ seq: number; hash: string }> {
       const heads = await call<Record<string, { seq: number; hash: string }>>(
-        buyer.url,
+        buyer,
         'GET',
         `/bilaterals/${id}`,
       );
@@ -445,22 +434,22 @@ describe('two party nodes over HTTP', () => {
     it('replayed → ENTRY_REPLAYED, not applied twice', async () => {
       const head = await sellerHead();
       const stored = await call<(SignedEntry & { hash: string })[]>(
-        buyer.url,
+        buyer,
         'GET',
         `/bilaterals/${id}/entries?author=acme-fiber&from=${head.seq}`,
       );
       const { entry, key, sig } = stored.body[0]!;
       const result = await send({ entry, key, sig });
       expect(result.code).toBe('ENTRY_REPLAYED');
-      const count = await call<unknown[]>(buyer.url, 'GET', `/bilaterals/${id}/entries`);
-      const atSeller = await call<unknown[]>(seller.url, 'GET', `/bilaterals/${id}/entries`);
+      const count = await call<unknown[]>(buyer, 'GET', `/bilaterals/${id}/entries`);
+      const atSeller = await call<unknown[]>(seller, 'GET', `/bilaterals/${id}/entries`);
       expect(count.body).toHaveLength(atSeller.body.length);
     });
 
     it('equivocating → ENTRY_EQUIVOCATION, both versions kept as evidence', async () => {
       const head = await sellerHead();
       const stored = await call<(SignedEntry & { hash: string })[]>(
-        buyer.url,
+        buyer,
         'GET',
         `/bilaterals/${id}/entries?author=acme-fiber&from=${head.seq}`,
       );
@@ -474,7 +463,7 @@ describe('two party nodes over HTTP', () => {
       expect(result.code).toBe('ENTRY_EQUIVOCATION');
       expect(await sellerHead()).toEqual(head);
       const evidence = await call<{ code: string; payload: unknown }[]>(
-        buyer.url,
+        buyer,
         'GET',
         `/bilaterals/${id}/evidence`,
       );
@@ -484,7 +473,7 @@ describe('two party nodes over HTTP', () => {
     });
 
     it('keeps every refused entry as evidence', async () => {
-      const evidence = await call<{ code: string }[]>(buyer.url, 'GET', `/bilaterals/${id}/evidence`);
+      const evidence = await call<{ code: string }[]>(buyer, 'GET', `/bilaterals/${id}/evidence`);
       const codes = new Set(evidence.body.map((e) => e.code));
       for (const code of ['ENTRY_BAD_SIGNATURE', 'ENTRY_WRONG_KEY', 'ENTRY_SEQ_GAP', 'ENTRY_BROKEN_LINK']) {
         expect(codes).toContain(code);
@@ -524,12 +513,12 @@ describe('two party nodes over HTTP', () => {
     it('a wrong invoice issued by the seller is rejected, naming the differing line', async () => {
       const head = await sellerHead();
       const heads = await call<{ heads: Record<string, { seq: number; hash: string } | null> }>(
-        buyer.url,
+        buyer,
         'GET',
         `/bilaterals/${id}`,
       );
       const invoice = (
-        await call<Record<string, unknown>>(seller.url, 'GET', `/bilaterals/${id}/invoices/2026-04/preview`)
+        await call<Record<string, unknown>>(seller, 'GET', `/bilaterals/${id}/invoices/2026-04/preview`)
       ).body as { lines: { amount: string }[]; total: string };
       const inflated = structuredClone(invoice);
       inflated.lines[0]!.amount = '999.99';
@@ -543,7 +532,7 @@ describe('two party nodes over HTTP', () => {
       const result = await send(signEntry(entry, partyKeys(sellerDir)));
       expect(result.status).toBe('appended');
       await buyer.node.idle();
-      const invoices = await call<IssuedInvoice[]>(buyer.url, 'GET', `/bilaterals/${id}/invoices`);
+      const invoices = await call<IssuedInvoice[]>(buyer, 'GET', `/bilaterals/${id}/invoices`);
       const answered = invoices.body.find((i) => i.period === '2026-04');
       expect(answered?.status).toBe('rejected');
       expect(JSON.stringify(answered?.answer?.body)).toContain('999.99');

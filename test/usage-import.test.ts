@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningNode, startServer } from '../src/api/index.ts';
+import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
 import { usageRecordJson, usageTotals } from '../src/core/index.ts';
 import { merkleRoot, sha256Hex } from '../src/ledger/index.ts';
 import {
@@ -27,10 +27,14 @@ import { call, exampleFacts, exampleTerms } from './support.ts';
 const baseTerms = exampleTerms();
 const facts = exampleFacts();
 
-async function postFile(base: string, id: string, file: string, type: string, source: string) {
+async function postFile(node: RunningNode, id: string, file: string, type: string, source: string) {
   const response = await fetch(
-    new URL(`/bilaterals/${id}/usage?source=${encodeURIComponent(source)}&batchSize=10000`, base),
-    { method: 'POST', body: readFileSync(file), headers: { 'content-type': type } },
+    new URL(`/bilaterals/${id}/usage?source=${encodeURIComponent(source)}&batchSize=10000`, node.url),
+    {
+      method: 'POST',
+      body: readFileSync(file),
+      headers: { 'content-type': type, authorization: `Bearer ${node.adminToken}` },
+    },
   );
   return { status: response.status, body: (await response.json()) as UsageImportReport };
 }
@@ -80,13 +84,13 @@ describe('usage import between two nodes', () => {
   /** A bilateral with the example facts recorded (S1 active 2026-01-15 … 2026-03-10). */
   async function bilateral(label: string): Promise<string> {
     const terms = { ...baseTerms, id: `msa-${label}` };
-    const created = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+    const created = await call<{ id: string }>(seller, 'POST', '/bilaterals', {
       terms,
       peer: buyer.peerUrl,
     });
     expect(created.status).toBe(201);
     for (const fact of facts) {
-      const recorded = await call(seller.url, 'POST', `/bilaterals/${created.body.id}/facts`, fact);
+      const recorded = await call(seller, 'POST', `/bilaterals/${created.body.id}/facts`, fact);
       expect(recorded.status).toBe(201);
     }
     return created.body.id;
@@ -112,6 +116,7 @@ describe('usage import between two nodes', () => {
     const options = { syncIntervalMs: 0, checkpointIntervalMs: 0, chain: false as const };
     seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...options });
     buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...options });
+    await introduce(seller, buyer);
   });
 
   afterAll(async () => {
@@ -125,7 +130,7 @@ describe('usage import between two nodes', () => {
 
   it('imports a CSV streamed over REST: bad rows rejected by rule and line, the rest in batches', async () => {
     id = await bilateral('csv');
-    const posted = await postFile(seller.url, id, csvPath, 'text/csv', 'usage-2026.csv');
+    const posted = await postFile(seller, id, csvPath, 'text/csv', 'usage-2026.csv');
     expect(posted.status).toBe(200);
     first = posted.body;
     expectFirstImport(first, 'usage-2026.csv');
@@ -187,7 +192,7 @@ describe('usage import between two nodes', () => {
 
   it('importing the same file again changes nothing', async () => {
     const before = await seller.node.bilaterals.entries(id);
-    const again = await postFile(seller.url, id, csvPath, 'text/csv', 'usage-2026.csv');
+    const again = await postFile(seller, id, csvPath, 'text/csv', 'usage-2026.csv');
     expect(again.status).toBe(200);
     expect(again.body.accepted).toBe(0);
     expect(again.body.batches).toBe(0);
@@ -286,7 +291,7 @@ describe('usage import between two nodes', () => {
       { id: 't2', service: 'S1', metric: 'gb', quantity: 3, at: '2026-02-01T11:00:00Z' },
       { id: 't3', service: 'S1', metric: 'gb', quantity: 0.1, at: '2026-02-01T12:00:00Z' },
     ];
-    const json = await call<UsageImportReport>(seller.url, 'POST', `/bilaterals/${id}/usage`, items);
+    const json = await call<UsageImportReport>(seller, 'POST', `/bilaterals/${id}/usage`, items);
     expect(json.status).toBe(200);
     expect(json.body).toMatchObject({ accepted: 2, rejectedTotal: 1, batches: 1 });
     expect(json.body.rejections[0]).toMatchObject({ line: 3, field: 'quantity', rule: 'bad-quantity' });
@@ -299,13 +304,13 @@ describe('usage import between two nodes', () => {
     const response = await fetch(new URL(`/bilaterals/${id}/usage`, seller.url), {
       method: 'POST',
       body: ndjson.join('\n'),
-      headers: { 'content-type': 'application/x-ndjson' },
+      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${seller.adminToken}` },
     });
     const report = (await response.json()) as UsageImportReport;
     expect(report).toMatchObject({ accepted: 1, rejectedTotal: 1, rejected: { malformed: 1 } });
 
     const listed = await call<Record<string, unknown>[]>(
-      seller.url,
+      seller,
       'GET',
       `/bilaterals/${id}/usage?from=2026-02-01T10:00:00Z&to=2026-02-01T11:00:01Z&limit=100`,
     );
@@ -329,7 +334,7 @@ describe('usage import between two nodes', () => {
         usageCharacteristic: expect.arrayContaining([{ name: 'quantity', value: '3' }]),
       }),
     ]);
-    const missing = await call<{ code: string }>(seller.url, 'GET', `/bilaterals/${'0'.repeat(64)}/usage`);
+    const missing = await call<{ code: string }>(seller, 'GET', `/bilaterals/${'0'.repeat(64)}/usage`);
     expect(missing.status).toBe(404);
   });
 });

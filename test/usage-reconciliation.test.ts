@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOwnerApp, buildPeerApp } from '../src/api/app.ts';
+import { introduce } from '../src/api/index.ts';
 import {
   type BillingPeriod,
   billingPeriod,
@@ -41,6 +42,7 @@ interface Running {
   readonly app: FastifyInstance;
   readonly peerApp: FastifyInstance;
   readonly url: string;
+  readonly adminToken: string;
   readonly store: Store;
 }
 
@@ -75,7 +77,8 @@ async function start(dir: string, party: string, tampering: boolean): Promise<Ru
   };
   const url = await urlOf(app);
   node.endpoint = await urlOf(peerApp);
-  return { node, app, peerApp, url, store };
+  const { token } = await node.access.issue({ name: 'test', role: 'admin' });
+  return { node, app, peerApp, url, adminToken: token, store };
 }
 
 const at = (minutes: number, day = '2026-02-01') =>
@@ -129,14 +132,15 @@ describe('usage reconciliation between two nodes', () => {
   beforeAll(async () => {
     seller = await start(root, 'acme-fiber', true);
     buyer = await start(root, 'globex', false);
-    const created = await call<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+    await introduce(seller, buyer);
+    const created = await call<{ id: string }>(seller, 'POST', '/bilaterals', {
       terms,
       peer: buyer.node.endpoint,
     });
     expect(created.status).toBe(201);
     id = created.body.id;
     for (const fact of facts) {
-      expect((await call(seller.url, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
+      expect((await call(seller, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
     }
     const mine = await importUsage(seller.node.usage, id, items(sellerRecords()), { batchSize: 1000 });
     const theirs = await importUsage(buyer.node.usage, id, items(buyerRecords()), { batchSize: 1000 });
@@ -155,11 +159,7 @@ describe('usage reconciliation between two nodes', () => {
   });
 
   const reconcile = (on: Running) =>
-    call<UsageReconciliationReport>(
-      on.url,
-      'GET',
-      `/bilaterals/${id}/reconciliation?period=2026-02&service=S1`,
-    );
+    call<UsageReconciliationReport>(on, 'GET', `/bilaterals/${id}/reconciliation?period=2026-02&service=S1`);
 
   it('serves a batch only to the signed counterparty', async () => {
     const response = await call<{ code: string }>(
@@ -282,13 +282,13 @@ describe('usage reconciliation between two nodes', () => {
 
   it('names a bad request', async () => {
     const missing = await call<{ code: string }>(
-      buyer.url,
+      buyer,
       'GET',
       `/bilaterals/${id}/reconciliation?period=2026-02`,
     );
     expect([missing.status, missing.body.code]).toEqual([400, 'BAD_REQUEST']);
     const period = await call<{ code: string }>(
-      buyer.url,
+      buyer,
       'GET',
       `/bilaterals/${id}/reconciliation?period=2026-13&service=S1`,
     );
@@ -331,7 +331,7 @@ describe('usage reconciliation between two nodes', () => {
       { ...order, at: '2026-03-02T00:00:00Z' },
       { type: 'service.activated', service: 'S2', at: '2026-03-03T00:00:00Z' },
     ]) {
-      expect((await call(seller.url, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
+      expect((await call(seller, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
     }
     const [march, april] = ['2026-03', '2026-04'].map((p) => billingPeriod(p, 'UTC')) as [
       BillingPeriod,
@@ -379,7 +379,7 @@ describe('usage reconciliation between two nodes', () => {
   it('proves one usage record: its path to the signed batch root, then to a co-signed checkpoint', async () => {
     const checkpoint = await seller.node.checkpoints.now(id);
     expect(checkpoint?.checkpoint.root).toBeDefined();
-    const proof = await call<Proof>(seller.url, 'GET', `/bilaterals/${id}/proof?usage=u1234`);
+    const proof = await call<Proof>(seller, 'GET', `/bilaterals/${id}/proof?usage=u1234`);
     expect(proof.status).toBe(200);
     expect(proof.body.subject).toMatchObject({ kind: 'usage', record: { id: 'u1234' } });
     const report = verifyProof(proof.body, { allowUnanchored: true });
@@ -389,7 +389,7 @@ describe('usage reconciliation between two nodes', () => {
     const refused = verifyProof(changed, { allowUnanchored: true });
     expect(refused.ok).toBe(false);
     expect(refused.checks.find((c) => !c.ok)?.name).toMatch(/usage/);
-    const missing = await call<{ code: string }>(seller.url, 'GET', `/bilaterals/${id}/proof?usage=nope`);
+    const missing = await call<{ code: string }>(seller, 'GET', `/bilaterals/${id}/proof?usage=nope`);
     expect([missing.status, missing.body.code]).toEqual([404, 'NOT_FOUND']);
   });
 });

@@ -38,6 +38,16 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
       'check a proof offline, and its anchor on a chain: PROOF.json [--chain-rpc URL] [--allow-unanchored] [--json]',
     load: async () => (await import('./verify.ts')).verify,
   },
+  credentials: {
+    summary:
+      'owner API credentials on the node store: create --name N --role R [--bilateral ID ...] [--party P] [--expires T] | list | revoke ID | expire ID [--at T]  (--data DIR | --store URL) [--json]',
+    load: async () => (await import('./credentials.ts')).credentials,
+  },
+  peers: {
+    summary:
+      'trusted counterparties: add --party P --key K --endpoint URL [--policy approve|accept] [--replace] | list | remove P | policy P accept|approve  (--data DIR | --store URL) [--json]',
+    load: async () => (await import('./peers.ts')).peers,
+  },
   node: {
     summary:
       'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL] [--chain-rpc URL --chain-addresses FILE | --chain-dir DIR | --no-chain]',

@@ -1,13 +1,15 @@
 /**
  * `sb proof`: export a self-contained proof of one entry or of a period's
  * invoice from a running node, for an auditor or a financier, who checks it
- * with `sb verify` and needs nothing else.
+ * with `sb verify` and needs nothing else. The owner API credential comes
+ * from `--token` or `SB_TOKEN`.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseFlags, UsageError } from './flags.ts';
 import type { Command } from './main.ts';
 import { rest } from './rest.ts';
+import { tokenFrom } from './token.ts';
 
 export const proof: Command = async (args, io) => {
   const flags = parseFlags(args, {
@@ -18,6 +20,7 @@ export const proof: Command = async (args, io) => {
     usage: 'string',
     author: 'string',
     out: 'string',
+    token: 'string',
   });
   if (flags.node === undefined || flags.bilateral === undefined) {
     throw new UsageError('--node URL and --bilateral ID are required');
@@ -32,7 +35,11 @@ export const proof: Command = async (args, io) => {
       : flags.invoice !== undefined
         ? `invoice=${encodeURIComponent(flags.invoice)}`
         : `usage=${encodeURIComponent(flags.usage!)}${flags.author === undefined ? '' : `&author=${encodeURIComponent(flags.author)}`}`;
-  const document = await rest<unknown>(flags.node, 'GET', `/bilaterals/${flags.bilateral}/proof?${query}`);
+  const document = await rest<unknown>(
+    { url: flags.node, token: tokenFrom(flags.token) },
+    'GET',
+    `/bilaterals/${flags.bilateral}/proof?${query}`,
+  );
   const text = `${JSON.stringify(document, null, 2)}\n`;
   if (flags.out === undefined) {
     io.stdout(text);

@@ -9,17 +9,26 @@ export class RestError extends Error {
   }
 }
 
+/** A node's owner API: its base URL and the credential's token to send. */
+export interface OwnerApi {
+  readonly url: string;
+  readonly token?: string | undefined;
+}
+
 export async function rest<T>(
-  base: string,
-  method: 'GET' | 'POST',
+  target: string | OwnerApi,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<T> {
+  const { url: base, token } = typeof target === 'string' ? { url: target, token: undefined } : target;
   const response = await fetch(new URL(path, base), {
     method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
   const parsed: unknown = text === '' ? undefined : JSON.parse(text);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningNode, startServer } from '../api/index.ts';
+import { introduce, type RunningNode, startServer } from '../api/index.ts';
 import type { UsageImportReport } from '../node/index.ts';
 import { usageCommand } from './usage.ts';
 
@@ -38,8 +38,11 @@ describe('sb usage import', () => {
     const options = { syncIntervalMs: 0, checkpointIntervalMs: 0, chain: false as const };
     seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...options });
     buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...options });
+    await introduce(seller, buyer);
     const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
-    id = await agreed(seller.node.bilaterals.propose(terms, buyer.peerUrl));
+    const proposed = await seller.node.bilaterals.propose(terms, buyer.node.endpoint);
+    if (proposed.status !== 'agreed') throw new Error('the buyer did not countersign at once');
+    id = proposed.record.id;
     for (const line of readFileSync(join(example, 'facts.jsonl'), 'utf8').split('\n')) {
       if (line.trim() !== '') await seller.node.facts.record(id, JSON.parse(line));
     }
@@ -56,7 +59,16 @@ describe('sb usage import', () => {
   it('streams the file, prints the report with file lines, exits 0 despite rejections', async () => {
     const { io, out } = capture();
     const code = await usageCommand(
-      ['import', join(root, 'usage.csv'), '--node', seller.url, '--bilateral', id],
+      [
+        'import',
+        join(root, 'usage.csv'),
+        '--node',
+        seller.url,
+        '--token',
+        seller.adminToken!,
+        '--bilateral',
+        id,
+      ],
       io,
       { progress: true },
     );
@@ -71,7 +83,17 @@ describe('sb usage import', () => {
   it('imports the gzip of the file as nothing new, and prints JSON with --json', async () => {
     const { io, out } = capture();
     const code = await usageCommand(
-      ['import', join(root, 'usage.csv.gz'), '--node', seller.url, '--bilateral', id, '--json'],
+      [
+        'import',
+        join(root, 'usage.csv.gz'),
+        '--node',
+        seller.url,
+        '--token',
+        seller.adminToken!,
+        '--bilateral',
+        id,
+        '--json',
+      ],
       io,
     );
     expect(code).toBe(0);
@@ -83,14 +105,32 @@ describe('sb usage import', () => {
     const missing = capture();
     expect(
       await usageCommand(
-        ['import', join(root, 'nope.csv'), '--node', seller.url, '--bilateral', id],
+        [
+          'import',
+          join(root, 'nope.csv'),
+          '--node',
+          seller.url,
+          '--token',
+          seller.adminToken!,
+          '--bilateral',
+          id,
+        ],
         missing.io,
       ),
     ).toBe(2);
     expect(missing.err.join('')).toContain('cannot read');
     const unknown = capture();
     const code = await usageCommand(
-      ['import', join(root, 'usage.csv'), '--node', seller.url, '--bilateral', '0'.repeat(64)],
+      [
+        'import',
+        join(root, 'usage.csv'),
+        '--node',
+        seller.url,
+        '--token',
+        seller.adminToken!,
+        '--bilateral',
+        '0'.repeat(64),
+      ],
       unknown.io,
     );
     expect(code).toBe(2);

@@ -20,6 +20,7 @@ import { Readable, Transform } from 'node:stream';
 import { formatOf, gunzipIfNeeded, type UsageImportReport } from '../node/index.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import type { Command, Io } from './main.ts';
+import { authorization, tokenFrom } from './token.ts';
 
 const CONTENT_TYPE = { csv: 'text/csv', jsonl: 'application/x-ndjson' } as const;
 
@@ -40,6 +41,7 @@ export async function usageCommand(
   if (file === undefined || file.startsWith('--')) throw new UsageError('usage import: FILE is required');
   const flags = parseFlags(rest, {
     node: 'string',
+    token: 'string',
     bilateral: 'string',
     'batch-size': 'string',
     json: 'boolean',
@@ -102,7 +104,10 @@ export async function usageCommand(
       new URL(`/bilaterals/${encodeURIComponent(flags.bilateral)}/usage?${query}`, flags.node),
       {
         method: 'POST',
-        headers: { 'content-type': format === undefined ? 'application/octet-stream' : CONTENT_TYPE[format] },
+        headers: {
+          'content-type': format === undefined ? 'application/octet-stream' : CONTENT_TYPE[format],
+          ...authorization(tokenFrom(flags.token)),
+        },
         body: Readable.toWeb(input) as ReadableStream<Uint8Array>,
         duplex: 'half',
       } as RequestInit,

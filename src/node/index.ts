@@ -15,6 +15,7 @@ export { ledgerErrorStatus } from '../ledger/index.ts';
 export type {
   AuditRecord,
   CredentialRecord,
+  PeerPolicy,
   PeerRecord,
   ProposalRecord,
   StoredUsage,

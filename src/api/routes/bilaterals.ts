@@ -10,12 +10,18 @@ import { type IdParams, integer, object } from './params.ts';
 export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
   app.get('/party', guard('any'), async () => node.identity());
 
+  /**
+   * Seller: propose terms to the Buyer named in them, at its directory
+   * endpoint (`peer`, when given, must be that endpoint). 201 with the agreed
+   * bilateral, or 202 `{status: 'pending', id}` while the Buyer's operator decides.
+   */
   app.post('/bilaterals', guard('bilaterals.propose', 'bilaterals.propose'), async (request, reply) => {
     const body = object(request.body, 'body');
-    if (typeof body.peer !== 'string')
+    if (body.peer !== undefined && typeof body.peer !== 'string')
       throw new NodeError('BAD_REQUEST', 'peer: expected the buyer node URL');
-    const record = await node.bilaterals.propose(body.terms, body.peer);
-    return reply.status(201).send(record);
+    const proposed = await node.bilaterals.propose(body.terms, body.peer as string | undefined);
+    if (proposed.status === 'pending') return reply.status(202).send(proposed);
+    return reply.status(201).send(proposed.record);
   });
 
   app.get('/bilaterals', guard('bilaterals.read'), async (request) =>

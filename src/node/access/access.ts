@@ -81,5 +81,5 @@ export class Access {
 }
 
 function unknown(id: string): never {
-  throw new AccessError('ACCESS_UNKNOWN', `no credential ${id}`);
+  throw new AccessError('NOT_FOUND', `no credential ${id}`);
 }

@@ -110,6 +110,8 @@ describe('nodes on an external chain', () => {
       'proof',
       '--node',
       buyer.url,
+      '--token',
+      buyer.adminToken!,
       '--bilateral',
       id,
       '--entry',

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../api/index.ts';
+import { introduce, type RunningNode, startServer } from '../api/index.ts';
 import { verifyAnchorOnChain } from '../chain/index.ts';
 import type { Invoice } from '../core/index.ts';
 import { hashJson, type Proof, verifyProof } from '../ledger/index.ts';
@@ -58,15 +58,23 @@ export const demo: Command = async (args, io) => {
     checkpointIntervalMs: 0,
     chain,
   });
+  // The two operators pin each other (key and peer endpoint), and the Buyer's
+  // policy accepts the Seller's proposals without waiting for a person.
+  await introduce(seller, buyer, { a: 'approve', b: 'accept' });
+  const api = (running: RunningNode) => ({ url: running.url, token: running.adminToken });
   try {
     io.stdout(`Smart Bilaterals demo — data in ${dataDir}\n`);
-    io.stdout(`  Seller ${pad(seller.node.party, 11)} ${seller.url}  key ${seller.node.publicKey}\n`);
-    io.stdout(`  Buyer  ${pad(buyer.node.party, 11)} ${buyer.url}  key ${buyer.node.publicKey}\n`);
+    io.stdout(
+      `  Seller ${pad(seller.node.party, 11)} owner API ${seller.url}, peer API ${seller.node.endpoint}, key ${seller.node.publicKey}\n`,
+    );
+    io.stdout(
+      `  Buyer  ${pad(buyer.node.party, 11)} owner API ${buyer.url}, peer API ${buyer.node.endpoint}, key ${buyer.node.publicKey}\n`,
+    );
     io.stdout(`  Chain  ${seller.chain?.chainId} (embedded Anvil) ${seller.chain?.rpcUrl}\n`);
     io.stdout(`         anchor registry ${seller.chain?.addresses.anchorRegistry}\n\n`);
 
     const bilateral = await rest<{ id: string; agreement: { genesis: { termsHash: string } } }>(
-      seller.url,
+      api(seller),
       'POST',
       '/bilaterals',
       { terms, peer: buyer.peerUrl },
@@ -79,7 +87,7 @@ export const demo: Command = async (args, io) => {
     for (const fact of facts) {
       const node = recorder(fact) === 'seller' ? seller : buyer;
       const result = await rest<{ entry: { entry: { author: string; seq: number } }; replicated: boolean }>(
-        node.url,
+        api(node),
         'POST',
         `/bilaterals/${bilateral.id}/facts`,
         fact,
@@ -91,23 +99,23 @@ export const demo: Command = async (args, io) => {
     }
 
     for (const period of PERIODS) {
-      const issued = await rest<IssuedInvoice>(seller.url, 'POST', `/bilaterals/${bilateral.id}/invoices`, {
+      const issued = await rest<IssuedInvoice>(api(seller), 'POST', `/bilaterals/${bilateral.id}/invoices`, {
         period,
       });
       await buyer.node.idle();
       await seller.node.idle();
       const sellerView = await rest<Invoice>(
-        seller.url,
+        api(seller),
         'GET',
         `/bilaterals/${bilateral.id}/invoices/${period}/preview`,
       );
       const buyerView = await rest<Invoice>(
-        buyer.url,
+        api(buyer),
         'GET',
         `/bilaterals/${bilateral.id}/invoices/${period}/preview`,
       );
       const answered = (
-        await rest<IssuedInvoice[]>(seller.url, 'GET', `/bilaterals/${bilateral.id}/invoices`)
+        await rest<IssuedInvoice[]>(api(seller), 'GET', `/bilaterals/${bilateral.id}/invoices`)
       ).find((i) => i.entry.hash === issued.entry.hash);
       printInvoice(io, issued, sellerView, buyerView, answered, seller.node.party, buyer.node.party);
       if (outDir !== undefined) {
@@ -123,10 +131,10 @@ export const demo: Command = async (args, io) => {
     }
 
     // Checkpoint the final record and anchor it; then prove each invoice to a third party.
-    await rest(seller.url, 'POST', `/bilaterals/${bilateral.id}/checkpoints`);
+    await rest(api(seller), 'POST', `/bilaterals/${bilateral.id}/checkpoints`);
     const anchors = await rest<
       { seq: number; status: string; txHash: string | null; blockNumber: number | null }[]
-    >(seller.url, 'GET', `/bilaterals/${bilateral.id}/anchors`);
+    >(api(seller), 'GET', `/bilaterals/${bilateral.id}/anchors`);
     io.stdout('\nAnchors on the shared ledger (checkpoint fingerprints only)\n');
     for (const anchor of anchors) {
       io.stdout(
@@ -137,7 +145,7 @@ export const demo: Command = async (args, io) => {
     let verdict = 0;
     for (const period of PERIODS) {
       const proof = await rest<Proof>(
-        seller.url,
+        api(seller),
         'GET',
         `/bilaterals/${bilateral.id}/proof?invoice=${period}`,
       );

@@ -42,7 +42,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createPublicClient, createWalletClient, type Hex, http } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
-import { type RunningNode, startServer } from '../src/api/index.ts';
+import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
 import {
   type AnchorChain,
   anchorRegistryAbi,
@@ -60,12 +60,12 @@ import {
   partyIdOf,
   startEmbeddedChain,
 } from '../src/chain/index.ts';
-import { rest } from '../src/cli/rest.ts';
+import { type OwnerApi, rest } from '../src/cli/rest.ts';
 import { generateKeyPair, hashJson, type JsonValue } from '../src/ledger/index.ts';
 import { Anchorer, storedBilateralTerms } from '../src/node/index.ts';
 import { putSignedBilateral } from '../src/node/node.fixtures.ts';
 import { type AnchorKey, openStore, type Store } from '../src/store/index.ts';
-import { type Machine, machine } from './support.ts';
+import { api, type Machine, machine } from './support.ts';
 
 // ── options ─────────────────────────────────────────────────────────────────
 
@@ -332,10 +332,11 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
   try {
     seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...common });
     buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...common });
+    await introduce(seller, buyer);
 
     // Instrumentation: checkpoint durations, and when each anchor is marked mined.
     const checkpointMs: number[] = [];
-    timeMethod(seller.node as unknown as Record<'checkpointNow', unknown>, 'checkpointNow', checkpointMs);
+    timeMethod(seller.node.checkpoints as unknown as Record<'now', unknown>, 'now', checkpointMs);
     const minedAt = new Map<string, number>();
     const anchorTxs = new Set<string>();
     const store = seller.node.store as Store & Record<'markAnchorsMined', unknown>;
@@ -361,16 +362,16 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
       };
     }
 
-    const created = await rest<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+    const created = await rest<{ id: string }>(api(seller), 'POST', '/bilaterals', {
       terms: TERMS,
       peer: buyer.peerUrl,
     });
     const id = created.id;
     for (const fact of LIFECYCLE) {
-      await rest(seller.url, 'POST', `/bilaterals/${id}/facts`, fact);
+      await rest(api(seller), 'POST', `/bilaterals/${id}/facts`, fact);
     }
     // Let the first checkpoint and its anchor (which registers the bilateral on chain) go through.
-    await rest(seller.url, 'POST', `/bilaterals/${id}/checkpoints`);
+    await rest(api(seller), 'POST', `/bilaterals/${id}/checkpoints`);
     const checkpointsBefore = checkpointMs.length;
     const receivedBefore = received;
     const appendedBefore = appended;
@@ -382,7 +383,7 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     let notReplicated = 0;
     // Entries written (a bulk request makes `facts` entries of up to 1,000 facts).
     let entriesRecorded = 0;
-    const record = (url: string) => async (facts: readonly unknown[]) => {
+    const record = (url: OwnerApi) => async (facts: readonly unknown[]) => {
       const start = now();
       const body = BULK === 1 ? facts[0] : facts;
       const answer = await rest<{ replicated: boolean; entries?: unknown[] }>(
@@ -405,35 +406,35 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     const anvilStart = anvil === undefined ? undefined : processCpuSeconds(anvil);
     const t0 = now();
     await Promise.all([
-      pool(chunks(sellerFacts), CONCURRENCY, record(seller.url)),
-      pool(chunks(buyerFacts), CONCURRENCY, record(buyer.url)),
+      pool(chunks(sellerFacts), CONCURRENCY, record(api(seller))),
+      pool(chunks(buyerFacts), CONCURRENCY, record(api(buyer))),
     ]);
     const tRecorded = now();
 
     // Replicated: each node holds the other's whole stream.
     type Heads = Record<string, { seq: number; hash: string } | null>;
-    const headsOf = async (url: string) =>
+    const headsOf = async (url: OwnerApi) =>
       (await rest<{ heads: Heads }>(url, 'GET', `/bilaterals/${id}`)).heads;
     for (;;) {
-      const [atSeller, atBuyer] = await Promise.all([headsOf(seller.url), headsOf(buyer.url)]);
+      const [atSeller, atBuyer] = await Promise.all([headsOf(api(seller)), headsOf(api(buyer))]);
       const same = ['acme-fiber', 'globex'].every((p) => atSeller[p]?.hash === atBuyer[p]?.hash);
       const total = (atSeller['acme-fiber']?.seq ?? 0) + (atSeller.globex?.seq ?? 0);
       if (same && total === entriesRecorded + 2) break;
-      await rest(seller.url, 'POST', `/bilaterals/${id}/sync`);
+      await rest(api(seller), 'POST', `/bilaterals/${id}/sync`);
       await sleep(10);
     }
     const tReplicated = now();
 
     // The final checkpoint covering every fact, anchored.
     const final = await rest<{ checkpoint: { checkpoint: { heads: Record<string, { seq: number }> } } }>(
-      seller.url,
+      api(seller),
       'POST',
       `/bilaterals/${id}/checkpoints`,
     );
     const finalSeq = Object.values(final.checkpoint.checkpoint.heads).reduce((s, h) => s + h.seq, 0);
     for (;;) {
       const anchors = await rest<{ seq: number; status: string }[]>(
-        seller.url,
+        api(seller),
         'GET',
         `/bilaterals/${id}/anchors`,
       );

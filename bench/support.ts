@@ -4,6 +4,8 @@
  * is shared, so the load says how much to trust absolute figures).
  */
 import os from 'node:os';
+import type { RunningNode } from '../src/api/index.ts';
+import type { OwnerApi } from '../src/cli/rest.ts';
 
 export interface Machine {
   readonly cpu: string;
@@ -67,3 +69,6 @@ export function printReport(r: {
     console.log(`${key}: ${JSON.stringify(value)}`);
   }
 }
+
+/** A node's owner API with the admin credential it issued on its first start. */
+export const api = (running: RunningNode): OwnerApi => ({ url: running.url, token: running.adminToken });

@@ -37,10 +37,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { type RunningNode, startServer } from '../src/api/index.ts';
+import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
 import { rest } from '../src/cli/rest.ts';
 import { importUsageFile } from '../src/node/index.ts';
-import { machine } from './support.ts';
+import { api, machine } from './support.ts';
 
 const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
 const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -135,8 +135,9 @@ async function child({ engine, csv, records, root, batch, skipReimport }: Run) {
     const options = { syncIntervalMs: 0, checkpointIntervalMs: 0, chain: false as const };
     seller = await startServer({ dataDir: join(dir, 'seller'), party: 'acme-fiber', storeUrl, ...options });
     buyer = await startServer({ dataDir: join(dir, 'buyer'), party: 'globex', ...options });
+    await introduce(seller, buyer);
     const terms = { ...JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8')), id: 'msa-bench' };
-    const { id } = await rest<{ id: string }>(seller.url, 'POST', '/bilaterals', {
+    const { id } = await rest<{ id: string }>(api(seller), 'POST', '/bilaterals', {
       terms,
       peer: buyer.peerUrl,
     });
@@ -144,7 +145,7 @@ async function child({ engine, csv, records, root, batch, skipReimport }: Run) {
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l));
-    for (const fact of facts) await rest(seller.url, 'POST', `/bilaterals/${id}/facts`, fact);
+    for (const fact of facts) await rest(api(seller), 'POST', `/bilaterals/${id}/facts`, fact);
 
     global.gc?.();
     peak = process.memoryUsage().rss;

@@ -23,7 +23,8 @@ import {
   hashFromBytes32,
   verifyAnchorOnChain,
 } from '../src/chain/index.ts';
-import { type Proof, type SignedCheckpoint, verifyProof } from '../src/ledger/index.ts';
+import { verifyProof } from '../src/kinds/index.ts';
+import type { Proof, SignedCheckpoint } from '../src/ledger/index.ts';
 import type { AnchorRecord } from '../src/store/index.ts';
 import { call, exampleFacts, exampleTerms } from './support.ts';
 

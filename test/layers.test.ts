@@ -14,7 +14,8 @@ const allowed: Record<string, readonly string[]> = {
   store: ['ledger', 'core'],
   kinds: ['ledger', 'core'],
   node: ['kinds', 'store', 'chain', 'ledger', 'core'],
-  api: ['node', 'kinds', 'store', 'chain', 'ledger', 'core'],
+  // Routes reach the store, chain and ledger only through the node (DESIGN.md).
+  api: ['node'],
   cli: ['api', 'node', 'kinds', 'store', 'chain', 'ledger', 'core'],
 };
 

@@ -21,7 +21,8 @@ import {
   rate,
   type UsageRecord,
 } from '../src/core/index.ts';
-import { generateKeyPair, type Proof, verifyProof } from '../src/ledger/index.ts';
+import { verifyProof } from '../src/kinds/index.ts';
+import { generateKeyPair, type Proof } from '../src/ledger/index.ts';
 import {
   ensureCounterpartyBatches,
   factsOf,

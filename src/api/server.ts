@@ -14,9 +14,10 @@ import {
   type ChainLink,
   connectChain,
   loadOrCreatePartyFile,
+  openStore,
   PartyNode,
 } from '../node/index.ts';
-import { openStore } from '../store/index.ts';
+
 import { type AppOptions, buildOwnerApp, buildPeerApp } from './app.ts';
 
 /** PEM files of a listener's TLS key and certificate chain. */

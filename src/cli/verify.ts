@@ -7,7 +7,8 @@
  * non-JSON files (the message names the file).
  */
 import { readFileSync } from 'node:fs';
-import { type Check, type ProofAnchor, verifyProof } from '../ledger/index.ts';
+import { verifyProof } from '../kinds/index.ts';
+import type { Check, ProofAnchor } from '../ledger/index.ts';
 import { type Flags, parseFlags, UsageError } from './flags.ts';
 import type { Command, Io } from './main.ts';
 

@@ -1,7 +1,9 @@
 /** Public surface of the kinds layer: what each entry kind means, above the ledger and below the node. */
 export * from './facts.ts';
+export * from './invoice-proof.ts';
 export * from './invoices.ts';
 export * from './kind.ts';
 export * from './registry.ts';
 export * from './state.ts';
 export * from './usage-batch.ts';
+export * from './usage-proof.ts';

@@ -4,12 +4,21 @@
  * slice not listed here is not part of the agreed state.
  */
 import type { Terms } from '../core/index.ts';
-import type { BodyValidators, JsonValue } from '../ledger/index.ts';
+import {
+  type BodyValidators,
+  checkProof,
+  type JsonValue,
+  type ProofReport,
+  type SubjectSpec,
+  type VerifyProofOptions,
+} from '../ledger/index.ts';
 import { factKind, factsKind, factsSlice } from './facts.ts';
+import { invoiceProof } from './invoice-proof.ts';
 import { invoiceAcceptedKind, invoiceIssuedKind, invoiceRejectedKind, invoicesSlice } from './invoices.ts';
 import type { EntryKindSpec, KindContext } from './kind.ts';
 import type { StateSlice } from './state.ts';
 import { usageBatchKind } from './usage-batch.ts';
+import { usageProof } from './usage-proof.ts';
 
 export const entryKindSpecs: readonly EntryKindSpec[] = [
   factKind,
@@ -61,4 +70,18 @@ export function bodyValidators(terms: Terms, author: string): BodyValidators {
     };
   }
   return validators;
+}
+
+/** The subjects a proof may be about besides single entries, and what a proof of each checks. */
+export const proofSubjects: Readonly<Record<string, SubjectSpec>> = {
+  invoice: invoiceProof,
+  usage: usageProof,
+};
+
+/**
+ * Checks a proof (src/ledger/proof.ts) with the product's subject kinds: what
+ * `sb verify` runs. Never throws for bad content.
+ */
+export function verifyProof(proof: unknown, options: Omit<VerifyProofOptions, 'subjects'> = {}): ProofReport {
+  return checkProof(proof, { ...options, subjects: proofSubjects });
 }

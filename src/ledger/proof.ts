@@ -7,9 +7,7 @@
  *
  *   {
  *     schema:     'smart-bilateral/proof@2',
- *     subject:    { kind: 'entry' }
- *               | { kind: 'invoice', period, invoiceHash }
- *               | { kind: 'usage', record, batch: { author, seq }, path: MerkleProof },
+ *     subject:    { kind: 'entry' } | { kind, ...fields }  (other kinds: src/kinds),
  *     agreement:  Agreement,                       // genesis + both parties' signatures
  *     entries:    [{ signed: SignedEntry, path: RecordPath }],    // path to checkpoint.checkpoint.root
  *     checkpoint: SignedCheckpoint,                // co-signed by both parties, with `root`
@@ -18,15 +16,12 @@
  *   }
  *
  * - `entry`: entries = [the entry].
- * - `invoice`: entries = [the seller's `invoice.issued`, then the buyer's
- *   `invoice.accepted` if any]. Issued body `{ period, basis, invoice,
- *   invoiceHash }`, accepted body `{ period, invoice: {author, seq, hash},
- *   invoiceHash }`.
- * - `usage`: entries = [the `usage.batch` entry, body `{ root, count, … }`];
- *   `path` proves `hashJson(record)` against that root.
+ * - Other subjects (an invoice, a usage record) are described by the layer
+ *   that knows those entry kinds (src/kinds), as a `SubjectSpec` the caller
+ *   passes to `checkProof`: this layer names no kind of entry body.
  *
  * Design rationale:
- * - `verifyProof` never throws on content: a proof comes from outside, and
+ * - `checkProof` never throws on content: a proof comes from outside, and
  *   the answer an auditor needs is a list of facts, each checked or not, with
  *   the reason in words. Every check runs guarded; one that cannot be
  *   evaluated fails, naming why. Only a proof whose outer shape is wrong stops
@@ -58,34 +53,45 @@ import { deepFreeze } from './freeze.ts';
 import { bilateralId, legacySigningOf, verifyAgreementSignature } from './genesis.ts';
 import { hashJson, isHash } from './hash.ts';
 import { SIGNATURE_PREFIX } from './keys.ts';
-import { type MerkleProof, merkleProof, verifyMerkleProof } from './merkle.ts';
 import { type RecordLeaf, type RecordPath, recordPathRoot, recordProof, recordRoot } from './record-root.ts';
 import { signedEntryIssue } from './shape.ts';
 import { verifyIn } from './signing.ts';
-import type {
-  Agreement,
-  Checkpoint,
-  Hash,
-  JsonValue,
-  PartyKey,
-  SignedCheckpoint,
-  SignedEntry,
-} from './types.ts';
+import type { Agreement, Checkpoint, Hash, PartyKey, SignedCheckpoint, SignedEntry } from './types.ts';
 
 export const PROOF_SCHEMA = 'smart-bilateral/proof@2';
 
 /** `0x`-prefixed hex, as the chain writes it (the same type as viem's `Hex`). */
 export type HexString = `0x${string}`;
 
+/**
+ * What a proof is about: `{ kind: 'entry' }` (the entries themselves), or a
+ * subject kind described by the layer above (an invoice, a usage record —
+ * src/kinds), with its own fields.
+ */
 export type ProofSubject =
   | { readonly kind: 'entry' }
-  | { readonly kind: 'invoice'; readonly period: string; readonly invoiceHash: Hash }
-  | {
-      readonly kind: 'usage';
-      readonly record: JsonValue;
-      readonly batch: { readonly author: string; readonly seq: number };
-      readonly path: MerkleProof;
-    };
+  | { readonly kind: string; readonly [field: string]: unknown };
+
+/** One named check's result. */
+export type Outcome = { readonly ok: boolean; readonly detail: string };
+/** Runs one named check, guarded: a check that throws fails, saying why. */
+export type Run = (name: string, fn: () => Outcome) => void;
+
+/**
+ * How to check a proof about one kind of subject, beyond the entries,
+ * checkpoint and anchor every proof has: how many entries it carries, the
+ * shape of its subject fields, its own named checks, and a description.
+ */
+export interface SubjectSpec {
+  /** Least and most entries a proof of this subject carries. */
+  readonly entries: readonly [number, number];
+  /** The first shape problem of the subject's fields, in words; undefined when well formed. */
+  shape(subject: Readonly<Record<string, unknown>>): string | undefined;
+  /** The subject's checks, run after the entries' and the checkpoint's. */
+  checks(proof: Proof, run: Run): void;
+  /** What the proof is about, e.g. `the 2026-01 invoice 3f2a…`. */
+  describe(proof: Proof): string;
+}
 
 export interface ProofEntry {
   readonly signed: SignedEntry;
@@ -134,6 +140,8 @@ export interface ProofReport {
 export interface VerifyProofOptions {
   /** Accept `anchor: null` (the check passes, saying so); default false. */
   readonly allowUnanchored?: boolean;
+  /** Subject kinds besides `entry` this verifier knows (src/kinds gives the product's). */
+  readonly subjects?: Readonly<Record<string, SubjectSpec>>;
 }
 
 /** The anchor sequence of a checkpoint: the sum of its heads' seqs (the number of entries it covers). */
@@ -144,25 +152,6 @@ export function anchorSeq(checkpoint: Checkpoint): number {
 /** The value anchored for a checkpoint: `'0x'` + `checkpointHash(checkpoint)`. */
 export function anchorValue(checkpoint: Checkpoint): HexString {
   return `0x${checkpointHash(checkpoint)}`;
-}
-
-/**
- * The `usage` subject for `records[index]` of a batch whose Merkle root is
- * over `records.map(hashJson)` in that order.
- */
-export function usageSubject(
-  records: readonly JsonValue[],
-  index: number,
-  batch: { readonly author: string; readonly seq: number },
-): ProofSubject {
-  const record = records[index];
-  if (record === undefined) {
-    throw new LedgerError('MERKLE_INVALID', `index: ${index} is outside 0..${records.length - 1}`, {
-      details: { field: 'index', value: index, count: records.length },
-    });
-  }
-  const path = merkleProof(records.map(hashJson), index);
-  return { kind: 'usage', record, batch: { author: batch.author, seq: batch.seq }, path };
 }
 
 export interface BuildProofInput {
@@ -181,12 +170,12 @@ export interface BuildProofInput {
  * A proof with each entry's Merkle path computed from `leaves`. Throws
  * `CHECKPOINT_MALFORMED` when the checkpoint has no root, and `MERKLE_INVALID`
  * when `leaves` do not produce that root or an entry is not among them with
- * its hash. It does not verify signatures: `verifyProof` does.
+ * its hash. It does not verify signatures: `checkProof` does.
  *
  * @example
  * const proof = buildProof({ subject: { kind: 'entry' }, agreement, checkpoint, leaves,
  *   entries: [signed], anchor: null });
- * verifyProof(JSON.parse(JSON.stringify(proof)), { allowUnanchored: true }).ok // true
+ * checkProof(JSON.parse(JSON.stringify(proof)), { allowUnanchored: true }).ok // true
  */
 export function buildProof(input: BuildProofInput): Proof {
   const { subject, agreement, checkpoint, leaves, entries, anchor } = input;
@@ -228,11 +217,12 @@ export function buildProof(input: BuildProofInput): Proof {
  * checkpoint; the subject; the anchor. Never throws for bad content.
  *
  * @example
- * const report = verifyProof(JSON.parse(text));
+ * const report = checkProof(JSON.parse(text));
  * for (const c of report.checks) console.log(`${c.ok ? '✓' : '✗'} ${c.name} — ${c.detail}`);
  */
-export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): ProofReport {
-  const problem = shapeProblem(proof);
+export function checkProof(proof: unknown, options: VerifyProofOptions = {}): ProofReport {
+  const subjects = options.subjects ?? {};
+  const problem = shapeProblem(proof, subjects);
   if (problem !== undefined) {
     return report([{ name: 'proof: schema', ok: false, detail: problem }]);
   }
@@ -241,7 +231,7 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
     {
       name: 'proof: schema',
       ok: true,
-      detail: `a ${PROOF_SCHEMA} document about ${describeSubject(p)}`,
+      detail: `a ${PROOF_SCHEMA} document about ${describeSubject(p, subjects)}`,
     },
   ];
   const run = (name: string, fn: () => Outcome): void => {
@@ -371,8 +361,7 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
   );
 
   // Subject.
-  if (p.subject.kind === 'invoice') invoiceChecks(p, p.subject, run);
-  if (p.subject.kind === 'usage') usageChecks(p, p.subject, run);
+  if (p.subject.kind !== 'entry') subjects[p.subject.kind]?.checks(p, run);
 
   // Anchor.
   const anchor = p.anchor;
@@ -405,11 +394,8 @@ export function verifyProof(proof: unknown, options: VerifyProofOptions = {}): P
   return report(checks);
 }
 
-type Outcome = { readonly ok: boolean; readonly detail: string };
-type Run = (name: string, fn: () => Outcome) => void;
-
-const pass = (detail: string): Outcome => ({ ok: true, detail });
-const fail = (detail: string): Outcome => ({ ok: false, detail });
+export const pass = (detail: string): Outcome => ({ ok: true, detail });
+export const fail = (detail: string): Outcome => ({ ok: false, detail });
 
 function guarded(fn: () => Outcome): Outcome {
   try {
@@ -470,105 +456,6 @@ function pathOutcome(
       );
 }
 
-function invoiceChecks(p: Proof, subject: Extract<ProofSubject, { kind: 'invoice' }>, run: Run): void {
-  const seller = p.agreement.genesis.seller.id;
-  const buyer = p.agreement.genesis.buyer.id;
-  const issued = p.entries[0]!.signed.entry;
-  const body = asRecord(issued.body);
-  run('invoice: issued', () => {
-    if (issued.kind !== 'invoice.issued')
-      return fail(`the first entry is ${String(issued.kind)}, not invoice.issued`);
-    if (issued.author !== seller)
-      return fail(`issued by ${String(issued.author)}, not by the seller ${seller}`);
-    if (body === undefined || typeof body.period !== 'string') return fail('the issued entry has no period');
-    return pass(`issued by the seller ${seller} as entry ${seller}/${issued.seq} for ${body.period}`);
-  });
-  run('invoice: hash', () => {
-    if (body === undefined || !('invoice' in body)) return fail('the issued entry carries no invoice');
-    const actual = hashJson(body.invoice);
-    return actual === body.invoiceHash
-      ? pass(`the invoice hashes to ${short(actual)}, as the issued entry says`)
-      : fail(
-          `the invoice hashes to ${short(actual)} but the issued entry says ${short(String(body.invoiceHash))} — the invoice's content (an amount, a line) or its hash was changed`,
-        );
-  });
-  run('invoice: subject', () => {
-    if (subject.invoiceHash !== body?.invoiceHash) {
-      return fail(
-        `the proof is about invoice ${short(String(subject.invoiceHash))} but the issued entry carries ${short(String(body?.invoiceHash))}`,
-      );
-    }
-    if (subject.period !== body?.period) {
-      return fail(
-        `the proof is about period ${String(subject.period)} but the invoice is for ${String(body?.period)}`,
-      );
-    }
-    return pass(`invoice ${short(subject.invoiceHash)} for ${subject.period}`);
-  });
-  const answer = p.entries[1]?.signed.entry;
-  run('invoice: acceptance', () => {
-    if (answer === undefined)
-      return pass('no acceptance in this proof: it proves the invoice was issued, not that it was accepted');
-    if (answer.kind !== 'invoice.accepted')
-      return fail(`the second entry is ${String(answer.kind)}, not invoice.accepted`);
-    if (answer.author !== buyer)
-      return fail(`accepted by ${String(answer.author)}, not by the buyer ${buyer}`);
-    const a = asRecord(answer.body);
-    const ref = asRecord(a?.invoice);
-    const issuedHash = hashEntry(issued);
-    if (ref?.author !== issued.author || ref?.seq !== issued.seq || ref?.hash !== issuedHash) {
-      return fail(
-        `the acceptance refers to ${String(ref?.author)}/${String(ref?.seq)} (${short(String(ref?.hash))}), not to the issued entry ${String(issued.author)}/${issued.seq} (${short(issuedHash)})`,
-      );
-    }
-    if (a?.invoiceHash !== body?.invoiceHash || a?.period !== body?.period) {
-      return fail(
-        `the acceptance is for invoice ${short(String(a?.invoiceHash))} of ${String(a?.period)}, not ${short(String(body?.invoiceHash))} of ${String(body?.period)}`,
-      );
-    }
-    return pass(`accepted by the buyer ${buyer} in entry ${buyer}/${answer.seq}`);
-  });
-}
-
-function usageChecks(p: Proof, subject: Extract<ProofSubject, { kind: 'usage' }>, run: Run): void {
-  const batch = p.entries[0]!.signed.entry;
-  const body = asRecord(batch.body);
-  run('usage: batch', () => {
-    if (batch.kind !== 'usage.batch') return fail(`the entry is ${String(batch.kind)}, not usage.batch`);
-    if (batch.author !== subject.batch.author || batch.seq !== subject.batch.seq) {
-      return fail(
-        `the proof names batch ${String(subject.batch.author)}/${String(subject.batch.seq)} but the entry is ${String(batch.author)}/${batch.seq}`,
-      );
-    }
-    if (!isHash(body?.root)) return fail('the batch entry carries no Merkle root');
-    return pass(`batch ${batch.author}/${batch.seq} with root ${short(body.root)}`);
-  });
-  run('usage: record path', () => {
-    const root = body?.root;
-    if (!isHash(root)) return fail('the batch entry carries no Merkle root');
-    const leaf = hashJson(subject.record);
-    if (subject.path.leaf !== leaf) {
-      return fail(
-        `the path starts from leaf ${short(String(subject.path.leaf))} but the record hashes to ${short(leaf)} — the record or the path's leaf was changed`,
-      );
-    }
-    return verifyMerkleProof(subject.path, root)
-      ? pass(
-          `record ${short(leaf)}, ${subject.path.index + 1} of ${subject.path.count} in the batch, leads to the batch root ${short(root)}`,
-        )
-      : fail(
-          `the record's path does not lead to the batch root ${short(root)} — a sibling hash or the index was changed`,
-        );
-  });
-  run('usage: count', () =>
-    subject.path.count === body?.count
-      ? pass(`the batch holds ${String(body.count)} records, as the path says`)
-      : fail(
-          `the path is for a batch of ${String(subject.path.count)} records but the batch entry says ${String(body?.count)}`,
-        ),
-  );
-}
-
 function cosignFailure(error: LedgerError, why: string): string {
   const party = String(error.details.party ?? '');
   switch (error.code) {
@@ -582,7 +469,7 @@ function cosignFailure(error: LedgerError, why: string): string {
 }
 
 /** The first problem with the outer shape of a would-be proof, or undefined. */
-function shapeProblem(value: unknown): string | undefined {
+function shapeProblem(value: unknown, subjects: Readonly<Record<string, SubjectSpec>>): string | undefined {
   const proof = asRecord(value);
   if (proof === undefined) return 'expected a JSON object';
   if (proof.schema === 'smart-bilateral/proof@1') {
@@ -596,28 +483,14 @@ function shapeProblem(value: unknown): string | undefined {
   if (extra !== undefined) return `${extra}: unexpected field`;
   const subject = asRecord(proof.subject);
   if (subject === undefined) return 'subject: expected an object';
-  const counts: Record<string, readonly [number, number]> = { entry: [1, 1], invoice: [1, 2], usage: [1, 1] };
-  const range =
-    typeof subject.kind === 'string' && Object.hasOwn(counts, subject.kind)
-      ? counts[subject.kind]
-      : undefined;
-  if (range === undefined)
-    return `subject.kind: expected entry, invoice or usage, got ${JSON.stringify(subject.kind)}`;
-  if (
-    subject.kind === 'invoice' &&
-    (typeof subject.period !== 'string' || typeof subject.invoiceHash !== 'string')
-  ) {
-    return 'subject: an invoice subject needs period and invoiceHash';
-  }
-  if (subject.kind === 'usage') {
-    const batch = asRecord(subject.batch);
-    if (!('record' in subject)) return 'subject.record: missing';
-    if (batch === undefined || typeof batch.author !== 'string' || typeof batch.seq !== 'number') {
-      return 'subject.batch: expected { author, seq }';
-    }
-    if (!isPathShape(subject.path))
-      return 'subject.path: expected a Merkle path { count, index, leaf, siblings }';
-  }
+  const kinds = ['entry', ...Object.keys(subjects)];
+  const kind = typeof subject.kind === 'string' && kinds.includes(subject.kind) ? subject.kind : undefined;
+  if (kind === undefined)
+    return `subject.kind: expected ${kinds.join(', ')}, got ${JSON.stringify(subject.kind)}`;
+  const spec = kind === 'entry' ? undefined : subjects[kind];
+  const range = spec?.entries ?? ([1, 1] as const);
+  const subjectProblem = spec?.shape(subject);
+  if (subjectProblem !== undefined) return subjectProblem;
   const agreement = asRecord(proof.agreement);
   const genesis = asRecord(agreement?.genesis);
   if (agreement === undefined || genesis === undefined) return 'agreement: expected { genesis, id, sigs }';
@@ -682,7 +555,8 @@ function anchorProblem(value: unknown): string | undefined {
   return extra === undefined ? undefined : `anchor.${extra}: unexpected field`;
 }
 
-function isPathShape(value: unknown): boolean {
+/** True when `value` has the shape of a Merkle path `{ count, index, leaf, siblings }`. */
+export function isPathShape(value: unknown): boolean {
   const path = asRecord(value);
   return (
     path !== undefined &&
@@ -693,16 +567,10 @@ function isPathShape(value: unknown): boolean {
   );
 }
 
-function describeSubject(p: Proof): string {
+function describeSubject(p: Proof, subjects: Readonly<Record<string, SubjectSpec>>): string {
   const first = p.entries[0]!.signed.entry;
-  switch (p.subject.kind) {
-    case 'entry':
-      return `entry ${first.author}/${first.seq}`;
-    case 'invoice':
-      return `the ${p.subject.period} invoice ${short(p.subject.invoiceHash)}`;
-    case 'usage':
-      return `a usage record of batch ${p.subject.batch.author}/${p.subject.batch.seq}`;
-  }
+  const spec = p.subject.kind === 'entry' ? undefined : subjects[p.subject.kind];
+  return spec?.describe(p) ?? `entry ${first.author}/${first.seq}`;
 }
 
 function entryLabel(signed: SignedEntry, i: number): string {
@@ -724,13 +592,15 @@ function isLegacyForm(sig: unknown): boolean {
   return typeof sig === 'string' && !sig.startsWith(SIGNATURE_PREFIX);
 }
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
+/** `value` as an object, or undefined when it is not one. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
 }
 
 /** `1a2b3c4d5e6f…` — enough of a hash or key to tell it apart in a sentence. */
-function short(text: string): string {
+/** The first characters of a hash, as the checks' messages print it. */
+export function short(text: string): string {
   return text.length > 16 ? `${text.slice(0, 12)}…` : text;
 }

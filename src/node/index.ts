@@ -20,7 +20,7 @@ export type {
   ProposalRecord,
   StoredUsage,
 } from '../store/index.ts';
-export { storeErrorStatus } from '../store/index.ts';
+export { openStore, storeErrorStatus } from '../store/index.ts';
 export * from './access/index.ts';
 export * from './anchoring.ts';
 export * from './bilaterals/bilaterals.ts';

@@ -4,14 +4,13 @@
  * to the first co-signed checkpoint that covers them — the first anchored
  * one when there is one — and where that checkpoint is anchored.
  */
-import { entriesWithin } from '../../kinds/index.ts';
+import { entriesWithin, usageSubject } from '../../kinds/index.ts';
 import {
   buildProof,
   type JsonValue,
   type Proof,
   type ProofAnchor,
   type ProofSubject,
-  usageSubject,
 } from '../../ledger/index.ts';
 import type { StoredEntry } from '../../store/index.ts';
 import type { Checkpoints } from '../checkpoints/checkpoints.ts';

@@ -1,21 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointHash, cosign, signCheckpoint } from './checkpoint.ts';
-import { createEntry, hashEntry, positionOf, signEntry } from './entry.ts';
-import { createAgreement, createGenesis, signAgreement } from './genesis.ts';
-import { hashJson, sha256Hex } from './hash.ts';
-import { type KeyPair, keyPairFromSeed } from './keys.ts';
-import { merkleRoot } from './merkle.ts';
-import {
-  anchorSeq,
-  anchorValue,
-  buildProof,
-  type ProofAnchor,
-  type ProofReport,
-  usageSubject,
-  verifyProof,
-} from './proof.ts';
-import { type RecordLeaf, recordRoot } from './record-root.ts';
-import type { Checkpoint, JsonValue, SignedEntry, StreamPosition } from './types.ts';
+import { checkpointHash, cosign, signCheckpoint } from '../ledger/checkpoint.ts';
+import { createEntry, hashEntry, positionOf, signEntry } from '../ledger/entry.ts';
+import { createAgreement, createGenesis, signAgreement } from '../ledger/genesis.ts';
+import { hashJson, sha256Hex } from '../ledger/hash.ts';
+import { type KeyPair, keyPairFromSeed } from '../ledger/keys.ts';
+import { merkleRoot } from '../ledger/merkle.ts';
+import { anchorSeq, anchorValue, buildProof, type ProofAnchor, type ProofReport } from '../ledger/proof.ts';
+import { type RecordLeaf, recordRoot } from '../ledger/record-root.ts';
+import type { Checkpoint, JsonValue, SignedEntry, StreamPosition } from '../ledger/types.ts';
+import { verifyProof } from './registry.ts';
+import { usageSubject } from './usage-proof.ts';
 
 const seller = keyPairFromSeed(new Uint8Array(32).fill(11));
 const buyer = keyPairFromSeed(new Uint8Array(32).fill(12));

@@ -8,16 +8,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cosign } from './checkpoint.ts';
-import { createEntry, hashEntry, positionOf } from './entry.ts';
-import { legacyOf, legacySign } from './fixtures.ts';
-import { bilateralId, createAgreement, createGenesis, legacySigningOf } from './genesis.ts';
-import { sha256Hex } from './hash.ts';
-import { type KeyPair, keyPairFromSeed } from './keys.ts';
-import { buildProof, type ProofReport, verifyProof } from './proof.ts';
-import { recordRoot } from './record-root.ts';
-import { signIn } from './signing.ts';
-import type { Genesis, SignedEntry } from './types.ts';
+import { cosign } from '../ledger/checkpoint.ts';
+import { createEntry, hashEntry, positionOf } from '../ledger/entry.ts';
+import { legacyOf, legacySign } from '../ledger/fixtures.ts';
+import { bilateralId, createAgreement, createGenesis, legacySigningOf } from '../ledger/genesis.ts';
+import { sha256Hex } from '../ledger/hash.ts';
+import { type KeyPair, keyPairFromSeed } from '../ledger/keys.ts';
+import { buildProof, type ProofReport } from '../ledger/proof.ts';
+import { recordRoot } from '../ledger/record-root.ts';
+import { signIn } from '../ledger/signing.ts';
+import type { Genesis, SignedEntry } from '../ledger/types.ts';
+import { verifyProof } from './registry.ts';
 
 const legacyFile = readFileSync(new URL('./proof.legacy.json', import.meta.url), 'utf8');
 /** The parts of a proof document these tests change. */

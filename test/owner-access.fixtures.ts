@@ -1,0 +1,481 @@
+/**
+ * The world the owner-access tests run in: a Seller and a Buyer in memory
+ * with two bilaterals A and B between them, two proposals held for the
+ * Seller's operator, one credential per role, and every owner route listed
+ * with what it needs in the issue's words. Not a test file itself.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import { introduce } from '../src/api/index.ts';
+import { generateKeyPair } from '../src/ledger/index.ts';
+import type { Role } from '../src/node/index.ts';
+import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
+import { exampleFacts, exampleTerms } from './support.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface Answer {
+  readonly status: number;
+  /** The parsed JSON body (undefined when it is not JSON). */
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read answers of every route freely; each assertion checks the shape
+  readonly body: any;
+  /** The body as sent, to look for strings that must never appear. */
+  readonly raw: string;
+}
+
+/**
+ * One owner API request with `token` (none when undefined). Every request
+ * any of these tests makes goes through here, so each is checked for a 5xx.
+ */
+export async function send(
+  app: FastifyInstance,
+  token: string | undefined,
+  method: Method,
+  url: string,
+  body?: unknown,
+): Promise<Answer> {
+  const response = await app.inject({
+    method,
+    url,
+    headers: {
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  });
+  // Inside a test, soft: a 5xx is reported and the test goes on, so one run lists
+  // every request that crashed (setup hooks cannot use soft assertions).
+  const what = `${method} ${url} → ${response.statusCode} ${response.body}`;
+  try {
+    expect.soft(response.statusCode, what).toBeLessThan(500);
+  } catch {
+    expect(response.statusCode, what).toBeLessThan(500);
+  }
+  let parsed: unknown;
+  try {
+    parsed = response.json();
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.statusCode, body: parsed, raw: response.body };
+}
+
+/** A 64-hex id no node holds, shaped like a bilateral id. */
+export function unknownId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/**
+ * What a route needs, in the issue's words rather than roles.ts's names, so
+ * the expected table below is written independently of the code under test.
+ */
+export type Capability =
+  | 'any'
+  | 'read'
+  | 'facts'
+  | 'usage'
+  | 'sync'
+  | 'checkpoint'
+  | 'invoices.read'
+  | 'invoices.issue'
+  | 'proofs'
+  | 'audit'
+  | 'propose'
+  | 'peers.read'
+  | 'peers.manage'
+  | 'proposals.read'
+  | 'proposals.decide'
+  | 'credentials';
+
+const everything: readonly Capability[] = [
+  'any',
+  'read',
+  'facts',
+  'usage',
+  'sync',
+  'checkpoint',
+  'invoices.read',
+  'invoices.issue',
+  'proofs',
+  'audit',
+  'propose',
+  'peers.read',
+  'peers.manage',
+  'proposals.read',
+  'proposals.decide',
+  'credentials',
+];
+
+/**
+ * Who may do what, from the issue: "admin; operator (facts, usage); finance
+ * (invoices, and the settlement work that follows); auditor (read and proofs
+ * only); financier (only what concerns its own pledges)".
+ *
+ * Judgement calls the issue does not spell out, and why:
+ * - `read` (the operational record: terms, entries, facts, usage, checkpoints)
+ *   is what every role but the financier needs to do its work;
+ * - sync and checkpoints add nothing of their own to the record (they move
+ *   and seal what is there): the operator runs them, and finance seals the
+ *   record before it bills;
+ * - invoices and proofs are the money and its evidence: not the operator's;
+ * - the auditor reads everything there is to read (the audit log, peers,
+ *   proposals included) and changes nothing;
+ * - there is no pledge route yet, so the financier may call nothing about
+ *   the bilaterals at all (only `GET /party`, the node's public identity).
+ */
+export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
+  admin: new Set(everything),
+  operator: new Set(['any', 'read', 'facts', 'usage', 'sync', 'checkpoint']),
+  finance: new Set(['any', 'read', 'invoices.read', 'invoices.issue', 'proofs', 'checkpoint']),
+  auditor: new Set(['any', 'read', 'invoices.read', 'proofs', 'audit', 'peers.read', 'proposals.read']),
+  financier: new Set(['any']),
+};
+
+export const roleNames: readonly Role[] = ['admin', 'operator', 'finance', 'auditor', 'financier'];
+
+/** The ids a route's path may name. */
+export interface Ids {
+  readonly bilateral: string;
+  readonly acceptProposal: string;
+  readonly declineProposal: string;
+  readonly revokeCredential: string;
+  readonly expireCredential: string;
+}
+
+export interface Route {
+  readonly method: Method;
+  /** As declared in src/api/routes (with a query where the route needs one). */
+  readonly pattern: string;
+  readonly path: (ids: Ids) => string;
+  /** Whether the route is about one bilateral (the `id` in its path or query). */
+  readonly bilateral: boolean;
+  readonly need: Capability;
+  /** The permission its 403 names (as declared by the route in src/api/routes). */
+  readonly permission: string | null;
+  /** A valid body; `n` differs on every call, so a repeated call is a new request. */
+  readonly body?: (n: number, world: World) => unknown;
+}
+
+const month = (n: number) => `2026-${String(1 + (n % 12)).padStart(2, '0')}`;
+
+/** Every owner route (src/api/routes/*.ts) but `/health`, which is public. */
+export const routes: readonly Route[] = [
+  { method: 'GET', pattern: '/party', path: () => '/party', bilateral: false, need: 'any', permission: null },
+  {
+    method: 'POST',
+    pattern: '/bilaterals',
+    path: () => '/bilaterals',
+    bilateral: false,
+    need: 'propose',
+    permission: 'bilaterals.propose',
+    body: (n, world) => ({
+      terms: { ...exampleTerms(), id: `msa-extra-${n}` },
+      peer: world.buyer.node.endpoint,
+    }),
+  },
+  {
+    method: 'GET',
+    pattern: '/bilaterals',
+    path: () => '/bilaterals',
+    bilateral: false,
+    need: 'read',
+    permission: 'bilaterals.read',
+  },
+  ...(
+    [
+      ['/bilaterals/:id', ''],
+      ['/bilaterals/:id/entries', '/entries'],
+      ['/bilaterals/:id/evidence', '/evidence'],
+      ['/bilaterals/:id/usage', '/usage'],
+      ['/bilaterals/:id/reconciliation', '/reconciliation?period=2026-01&service=S1'],
+      ['/bilaterals/:id/checkpoints', '/checkpoints'],
+      ['/bilaterals/:id/anchors', '/anchors'],
+    ] as const
+  ).map(
+    ([pattern, suffix]): Route => ({
+      method: 'GET',
+      pattern,
+      path: (ids) => `/bilaterals/${ids.bilateral}${suffix}`,
+      bilateral: true,
+      need: 'read',
+      permission: 'bilaterals.read',
+    }),
+  ),
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/sync',
+    path: (ids) => `/bilaterals/${ids.bilateral}/sync`,
+    bilateral: true,
+    need: 'sync',
+    permission: 'sync',
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/facts',
+    path: (ids) => `/bilaterals/${ids.bilateral}/facts`,
+    bilateral: true,
+    need: 'facts',
+    permission: 'facts.record',
+    body: (n) => outage(n),
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/usage',
+    path: (ids) => `/bilaterals/${ids.bilateral}/usage`,
+    bilateral: true,
+    need: 'usage',
+    permission: 'usage.import',
+    body: (n) => [{ id: `u-${n}`, service: 'S1', metric: 'gb', quantity: '5', at: '2026-01-20T00:00:00Z' }],
+  },
+  {
+    method: 'GET',
+    pattern: '/bilaterals/:id/invoices/:period/preview',
+    path: (ids) => `/bilaterals/${ids.bilateral}/invoices/2026-01/preview`,
+    bilateral: true,
+    need: 'invoices.read',
+    permission: 'invoices.read',
+  },
+  {
+    method: 'GET',
+    pattern: '/bilaterals/:id/invoices',
+    path: (ids) => `/bilaterals/${ids.bilateral}/invoices`,
+    bilateral: true,
+    need: 'invoices.read',
+    permission: 'invoices.read',
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/invoices',
+    path: (ids) => `/bilaterals/${ids.bilateral}/invoices`,
+    bilateral: true,
+    need: 'invoices.issue',
+    permission: 'invoices.issue',
+    body: (n) => ({ period: month(n) }),
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/checkpoints',
+    path: (ids) => `/bilaterals/${ids.bilateral}/checkpoints`,
+    bilateral: true,
+    need: 'checkpoint',
+    permission: 'checkpoints.create',
+  },
+  {
+    method: 'GET',
+    pattern: '/bilaterals/:id/proof',
+    path: (ids) => `/bilaterals/${ids.bilateral}/proof?entry=acme-fiber/1`,
+    bilateral: true,
+    need: 'proofs',
+    permission: 'proofs.read',
+  },
+  {
+    method: 'GET',
+    pattern: '/peers',
+    path: () => '/peers',
+    bilateral: false,
+    need: 'peers.read',
+    permission: 'peers.read',
+  },
+  {
+    method: 'PUT',
+    pattern: '/peers/:party',
+    path: () => '/peers/initech',
+    bilateral: false,
+    need: 'peers.manage',
+    permission: 'peers.manage',
+    body: (_n, world) => ({ key: world.initechKey, endpoint: 'http://initech.memory', policy: 'approve' }),
+  },
+  {
+    method: 'DELETE',
+    pattern: '/peers/:party',
+    path: () => '/peers/initech',
+    bilateral: false,
+    need: 'peers.manage',
+    permission: 'peers.manage',
+  },
+  {
+    method: 'GET',
+    pattern: '/proposals',
+    path: () => '/proposals',
+    bilateral: false,
+    need: 'proposals.read',
+    permission: 'proposals.read',
+  },
+  {
+    method: 'POST',
+    pattern: '/proposals/:id/accept',
+    path: (ids) => `/proposals/${ids.acceptProposal}/accept`,
+    bilateral: false,
+    need: 'proposals.decide',
+    permission: 'proposals.decide',
+  },
+  {
+    method: 'POST',
+    pattern: '/proposals/:id/decline',
+    path: (ids) => `/proposals/${ids.declineProposal}/decline`,
+    bilateral: false,
+    need: 'proposals.decide',
+    permission: 'proposals.decide',
+  },
+  {
+    method: 'GET',
+    pattern: '/credentials',
+    path: () => '/credentials',
+    bilateral: false,
+    need: 'credentials',
+    permission: 'credentials.manage',
+  },
+  {
+    method: 'POST',
+    pattern: '/credentials',
+    path: () => '/credentials',
+    bilateral: false,
+    need: 'credentials',
+    permission: 'credentials.manage',
+    body: (n) => ({ name: `made ${n}`, role: 'operator' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/credentials/:id/revoke',
+    path: (ids) => `/credentials/${ids.revokeCredential}/revoke`,
+    bilateral: false,
+    need: 'credentials',
+    permission: 'credentials.manage',
+  },
+  {
+    method: 'POST',
+    pattern: '/credentials/:id/expire',
+    path: (ids) => `/credentials/${ids.expireCredential}/expire`,
+    bilateral: false,
+    need: 'credentials',
+    permission: 'credentials.manage',
+  },
+  {
+    method: 'GET',
+    pattern: '/audit',
+    path: () => '/audit',
+    bilateral: false,
+    need: 'audit',
+    permission: 'audit.read',
+  },
+  {
+    method: 'GET',
+    pattern: '/audit?bilateral=:id',
+    path: (ids) => `/audit?bilateral=${ids.bilateral}`,
+    bilateral: true,
+    need: 'audit',
+    permission: 'audit.read',
+  },
+];
+
+/** An outage on S1 on a day of its own (n picks the day), valid for the example's terms. */
+export function outage(n: number) {
+  const day = String(1 + (n % 28)).padStart(2, '0');
+  return { type: 'outage', service: 'S1', from: `2026-03-${day}T01:00:00Z`, to: `2026-03-${day}T01:10:00Z` };
+}
+
+export interface World {
+  readonly network: MemoryNetwork;
+  readonly seller: MemoryNode;
+  readonly buyer: MemoryNode;
+  /** Two bilaterals between the same nodes, on different terms. */
+  readonly a: string;
+  readonly b: string;
+  /** The Buyer's proposals the Seller's node holds for its operator. */
+  readonly proposals: readonly [string, string];
+  /** A key for a third party to pin. */
+  readonly initechKey: string;
+  /** The Seller's admin credential (unscoped). */
+  readonly admin: string;
+  /** Mints a credential on the Seller's node. */
+  issue(role: Role, options?: { bilaterals?: string[] }): Promise<{ id: string; token: string }>;
+  /** The Seller's node, idle on both sides (background pushes and answers done). */
+  settle(): Promise<void>;
+  /** Everything a refused request must leave as it was, on both nodes. */
+  state(): Promise<string>;
+}
+
+function swapped(id: string) {
+  const terms = exampleTerms();
+  return { ...terms, id, seller: terms.buyer, buyer: terms.seller };
+}
+
+export async function makeWorld(): Promise<World> {
+  const network = new MemoryNetwork();
+  const seller = await network.add('acme-fiber');
+  const buyer = await network.add('globex');
+  // The Seller holds the Buyer's proposals for its operator (so there are
+  // proposals to decide); the Buyer countersigns the Seller's at once.
+  await introduce(seller, buyer, { a: 'approve', b: 'accept' });
+
+  const agree = async (termsId: string) => {
+    const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
+      terms: { ...exampleTerms(), id: termsId },
+      peer: buyer.node.endpoint,
+    });
+    expect(created.status).toBe(201);
+    return created.body.id;
+  };
+  const a = await agree('msa-a');
+  const b = await agree('msa-b');
+  for (const id of [a, b]) {
+    for (const fact of exampleFacts().slice(0, 2)) {
+      const recorded = await seller.call('POST', `/bilaterals/${id}/facts`, fact);
+      expect(recorded.status).toBe(201);
+    }
+  }
+  const hold = async (termsId: string) => {
+    const held = await buyer.call<{ status: string; id: string }>('POST', '/bilaterals', {
+      terms: swapped(termsId),
+      peer: seller.node.endpoint,
+    });
+    expect(held.status).toBe(202);
+    return held.body.id;
+  };
+  const proposals = [await hold('rev-accept'), await hold('rev-decline')] as const;
+
+  const admin = await seller.node.access.issue({ name: 'world admin', role: 'admin' });
+  const settle = async () => {
+    await seller.node.idle();
+    await buyer.node.idle();
+  };
+  return {
+    network,
+    seller,
+    buyer,
+    a,
+    b,
+    proposals,
+    initechKey: generateKeyPair().publicKey,
+    admin: admin.token,
+    async issue(role, options = {}) {
+      const issued = await seller.node.access.issue({
+        name: `${role}${options.bilaterals === undefined ? '' : ' (scoped)'}`,
+        role,
+        ...(options.bilaterals === undefined ? {} : { bilaterals: options.bilaterals }),
+        ...(role === 'financier' ? { party: 'bank-a' } : {}),
+      });
+      return { id: issued.credential.id, token: issued.token };
+    },
+    settle,
+    async state() {
+      await settle();
+      const of = async (m: MemoryNode) => ({
+        bilaterals: (await m.store.listBilaterals()).map((r) => r.id).sort(),
+        entries: await Promise.all(
+          [a, b].map(async (id) => (await m.store.listEntries(id)).map((e) => e.hash)),
+        ),
+        checkpoints: await Promise.all([a, b].map((id) => m.store.listCheckpoints(id))),
+        invoices: await Promise.all([a, b].map(async (id) => (await m.node.invoices.list(id)).length)),
+        usage: await Promise.all(
+          [a, b].map(async (id) => (await m.node.usage.records(id, 'acme-fiber', { limit: 10_000 })).length),
+        ),
+        credentials: await m.node.access.list(),
+        peers: await m.store.listPeers(),
+        proposals: await m.store.listProposals({}),
+      });
+      return JSON.stringify({ seller: await of(seller), buyer: await of(buyer) });
+    },
+  };
+}

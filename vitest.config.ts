@@ -21,6 +21,7 @@ const unitAlso = [
   'test/rate-audit.test.ts',
   'test/errors.test.ts',
   'test/in-memory.test.ts',
+  'test/key-rotation.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 60_000 };

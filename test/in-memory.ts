@@ -7,12 +7,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildOwnerApp, buildPeerApp } from '../src/api/index.ts';
-import { generateKeyPair } from '../src/ledger/index.ts';
+import { generateKeyPair, type KeyPair } from '../src/ledger/index.ts';
 import { type FetchLike, PartyNode } from '../src/node/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 
 export interface MemoryNode {
   readonly node: PartyNode;
+  /** The key pair the node started with (tests forge with it). */
+  readonly keys: KeyPair;
   readonly store: Store;
   readonly owner: FastifyInstance;
   readonly peer: FastifyInstance;
@@ -48,9 +50,10 @@ export class MemoryNetwork {
   async add(party: string): Promise<MemoryNode> {
     const store = await openStore('sqlite::memory:');
     const host = `${party}.memory`;
+    const keys = generateKeyPair();
     const node = new PartyNode({
       party,
-      keys: generateKeyPair(),
+      keys,
       store,
       endpoint: `http://${host}`,
       fetch: this.fetch,
@@ -71,7 +74,7 @@ export class MemoryNetwork {
       });
       return { status: response.statusCode, body: response.json() as T };
     };
-    const member = { node, store, owner, peer, call };
+    const member = { node, keys, store, owner, peer, call };
     this.#nodes.push(member);
     return member;
   }

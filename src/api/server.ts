@@ -16,6 +16,7 @@ import {
   loadOrCreatePartyFile,
   openStore,
   PartyNode,
+  partyKeyFile,
 } from '../node/index.ts';
 
 import { type AppOptions, buildOwnerApp, buildPeerApp } from './app.ts';
@@ -95,8 +96,11 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
     keys: identity.keys,
     store,
     endpoint: options.publicUrl ?? '',
+    keyFile: partyKeyFile(options.dataDir, identity),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
+  // A key rotation a crash interrupted is finished before anything is served.
+  if (identity.pendingRotation !== undefined) await node.keys.resume(identity.keys, identity.pendingRotation);
   const adminToken = await bootstrapAdmin(node, options.dataDir, options.log);
   const ownerApp = buildOwnerApp(node, appOptions(options.tls));
   const peerApp = buildPeerApp(node, appOptions(options.peerTls));

@@ -11,9 +11,11 @@ import type { Hash, JsonValue, SignedEntry, StreamPosition } from '../ledger/ind
 /** Which party of the bilateral may author entries of a kind. */
 export type Authorship = 'seller' | 'buyer' | 'either';
 
-/** What a body check knows of the bilateral: its terms and who the two parties are. */
+/** What a body check knows: the bilateral's terms, who its two parties are, and the entry's author. */
 export interface KindContext {
   readonly terms: Terms;
+  /** Who wrote the entry being checked. */
+  readonly author: string;
   readonly seller: string;
   readonly buyer: string;
 }

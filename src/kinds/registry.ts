@@ -16,6 +16,7 @@ import { factKind, factsKind, factsSlice } from './facts.ts';
 import { invoiceProof } from './invoice-proof.ts';
 import { invoiceAcceptedKind, invoiceIssuedKind, invoiceRejectedKind, invoicesSlice } from './invoices.ts';
 import type { EntryKindSpec, KindContext } from './kind.ts';
+import { partyKeyKind } from './party-key.ts';
 import type { StateSlice } from './state.ts';
 import { usageBatchKind } from './usage-batch.ts';
 import { usageProof } from './usage-proof.ts';
@@ -27,6 +28,7 @@ export const entryKindSpecs: readonly EntryKindSpec[] = [
   invoiceAcceptedKind,
   invoiceRejectedKind,
   usageBatchKind,
+  partyKeyKind,
 ];
 
 export const entryKinds = [
@@ -36,6 +38,7 @@ export const entryKinds = [
   'invoice.accepted',
   'invoice.rejected',
   'usage.batch',
+  'party.key',
 ] as const;
 export type EntryKind = (typeof entryKinds)[number];
 
@@ -59,7 +62,7 @@ export function sliceOf(kind: string): StateSlice | undefined {
  * kind's own check.
  */
 export function bodyValidators(terms: Terms, author: string): BodyValidators {
-  const context: KindContext = { terms, seller: terms.seller.id, buyer: terms.buyer.id };
+  const context: KindContext = { terms, author, seller: terms.seller.id, buyer: terms.buyer.id };
   const validators: Record<string, (body: JsonValue) => void> = {};
   for (const spec of entryKindSpecs) {
     validators[spec.kind] = (body) => {

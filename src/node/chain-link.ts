@@ -17,11 +17,13 @@ import {
   fetchChainId,
   readContractAddresses,
   readParty,
+  rotatePartyKey,
   startEmbeddedChain,
 } from '../chain/index.ts';
 import { BilateralError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import { Anchorer } from './anchoring.ts';
+import { registrySig } from './keys/party-keys.ts';
 import type { PartyNode } from './party-node.ts';
 
 export interface ChainConfig {
@@ -109,11 +111,16 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
 
   const register = async (): Promise<boolean> => {
     try {
-      const result = await ensureParty(walletClient, publicClient, addresses, {
-        party: node.party,
-        entryKey: node.publicKey,
-        endpoint: node.endpoint,
-      });
+      // After a rotation the registry still names the old key: the last
+      // rotation's signature (by that key) lets ensureParty move it on.
+      const last = node.keys.rotations.at(-1);
+      const result = await ensureParty(
+        walletClient,
+        publicClient,
+        addresses,
+        { party: node.party, entryKey: node.publicKey, endpoint: node.endpoint },
+        last?.newKey === node.publicKey ? { rotationSig: registrySig(last.sig) } : {},
+      );
       if (result !== 'unchanged') log(`party ${node.party} ${result} on chain ${addresses.chainId}`);
       return true;
     } catch (error) {
@@ -138,6 +145,14 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
   const anchorer = new Anchorer({ store, chain, log });
   node.checkpoints.attachChain({ anchorer, chain });
   node.peering.attachRegistry({ read: (party) => readParty(publicClient, addresses, party) });
+  node.keys.onRotated(async (rotation) => {
+    await rotatePartyKey(walletClient, publicClient, addresses, {
+      party: node.party,
+      newKey: rotation.newKey,
+      sig: registrySig(rotation.sig),
+    });
+    log(`key rotation of ${node.party} registered on chain ${addresses.chainId}`);
+  });
 
   let registered = await register();
   let retry: NodeJS.Timeout | undefined;

@@ -33,6 +33,7 @@ export * from './errors.ts';
 export * from './facts/facts.ts';
 export * from './invoices/invoices.ts';
 export * from './keyfile.ts';
+export * from './keys/party-keys.ts';
 export * from './party-node.ts';
 export * from './peer-auth.ts';
 export * from './peer-client.ts';

@@ -10,12 +10,17 @@ import { join } from 'node:path';
 import { generatePrivateKey } from 'viem/accounts';
 import { generateKeyPair, type KeyPair } from '../ledger/index.ts';
 import { NodeError } from './errors.ts';
+import type { KeyFile, PendingRotation, RotationRecord } from './keys/party-keys.ts';
 
 export interface PartyFile {
   readonly party: string;
   readonly keys: KeyPair;
   /** 0x-prefixed 32-byte hex private key of the party's EVM account. */
   readonly evmKey: `0x${string}`;
+  /** Every rotation of the entry key, oldest first (`sb` / `POST /party/rotate-key`). */
+  readonly rotations?: readonly RotationRecord[];
+  /** A rotation not yet recorded in every bilateral: the key pair being retired. Finished on start. */
+  readonly pendingRotation?: PendingRotation;
 }
 
 function write(path: string, file: PartyFile): void {
@@ -40,4 +45,21 @@ export function loadOrCreatePartyFile(dataDir: string, party: string): PartyFile
   const created: PartyFile = { party, keys: generateKeyPair(), evmKey: generatePrivateKey() };
   write(path, created);
   return created;
+}
+
+/** The key file of a node: `save` rewrites `party.json` atomically with the new keys and rotations. */
+export function partyKeyFile(dataDir: string, file: PartyFile): KeyFile {
+  const path = join(dataDir, 'party.json');
+  return {
+    rotations: file.rotations ?? [],
+    save(state) {
+      const { pendingRotation: _, ...rest } = file;
+      write(path, {
+        ...rest,
+        keys: state.keys,
+        rotations: state.rotations,
+        ...(state.pendingRotation === undefined ? {} : { pendingRotation: state.pendingRotation }),
+      });
+    },
+  };
 }

@@ -6,6 +6,7 @@
  *
  *   peering      who is calling on the peer API, and with which key; the directory
  *   access       credentials, roles and the audit log of the owner API
+ *   keys         rotation of the party's signing key
  *   bilaterals   propose, countersign, read the record
  *   facts        record facts (checked against the record)
  *   usage        import, list and reconcile usage records
@@ -24,17 +25,22 @@ import { NodeCore, type NodeCoreOptions } from './core/node-core.ts';
 import { Replication } from './core/replication.ts';
 import { Facts } from './facts/facts.ts';
 import { Invoices } from './invoices/invoices.ts';
+import { type KeyFile, PartyKeys } from './keys/party-keys.ts';
 import { Peering } from './peering/peering.ts';
 import { Proofs } from './proofs/proofs.ts';
 import { Usage } from './usage/usage-capability.ts';
 
-export type PartyNodeOptions = NodeCoreOptions;
+export interface PartyNodeOptions extends NodeCoreOptions {
+  /** Where the keys are kept, so a rotation survives a restart (the data folder's `party.json`). */
+  readonly keyFile?: KeyFile;
+}
 
 export class PartyNode {
   readonly core: NodeCore;
   readonly replication: Replication;
   readonly peering: Peering;
   readonly access: Access;
+  readonly keys: PartyKeys;
   readonly bilaterals: Bilaterals;
   readonly facts: Facts;
   readonly usage: Usage;
@@ -47,6 +53,7 @@ export class PartyNode {
     this.replication = new Replication(this.core);
     this.peering = new Peering(this.core);
     this.access = new Access(this.core);
+    this.keys = new PartyKeys(this.core, this.replication, options.keyFile);
     this.bilaterals = new Bilaterals(this.core, this.peering);
     this.facts = new Facts(this.core, this.replication);
     this.usage = new Usage(this.core, this.replication);

@@ -16,6 +16,8 @@ export interface PeerClientOptions {
   readonly now: () => Date;
   readonly timeoutMs?: number;
   readonly fetch?: FetchLike;
+  /** More headers for every request (read at each request), e.g. the party's key-rotation chain. */
+  readonly headers?: () => Readonly<Record<string, string>>;
 }
 
 export class PeerClient {
@@ -35,6 +37,7 @@ export class PeerClient {
         this.#options.now(),
       ),
     };
+    Object.assign(headers, this.#options.headers?.() ?? {});
     if (payload !== undefined) headers['content-type'] = 'application/json';
     const url = new URL(path, endpoint);
     let response: Response;

@@ -8,7 +8,14 @@ import { guard } from '../access.ts';
 import { type IdParams, integer, object } from './params.ts';
 
 export function bilateralRoutes(app: FastifyInstance, node: PartyNode): void {
-  app.get('/party', guard('any'), async () => node.identity());
+  app.get('/party', guard('any'), async () => ({ ...node.identity(), rotations: node.keys.rotations }));
+
+  /**
+   * Rotates the party's signing key: the old key signs the new one, the
+   * statement goes into every bilateral (a `party.key` entry) and onto the
+   * chain's party registry; earlier entries keep verifying.
+   */
+  app.post('/party/rotate-key', guard('keys.rotate', 'keys.rotate'), async () => node.keys.rotate());
 
   /**
    * Seller: propose terms to the Buyer named in them, at its directory

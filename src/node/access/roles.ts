@@ -55,6 +55,8 @@ export const permissions = [
   'peers.manage',
   'proposals.read',
   'proposals.decide',
+  /** Rotate the party's signing key (node-wide). */
+  'keys.rotate',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -70,6 +72,7 @@ export const nodePermissions: ReadonlySet<Permission> = new Set<Permission>([
   'peers.manage',
   'proposals.read',
   'proposals.decide',
+  'keys.rotate',
 ]);
 
 const grants: Readonly<Record<Role, ReadonlySet<Permission>>> = {

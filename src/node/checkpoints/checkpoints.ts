@@ -22,7 +22,7 @@ import {
 } from '../../ledger/index.ts';
 import type { AnchorRecord } from '../../store/index.ts';
 import type { AnchorChain, Anchorer } from '../anchoring.ts';
-import { type BilateralContext, headsOf } from '../core/context.ts';
+import { type BilateralContext, currentStream, headsOf } from '../core/context.ts';
 import { type NodeCore, short } from '../core/node-core.ts';
 import type { Replication } from '../core/replication.ts';
 import { NodeError } from '../errors.ts';
@@ -99,7 +99,7 @@ export class Checkpoints {
       { seq: number; hash: string }
     >;
     const checkpoint = { bilateral: id, heads: present, ...(await this.fingerprints(id, heads)) };
-    const mine = cosign({ checkpoint, sigs: {} }, core.party, core.signCheckpoint(checkpoint));
+    const mine = cosign({ checkpoint, sigs: {} }, core.party, core.signCheckpoint(context, checkpoint));
     try {
       const answer = await core.toCounterparty<{ sig: string }>(
         context,
@@ -108,7 +108,7 @@ export class Checkpoints {
         mine,
       );
       const both = cosign(mine, context.counterparty.id, answer.sig);
-      verifyCheckpoint(both, context.stream.parties, legacy(context));
+      verifyCheckpoint(both, currentStream(context).parties, legacy(context));
       await this.#stored(context, both);
       return both;
     } catch (error) {
@@ -130,14 +130,14 @@ export class Checkpoints {
     if (checkpoint?.bilateral !== id || typeof signed.sigs?.[from] !== 'string') {
       throw new NodeError('BAD_REQUEST', 'checkpoint: expected this bilateral, signed by the sender');
     }
-    if (
-      !verifyCheckpointSignature(checkpoint, context.counterparty.key, signed.sigs[from], legacy(context))
-    ) {
-      throw new NodeError('PEER_UNAUTHENTICATED', `checkpoint signature of ${from} does not verify`);
-    }
+    // Entries we lack first: one may rotate the key the checkpoint is signed with.
     const theirs = checkpoint.heads[context.counterparty.id];
     if (theirs !== undefined && ((await core.store.head(id, from))?.seq ?? 0) < theirs.seq)
       await this.#replication.pull(id);
+    const key = context.keys.get(from) ?? context.counterparty.key;
+    if (!verifyCheckpointSignature(checkpoint, key, signed.sigs[from], legacy(context))) {
+      throw new NodeError('PEER_UNAUTHENTICATED', `checkpoint signature of ${from} does not verify`);
+    }
     for (const [party, head] of Object.entries(checkpoint.heads)) {
       const stored = await core.store.getEntry(id, party, head.seq);
       if (stored?.hash !== head.hash) {
@@ -158,9 +158,9 @@ export class Checkpoints {
         `checkpoint differs: this node computes state ${stateHash}, root ${root}`,
       );
     }
-    const sig = core.signCheckpoint(checkpoint);
+    const sig = core.signCheckpoint(context, checkpoint);
     const both = cosign(signed, core.party, sig);
-    verifyCheckpoint(both, context.stream.parties, legacy(context));
+    verifyCheckpoint(both, currentStream(context).parties, legacy(context));
     await this.#stored(context, both);
     return { sig };
   }

@@ -23,15 +23,17 @@ import {
   type Hash,
   type JsonValue,
   type KeyPair,
+  type KeyRotation,
   type StreamPosition,
   signAgreement,
   signAndHashEntry,
   signCheckpoint,
+  signKeyRotation,
 } from '../../ledger/index.ts';
 import type { Store, StoredEntry } from '../../store/index.ts';
 import { NodeError } from '../errors.ts';
 import { type FetchLike, PeerClient } from '../peer-client.ts';
-import { type BilateralContext, contextOf } from './context.ts';
+import { type BilateralContext, contextOf, KEY_ROTATION_KIND } from './context.ts';
 import { SerialQueue } from './serial.ts';
 
 export interface NodeCoreOptions {
@@ -56,13 +58,16 @@ export class NodeCore {
   readonly now: () => Date;
   readonly log: (line: string) => void;
   readonly peer: PeerClient;
-  readonly #keys: KeyPair;
+  #keys: KeyPair;
+  /** The key pair being rotated away from, while some streams have no `party.key` entry yet. */
+  #previous: KeyPair | undefined;
   readonly #serial = new SerialQueue();
   readonly #contexts = new Map<string, BilateralContext>();
   readonly #background = new Set<Promise<unknown>>();
   readonly #received = new Map<string, ((id: string) => void)[]>();
   readonly #synced: ((id: string) => void)[] = [];
   #endpointOf: (party: string) => Promise<string | undefined> = async () => undefined;
+  #peerHeaders: () => Readonly<Record<string, string>> = () => ({});
 
   constructor(options: NodeCoreOptions) {
     this.party = options.party;
@@ -71,16 +76,26 @@ export class NodeCore {
     this.#keys = options.keys;
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? (() => {});
+    const core = this;
     this.peer = new PeerClient({
       party: this.party,
-      keys: this.#keys,
+      // Read at each request: a key rotation takes effect for the next one.
+      get keys() {
+        return core.#keys;
+      },
       now: this.now,
+      headers: () => this.#peerHeaders(),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     });
   }
 
   get publicKey(): string {
     return this.#keys.publicKey;
+  }
+
+  /** The key pair new entries are signed with (for the key file; never sent anywhere). */
+  currentKeys(): KeyPair {
+    return this.#keys;
   }
 
   // ── bilaterals ────────────────────────────────────────────────────────────
@@ -90,7 +105,8 @@ export class NodeCore {
     if (cached !== undefined) return cached;
     const record = await this.store.getBilateral(id);
     if (record === undefined) return undefined;
-    const context = contextOf(record, this.party);
+    const rotations = await this.store.listEntries(id, { kinds: [KEY_ROTATION_KIND] });
+    const context = contextOf(record, this.party, rotations);
     this.#contexts.set(id, context);
     return context;
   }
@@ -99,6 +115,11 @@ export class NodeCore {
     const context = await this.tryContext(id);
     if (context === undefined) throw new NodeError('NOT_FOUND', `no bilateral ${id}`);
     return context;
+  }
+
+  /** Headers every peer request of this node carries (set by the key capability: its rotation chain). */
+  peerHeaders(headers: () => Readonly<Record<string, string>>): void {
+    this.#peerHeaders = headers;
   }
 
   /** Where the directory says a party's node is (set by the peering capability). */
@@ -189,14 +210,49 @@ export class NodeCore {
       recordedAt: this.now().toISOString(),
     };
     if (!prechecked) checkBody(entry, bodyValidators(context.terms, this.party));
-    const { signed, hash } = signAndHashEntry(entry, this.#keys);
+    const { signed, hash } = signAndHashEntry(entry, this.#keysFor(context, kind));
     return { signed, hash, receivedAt: entry.recordedAt };
+  }
+
+  /**
+   * The key pair our next entry in `context` is signed with: the key our
+   * stream there currently names. While a rotation is under way, a stream
+   * without its `party.key` entry yet still names the previous key — and the
+   * `party.key` entry itself is that key's last signature.
+   */
+  #keysFor(context: BilateralContext, kind: string): KeyPair {
+    const named = context.keys.get(this.party);
+    if (this.#previous !== undefined && (named === this.#previous.publicKey || kind === KEY_ROTATION_KIND)) {
+      return this.#previous;
+    }
+    return this.#keys;
+  }
+
+  /**
+   * Signs the rotation statement from the current key to `next` with the
+   * current key (the `key-rotation` domain); answers it with the key pair
+   * being retired, which the caller keeps until every stream has rotated.
+   */
+  rotationTo(next: KeyPair): { statement: KeyRotation; sig: string; previous: KeyPair } {
+    const statement = { party: this.party, oldKey: this.#keys.publicKey, newKey: next.publicKey };
+    return { statement, sig: signKeyRotation(statement, this.#keys), previous: this.#keys };
+  }
+
+  /**
+   * Signs with `next` from now on, except in streams still naming
+   * `previous` (until their `party.key` entry, which `previous` signs).
+   * Without `previous`, the rotation is complete.
+   */
+  useKeys(next: KeyPair, previous?: KeyPair): void {
+    this.#previous = previous;
+    this.#keys = next;
   }
 
   // ── other signatures, by type ─────────────────────────────────────────────
 
-  signCheckpoint(checkpoint: Checkpoint): string {
-    return signCheckpoint(checkpoint, this.#keys);
+  /** Our co-signature of a checkpoint of `context`, with the key our stream there names. */
+  signCheckpoint(context: BilateralContext, checkpoint: Checkpoint): string {
+    return signCheckpoint(checkpoint, this.#keysFor(context, 'checkpoint'));
   }
 
   signAgreement(id: Hash): string {

@@ -7,15 +7,18 @@
 import { BilateralError } from '../../core/index.ts';
 import { bodyValidators } from '../../kinds/index.ts';
 import {
+  canonicalize,
   checkBody,
   checkPlacement,
   checkSignedEntryHashed,
+  type JsonValue,
+  LedgerError,
   type SignedEntry,
   type StreamPosition,
 } from '../../ledger/index.ts';
 import type { StoredEntry } from '../../store/index.ts';
 import { NodeError } from '../errors.ts';
-import type { BilateralContext } from './context.ts';
+import { type BilateralContext, currentStream, KEY_ROTATION_KIND } from './context.ts';
 import { type NodeCore, short } from './node-core.ts';
 
 export interface PushOutcome {
@@ -164,9 +167,12 @@ export class Replication {
       // it; the verified ones are stored together in one transaction.
       const accepted: StoredEntry[] = [];
       const out: ReceiveResult[] = [];
+      // Keys as the entries so far leave them: a `party.key` entry makes the
+      // author's next entries verify with its new key.
+      const keys = new Map(context.keys);
       let head = await core.store.head(id, from);
       for (const input of inputs) {
-        const result = await this.#verifyOne(context, from, input, head, accepted);
+        const result = await this.#verifyOne(context, keys, from, input, head, accepted);
         if (result.status === 'appended') {
           const stored = accepted[accepted.length - 1]!;
           head = { seq: stored.signed.entry.seq, hash: stored.hash };
@@ -175,6 +181,7 @@ export class Replication {
         out.push(result);
       }
       await core.store.appendEntries(accepted);
+      for (const [party, key] of keys) context.keys.set(party, key);
       return out;
     });
     core.received(id, kinds);
@@ -183,6 +190,7 @@ export class Replication {
 
   async #verifyOne(
     context: BilateralContext,
+    keys: Map<string, string>,
     from: string,
     input: unknown,
     head: StreamPosition | undefined,
@@ -191,12 +199,33 @@ export class Replication {
     const core = this.#core;
     const id = context.id;
     const claimedSeq = seqOf(input);
+    // An entry we already hold, sent again: a replay, whatever key it was signed with.
+    if (claimedSeq !== null && head !== undefined && claimedSeq <= head.seq) {
+      const held = await core.store.getEntry(id, from, claimedSeq);
+      if (held !== undefined && sameJson(held.signed, input)) {
+        return {
+          seq: claimedSeq,
+          status: 'rejected',
+          code: 'ENTRY_REPLAYED',
+          message: `${from} #${claimedSeq} is already held`,
+        };
+      }
+    }
     try {
-      const { signed, hash } = checkSignedEntryHashed(context.stream, input);
+      const { signed, hash } = checkSignedEntryHashed(currentStream(context, keys), input);
       if (signed.entry.author !== from) {
         throw new NodeError('NOT_PERMITTED', `entry by ${signed.entry.author} relayed by ${from}`);
       }
       checkBody(signed.entry, bodyValidators(context.terms, signed.entry.author));
+      const rotation =
+        signed.entry.kind === KEY_ROTATION_KIND
+          ? (signed.entry.body as { oldKey: string; newKey: string })
+          : undefined;
+      if (rotation !== undefined && rotation.oldKey !== keys.get(from)) {
+        throw new LedgerError('ENTRY_MALFORMED_BODY', `party.key body: oldKey is not ${from}'s current key`, {
+          details: { author: from, seq: signed.entry.seq, field: 'oldKey' },
+        });
+      }
       const seq = signed.entry.seq;
       const stored =
         accepted.find((e) => e.signed.entry.seq === seq)?.signed ??
@@ -205,6 +234,7 @@ export class Replication {
           : undefined);
       checkPlacement(head, stored, signed);
       accepted.push({ signed, hash, receivedAt: core.now().toISOString() });
+      if (rotation !== undefined) keys.set(from, rotation.newKey);
       return { seq, status: 'appended' };
     } catch (error) {
       if (!(error instanceof BilateralError)) throw error;
@@ -228,4 +258,13 @@ export class Replication {
 function seqOf(input: unknown): number | null {
   const seq = (input as { entry?: { seq?: unknown } } | null)?.entry?.seq;
   return typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : null;
+}
+
+/** True when `input` is the very same JSON as `signed` (key order aside). */
+function sameJson(signed: unknown, input: unknown): boolean {
+  try {
+    return canonicalize(signed as JsonValue) === canonicalize(input as JsonValue);
+  } catch {
+    return false;
+  }
 }

@@ -13,8 +13,10 @@
  * entry names (`endpointOf`), so no request can make it call anywhere else.
  */
 import { isPublicKey } from '../../ledger/index.ts';
+import { KEY_ROTATION_KIND } from '../core/context.ts';
 import type { NodeCore } from '../core/node-core.ts';
 import { NodeError } from '../errors.ts';
+import { followKeyChain, KEY_CHAIN_HEADER } from '../keys/party-keys.ts';
 import { checkPeerRequest, PEER_PARTY_HEADER, type PeerRequest } from '../peer-auth.ts';
 import { Directory, type KnownParty, type PartyRegistryReader } from './directory.ts';
 
@@ -32,6 +34,30 @@ export class Peering {
     this.#core = core;
     this.directory = new Directory(core.store, core.now, core.log);
     core.resolveEndpoint(async (party) => (await this.directory.lookup(party))?.endpoint);
+    core.onReceived(KEY_ROTATION_KIND, (id) => core.schedule(() => this.#followRotation(id)));
+  }
+
+  /**
+   * A pinned counterparty rotated its key in bilateral `id`: the rotation
+   * entry was signed by the key the pin trusts (or one it rotated to), so the
+   * pin moves to the new key — the operator need not re-pin it.
+   */
+  async #followRotation(id: string): Promise<void> {
+    const core = this.#core;
+    const context = await core.context(id);
+    const party = context.counterparty.id;
+    const pinned = await core.store.getPeer(party);
+    const current = context.keys.get(party);
+    if (pinned?.source !== 'pinned' || current === undefined || pinned.key === current) return;
+    const rotations = await core.store.listEntries(id, { author: party, kinds: [KEY_ROTATION_KIND] });
+    const chain = [
+      context.counterparty.key,
+      ...rotations.map((e) => (e.signed.entry.body as { newKey: string }).newKey),
+    ];
+    if (!chain.includes(pinned.key)) return;
+    await core.store.putPeer({ ...pinned, key: current });
+    this.directory.forget(party);
+    core.log(`pinned key of ${party} follows its rotation to ${current.slice(0, 12)}`);
   }
 
   /** Reads counterparties from the chain's party registry as well as the pinned directory. */
@@ -50,7 +76,7 @@ export class Peering {
   async counterparty(call: PeerCall, id: string): Promise<string> {
     const claimed = this.claimed(call);
     const context = await this.#core.tryContext(id);
-    const key = context?.counterparty.id === claimed ? context.counterparty.key : undefined;
+    const key = context?.counterparty.id === claimed ? context.keys.get(claimed) : undefined;
     const party = await this.#checked(call, () => key);
     if ((await this.directory.lookup(party)) === undefined) {
       throw new NodeError('PEER_UNKNOWN', `party ${party} is no longer in this node's directory`);
@@ -74,7 +100,7 @@ export class Peering {
 
   async #checked(call: PeerCall, keyOf: (party: string) => string | undefined): Promise<string> {
     const core = this.#core;
-    const { party, nonce, expiresAt } = checkPeerRequest(call.request, call.headers, keyOf, core.now());
+    const { party, nonce, expiresAt } = this.#signed(call, keyOf);
     if (!(await core.store.rememberNonce(party, nonce, expiresAt.toISOString()))) {
       throw new NodeError('PEER_REPLAYED', `peer request nonce ${nonce} of ${party} was already used`);
     }
@@ -119,6 +145,26 @@ export class Peering {
     const removed = await this.#core.store.removePeer(party);
     this.directory.forget(party);
     return removed;
+  }
+
+  /**
+   * The request checked with the key this node knows for the caller, or —
+   * when that fails and the caller rotated its key since — with the key its
+   * rotation chain leads to from the known one (see party-keys.ts).
+   */
+  #signed(call: PeerCall, keyOf: (party: string) => string | undefined) {
+    const now = this.#core.now();
+    try {
+      return checkPeerRequest(call.request, call.headers, keyOf, now);
+    } catch (error) {
+      const party = this.claimed(call);
+      const known = keyOf(party);
+      const rotated =
+        known === undefined ? undefined : followKeyChain(call.headers[KEY_CHAIN_HEADER], party, known);
+      if (rotated === undefined || !(error instanceof NodeError) || error.code !== 'PEER_UNAUTHENTICATED')
+        throw error;
+      return checkPeerRequest(call.request, call.headers, (p) => (p === party ? rotated : undefined), now);
+    }
   }
 
   /** Drops nonces past their window (a scheduled round calls this). */

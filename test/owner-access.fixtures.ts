@@ -304,7 +304,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST',
-    pattern: '/proposals/:id/accept',
+    pattern: '/proposals/:proposal/accept',
     path: (ids) => `/proposals/${ids.acceptProposal}/accept`,
     bilateral: false,
     need: 'proposals.decide',
@@ -312,7 +312,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST',
-    pattern: '/proposals/:id/decline',
+    pattern: '/proposals/:proposal/decline',
     path: (ids) => `/proposals/${ids.declineProposal}/decline`,
     bilateral: false,
     need: 'proposals.decide',
@@ -337,7 +337,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST',
-    pattern: '/credentials/:id/revoke',
+    pattern: '/credentials/:credential/revoke',
     path: (ids) => `/credentials/${ids.revokeCredential}/revoke`,
     bilateral: false,
     need: 'credentials',
@@ -345,7 +345,7 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST',
-    pattern: '/credentials/:id/expire',
+    pattern: '/credentials/:credential/expire',
     path: (ids) => `/credentials/${ids.expireCredential}/expire`,
     bilateral: false,
     need: 'credentials',
@@ -366,6 +366,16 @@ export const routes: readonly Route[] = [
     bilateral: true,
     need: 'audit',
     permission: 'audit.read',
+  },
+  // Rotating the party's signing key is as node-wide and as sensitive as issuing credentials: admin only. Last:
+  // a held proposal made under the old key cannot be accepted after it (the matrix accepts one).
+  {
+    method: 'POST',
+    pattern: '/party/rotate-key',
+    path: () => '/party/rotate-key',
+    bilateral: false,
+    need: 'credentials',
+    permission: 'keys.rotate',
   },
 ];
 

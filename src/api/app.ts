@@ -12,7 +12,7 @@
  */
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { PartyNode } from '../node/index.ts';
+import { NodeError, type PartyNode } from '../node/index.ts';
 import { accessControl, guard } from './access.ts';
 import { toHttpError } from './errors.ts';
 import { bilateralRoutes } from './routes/bilaterals.ts';
@@ -55,6 +55,13 @@ function baseApp(node: PartyNode, options: AppOptions): FastifyInstance {
       done(null, JSON.parse(text));
     } catch {
       done(Object.assign(new Error('request body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+
+  // A query parameter given twice arrives as an array, which no route reads: refuse it by name.
+  app.addHook('onRequest', async (request) => {
+    for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+      if (Array.isArray(value)) throw new NodeError('BAD_REQUEST', `${name}: given more than once`);
     }
   });
 

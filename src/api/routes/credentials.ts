@@ -35,18 +35,19 @@ export function credentialRoutes(app: FastifyInstance, node: PartyNode): void {
     return reply.status(201).send(issued);
   });
 
-  app.post<{ Params: { id: string } }>(
-    '/credentials/:id/revoke',
+  // `:credential`, not `:id`: an `id` parameter names a bilateral (access.ts scopes and audits by it).
+  app.post<{ Params: { credential: string } }>(
+    '/credentials/:credential/revoke',
     guard('credentials.manage', 'credentials.revoke'),
-    async (request) => node.access.revoke(request.params.id),
+    async (request) => node.access.revoke(request.params.credential),
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/credentials/:id/expire',
+  app.post<{ Params: { credential: string } }>(
+    '/credentials/:credential/expire',
     guard('credentials.manage', 'credentials.expire'),
     async (request) => {
       const body = request.body === undefined ? {} : object(request.body, 'body');
-      return node.access.expire(request.params.id, time(body.at, 'at'));
+      return node.access.expire(request.params.credential, time(body.at, 'at'));
     },
   );
 

@@ -47,10 +47,11 @@ export function directoryRoutes(app: FastifyInstance, node: PartyNode): void {
   });
 
   for (const decision of ['accept', 'decline'] as const) {
-    app.post<{ Params: { id: string } }>(
-      `/proposals/:id/${decision}`,
+    // `:proposal`, not `:id`: an `id` parameter names a bilateral the credential must have in scope.
+    app.post<{ Params: { proposal: string } }>(
+      `/proposals/:proposal/${decision}`,
       guard('proposals.decide', `proposals.${decision}`),
-      async (request) => node.bilaterals.decide(request.params.id, decision),
+      async (request) => node.bilaterals.decide(request.params.proposal, decision),
     );
   }
 }

@@ -21,10 +21,12 @@ import {
   createChainWalletClient,
   devPrivateKey,
   hashFromBytes32,
+  readParty,
   verifyAnchorOnChain,
 } from '../src/chain/index.ts';
 import { verifyProof } from '../src/kinds/index.ts';
 import type { Proof, SignedCheckpoint } from '../src/ledger/index.ts';
+import { currentKey } from '../src/node/index.ts';
 import type { AnchorRecord } from '../src/store/index.ts';
 import { call, exampleFacts, exampleTerms } from './support.ts';
 
@@ -286,5 +288,51 @@ describe('two nodes anchoring on one embedded chain', () => {
       expect(record.txHash).toBe(event.transactionHash);
       expect(record.value).toBe(hashFromBytes32(event.args.root!));
     }
+  });
+
+  it('registers a key rotation on the chain, with a history that verifies; a restart keeps it', async () => {
+    const oldKey = seller!.node.publicKey;
+    const rotated = await call<{ newKey: string }>(seller!, 'POST', '/party/rotate-key');
+    expect(rotated.status).toBe(200);
+    const link = seller!.chain!;
+    const client = createChainPublicClient({ rpcUrl: link.rpcUrl, chainId: link.chainId });
+    const onChain = await eventually('the rotation on the chain', async () => {
+      const party = await readParty(client, link.addresses, 'acme-fiber');
+      return party?.keys.length === 2 ? party : undefined;
+    });
+    expect(onChain.keys.map((k) => k.key)).toEqual([oldKey, rotated.body.newKey]);
+    expect(currentKey('acme-fiber', onChain.keys)).toBe(rotated.body.newKey);
+
+    // The counterparty verifies what follows with the new key, and the checkpoint is anchored.
+    const recorded = await call<{ replicated: boolean }>(
+      seller!,
+      'POST',
+      `/bilaterals/${id}/facts`,
+      order('S5', '2026-04-12T00:00:00Z'),
+    );
+    expect(recorded.body.replicated).toBe(true);
+    const checkpoint = await call<{ checkpoint: SignedCheckpoint }>(
+      seller!,
+      'POST',
+      `/bilaterals/${id}/checkpoints`,
+    );
+    expect(checkpoint.status).toBe(201);
+
+    // Restarted, the node finds its new key registered: nothing to rotate, nothing refused.
+    const ports = {
+      port: Number(new URL(seller!.url).port),
+      peerPort: Number(new URL(seller!.peerUrl).port),
+    };
+    await seller!.close();
+    seller = undefined;
+    seller = await start(sellerDir, 'acme-fiber', ports);
+    expect(seller.node.publicKey).toBe(rotated.body.newKey);
+    const relinked = seller.chain!;
+    const after = await readParty(
+      createChainPublicClient({ rpcUrl: relinked.rpcUrl, chainId: relinked.chainId }),
+      relinked.addresses,
+      'acme-fiber',
+    );
+    expect(after?.keys.map((k) => k.key)).toEqual([oldKey, rotated.body.newKey]);
   });
 });

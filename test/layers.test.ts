@@ -16,6 +16,9 @@ const allowed: Record<string, readonly string[]> = {
   node: ['kinds', 'store', 'chain', 'ledger', 'core'],
   // Routes reach the store, chain and ledger only through the node (DESIGN.md).
   api: ['node'],
+  // The CLI is the exception on purpose: `sb rate` and `sb verify` run offline from core, kinds
+  // and ledger alone (loading the node would start nothing but cost the store and chain
+  // modules' load time), and `sb credentials|peers|chain` work on a store or chain directly.
   cli: ['api', 'node', 'kinds', 'store', 'chain', 'ledger', 'core'],
 };
 

@@ -641,6 +641,9 @@ describe('proofs across key rotations', () => {
         );
       }
     }
+    const twins = rotatedProof(r.f5) as { agreement: { genesis: { buyer: { id: string } } } };
+    twins.agreement.genesis.buyer.id = 'acme-fiber';
+    expect(verifyProof(twins).checks[0]!.detail).toMatch(/the seller and the buyer have the same id/);
     expect(verifyProof({ ...rotatedProof(r.f5), keys: {} }).checks[0]!.detail).toMatch(
       /^keys: expected an array/,
     );

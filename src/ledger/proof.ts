@@ -646,6 +646,10 @@ function shapeProblem(value: unknown, subjects: Readonly<Record<string, SubjectS
       return `agreement.genesis.${role}: expected { id, key }`;
     }
   }
+  // Keys are followed per party id (`KeySchedule`), so two parties cannot share one.
+  if (asRecord(genesis.seller)?.id === asRecord(genesis.buyer)?.id) {
+    return 'agreement.genesis: the seller and the buyer have the same id';
+  }
   if (!Array.isArray(proof.entries)) return 'entries: expected an array';
   const [min, max] = range;
   if (proof.entries.length < min || proof.entries.length > max) {

@@ -36,6 +36,12 @@ export {
 export { hashJson, isHash, sha256Hex } from './hash.ts';
 export { type KeyRotation, signKeyRotation, verifyKeyRotation } from './key-rotation.ts';
 export {
+  checkKeyRotationBody,
+  KEY_ROTATION_KIND,
+  type KeyRotationBody,
+  KeySchedule,
+} from './key-schedule.ts';
+export {
   generateKeyPair,
   isPublicKey,
   isSignature,

@@ -10,6 +10,7 @@
  *     subject:    { kind: 'entry' } | { kind, ...fields }  (other kinds: src/kinds),
  *     agreement:  Agreement,                       // genesis + both parties' signatures
  *     entries:    [{ signed: SignedEntry, path: RecordPath }],    // path to checkpoint.checkpoint.root
+ *     keys?:      [{ signed: SignedEntry, path: RecordPath }],    // party.key rotations, (author, seq) order
  *     checkpoint: SignedCheckpoint,                // co-signed by both parties, with `root`
  *     anchor:     { chainId, contract, bilateral: '0x'+id, seq: Σ head seqs,
  *                   value: '0x'+checkpointHash, txHash, blockNumber, blockHash } | null
@@ -40,6 +41,13 @@
  *   the bilateral id covers the genesis's `signing` field, so a proof cannot
  *   claim to be legacy without failing the agreement id check. Proofs
  *   exported before domain separation keep verifying.
+ * - Key rotations (`key-schedule.ts`) travel as `keys`: the `party.key`
+ *   entries inside the checkpoint, each with its path, so a third party holding
+ *   only the genesis keys can follow each party's keys to the ones its entries
+ *   and co-signature were made with. The field is omitted when there is none,
+ *   so proofs of bilaterals without rotations (and older proofs) are byte for
+ *   byte as before. The agreement is checked with the genesis keys: it was
+ *   signed before any rotation.
  * - The anchor fields only the chain can confirm (chain id, contract,
  *   transaction, block) are checked by `chain/verify-anchor.ts`; offline we
  *   check that the anchor names this checkpoint, bilateral and seq.
@@ -52,6 +60,7 @@ import { LedgerError } from './errors.ts';
 import { deepFreeze } from './freeze.ts';
 import { bilateralId, legacySigningOf, verifyAgreementSignature } from './genesis.ts';
 import { hashJson, isHash } from './hash.ts';
+import { KEY_ROTATION_KIND, type KeyRotationBody, KeySchedule } from './key-schedule.ts';
 import { SIGNATURE_PREFIX } from './keys.ts';
 import { type RecordLeaf, type RecordPath, recordPathRoot, recordProof, recordRoot } from './record-root.ts';
 import { signedEntryIssue } from './shape.ts';
@@ -120,6 +129,11 @@ export interface Proof {
   readonly subject: ProofSubject;
   readonly agreement: Agreement;
   readonly entries: readonly ProofEntry[];
+  /**
+   * The `party.key` entries of either stream inside the checkpoint, in
+   * (author, seq) order; absent when there are none.
+   */
+  readonly keys?: readonly ProofEntry[];
   readonly checkpoint: SignedCheckpoint;
   /** Null while the checkpoint is not anchored yet. */
   readonly anchor: ProofAnchor | null;
@@ -163,6 +177,12 @@ export interface BuildProofInput {
   readonly leaves: readonly RecordLeaf[];
   /** The subject's entries, in the order the subject kind requires (see the file header). */
   readonly entries: readonly SignedEntry[];
+  /**
+   * Every `party.key` rotation entry inside the checkpoint's heads (any order:
+   * the proof lists them in (author, seq) order). Needed as soon as a party
+   * rotated its key; omit or leave empty otherwise.
+   */
+  readonly keyEntries?: readonly SignedEntry[];
   readonly anchor: ProofAnchor | null;
 }
 
@@ -199,7 +219,7 @@ export function buildProof(input: BuildProofInput): Proof {
       },
     );
   }
-  const proofEntries = entries.map((signed): ProofEntry => {
+  const withPath = (signed: SignedEntry): ProofEntry => {
     const { author, seq } = signed.entry;
     const path = recordProof(leaves, author, seq);
     if (path.entry.leaf !== hashEntry(signed.entry)) {
@@ -208,13 +228,27 @@ export function buildProof(input: BuildProofInput): Proof {
       });
     }
     return { signed, path };
+  };
+  const keys = [...(input.keyEntries ?? [])]
+    .sort((a, b) => byCodeUnit(a.entry.author, b.entry.author) || a.entry.seq - b.entry.seq)
+    .map(withPath);
+  return deepFreeze({
+    schema: PROOF_SCHEMA,
+    subject,
+    agreement,
+    entries: entries.map(withPath),
+    ...(keys.length > 0 ? { keys } : {}),
+    checkpoint,
+    anchor,
   });
-  return deepFreeze({ schema: PROOF_SCHEMA, subject, agreement, entries: proofEntries, checkpoint, anchor });
 }
 
 /**
- * Checks every fact a proof claims, in order: shape; agreement; each entry;
- * checkpoint; the subject; the anchor. Never throws for bad content.
+ * Checks every fact a proof claims, in order: shape; agreement; each key
+ * rotation; each entry; checkpoint; the subject; the anchor. Entries are
+ * checked with their author's key at their seq, the checkpoint's
+ * co-signatures with the keys current at its heads — the genesis keys
+ * followed through the proof's `keys`. Never throws for bad content.
  *
  * @example
  * const report = checkProof(JSON.parse(text));
@@ -276,13 +310,34 @@ export function checkProof(proof: unknown, options: VerifyProofOptions = {}): Pr
     });
   }
 
-  // Entries.
+  // Key rotations: each must be signed with the key current before it, so the schedule grows in order.
   const heads = checkpoint.heads as Readonly<Record<string, { seq: number; hash: Hash } | undefined>>;
   const total = sumSeqs(heads);
+  const schedule = new KeySchedule(parties);
+  const rotated = new Set<string>();
+  (p.keys ?? []).forEach((item, i) => {
+    run(`keys: ${entryLabel(item.signed, i)}`, () => {
+      const outcome = rotationOutcome(item, { id, legacy, schedule, heads, root: checkpoint.root });
+      if (outcome.ok) rotated.add(item.signed.entry.author);
+      return outcome;
+    });
+  });
+  const missingRotations = (who: string) =>
+    rotated.has(who)
+      ? `a rotation entry of ${who} after those this proof carries is missing`
+      : `this proof carries no rotation entries (keys) of ${who}: the rotation entries are missing`;
+
+  // Entries.
   p.entries.forEach((item, i) => {
     const entry = item.signed.entry;
     const label = `entry ${entryLabel(item.signed, i)}`;
     const party = parties.find((q) => q.id === entry.author);
+    // The key this entry must be signed with: the genesis key, or the one the author's last rotation before it brought.
+    const expected = party === undefined ? undefined : schedule.keyFor(party.id, entry.seq);
+    const keyName = (key: string) =>
+      key === party?.key
+        ? `${party.id}'s key ${short(key)} from the genesis`
+        : `${String(party?.id)}'s key ${short(key)} for seq ${entry.seq}, after its rotation`;
     run(`${label}: well-formed`, () => {
       const issue = signedEntryIssue(item.signed);
       return issue === undefined
@@ -304,36 +359,45 @@ export function checkProof(proof: unknown, options: VerifyProofOptions = {}): Pr
           ),
     );
     run(`${label}: key`, () => {
-      if (party === undefined) return fail(`no key to compare: ${String(entry.author)} is not a party`);
-      return item.signed.key === party.key
-        ? pass(`signed with ${party.id}'s key from the genesis`)
-        : fail(
-            `signed with key ${short(String(item.signed.key))}, not ${party.id}'s key ${short(party.key)} from the genesis`,
-          );
-    });
-    run(`${label}: signature`, () => {
-      const key = party?.key ?? item.signed.key;
-      const who = party?.id ?? String(entry.author);
-      return verifyIn('entry', key, canonicalBytes(entry), item.signed.sig, { legacy })
-        ? pass(`verifies with ${who}'s key`)
-        : fail(
-            `does not verify with ${who}'s key${refusedLegacy(item.signed.sig)} — the entry was changed after signing, or the signature was damaged`,
-          );
-    });
-    run(`${label}: merkle path`, () => pathOutcome(item, checkpoint.root, heads));
-    run(`${label}: within checkpoint`, () => {
-      const head = headOf(heads, entry.author);
-      if (head === undefined) return fail(`the checkpoint holds no entry of ${String(entry.author)}`);
-      if (entry.seq > head.seq) {
-        return fail(`seq ${entry.seq} is after ${String(entry.author)}'s head ${head.seq} in the checkpoint`);
+      if (party === undefined || expected === undefined) {
+        return fail(`no key to compare: ${String(entry.author)} is not a party`);
       }
-      if (entry.seq === head.seq && head.hash !== hashEntry(entry)) {
-        return fail(
-          `the checkpoint's head ${String(entry.author)}/${head.seq} is a different entry (hash ${short(head.hash)})`,
+      if (item.signed.key === expected) {
+        return pass(
+          expected === party.key
+            ? `signed with ${party.id}'s key from the genesis`
+            : `signed with ${keyName(expected)}`,
         );
       }
-      return pass(`seq ${entry.seq} ≤ ${String(entry.author)}'s head ${head.seq} in the checkpoint`);
+      return fail(
+        `signed with key ${short(String(item.signed.key))}, not ${keyName(expected)} — ${party.id} never held that key for this seq, or ${missingRotations(party.id)}`,
+      );
     });
+    run(`${label}: signature`, () => {
+      const key = expected ?? item.signed.key;
+      const who = party?.id ?? String(entry.author);
+      const bytes = canonicalBytes(entry);
+      if (verifyIn('entry', key, bytes, item.signed.sig, { legacy })) {
+        return pass(
+          party !== undefined && key !== party.key
+            ? `verifies with ${keyName(key)}`
+            : `verifies with ${who}'s key`,
+        );
+      }
+      // Validly signed, but by a key the proof does not show to be the author's at this seq.
+      if (key !== item.signed.key && verifyIn('entry', item.signed.key, bytes, item.signed.sig, { legacy })) {
+        const notThat =
+          key === party?.key ? `which is not ${who}'s genesis key ${short(key)}` : `not ${keyName(key)}`;
+        return fail(
+          `verifies only with the key it names, ${short(item.signed.key)}, ${notThat} — ${missingRotations(who)}, or the entry was signed with a key that was never ${who}'s`,
+        );
+      }
+      return fail(
+        `does not verify with ${who}'s key${refusedLegacy(item.signed.sig)} — the entry was changed after signing, or the signature was damaged`,
+      );
+    });
+    run(`${label}: merkle path`, () => pathOutcome(item, checkpoint.root, heads));
+    run(`${label}: within checkpoint`, () => withinOutcome(item, heads));
   });
 
   // Checkpoint.
@@ -343,16 +407,26 @@ export function checkProof(proof: unknown, options: VerifyProofOptions = {}): Pr
       : fail(`names bilateral ${short(String(checkpoint.bilateral))}, not this agreement's ${short(id)}`),
   );
   run('checkpoint: co-signatures', () => {
+    // Co-signed with each party's key current after its head: a rotation inside the checkpoint applies to it.
+    const keys = schedule.keysAt(heads);
+    const changed = keys.filter((k) => !parties.some((q) => q.id === k.id && q.key === k.key));
     try {
-      verifyCheckpoint(signedCheckpoint, parties, { legacy });
+      verifyCheckpoint(signedCheckpoint, keys, { legacy });
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
       const sigs = signedCheckpoint.sigs as Record<string, unknown> | null;
       const party = String(error.details.party ?? '');
       const sig = sigs !== null && Object.hasOwn(sigs, party) ? sigs[party] : undefined;
-      return fail(cosignFailure(error, refusedLegacy(sig)));
+      const withKey = changed.some((k) => k.id === party)
+        ? "its key at the checkpoint's heads, after its rotation"
+        : 'its genesis key';
+      return fail(cosignFailure(error, refusedLegacy(sig), withKey));
     }
-    return pass(`signed by ${genesis.seller.id} and ${genesis.buyer.id} with their genesis keys`);
+    return pass(
+      changed.length === 0
+        ? `signed by ${genesis.seller.id} and ${genesis.buyer.id} with their genesis keys`
+        : `signed by ${genesis.seller.id} and ${genesis.buyer.id} with their keys at the checkpoint's heads (${changed.map((k) => `${k.id} rotated to ${short(k.key)}`).join(', ')})`,
+    );
   });
   run('checkpoint: root', () =>
     isHash(checkpoint.root)
@@ -456,13 +530,84 @@ function pathOutcome(
       );
 }
 
-function cosignFailure(error: LedgerError, why: string): string {
+/** Whether a proof entry lies inside the checkpoint's heads (the head itself: the same entry). */
+function withinOutcome(
+  item: ProofEntry,
+  heads: Readonly<Record<string, { seq: number; hash: Hash } | undefined>>,
+): Outcome {
+  const { entry } = item.signed;
+  const head = headOf(heads, entry.author);
+  if (head === undefined) return fail(`the checkpoint holds no entry of ${String(entry.author)}`);
+  if (entry.seq > head.seq) {
+    return fail(`seq ${entry.seq} is after ${String(entry.author)}'s head ${head.seq} in the checkpoint`);
+  }
+  if (entry.seq === head.seq && head.hash !== hashEntry(entry)) {
+    return fail(
+      `the checkpoint's head ${String(entry.author)}/${head.seq} is a different entry (hash ${short(head.hash)})`,
+    );
+  }
+  return pass(`seq ${entry.seq} ≤ ${String(entry.author)}'s head ${head.seq} in the checkpoint`);
+}
+
+/**
+ * One `party.key` entry of a proof, checked as a node checks it on arrival
+ * and placed in the record, then applied to `schedule` — only when it passes,
+ * so a rejected rotation changes no key after it.
+ */
+function rotationOutcome(
+  item: ProofEntry,
+  at: {
+    readonly id: Hash;
+    readonly legacy: boolean;
+    readonly schedule: KeySchedule;
+    readonly heads: Readonly<Record<string, { seq: number; hash: Hash } | undefined>>;
+    readonly root: Hash | undefined;
+  },
+): Outcome {
+  const issue = signedEntryIssue(item.signed);
+  if (issue !== undefined) return fail(`${issue.field}: ${issue.rule}`);
+  const { entry, key, sig } = item.signed;
+  const who = entry.author;
+  if (entry.bilateral !== at.id) {
+    return fail(`belongs to bilateral ${short(entry.bilateral)}, not to this agreement's ${short(at.id)}`);
+  }
+  if (entry.kind !== KEY_ROTATION_KIND)
+    return fail(`a ${entry.kind} entry, not a ${KEY_ROTATION_KIND} rotation`);
+  const expected = at.schedule.keyFor(who, entry.seq);
+  if (expected === undefined) return fail(`${who} is not a party to this bilateral`);
+  if (key !== expected) {
+    return fail(
+      `signed with key ${short(key)}, but ${who}'s key at seq ${entry.seq} is ${short(expected)} — a rotation must be signed with the key it retires; an earlier rotation is missing or out of order`,
+    );
+  }
+  if (!verifyIn('entry', key, canonicalBytes(entry), sig, { legacy: at.legacy })) {
+    return fail(
+      `the entry's signature does not verify with ${who}'s key ${short(key)} — the entry was changed after signing, or the signature was damaged`,
+    );
+  }
+  const path = pathOutcome(item, at.root, at.heads);
+  if (!path.ok) return fail(`merkle path: ${path.detail}`);
+  const within = withinOutcome(item, at.heads);
+  if (!within.ok) return within;
+  try {
+    at.schedule.apply(entry);
+  } catch (error) {
+    if (!(error instanceof LedgerError)) throw error;
+    return fail(`not a valid rotation: ${error.message}`);
+  }
+  const { oldKey, newKey } = entry.body as unknown as KeyRotationBody;
+  return pass(
+    `key rotated from ${short(oldKey)} to ${short(newKey)}: signed by the old key, inside the checkpoint; ${who} signs with the new key from seq ${entry.seq + 1}`,
+  );
+}
+
+function cosignFailure(error: LedgerError, why: string, withKey: string): string {
   const party = String(error.details.party ?? '');
   switch (error.code) {
     case 'CHECKPOINT_MISSING_SIGNATURE':
       return `${party} has not signed the checkpoint — it is not an agreement point`;
     case 'CHECKPOINT_BAD_SIGNATURE':
-      return `${party}'s signature does not verify with its genesis key${why} — the checkpoint was changed after signing, or the signature was damaged`;
+      return `${party}'s signature does not verify with ${withKey}${why} — the checkpoint was changed after signing, the signature was damaged, or ${party} signed with a key from a rotation this proof does not carry`;
     default:
       return `the checkpoint is malformed: ${error.message}`;
   }
@@ -478,7 +623,7 @@ function shapeProblem(value: unknown, subjects: Readonly<Record<string, SubjectS
   if (proof.schema !== PROOF_SCHEMA)
     return `not a ${PROOF_SCHEMA} document (schema: ${JSON.stringify(proof.schema)})`;
   const extra = Object.keys(proof).find(
-    (k) => !['schema', 'subject', 'agreement', 'entries', 'checkpoint', 'anchor'].includes(k),
+    (k) => !['schema', 'subject', 'agreement', 'entries', 'keys', 'checkpoint', 'anchor'].includes(k),
   );
   if (extra !== undefined) return `${extra}: unexpected field`;
   const subject = asRecord(proof.subject);
@@ -501,22 +646,24 @@ function shapeProblem(value: unknown, subjects: Readonly<Record<string, SubjectS
       return `agreement.genesis.${role}: expected { id, key }`;
     }
   }
+  // Keys are followed per party id (`KeySchedule`), so two parties cannot share one.
+  if (asRecord(genesis.seller)?.id === asRecord(genesis.buyer)?.id) {
+    return 'agreement.genesis: the seller and the buyer have the same id';
+  }
   if (!Array.isArray(proof.entries)) return 'entries: expected an array';
   const [min, max] = range;
   if (proof.entries.length < min || proof.entries.length > max) {
     return `entries: a ${subject.kind} proof carries ${min === max ? min : `${min} or ${max}`} entr${max === 1 ? 'y' : 'ies'}, this one ${proof.entries.length}`;
   }
   for (const [i, item] of proof.entries.entries()) {
-    const signed = asRecord(asRecord(item)?.signed);
-    const entry = asRecord(signed?.entry);
-    if (signed === undefined || entry === undefined)
-      return `entries[${i}].signed: expected { entry, key, sig }`;
-    if (typeof entry.author !== 'string' || !Number.isSafeInteger(entry.seq)) {
-      return `entries[${i}].signed.entry: expected an author and a seq`;
-    }
-    const path = asRecord(asRecord(item)?.path);
-    if (path === undefined || !isPathShape(path.entry) || !isPathShape(path.stream)) {
-      return `entries[${i}].path: expected { entry, stream }, each a Merkle path { count, index, leaf, siblings }`;
+    const problem = proofEntryProblem(item, `entries[${i}]`);
+    if (problem !== undefined) return problem;
+  }
+  if ('keys' in proof) {
+    if (!Array.isArray(proof.keys)) return 'keys: expected an array of { signed, path }';
+    for (const [i, item] of proof.keys.entries()) {
+      const problem = proofEntryProblem(item, `keys[${i}]`);
+      if (problem !== undefined) return problem;
     }
   }
   const signedCheckpoint = asRecord(proof.checkpoint);
@@ -531,6 +678,21 @@ function shapeProblem(value: unknown, subjects: Readonly<Record<string, SubjectS
     }
   }
   if (proof.anchor !== null) return anchorProblem(proof.anchor);
+  return undefined;
+}
+
+/** The first shape problem of one `{ signed, path }` item at `at` (`entries[0]`), or undefined. */
+function proofEntryProblem(item: unknown, at: string): string | undefined {
+  const signed = asRecord(asRecord(item)?.signed);
+  const entry = asRecord(signed?.entry);
+  if (signed === undefined || entry === undefined) return `${at}.signed: expected { entry, key, sig }`;
+  if (typeof entry.author !== 'string' || !Number.isSafeInteger(entry.seq)) {
+    return `${at}.signed.entry: expected an author and a seq`;
+  }
+  const path = asRecord(asRecord(item)?.path);
+  if (path === undefined || !isPathShape(path.entry) || !isPathShape(path.stream)) {
+    return `${at}.path: expected { entry, stream }, each a Merkle path { count, index, leaf, siblings }`;
+  }
   return undefined;
 }
 

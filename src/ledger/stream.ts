@@ -2,11 +2,14 @@
  * Whole-bilateral verification for audits and tests: every entry checked as a
  * node checks it on arrival, every stream gap-free and linked from the
  * bilateral id, every `seen` pointing at a counterparty entry that exists with
- * that hash and never moving backwards. A node verifies incrementally with
+ * that hash and never moving backwards, and every entry signed with its
+ * author's key at that seq — the genesis key, or the one its last `party.key`
+ * rotation brought in (`key-schedule.ts`). A node verifies incrementally with
  * `checkSignedEntry` + `checkPlacement`; this replays the same rules at once.
  */
 import { positionOf } from './entry.ts';
 import { LedgerError } from './errors.ts';
+import { KeySchedule } from './key-schedule.ts';
 import { checkPlacement, checkSeen } from './placement.ts';
 import type { Hash, SignedEntry, StreamContext, StreamPosition } from './types.ts';
 import { type BodyValidators, checkBody, checkSignedEntry } from './verify.ts';
@@ -34,13 +37,17 @@ export function verifyStream(
 ): Readonly<Record<string, StreamPosition>> {
   const streams = new Map<string, { entries: SignedEntry[]; hashes: Hash[]; head?: StreamPosition }>();
   const checked: { signed: SignedEntry; index: number }[] = [];
+  // The streams are replayed from seq 1, so the schedule starts from the genesis keys whatever ctx.keys says.
+  const keys = new KeySchedule(ctx.parties);
+  const scheduled: StreamContext = { ...ctx, keys };
   for (const [index, input] of entries.entries()) {
     at(index, () => {
-      const signed = checkSignedEntry(ctx, input);
+      const signed = checkSignedEntry(scheduled, input);
       if (options.validators !== undefined) checkBody(signed.entry, options.validators);
       const stream = streams.get(signed.entry.author) ?? { entries: [], hashes: [] };
       streams.set(signed.entry.author, stream);
       checkPlacement(stream.head, stream.entries[signed.entry.seq - 1], signed);
+      keys.apply(signed.entry);
       const position = positionOf(signed.entry);
       stream.entries.push(signed);
       stream.hashes.push(position.hash);

@@ -115,6 +115,17 @@ export interface StreamContext {
    * so a context built by hand refuses them; `streamContext(genesis)` sets it.
    */
   readonly legacySignatures?: boolean;
+  /**
+   * Which key signs which entry once parties have rotated keys (a
+   * `KeySchedule`, `key-schedule.ts`). Absent: every entry is signed with its
+   * author's genesis key in `parties`.
+   */
+  readonly keys?: EntryKeys;
+}
+
+/** The key entry `seq` of `author` must be signed with (`KeySchedule` is one). */
+export interface EntryKeys {
+  keyFor(author: string, seq: number): string | undefined;
 }
 
 /**

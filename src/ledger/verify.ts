@@ -23,6 +23,9 @@ const encoder = new TextEncoder();
  * Checks structure, bilateral, author, key and signature of `input`, in that
  * order, and returns a deeply frozen copy of it.
  *
+ * The expected key is the author's genesis key in `ctx.parties`, or — when
+ * `ctx.keys` is given — `ctx.keys.keyFor(author, seq)` (after key rotations).
+ *
  * Throws `LedgerError` with code `ENTRY_MALFORMED` (details.field names the
  * field), `ENTRY_WRONG_BILATERAL`, `ENTRY_UNKNOWN_AUTHOR`, `ENTRY_WRONG_KEY` or
  * `ENTRY_BAD_SIGNATURE` (also for a legacy signature when the context does not
@@ -62,9 +65,15 @@ export function checkSignedEntryHashed(
       details: { ...about, parties: ctx.parties.map((p) => p.id) },
     });
   }
-  if (key !== party.key) {
-    throw new LedgerError('ENTRY_WRONG_KEY', `key is not ${entry.author}'s registered key`, {
-      details: { ...about, expected: party.key, actual: key },
+  // With a key schedule the expected key follows the author's rotations; without one it is the genesis key.
+  const expected = ctx.keys?.keyFor(entry.author, entry.seq) ?? party.key;
+  if (key !== expected) {
+    const whose =
+      expected === party.key
+        ? `${entry.author}'s registered key`
+        : `${entry.author}'s key for seq ${entry.seq} (it rotated its key)`;
+    throw new LedgerError('ENTRY_WRONG_KEY', `key is not ${whose}`, {
+      details: { ...about, expected, actual: key },
     });
   }
   const bytes = encoder.encode(inspected.canonical);

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introduce } from '../src/api/index.ts';
-import { type SignedEntry, signEntry, verifyKeyRotation } from '../src/ledger/index.ts';
+import { verifyProof } from '../src/kinds/index.ts';
+import { type Proof, type SignedEntry, signEntry, verifyKeyRotation } from '../src/ledger/index.ts';
 import type { IssuedInvoice } from '../src/node/index.ts';
 import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
 import { exampleFacts, exampleTerms } from './support.ts';
@@ -79,6 +80,13 @@ describe('key rotation', () => {
       `/bilaterals/${id}/checkpoints`,
     );
     expect(Object.keys(checkpoints.body.at(-1)?.sigs ?? {}).sort()).toEqual(['acme-fiber', 'globex']);
+    // A third party checks the invoice from the genesis keys, following the rotation the proof carries.
+    const proof = await buyer.call<Proof>('GET', `/bilaterals/${id}/proof?invoice=2026-02`);
+    expect(proof.body.keys?.map((k) => k.signed.entry.kind)).toEqual(['party.key']);
+    const report = verifyProof(proof.body, { allowUnanchored: true });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    const without = verifyProof({ ...proof.body, keys: undefined }, { allowUnanchored: true });
+    expect(without.ok).toBe(false);
   });
 
   it('reaches a counterparty that was away during the rotation: its requests carry the rotation chain', async () => {

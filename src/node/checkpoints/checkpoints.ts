@@ -22,7 +22,7 @@ import {
 } from '../../ledger/index.ts';
 import type { AnchorRecord } from '../../store/index.ts';
 import type { AnchorChain, Anchorer } from '../anchoring.ts';
-import { type BilateralContext, currentStream, headsOf } from '../core/context.ts';
+import { type BilateralContext, currentStream, headsOf, KEY_ROTATION_KIND } from '../core/context.ts';
 import { type NodeCore, short } from '../core/node-core.ts';
 import type { Replication } from '../core/replication.ts';
 import { NodeError } from '../errors.ts';
@@ -156,6 +156,16 @@ export class Checkpoints {
       throw new NodeError(
         'STATE_DIFFERS',
         `checkpoint differs: this node computes state ${stateHash}, root ${root}`,
+      );
+    }
+    // We co-sign with our current key, so the heads must include our latest key
+    // rotation: a verifier checks co-signatures with the keys current at the heads.
+    const rotations = await core.store.listEntries(id, { author: core.party, kinds: [KEY_ROTATION_KIND] });
+    const rotatedAt = rotations.at(-1)?.signed.entry.seq ?? 0;
+    if (rotatedAt > (checkpoint.heads[core.party]?.seq ?? 0)) {
+      throw new NodeError(
+        'STATE_DIFFERS',
+        `checkpoint predates ${core.party}'s key rotation at seq ${rotatedAt}; sync first`,
       );
     }
     const sig = core.signCheckpoint(context, checkpoint);

@@ -9,7 +9,7 @@ import { type PartyKey, type StreamContext, streamContext } from '../../ledger/i
 import type { BilateralRecord, Store, StoredEntry } from '../../store/index.ts';
 
 /** The entry kind of a key rotation (the ledger's key schedule). */
-export const KEY_ROTATION_KIND = 'party.key';
+export { KEY_ROTATION_KIND } from '../../ledger/index.ts';
 
 export interface BilateralContext {
   readonly id: string;

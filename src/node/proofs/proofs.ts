@@ -8,6 +8,7 @@ import { entriesWithin, usageSubject } from '../../kinds/index.ts';
 import {
   buildProof,
   type JsonValue,
+  KEY_ROTATION_KIND,
   type Proof,
   type ProofAnchor,
   type ProofSubject,
@@ -92,7 +93,10 @@ export class Proofs {
       }
     }
     const inside = entriesWithin(all, chosen.checkpoint.heads);
+    // Key rotations inside the checkpoint: a verifier follows them from the genesis keys.
+    const keyEntries = inside.filter((e) => e.signed.entry.kind === KEY_ROTATION_KIND).map((e) => e.signed);
     return buildProof({
+      keyEntries,
       subject: proofSubject,
       agreement: context.record.agreement,
       checkpoint: chosen,

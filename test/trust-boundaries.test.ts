@@ -844,10 +844,10 @@ describe('counterparty identity comes only from the directory', () => {
       });
     }
 
-    it('JSON nested 10,000 deep in usage (owner API) → the line rejected in the import report, nothing stored', async () => {
+    it('JSON nested 10,000 deep in usage (owner API) → 422 BODY_TOO_DEEP for the whole body, nothing stored', async () => {
       const before = await snapshot(seller, id);
       const answer = await owner(seller, 'POST', `/bilaterals/${id}/usage`, `[${deep}]`);
-      expect([answer.status, answer.body.rejectedTotal]).toEqual([200, 1]);
+      expect([answer.status, answer.body.code]).toEqual([422, 'BODY_TOO_DEEP']);
       expect(await snapshot(seller, id)).toEqual(before);
     });
 

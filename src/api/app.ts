@@ -12,7 +12,7 @@
  */
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { NodeError, type PartyNode } from '../node/index.ts';
+import { NodeError, type PartyNode, ValidationError } from '../node/index.ts';
 import { accessControl, guard } from './access.ts';
 import { toHttpError } from './errors.ts';
 import { bilateralRoutes } from './routes/bilaterals.ts';
@@ -51,11 +51,21 @@ function baseApp(node: PartyNode, options: AppOptions): FastifyInstance {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     request.rawBody = text;
     if (text === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(Object.assign(new Error('request body is not valid JSON'), { statusCode: 400 }), undefined);
+      return done(Object.assign(new Error('request body is not valid JSON'), { statusCode: 400 }), undefined);
     }
+    // Every check below walks documents recursively: a body nested deeper than any
+    // document of ours is refused here, before anything could overflow the stack.
+    if (deeperThan(parsed, MAX_DEPTH)) {
+      const error = new ValidationError('BODY_TOO_DEEP', [
+        { path: '', rule: `expected JSON nested at most ${MAX_DEPTH} levels deep` },
+      ]);
+      return done(error, undefined);
+    }
+    done(null, parsed);
   });
 
   // A query parameter given twice arrives as an array, which no route reads: refuse it by name.
@@ -97,4 +107,19 @@ export function buildPeerApp(node: PartyNode, options: AppOptions = {}): Fastify
   const app = baseApp(node, options);
   peerRoutes(app, node);
   return app;
+}
+
+/** Deepest JSON nesting a request body may have (terms, invoices and entries use about ten). */
+export const MAX_DEPTH = 64;
+
+/** Whether `value` nests arrays or objects more than `max` levels deep (iterative: no recursion to overflow). */
+export function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -6,6 +6,8 @@ import { BilateralError, type ErrorDetails, type HttpStatus } from '../core/inde
 
 export const nodeErrorStatus = {
   BAD_REQUEST: 400,
+  /** A request body nested deeper than any document (the API refuses it before parsing further). */
+  BODY_TOO_DEEP: 422,
   NOT_FOUND: 404,
   NOT_PERMITTED: 403,
   /** The counterparty's state differs from ours (a checkpoint we would not co-sign). */

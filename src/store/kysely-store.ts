@@ -596,7 +596,7 @@ export class KyselyStore implements Store {
   }
 
   rememberNonce(party: string, nonce: string, expiresAt: string): Promise<boolean> {
-    return nonces.rememberNonce(this.#db, party, nonce, expiresAt);
+    return nonces.rememberNonce(this.#db, this.engine, party, nonce, expiresAt);
   }
 
   pruneNonces(now: string): Promise<number> {

@@ -85,6 +85,14 @@ describe('openStore', () => {
     expect(await pragma('synchronous')).toBe(2);
     expect(await pragma('busy_timeout')).toBe(5000);
     expect(await pragma('foreign_keys')).toBe(1);
+    // A nonce is written without an fsync (nonces.ts); everything after it is fully durable again.
+    const remembered = await Promise.all([
+      store.rememberNonce('globex', 'n-1', '2030-01-01T00:00:00.000Z'),
+      store.rememberNonce('globex', 'n-1', '2030-01-01T00:00:00.000Z'),
+      pragma('synchronous'),
+    ]);
+    expect(remembered.slice(0, 2).sort()).toEqual([false, true]);
+    expect(await pragma('synchronous')).toBe(2);
     await store.close();
   });
 

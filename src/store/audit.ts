@@ -6,7 +6,8 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Issue } from '../core/index.ts';
-import type { AuditTable, Database } from './schema.ts';
+import { relaxed } from './relaxed.ts';
+import type { AuditTable, Database, Engine } from './schema.ts';
 import { type AuditInput, type AuditQuery, type AuditRecord, auditOutcomes } from './types.ts';
 import { fail, instant, MAX_SEQ, oneOf, text } from './validate.ts';
 
@@ -28,23 +29,26 @@ export function checkAudit(record: AuditInput): void {
   fail('STORE_BAD_AUDIT', issues);
 }
 
-export async function appendAudit(db: Kysely<Database>, record: AuditInput): Promise<number> {
+/** Appends a record, without waiting for the disk (relaxed.ts): the entries it names are the durable record. */
+export async function appendAudit(db: Kysely<Database>, engine: Engine, record: AuditInput): Promise<number> {
   checkAudit(record);
-  const row = await db
-    .insertInto('audit')
-    .values({
-      at: record.at,
-      actor: record.actor,
-      action: record.action,
-      bilateral: record.bilateral,
-      // `undefined` has no JSON form; keep it as JSON null rather than lose the record.
-      request: JSON.stringify(record.request) ?? 'null',
-      result: JSON.stringify(record.result) ?? 'null',
-      outcome: record.outcome,
-      code: record.code,
-    })
-    .returning('seq')
-    .executeTakeFirstOrThrow();
+  const row = await relaxed(db, engine, (on) =>
+    on
+      .insertInto('audit')
+      .values({
+        at: record.at,
+        actor: record.actor,
+        action: record.action,
+        bilateral: record.bilateral,
+        // `undefined` has no JSON form; keep it as JSON null rather than lose the record.
+        request: JSON.stringify(record.request) ?? 'null',
+        result: JSON.stringify(record.result) ?? 'null',
+        outcome: record.outcome,
+        code: record.code,
+      })
+      .returning('seq')
+      .executeTakeFirstOrThrow(),
+  );
   return Number(row.seq);
 }
 

@@ -552,7 +552,7 @@ export class KyselyStore implements Store {
   }
 
   appendAudit(record: AuditInput): Promise<number> {
-    return audit.appendAudit(this.#db, record);
+    return audit.appendAudit(this.#db, this.engine, record);
   }
 
   listAudit(query: AuditQuery): Promise<AuditRecord[]> {

@@ -7,17 +7,13 @@
  * engine's unique index, not a read before the write, decides, so of two
  * concurrent requests with one nonce exactly one is new, on both engines.
  *
- * Why a nonce is written without waiting for the disk: every peer request
- * writes one, and an fsync each cost the usage import about 5 % (measured,
- * BENCHMARKS.md). A nonce outlives a crash of the node's process either way
- * (SQLite's WAL and PostgreSQL's log are in the OS's hands once committed);
- * only a power loss in the last moments could forget one, and a request
- * replayed then is still refused once its five-minute window has passed.
- * Entries and everything else keep the engines' full durability: on SQLite
- * the relaxed setting holds for this one statement, under the connection.
+ * A nonce is written without waiting for the disk (relaxed.ts): it survives
+ * a crash of the node's process; after a power loss in its last moments a
+ * replay is still refused once the request's five-minute window has passed.
  */
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Issue } from '../core/index.ts';
+import { relaxed } from './relaxed.ts';
 import type { Database, Engine } from './schema.ts';
 import { fail, instant, text } from './validate.ts';
 
@@ -51,21 +47,7 @@ export async function rememberNonce(
       .executeTakeFirst();
     return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
   };
-  if (engine === 'postgres') {
-    return db.transaction().execute(async (trx) => {
-      await sql`set local synchronous_commit = off`.execute(trx);
-      return insert(trx);
-    });
-  }
-  // SQLite has one connection: holding it, no other statement runs between the pragmas.
-  return db.connection().execute(async (connection) => {
-    await sql`pragma synchronous = normal`.execute(connection);
-    try {
-      return await insert(connection);
-    } finally {
-      await sql`pragma synchronous = full`.execute(connection);
-    }
-  });
+  return relaxed(db, engine, insert);
 }
 
 export async function pruneNonces(db: Kysely<Database>, now: string): Promise<number> {

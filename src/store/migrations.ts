@@ -4,8 +4,14 @@
  * edit one that has shipped, add the next. The only engine differences live
  * in `columnTypes`.
  */
-import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import {
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  sql,
+} from 'kysely';
 import { BilateralError } from '../core/index.ts';
 import type { Database, Engine } from './schema.ts';
 

@@ -381,20 +381,21 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     const { seller: sellerFacts, buyer: buyerFacts } = factsToRecord(FACTS);
     const requestMs: number[] = [];
     let notReplicated = 0;
-    // Entries written (a bulk request makes `facts` entries of up to 1,000 facts).
-    let entriesRecorded = 0;
+    // Entries written: a bulk request makes `facts` entries of up to 1,000 facts, and single
+    // facts arriving together share one (group commit), so count distinct author/seq.
+    const entryKeys = new Set<string>();
     const record = (url: OwnerApi) => async (facts: readonly unknown[]) => {
       const start = now();
       const body = BULK === 1 ? facts[0] : facts;
-      const answer = await rest<{ replicated: boolean; entries?: unknown[] }>(
-        url,
-        'POST',
-        `/bilaterals/${id}/facts`,
-        body,
-      );
+      const answer = await rest<{
+        replicated: boolean;
+        ref?: string;
+        entries?: { author: string; seq: number }[];
+      }>(url, 'POST', `/bilaterals/${id}/facts`, body);
       requestMs.push(now() - start);
       if (!answer.replicated) notReplicated++;
-      entriesRecorded += answer.entries?.length ?? 1;
+      if (answer.ref !== undefined) entryKeys.add(answer.ref.split('#')[0]!);
+      for (const e of answer.entries ?? []) entryKeys.add(`${e.author}/${e.seq}`);
     };
     const chunks = (facts: readonly unknown[]) =>
       Array.from({ length: Math.ceil(facts.length / BULK) }, (_, i) => facts.slice(i * BULK, (i + 1) * BULK));
@@ -419,7 +420,7 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
       const [atSeller, atBuyer] = await Promise.all([headsOf(api(seller)), headsOf(api(buyer))]);
       const same = ['acme-fiber', 'globex'].every((p) => atSeller[p]?.hash === atBuyer[p]?.hash);
       const total = (atSeller['acme-fiber']?.seq ?? 0) + (atSeller.globex?.seq ?? 0);
-      if (same && total === entriesRecorded + 2) break;
+      if (same && total === entryKeys.size + 2) break;
       await rest(api(seller), 'POST', `/bilaterals/${id}/sync`);
       await sleep(10);
     }

@@ -61,4 +61,40 @@ describe('two nodes in memory', () => {
     const heads = (m: MemoryNode) => m.call<{ heads: unknown }>('GET', `/bilaterals/${id}`);
     expect((await heads(buyer)).body.heads).toEqual((await heads(seller)).body.heads);
   });
+
+  it('commits single facts arriving together as one entry, each checked on its own', async () => {
+    const outage = (day: number) => ({
+      type: 'outage',
+      service: 'S1',
+      from: `2026-03-${String(day).padStart(2, '0')}T10:00:00Z`,
+      to: `2026-03-${String(day).padStart(2, '0')}T10:30:00Z`,
+    });
+    const unknown = {
+      type: 'outage',
+      service: 'S9',
+      from: '2026-03-05T10:00:00Z',
+      to: '2026-03-05T11:00:00Z',
+    };
+    const before = (await seller.call<unknown[]>('GET', `/bilaterals/${id}/entries?author=acme-fiber`)).body
+      .length;
+    const answers = await Promise.all([
+      ...Array.from({ length: 24 }, (_, i) =>
+        seller.call<{ ref: string; replicated: boolean }>('POST', `/bilaterals/${id}/facts`, outage(i + 1)),
+      ),
+      seller.call<{ code: string }>('POST', `/bilaterals/${id}/facts`, unknown),
+    ]);
+    const refused = answers.at(-1)!;
+    expect([refused.status, (refused.body as { code: string }).code]).toEqual([422, 'FACTS_INCONSISTENT']);
+    const recorded = answers.slice(0, -1) as { status: number; body: { ref: string; replicated: boolean } }[];
+    expect(recorded.every((a) => a.status === 201 && a.body.replicated)).toBe(true);
+    expect(new Set(recorded.map((a) => a.body.ref)).size).toBe(24);
+    // Fewer entries than facts: they were grouped, and the refused one is in none of them.
+    const entries = (
+      await seller.call<{ entry: { kind: string } }[]>('GET', `/bilaterals/${id}/entries?author=acme-fiber`)
+    ).body;
+    expect(entries.length - before).toBeLessThan(24);
+    expect(entries.slice(before).some((e) => e.entry.kind === 'facts')).toBe(true);
+    const atBuyer = (await buyer.call<unknown[]>('GET', `/bilaterals/${id}/entries?author=acme-fiber`)).body;
+    expect(atBuyer.length).toBe(entries.length);
+  });
 });

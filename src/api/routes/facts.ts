@@ -1,7 +1,9 @@
 /**
- * Recording facts: one fact (an object: one `fact` entry), or many at once
- * (an array: all valid or none recorded, in `facts` entries of up to 1,000;
- * `refs` names each fact as `author/seq#i`, in request order).
+ * Recording facts: one fact (an object: a `fact` entry, or — when other
+ * single facts arrive at the same time — a share of one `facts` entry;
+ * `ref` names it), or many at once (an array: all valid or none recorded, in
+ * `facts` entries of up to 1,000; `refs` names each fact as `author/seq#i`,
+ * in request order).
  */
 import type { FastifyInstance } from 'fastify';
 import type { PartyNode } from '../../node/index.ts';
@@ -25,8 +27,10 @@ export function factRoutes(app: FastifyInstance, node: PartyNode): void {
           replicated: push.replicated,
         });
       }
-      const { entry, push } = await node.facts.record(request.params.id, request.body);
-      return reply.status(201).send({ hash: entry.hash, entry: entry.signed, replicated: push.replicated });
+      const { entry, ref, push } = await node.facts.record(request.params.id, request.body);
+      return reply
+        .status(201)
+        .send({ hash: entry.hash, entry: entry.signed, ref, replicated: push.replicated });
     },
   );
 }

@@ -4,7 +4,7 @@
  * then against the record: one that would make its service's history
  * impossible is refused before it is signed (`FACTS_INCONSISTENT`).
  */
-import { type FactRef, parseFact, ValidationError } from '../../core/index.ts';
+import { BilateralError, type Fact, type FactRef, parseFact, ValidationError } from '../../core/index.ts';
 import { FACTS_PER_ENTRY, factsOf } from '../../kinds/index.ts';
 import type { JsonValue } from '../../ledger/index.ts';
 import type { StoredEntry } from '../../store/index.ts';
@@ -13,27 +13,98 @@ import type { NodeCore } from '../core/node-core.ts';
 import type { PushOutcome, Replication } from '../core/replication.ts';
 import { FactIndex } from './fact-index.ts';
 
+interface PendingFact {
+  readonly fact: Fact;
+  resolve(recorded: { entry: StoredEntry; ref: string }): void;
+  reject(error: unknown): void;
+}
+
 export class Facts {
   readonly #core: NodeCore;
   readonly #replication: Replication;
   /** Per bilateral: its facts by service, to check new facts against (fact-index.ts). */
   readonly #indexes = new Map<string, FactIndex>();
+  /** Per bilateral: single facts waiting for the next group commit. */
+  readonly #groups = new Map<string, PendingFact[]>();
 
   constructor(core: NodeCore, replication: Replication) {
     this.#core = core;
     this.#replication = replication;
   }
 
-  /** Records one fact as one `fact` entry and pushes it. */
-  async record(id: string, fact: unknown): Promise<{ entry: StoredEntry; push: PushOutcome }> {
+  /**
+   * Records one fact and pushes it. Facts recorded one per request while
+   * another write to the bilateral is under way are committed together
+   * (group commit): one transaction, one signed entry — a `fact` entry when
+   * alone, else a `facts` entry citing each as `author/seq#i` — and one push.
+   * Each fact is still checked on its own: one that would make its service's
+   * history impossible is refused (`FACTS_INCONSISTENT`) without its
+   * neighbours. The answer names the entry and the fact's `ref`.
+   */
+  async record(id: string, fact: unknown): Promise<{ entry: StoredEntry; ref: string; push: PushOutcome }> {
     const core = this.#core;
     const context = await core.context(id);
     const parsed = parseFact(fact, context.terms);
-    const entry = await core.serially(id, async () => {
-      await this.#check(context, [{ ref: 'fact', fact: parsed }]);
-      return core.appendOwn(context, 'fact', parsed as unknown as JsonValue);
+    const { entry, ref } = await new Promise<{ entry: StoredEntry; ref: string }>((resolve, reject) => {
+      let group = this.#groups.get(id);
+      if (group === undefined) {
+        group = [];
+        this.#groups.set(id, group);
+        // The commit starts after this turn of the event loop: what arrives meanwhile joins it.
+        setImmediate(() => void core.serially(id, () => this.#commit(context)));
+      }
+      group.push({ fact: parsed, resolve, reject });
     });
-    return { entry, push: await this.#replication.push(id) };
+    return { entry, ref, push: await this.#replication.push(id) };
+  }
+
+  /** Commits the facts waiting for bilateral `context` (runs in its serial turn). */
+  async #commit(context: BilateralContext): Promise<void> {
+    const group = this.#groups.get(context.id) ?? [];
+    this.#groups.delete(context.id);
+    try {
+      const accepted = await this.#accepted(context, group);
+      for (let i = 0; i < accepted.length; i += FACTS_PER_ENTRY) {
+        const chunk = accepted.slice(i, i + FACTS_PER_ENTRY);
+        const core = this.#core;
+        if (chunk.length === 1) {
+          const entry = await core.appendOwn(context, 'fact', chunk[0]!.fact as unknown as JsonValue);
+          chunk[0]!.resolve({ entry, ref: `${entry.signed.entry.author}/${entry.signed.entry.seq}` });
+          continue;
+        }
+        const body = { facts: chunk.map((p) => p.fact) } as unknown as JsonValue;
+        const [entry] = await core.appendOwnChecked(context, 'facts', [body]);
+        const { author, seq } = entry!.signed.entry;
+        chunk.forEach((p, index) => p.resolve({ entry: entry!, ref: `${author}/${seq}#${index}` }));
+      }
+    } catch (error) {
+      for (const pending of group) pending.reject(error);
+    }
+  }
+
+  /**
+   * The waiting facts that keep every touched service's history possible, in
+   * arrival order; the others are refused now. All together first (the usual
+   * case, one check); when that fails, one by one against those before them.
+   */
+  async #accepted(context: BilateralContext, group: readonly PendingFact[]): Promise<PendingFact[]> {
+    const refs = (list: readonly PendingFact[]) => list.map((p, i) => ({ ref: `facts[${i}]`, fact: p.fact }));
+    try {
+      await this.#check(context, refs(group));
+      return [...group];
+    } catch (error) {
+      if (!(error instanceof BilateralError)) throw error;
+    }
+    const accepted: PendingFact[] = [];
+    for (const pending of group) {
+      try {
+        await this.#check(context, [...refs(accepted), { ref: 'fact', fact: pending.fact }]);
+        accepted.push(pending);
+      } catch (error) {
+        pending.reject(error);
+      }
+    }
+    return accepted;
   }
 
   /**

@@ -374,16 +374,20 @@ function jsonItem(line: number, text: string): UsageItem {
   return { line, raw: usageItemRecord(value) };
 }
 
-/** Whether `value` nests objects and arrays more than `max` levels deep (without recursion). */
+/**
+ * Whether `value` nests objects and arrays more than `max` levels deep. The
+ * recursion stops at `max` levels, so its own depth is bounded; it allocates
+ * nothing (a walk with an explicit stack made JSONL reading 20 % slower).
+ */
 function deeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (typeof item !== 'object' || item === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(item)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
+  if (typeof value !== 'object' || value === null) return false;
+  if (max === 0) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (deeperThan(child, max - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (deeperThan((value as Record<string, unknown>)[key], max - 1)) return true;
   }
   return false;
 }

@@ -246,3 +246,28 @@ describe('property: any input ends in items or a 4xx code, with work bounded by 
     );
   });
 });
+
+describe('property: records do not depend on where the stream is cut', () => {
+  it('gives the same items (or the same refusal) for one chunk and for any chunking', async () => {
+    const piece = fc.constantFrom(',', '"', '""', '\n', '\r\n', '\r', 'é', 'x', ROW, 'u9,S1,gb,1,x,"a\nb"\n');
+    const long = fc.constantFrom('', 'y'.repeat(MAX_LINE_BYTES - 40), 'z'.repeat(MAX_LINE_BYTES + 1));
+    const body = fc
+      .tuple(fc.array(piece, { maxLength: 30 }), long, fc.array(piece, { maxLength: 10 }))
+      .map(([a, l, b]) => Buffer.from(HEADER + a.join('') + l + b.join('')));
+    const outcome = (input: Readable) =>
+      read(input).then(
+        (items) => ({ items }),
+        (error: BilateralError) => ({ code: error.code, details: error.details }),
+      );
+    await fc.assert(
+      fc.asyncProperty(body, fc.array(fc.nat(), { maxLength: 8 }), async (bytes, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks = [...points, bytes.length].map((end, i, all) =>
+          bytes.subarray(i === 0 ? 0 : all[i - 1]!, end),
+        );
+        expect(await outcome(Readable.from(chunks))).toEqual(await outcome(Readable.from([bytes])));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

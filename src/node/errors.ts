@@ -9,6 +9,15 @@ export const nodeErrorStatus = {
   /** A request body nested deeper than any document (the API refuses it before parsing further). */
   BODY_TOO_DEEP: 422,
   NOT_FOUND: 404,
+  /**
+   * One usage record (a CSV record, quoted fields over several lines included, or a JSONL line)
+   * longer than `MAX_LINE_BYTES`: a size limit, like a body over the body limit, hence 413. The
+   * whole import stops there (an unclosed quote would swallow the rest of the file); batches
+   * stored before it stay, and the error's details say which.
+   */
+  USAGE_LINE_TOO_LONG: 413,
+  /** A usage upload or file that starts as gzip but does not decompress (truncated, corrupt). */
+  USAGE_GZIP_INVALID: 422,
   NOT_PERMITTED: 403,
   /** The counterparty's state differs from ours (a checkpoint we would not co-sign). */
   STATE_DIFFERS: 409,

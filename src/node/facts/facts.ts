@@ -75,7 +75,8 @@ export class Facts {
         const body = { facts: chunk.map((p) => p.fact) } as unknown as JsonValue;
         const [entry] = await core.appendOwnChecked(context, 'facts', [body]);
         const { author, seq } = entry!.signed.entry;
-        chunk.forEach((p, index) => p.resolve({ entry: entry!, ref: `${author}/${seq}#${index}` }));
+        for (const [index, pending] of chunk.entries())
+          pending.resolve({ entry: entry!, ref: `${author}/${seq}#${index}` });
       }
     } catch (error) {
       for (const pending of group) pending.reject(error);

@@ -4,7 +4,7 @@
  * terms it also checks that the offering, plan and metric it names exist.
  * Consistency across facts (activated twice, …) is the rater's job.
  */
-import { Checker, type DecimalBounds, deepFreeze, isRecord } from './checker.ts';
+import { Checker, child, type DecimalBounds, deepFreeze, isRecord } from './checker.ts';
 import { type Issue, ValidationError } from './errors.ts';
 import { ZERO } from './rational.ts';
 import type { Terms } from './terms.ts';
@@ -70,14 +70,46 @@ export interface Usage {
   readonly id: string;
 }
 
-export type Fact =
+/**
+ * An OSS system's own references, carried with a fact and never read by the
+ * rater: strings, finite numbers, booleans and objects of them, bounded by EXT_LIMITS.
+ */
+export interface FactExt {
+  readonly [key: string]: string | number | boolean | FactExt;
+}
+
+export type Fact = (
   | ServiceOrdered
   | ServiceActivated
   | ServiceModified
   | ServiceTerminated
   | Outage
   | BandwidthBoost
-  | Usage;
+  | Usage
+) & { readonly ext?: FactExt };
+
+/**
+ * Fields each type may carry besides `type` and `ext`; any other field is
+ * refused, so a fact cannot smuggle unbounded data into a signed, replicated
+ * record (a 31 MB field and a `__proto__` key were once signed).
+ */
+const FIELDS: Readonly<Record<FactType, readonly string[]>> = {
+  'service.ordered': ['service', 'offering', 'plan', 'termMonths', 'at'],
+  'service.activated': ['service', 'at'],
+  'service.modified': ['service', 'plan', 'at'],
+  'service.terminated': ['service', 'at'],
+  outage: ['service', 'from', 'to', 'maintenance'],
+  'bandwidth.boost': ['service', 'plan', 'from', 'to'],
+  usage: ['service', 'metric', 'quantity', 'at', 'id'],
+};
+
+/** Longest service, offering, plan and metric name. */
+export const MAX_NAME = 128;
+/** Longest usage id: as long as the usage importer allows (usage-record.ts). */
+export const MAX_USAGE_ID = 256;
+/** The `ext` object: at most this many keys (nested ones included), canonical JSON bytes and depth. */
+export const EXT_LIMITS = { keys: 32, bytes: 4096, depth: 3 } as const;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /** A fact and where it came from (`facts.jsonl:3`, a ledger entry id); invoice lines cite refs. */
 export interface FactRef {
@@ -119,6 +151,16 @@ export function factIssues(json: unknown, terms?: Terms): Issue[] {
 function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefined): void {
   const type = c.literal(f.type, 'type', FACT_TYPES);
   if (type === undefined) return;
+  const allowed = FIELDS[type];
+  for (const key of Object.keys(f)) {
+    if (key !== 'type' && key !== 'ext' && !allowed.includes(key)) c.fail(key, 'unexpected field');
+  }
+  if (Object.hasOwn(f, 'ext')) checkExt(c, f.ext);
+  for (const key of ['service', 'offering', 'plan', 'metric'] as const) {
+    if (allowed.includes(key)) bounded(c, f[key], key, MAX_NAME);
+  }
+  if (type === 'usage') bounded(c, f.id, 'id', MAX_USAGE_ID);
+  if (c.issues.length > 0) return;
   c.string(f.service, 'service');
   const offerings = terms?.offerings ?? [];
   switch (type) {
@@ -180,3 +222,58 @@ function checkWindow(c: Checker, f: Record<string, unknown>): void {
   const to = c.time(f.to, 'to');
   if (from !== undefined && to !== undefined && to <= from) c.fail('to', 'expected a time after from', f.to);
 }
+
+/** A non-empty string of at most `max` characters and valid Unicode; only the length is checked when not a string. */
+function bounded(c: Checker, value: unknown, path: string, max: number): void {
+  if (typeof value !== 'string') return;
+  if (value.length > max) c.fail(path, `expected at most ${max} characters`);
+  else if (LONE_SURROGATE.test(value)) c.fail(path, 'expected valid Unicode (no lone surrogate)');
+}
+
+/** The declared extension object, within EXT_LIMITS. */
+function checkExt(c: Checker, ext: unknown): void {
+  const before = c.issues.length;
+  let keys = 0;
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (
+      !isRecord(value) ||
+      (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
+    ) {
+      c.fail(path, 'expected an object');
+      return;
+    }
+    if (depth > EXT_LIMITS.depth) {
+      c.fail(path, `expected objects nested at most ${EXT_LIMITS.depth} deep`);
+      return;
+    }
+    for (const key of Object.keys(value)) {
+      const at = child(path, key);
+      keys++;
+      if (keys > EXT_LIMITS.keys) {
+        c.fail(at, `expected at most ${EXT_LIMITS.keys} keys in ext`);
+        return;
+      }
+      if (key === '' || key.length > MAX_NAME || LONE_SURROGATE.test(key) || RESERVED.has(key)) {
+        c.fail(at, `expected a key of 1 to ${MAX_NAME} characters, not __proto__, constructor or prototype`);
+        continue;
+      }
+      const v = value[key];
+      if (typeof v === 'string') {
+        if (LONE_SURROGATE.test(v)) c.fail(at, 'expected valid Unicode (no lone surrogate)');
+      } else if (typeof v === 'number') {
+        if (!Number.isFinite(v)) c.fail(at, 'expected a finite number');
+      } else if (typeof v !== 'boolean') {
+        if (isRecord(v)) walk(v, at, depth + 1);
+        else c.fail(at, 'expected a string, number, boolean or object');
+      }
+      if (c.issues.length > before) return;
+    }
+  };
+  walk(ext, 'ext', 1);
+  if (c.issues.length > before) return;
+  const bytes = new TextEncoder().encode(JSON.stringify(ext)).length;
+  if (bytes > EXT_LIMITS.bytes)
+    c.fail('ext', `expected at most ${EXT_LIMITS.bytes} bytes of JSON, got ${bytes}`);
+}
+
+const RESERVED: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);

@@ -196,10 +196,7 @@ export function checkUsageRecord(raw: unknown, context: UsageContext): UsageChec
           message: `metric: ${metric} is not a usage metric of offering ${life.offering}`,
         });
       }
-      if (
-        at !== undefined &&
-        !(life.from !== undefined && at >= life.from && (life.to === undefined || at < life.to))
-      ) {
+      if (at !== undefined && !activeAt(life, at)) {
         issues.push({
           field: 'at',
           rule: 'outside-active-life',
@@ -618,7 +615,13 @@ function checkCharacteristics(
   return count === 0 ? undefined : out;
 }
 
-function lifeMessage(service: string, life: ServiceLife): string {
+/** Whether `at` falls in the service's active life `[activation, termination)`: the rule usage is held to, however it arrives. */
+export function activeAt(life: ServiceLife, at: Instant): boolean {
+  return life.from !== undefined && at >= life.from && (life.to === undefined || at < life.to);
+}
+
+/** Why `at` is outside `life`, for an error message. */
+export function lifeMessage(service: string, life: ServiceLife): string {
   if (life.from === undefined) return `service ${service} was never activated`;
   const until = life.to === undefined ? '' : ` until ${formatInstant(life.to)}`;
   return `outside the active life of ${service} (from ${formatInstant(life.from)}${until})`;

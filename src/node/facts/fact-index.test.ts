@@ -95,13 +95,48 @@ describe('FactIndex', () => {
       quantity: '1.5',
       at: '2026-02-01T00:00:00Z',
     });
-    await recorded(SELLER, [order('S1'), order('S2'), usage('S1', 'u-1')]);
+    await recorded(SELLER, [order('S1'), order('S2'), activated('S1'), activated('S2'), usage('S1', 'u-1')]);
     const index = new FactIndex(store, id);
     await index.refresh([SELLER, BUYER]);
     expect(() => index.check(terms, fresh([usage('S2', 'u-1')]))).toThrow(
-      /usage id u-1 was already recorded at seller.example\/3/,
+      /usage id u-1 was already recorded at seller.example\/5/,
     );
     expect(() => index.check(terms, fresh([usage('S2', 'u-2')]))).not.toThrow();
+  });
+
+  it('refuses usage outside its service active life, as the usage importer does', async () => {
+    const usage = (at: string) => ({
+      type: 'usage',
+      service: 'S1',
+      id: `u-${at}`,
+      metric: 'gb',
+      quantity: '1',
+      at,
+    });
+    await recorded(SELLER, [order('S1')]);
+    const index = new FactIndex(store, id);
+    await index.refresh([SELLER, BUYER]);
+    expect(() => index.check(terms, fresh([usage('2026-01-20T00:00:00Z')]))).toThrow(
+      expect.objectContaining({
+        code: 'FACTS_INCONSISTENT',
+        message: 'facts[0]: usage at 2026-01-20T00:00:00Z: service S1 was never activated',
+      }),
+    );
+    // Before the order: refused.
+    expect(() => index.check(terms, fresh([activated('S1'), usage('2026-01-01T00:00:00Z')]))).toThrow(
+      /facts\[1\]: usage at 2026-01-01T00:00:00Z: outside the active life/,
+    );
+    // Activated in the same request, usage inside: fine.
+    expect(() => index.check(terms, fresh([activated('S1'), usage('2026-01-20T00:00:00Z')]))).not.toThrow();
+    await recorded(BUYER, [
+      activated('S1'),
+      { type: 'service.terminated', service: 'S1', at: '2026-03-01T00:00:00Z' },
+    ]);
+    await index.refresh([SELLER, BUYER]);
+    expect(() => index.check(terms, fresh([usage('2026-03-01T00:00:00Z')]))).toThrow(
+      /outside the active life \(from 2026-01-15T00:00:00Z until 2026-03-01T00:00:00Z\)/,
+    );
+    expect(() => index.check(terms, fresh([usage('2026-02-28T23:59:59Z')]))).not.toThrow();
   });
 
   it('reads each entry once, even when refreshes overlap', async () => {

@@ -19,7 +19,15 @@
  *   it touches plus its own facts: a few facts, however many thousands of
  *   events the record holds.
  */
-import { buildHistories, type FactRef, inconsistent, type Terms } from '../../core/index.ts';
+import {
+  buildHistories,
+  type FactRef,
+  formatInstant,
+  inconsistent,
+  parseInstant,
+  serviceLives,
+  type Terms,
+} from '../../core/index.ts';
 import { FACT_KINDS, factsOf } from '../../kinds/index.ts';
 import type { Store } from '../../store/index.ts';
 
@@ -94,5 +102,26 @@ export class FactIndex {
     const services = new Set(facts.map((f) => f.fact.service));
     const recorded = [...services].flatMap((service) => this.#lifecycles.get(service) ?? []);
     buildHistories(terms, [...recorded, ...facts]);
+    // Usage outside its service's active life is refused here as the usage
+    // importer refuses it (usage-record.ts `activeAt`: `[activation,
+    // termination)`), so usage is held to one rule via /facts or /usage.
+    const lives = serviceLives([...recorded, ...facts].map((f) => f.fact));
+    for (const { ref, fact } of facts) {
+      if (fact.type !== 'usage') continue;
+      const life = lives.get(fact.service);
+      const at = parseInstant(fact.at);
+      if (life === undefined || at === undefined) continue;
+      if (life.from === undefined)
+        throw inconsistent(
+          ref,
+          fact.service,
+          `usage at ${fact.at}: service ${fact.service} was never activated`,
+        );
+      if (at < life.from || (life.to !== undefined && at >= life.to)) {
+        const until = life.to === undefined ? '' : ` until ${formatInstant(life.to)}`;
+        const span = `from ${formatInstant(life.from)}${until}`;
+        throw inconsistent(ref, fact.service, `usage at ${fact.at}: outside the active life (${span})`);
+      }
+    }
   }
 }

@@ -57,6 +57,7 @@ export {
 } from './terms.ts';
 export { priceUsage, type Tier, type UsagePricing } from './usage-pricing.ts';
 export {
+  activeAt,
   checkUsageRecord,
   type EncodedUsage,
   encodeUsage,

@@ -20,6 +20,7 @@
  *   events the record holds.
  */
 import {
+  activeAt,
   buildHistories,
   type FactRef,
   formatInstant,
@@ -102,9 +103,9 @@ export class FactIndex {
     const services = new Set(facts.map((f) => f.fact.service));
     const recorded = [...services].flatMap((service) => this.#lifecycles.get(service) ?? []);
     buildHistories(terms, [...recorded, ...facts]);
-    // Usage outside its service's active life is refused here as the usage
-    // importer refuses it (usage-record.ts `activeAt`: `[activation,
-    // termination)`), so usage is held to one rule via /facts or /usage.
+    // Usage outside its service's active life is refused here by the usage
+    // importer's own rule (`activeAt`: `[activation, termination)`), so usage
+    // is held to one rule via /facts or /usage.
     const lives = serviceLives([...recorded, ...facts].map((f) => f.fact));
     for (const { ref, fact } of facts) {
       if (fact.type !== 'usage') continue;
@@ -117,7 +118,7 @@ export class FactIndex {
           fact.service,
           `usage at ${fact.at}: service ${fact.service} was never activated`,
         );
-      if (at < life.from || (life.to !== undefined && at >= life.to)) {
+      if (!activeAt(life, at)) {
         const until = life.to === undefined ? '' : ` until ${formatInstant(life.to)}`;
         const span = `from ${formatInstant(life.from)}${until}`;
         throw inconsistent(ref, fact.service, `usage at ${fact.at}: outside the active life (${span})`);

@@ -4,27 +4,14 @@
  * peer API (each trusting the test's own CA, as a real deployment trusts its
  * certificate authority). Plain HTTP to a TLS port gets nothing.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startNode } from './processes.fixtures.ts';
 import { exampleTerms } from './support.ts';
-
-const repo = join(import.meta.dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** A JSON request over HTTPS trusting `ca`; the status and parsed body. */
 function httpsJson<T>(
@@ -57,28 +44,6 @@ function httpsJson<T>(
     req.on('error', reject);
     req.end(text);
   });
-}
-
-async function startNode(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(repo, 'bin', 'sb.js'), 'node', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`node exited with ${code}: ${output}`)));
-  });
-  return child;
 }
 
 describe('owner and peer APIs over TLS', () => {

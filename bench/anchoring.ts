@@ -65,7 +65,7 @@ import { generateKeyPair, hashJson, type JsonValue } from '../src/ledger/index.t
 import { Anchorer, storedBilateralTerms } from '../src/node/index.ts';
 import { putSignedBilateral } from '../src/node/node.fixtures.ts';
 import { type AnchorKey, openStore, type Store } from '../src/store/index.ts';
-import { api, type Machine, machine } from './support.ts';
+import { api, type Machine, machine, processCpuSeconds } from './support.ts';
 
 // ── options ─────────────────────────────────────────────────────────────────
 
@@ -169,17 +169,6 @@ async function pool<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
-
-/** CPU seconds used by process `pid` (user + system), from /proc; undefined where there is no /proc. */
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks / 100 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** CPU use during `task`, in cores (1 = one core busy): this process and Anvil. */

@@ -3,6 +3,8 @@
  * memory, OS, Node version and the load average when it started (the machine
  * is shared, so the load says how much to trust absolute figures).
  */
+import { once } from 'node:events';
+import { createWriteStream, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { RunningNode } from '../src/api/index.ts';
 import type { OwnerApi } from '../src/cli/rest.ts';
@@ -72,3 +74,41 @@ export function printReport(r: {
 
 /** A node's owner API with the admin credential it issued on its first start. */
 export const api = (running: RunningNode): OwnerApi => ({ url: running.url, token: running.adminToken });
+
+/** CPU seconds used by process `pid` (user + system), from /proc; undefined where there is no /proc. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const START = Date.parse('2026-01-16T00:00:00Z');
+
+/** Record i: 400 ms apart from 2026-01-16 (10M records end 2026-03-03, inside S1's active life). */
+function atOf(i: number): string {
+  const iso = new Date(START + i * 400).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
+}
+
+/**
+ * Writes a usage CSV of `records` records to `path` (`id,service,metric,quantity,at,char_zone`,
+ * service S1 of the example terms, times inside its active life), 10,000 lines per write, honouring
+ * backpressure.
+ */
+export async function writeUsageCsv(path: string, records: number): Promise<void> {
+  const out = createWriteStream(path);
+  out.write('id,service,metric,quantity,at,char_zone\n');
+  const zones = ['', 'eu-west', 'us-east'];
+  for (let i = 0; i < records; ) {
+    let chunk = '';
+    const end = Math.min(records, i + 10_000);
+    for (; i < end; i++) chunk += `u${i},S1,gb,${i % 97}.${i % 10},${atOf(i)},${zones[i % 3]}\n`;
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}

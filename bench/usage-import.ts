@@ -23,15 +23,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,7 +32,7 @@ import pg from 'pg';
 import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
 import { rest } from '../src/cli/rest.ts';
 import { importUsageFile } from '../src/node/index.ts';
-import { api, machine } from './support.ts';
+import { api, machine, writeUsageCsv } from './support.ts';
 
 const example = join(import.meta.dirname, '..', 'examples', 'dia-acme-globex');
 const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -68,29 +60,6 @@ interface Result {
 
 function log(line: string): void {
   process.stderr.write(`[usage-import] ${line}\n`);
-}
-
-const START = Date.parse('2026-01-16T00:00:00Z');
-
-/** Record i: 400 ms apart from 2026-01-16 (10M records end 2026-03-03, inside S1's active life). */
-function atOf(i: number): string {
-  const iso = new Date(START + i * 400).toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
-}
-
-/** Writes the CSV of `records` records to `path`, 10,000 lines per write, honouring backpressure. */
-async function generate(path: string, records: number): Promise<void> {
-  const out = createWriteStream(path);
-  out.write('id,service,metric,quantity,at,char_zone\n');
-  const zones = ['', 'eu-west', 'us-east'];
-  for (let i = 0; i < records; ) {
-    let chunk = '';
-    const end = Math.min(records, i + 10_000);
-    for (; i < end; i++) chunk += `u${i},S1,gb,${i % 97}.${i % 10},${atOf(i)},${zones[i % 3]}\n`;
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
 }
 
 // ── child: one engine ───────────────────────────────────────────────────────
@@ -281,7 +250,7 @@ async function main(): Promise<void> {
       const csv = join(root, `usage-${n}.csv`);
       if (!existsSync(csv)) {
         const t = performance.now();
-        await generate(csv, n);
+        await writeUsageCsv(csv, n);
         log(
           `generated ${n} records (${Math.round(statSync(csv).size / 2 ** 20)} MiB) in ${Math.round(performance.now() - t)} ms`,
         );

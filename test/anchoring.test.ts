@@ -122,7 +122,12 @@ describe('two nodes anchoring on one embedded chain', () => {
     id = created.body.id;
     for (const fact of facts) {
       const node = fact.type === 'outage' ? buyer! : seller!;
-      const recorded = await call<{ replicated: boolean }>(node, 'POST', `/bilaterals/${id}/facts`, fact);
+      const recorded = await call<{ replicated: boolean }>(
+        node,
+        'POST',
+        `/bilaterals/${id}/facts?wait=replicated`,
+        fact,
+      );
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(true);
     }
@@ -164,7 +169,7 @@ describe('two nodes anchoring on one embedded chain', () => {
     const recorded = await call(
       seller!,
       'POST',
-      `/bilaterals/${id}/facts`,
+      `/bilaterals/${id}/facts?wait=replicated`,
       order('S2', '2026-04-02T00:00:00Z'),
     );
     expect(recorded.status).toBe(201);
@@ -205,7 +210,12 @@ describe('two nodes anchoring on one embedded chain', () => {
       ],
     ] as const) {
       const started = Date.now();
-      const recorded = await call<{ replicated: boolean }>(node, 'POST', `/bilaterals/${id}/facts`, fact);
+      const recorded = await call<{ replicated: boolean }>(
+        node,
+        'POST',
+        `/bilaterals/${id}/facts?wait=replicated`,
+        fact,
+      );
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(true);
       expect(Date.now() - started).toBeLessThan(1000);
@@ -258,7 +268,7 @@ describe('two nodes anchoring on one embedded chain', () => {
     const recorded = await call(
       seller,
       'POST',
-      `/bilaterals/${id}/facts`,
+      `/bilaterals/${id}/facts?wait=replicated`,
       order('S4', '2026-04-10T00:00:00Z'),
     );
     expect(recorded.status).toBe(201);
@@ -307,7 +317,7 @@ describe('two nodes anchoring on one embedded chain', () => {
     const recorded = await call<{ replicated: boolean }>(
       seller!,
       'POST',
-      `/bilaterals/${id}/facts`,
+      `/bilaterals/${id}/facts?wait=replicated`,
       order('S5', '2026-04-12T00:00:00Z'),
     );
     expect(recorded.body.replicated).toBe(true);

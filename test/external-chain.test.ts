@@ -97,7 +97,7 @@ describe('nodes on an external chain', () => {
       peer: buyer.peerUrl,
     });
     const fact = readFileSync(join(example, 'facts.jsonl'), 'utf8').split('\n')[0];
-    await callOk(seller, 'POST', `/bilaterals/${id}/facts`, JSON.parse(fact!));
+    await callOk(seller, 'POST', `/bilaterals/${id}/facts?wait=replicated`, JSON.parse(fact!));
     const made = await callOk<{ anchors: { status: string }[] }>(
       seller,
       'POST',

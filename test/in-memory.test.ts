@@ -32,7 +32,11 @@ describe('two nodes in memory', () => {
     id = created.body.id;
     for (const fact of exampleFacts()) {
       const by = fact.type === 'outage' ? buyer : seller;
-      const recorded = await by.call<{ replicated: boolean }>('POST', `/bilaterals/${id}/facts`, fact);
+      const recorded = await by.call<{ replicated: boolean }>(
+        'POST',
+        `/bilaterals/${id}/facts?wait=replicated`,
+        fact,
+      );
       expect(recorded.body.replicated).toBe(true);
     }
     for (const period of ['2026-01', '2026-02', '2026-03']) {
@@ -54,7 +58,11 @@ describe('two nodes in memory', () => {
   it('queues what a node records while its counterparty is away, and catches up', async () => {
     const away = network.unplug('globex')!;
     const fact = { type: 'outage', service: 'S1', from: '2026-03-20T00:00:00Z', to: '2026-03-20T01:00:00Z' };
-    const recorded = await seller.call<{ replicated: boolean }>('POST', `/bilaterals/${id}/facts`, fact);
+    const recorded = await seller.call<{ replicated: boolean }>(
+      'POST',
+      `/bilaterals/${id}/facts?wait=replicated`,
+      fact,
+    );
     expect(recorded.body.replicated).toBe(false);
     network.plug('globex', away);
     await buyer.call('POST', `/bilaterals/${id}/sync`);
@@ -79,9 +87,13 @@ describe('two nodes in memory', () => {
       .length;
     const answers = await Promise.all([
       ...Array.from({ length: 24 }, (_, i) =>
-        seller.call<{ ref: string; replicated: boolean }>('POST', `/bilaterals/${id}/facts`, outage(i + 1)),
+        seller.call<{ ref: string; replicated: boolean }>(
+          'POST',
+          `/bilaterals/${id}/facts?wait=replicated`,
+          outage(i + 1),
+        ),
       ),
-      seller.call<{ code: string }>('POST', `/bilaterals/${id}/facts`, unknown),
+      seller.call<{ code: string }>('POST', `/bilaterals/${id}/facts?wait=replicated`, unknown),
     ]);
     const refused = answers.at(-1)!;
     expect([refused.status, (refused.body as { code: string }).code]).toEqual([422, 'FACTS_INCONSISTENT']);
@@ -96,5 +108,41 @@ describe('two nodes in memory', () => {
     expect(entries.slice(before).some((e) => e.entry.kind === 'facts')).toBe(true);
     const atBuyer = (await buyer.call<unknown[]>('GET', `/bilaterals/${id}/entries?author=acme-fiber`)).body;
     expect(atBuyer.length).toBe(entries.length);
+  });
+
+  it('answers a single fact once stored, by default, and replicates it right after', async () => {
+    const fact = { type: 'outage', service: 'S1', from: '2026-03-27T00:00:00Z', to: '2026-03-27T00:10:00Z' };
+    const recorded = await seller.call<{ ref: string; replicated: null }>(
+      'POST',
+      `/bilaterals/${id}/facts`,
+      fact,
+    );
+    expect([recorded.status, recorded.body.replicated]).toEqual([201, null]);
+    const [author, seq] = recorded.body.ref.split('/');
+    // Stored here before the answer: the entry is listed at once.
+    const mine = await seller.call<{ entry: { seq: number } }[]>(
+      'GET',
+      `/bilaterals/${id}/entries?author=${author}&from=${seq}`,
+    );
+    expect(mine.body.map((e) => e.entry.seq)).toEqual([Number(seq)]);
+    // The push was started, not awaited: once the seller's background work is done, the buyer holds it.
+    await seller.node.idle();
+    const heads = (m: MemoryNode) => m.call<{ heads: unknown }>('GET', `/bilaterals/${id}`);
+    expect((await heads(buyer)).body.heads).toEqual((await heads(seller)).body.heads);
+  });
+
+  it('refuses an unknown wait, naming it, and records nothing', async () => {
+    const fact = { type: 'outage', service: 'S1', from: '2026-03-28T00:00:00Z', to: '2026-03-28T00:10:00Z' };
+    const before = (await seller.call<{ heads: unknown }>('GET', `/bilaterals/${id}`)).body.heads;
+    for (const wait of ['later', 'REPLICATED', '']) {
+      const refused = await seller.call<{ code: string; message: string }>(
+        'POST',
+        `/bilaterals/${id}/facts?wait=${wait}`,
+        fact,
+      );
+      expect([refused.status, refused.body.code]).toEqual([400, 'BAD_REQUEST']);
+      expect(refused.body.message).toContain('wait');
+    }
+    expect((await seller.call<{ heads: unknown }>('GET', `/bilaterals/${id}`)).body.heads).toEqual(before);
   });
 });

@@ -26,7 +26,8 @@ describe('key rotation', () => {
     await introduce(seller, buyer);
     id = (await seller.call<{ id: string }>('POST', '/bilaterals', { terms: exampleTerms() })).body.id;
     const [ordered, activated] = exampleFacts();
-    for (const fact of [ordered, activated]) await seller.call('POST', `/bilaterals/${id}/facts`, fact);
+    for (const fact of [ordered, activated])
+      await seller.call('POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
     oldKey = seller.node.publicKey;
   });
   afterAll(() => network.close());
@@ -62,7 +63,7 @@ describe('key rotation', () => {
       const by = fact.type === 'outage' ? buyer : seller;
       const recorded = await by.call<{ replicated: boolean; entry: SignedEntry }>(
         'POST',
-        `/bilaterals/${id}/facts`,
+        `/bilaterals/${id}/facts?wait=replicated`,
         fact,
       );
       expect(recorded.body.replicated).toBe(true);
@@ -96,7 +97,8 @@ describe('key rotation', () => {
     expect(seller.node.publicKey).not.toBe(before);
     const fact = { type: 'outage', service: 'S1', from: '2026-03-21T00:00:00Z', to: '2026-03-21T01:00:00Z' };
     expect(
-      (await seller.call<{ replicated: boolean }>('POST', `/bilaterals/${id}/facts`, fact)).body.replicated,
+      (await seller.call<{ replicated: boolean }>('POST', `/bilaterals/${id}/facts?wait=replicated`, fact))
+        .body.replicated,
     ).toBe(false);
     network.plug('globex', away);
     // The seller pushes, signed with a key the buyer has not seen yet.

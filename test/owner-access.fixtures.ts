@@ -431,7 +431,7 @@ export async function makeWorld(): Promise<World> {
   const b = await agree('msa-b');
   for (const id of [a, b]) {
     for (const fact of exampleFacts().slice(0, 2)) {
-      const recorded = await seller.call('POST', `/bilaterals/${id}/facts`, fact);
+      const recorded = await seller.call('POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
       expect(recorded.status).toBe(201);
     }
   }

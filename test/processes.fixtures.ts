@@ -20,9 +20,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `sb node ARGS` and resolves once it says it is listening. */
-export async function startNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(repo, 'bin', 'sb.js'), 'node', ...args], {
+/** Starts `sb node ARGS` (Node itself given `nodeArgs`) and resolves once it says it is listening. */
+export async function startNode(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: readonly string[] = [],
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, join(repo, 'bin', 'sb.js'), 'node', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -114,12 +114,12 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
     });
 
     const [ordered, activated, ...rest] = facts;
-    await callOk(sellerUrl(), 'POST', `/bilaterals/${id}/facts`, ordered);
+    await callOk(sellerUrl(), 'POST', `/bilaterals/${id}/facts?wait=replicated`, ordered);
     await stop(buyer, 'SIGKILL');
     const offline = await callOk<{ replicated: boolean }>(
       sellerUrl(),
       'POST',
-      `/bilaterals/${id}/facts`,
+      `/bilaterals/${id}/facts?wait=replicated`,
       activated,
     );
     expect(offline.replicated).toBe(false);
@@ -127,7 +127,7 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
     buyer = await startNode(buyerArgs());
     for (const fact of rest) {
       const node = fact.type === 'outage' ? buyerUrl() : sellerUrl();
-      await callOk(node, 'POST', `/bilaterals/${id}/facts`, fact);
+      await callOk(node, 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
     }
     const hashes = async (base: ReturnType<typeof sellerUrl>) =>
       (await callOk<{ hash: string }[]>(base, 'GET', `/bilaterals/${id}/entries`)).map((e) => e.hash);

@@ -109,7 +109,7 @@ async function agreedWithService(seller: TestNode, buyer: TestNode, termsId: str
   const id = created.body.id as string;
   expect((await ask(buyer.running, 'GET', `/bilaterals/${id}`)).body.role).toBe('buyer');
   for (const fact of [ordered, activated]) {
-    const recorded = await ask(seller.running, 'POST', `/bilaterals/${id}/facts`, fact);
+    const recorded = await ask(seller.running, 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
     expect([recorded.status, recorded.body.replicated]).toEqual([201, true]);
   }
   return id;
@@ -323,7 +323,7 @@ describe('counterparty identity comes only from the directory', () => {
 
     it('after the accepted proposal, the Buyer replicates to the pinned endpoint only', async () => {
       const seen = sellerPeer.paths.length;
-      const recorded = await ask(buyer.running, 'POST', `/bilaterals/${id}/facts`, {
+      const recorded = await ask(buyer.running, 'POST', `/bilaterals/${id}/facts?wait=replicated`, {
         type: 'outage',
         service: 'S1',
         from: '2026-02-10T00:00:00Z',
@@ -495,7 +495,7 @@ describe('counterparty identity comes only from the directory', () => {
       ['GET', `/bilaterals/${id}/entries`],
       ['GET', `/bilaterals/${id}/evidence`],
       ['POST', `/bilaterals/${id}/sync`],
-      ['POST', `/bilaterals/${id}/facts`],
+      ['POST', `/bilaterals/${id}/facts?wait=replicated`],
       ['POST', `/bilaterals/${id}/usage`],
       ['GET', `/bilaterals/${id}/usage`],
       ['GET', `/bilaterals/${id}/reconciliation`],
@@ -576,7 +576,11 @@ describe('counterparty identity comes only from the directory', () => {
     ] as const)('the owner API with %s → 401 %s, nothing changed', async (_name, code, authorization) => {
       const before = await snapshot(seller, id);
       const writes: [Method, string, unknown][] = [
-        ['POST', `/bilaterals/${id}/facts`, { type: 'outage', service: 'S1', from: '2026-02-11T00:00:00Z' }],
+        [
+          'POST',
+          `/bilaterals/${id}/facts?wait=replicated`,
+          { type: 'outage', service: 'S1', from: '2026-02-11T00:00:00Z' },
+        ],
         ['POST', `/bilaterals/${id}/usage`, [{ service: 'S1', quantity: '1' }]],
         ['POST', `/bilaterals/${id}/invoices`, { period: '2026-01' }],
         ['GET', `/bilaterals/${id}/entries`, undefined],
@@ -827,7 +831,7 @@ describe('counterparty identity comes only from the directory', () => {
           owner(
             seller,
             'POST',
-            `/bilaterals/${id}/facts`,
+            `/bilaterals/${id}/facts?wait=replicated`,
             `{"type":"outage","service":"S1","from":"2026-02-14T00:00:00Z","to":"2026-02-14T01:00:00Z","maintenance":false,"x":${deep}}`,
           ),
       ],
@@ -978,7 +982,7 @@ describe('proposals wait for the Buyer’s operator', () => {
     const declineAfter = await ask(buyer.running, 'POST', `/proposals/${id}/decline`);
     expect([declineAfter.status, declineAfter.body.code]).toEqual([409, 'PROPOSAL_DECIDED']);
     // The agreed bilateral works: a fact replicates.
-    const recorded = await ask(seller.running, 'POST', `/bilaterals/${id}/facts`, ordered);
+    const recorded = await ask(seller.running, 'POST', `/bilaterals/${id}/facts?wait=replicated`, ordered);
     expect([recorded.status, recorded.body.replicated]).toEqual([201, true]);
   });
 
@@ -1261,7 +1265,7 @@ describe('9. a counterparty the operator unpinned', () => {
   it('is no longer called: a fact recorded at the Seller says replicated:false and the Buyer hears nothing', async () => {
     const buyerBefore = await snapshot(buyer, id);
     const sellerBefore = (await snapshot(seller, id)).entries as number;
-    const recorded = await ask(seller.running, 'POST', `/bilaterals/${id}/facts`, {
+    const recorded = await ask(seller.running, 'POST', `/bilaterals/${id}/facts?wait=replicated`, {
       type: 'outage',
       service: 'S1',
       from: '2026-02-12T00:00:00Z',
@@ -1282,7 +1286,7 @@ describe('9. a counterparty the operator unpinned', () => {
 
   it('its requests for the bilateral are refused at the Seller (PEER_UNKNOWN), nothing applied', async () => {
     const before = await snapshot(seller, id);
-    const recorded = await ask(buyer.running, 'POST', `/bilaterals/${id}/facts`, {
+    const recorded = await ask(buyer.running, 'POST', `/bilaterals/${id}/facts?wait=replicated`, {
       type: 'outage',
       service: 'S1',
       from: '2026-02-13T00:00:00Z',

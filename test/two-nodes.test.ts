@@ -115,7 +115,12 @@ describe('two party nodes over HTTP', () => {
   it('records facts on both sides and replicates them, verified', async () => {
     for (const fact of facts) {
       const node = fact.type === 'outage' ? buyer : seller;
-      const recorded = await call<{ replicated: boolean }>(node, 'POST', `/bilaterals/${id}/facts`, fact);
+      const recorded = await call<{ replicated: boolean }>(
+        node,
+        'POST',
+        `/bilaterals/${id}/facts?wait=replicated`,
+        fact,
+      );
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(true);
     }
@@ -127,11 +132,16 @@ describe('two party nodes over HTTP', () => {
 
   it('refuses an invalid fact and records nothing', async () => {
     const before = await call<unknown[]>(seller, 'GET', `/bilaterals/${id}/entries`);
-    const refused = await call<{ code: string; message: string }>(seller, 'POST', `/bilaterals/${id}/facts`, {
-      type: 'service.activated',
-      service: 'S1',
-      at: 'yesterday',
-    });
+    const refused = await call<{ code: string; message: string }>(
+      seller,
+      'POST',
+      `/bilaterals/${id}/facts?wait=replicated`,
+      {
+        type: 'service.activated',
+        service: 'S1',
+        at: 'yesterday',
+      },
+    );
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('FACT_INVALID');
     expect(refused.body.message).toContain('at');
@@ -145,7 +155,7 @@ describe('two party nodes over HTTP', () => {
       const refused = await call<{ code: string; message: string }>(
         node,
         'POST',
-        `/bilaterals/${id}/facts`,
+        `/bilaterals/${id}/facts?wait=replicated`,
         body,
       );
       expect(refused.status).toBe(422);
@@ -199,18 +209,20 @@ describe('two party nodes over HTTP', () => {
       maintenance: true,
     }));
     const before = await call<unknown[]>(buyer, 'GET', `/bilaterals/${id}/entries`);
-    const refused = await call<{ code: string; message: string }>(seller, 'POST', `/bilaterals/${id}/facts`, [
-      ...outages.slice(0, 3),
-      { type: 'outage', service: 'S1', from: 'nope' },
-    ]);
+    const refused = await call<{ code: string; message: string }>(
+      seller,
+      'POST',
+      `/bilaterals/${id}/facts?wait=replicated`,
+      [...outages.slice(0, 3), { type: 'outage', service: 'S1', from: 'nope' }],
+    );
     expect(refused.status).toBe(422);
     expect(refused.body.message).toContain('[3].from');
-    const empty = await call<{ code: string }>(seller, 'POST', `/bilaterals/${id}/facts`, []);
+    const empty = await call<{ code: string }>(seller, 'POST', `/bilaterals/${id}/facts?wait=replicated`, []);
     expect([empty.status, empty.body.code]).toEqual([422, 'FACT_INVALID']);
     const recorded = await call<{ entries: { seq: number }[]; refs: string[]; replicated: boolean }>(
       seller,
       'POST',
-      `/bilaterals/${id}/facts`,
+      `/bilaterals/${id}/facts?wait=replicated`,
       outages,
     );
     expect(recorded.status).toBe(201);
@@ -313,7 +325,12 @@ describe('two party nodes over HTTP', () => {
       maintenance: false,
     });
     const record = async (fact: unknown) => {
-      const recorded = await call<{ replicated: boolean }>(seller, 'POST', `/bilaterals/${id}/facts`, fact);
+      const recorded = await call<{ replicated: boolean }>(
+        seller,
+        'POST',
+        `/bilaterals/${id}/facts?wait=replicated`,
+        fact,
+      );
       expect(recorded.status).toBe(201);
       expect(recorded.body.replicated).toBe(false);
     };

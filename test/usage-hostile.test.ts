@@ -42,7 +42,7 @@ describe('hostile usage uploads', () => {
     expect(created.status).toBe(201);
     id = created.body.id;
     for (const fact of exampleFacts()) {
-      expect((await call(seller, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
+      expect((await call(seller, 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact)).status).toBe(201);
     }
   });
 

@@ -90,7 +90,12 @@ describe('usage import between two nodes', () => {
     });
     expect(created.status).toBe(201);
     for (const fact of facts) {
-      const recorded = await call(seller, 'POST', `/bilaterals/${created.body.id}/facts`, fact);
+      const recorded = await call(
+        seller,
+        'POST',
+        `/bilaterals/${created.body.id}/facts?wait=replicated`,
+        fact,
+      );
       expect(recorded.status).toBe(201);
     }
     return created.body.id;

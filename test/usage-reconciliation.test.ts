@@ -141,7 +141,7 @@ describe('usage reconciliation between two nodes', () => {
     expect(created.status).toBe(201);
     id = created.body.id;
     for (const fact of facts) {
-      expect((await call(seller, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
+      expect((await call(seller, 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact)).status).toBe(201);
     }
     const mine = await importUsage(seller.node.usage, id, items(sellerRecords()), { batchSize: 1000 });
     const theirs = await importUsage(buyer.node.usage, id, items(buyerRecords()), { batchSize: 1000 });
@@ -332,7 +332,7 @@ describe('usage reconciliation between two nodes', () => {
       { ...order, at: '2026-03-02T00:00:00Z' },
       { type: 'service.activated', service: 'S2', at: '2026-03-03T00:00:00Z' },
     ]) {
-      expect((await call(seller, 'POST', `/bilaterals/${id}/facts`, fact)).status).toBe(201);
+      expect((await call(seller, 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact)).status).toBe(201);
     }
     const [march, april] = ['2026-03', '2026-04'].map((p) => billingPeriod(p, 'UTC')) as [
       BillingPeriod,

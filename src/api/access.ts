@@ -62,15 +62,18 @@ export function accessControl(app: FastifyInstance, node: PartyNode): void {
     const params = request.params as { id?: unknown } | undefined;
     const failed = reply.statusCode >= 400;
     const answer = parse(payload);
-    await node.access.audit({
-      actor: request.credential.id,
-      action,
-      bilateral: typeof params?.id === 'string' ? params.id : null,
-      request: { method: request.method, path: request.url },
-      result: failed ? null : summary(answer),
-      outcome: failed ? 'refused' : 'ok',
-      code: failed ? String((answer as { code?: unknown } | undefined)?.code ?? reply.statusCode) : null,
-    });
+    // Written in the background, a burst's records together; reads of the log wait for them.
+    void node.access
+      .audit({
+        actor: request.credential.id,
+        action,
+        bilateral: typeof params?.id === 'string' ? params.id : null,
+        request: { method: request.method, path: request.url },
+        result: failed ? null : summary(answer),
+        outcome: failed ? 'refused' : 'ok',
+        code: failed ? String((answer as { code?: unknown } | undefined)?.code ?? reply.statusCode) : null,
+      })
+      .catch((error: unknown) => request.log.error({ error }, 'audit record not written'));
     return payload;
   });
 }

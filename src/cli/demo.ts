@@ -90,7 +90,7 @@ export const demo: Command = async (args, io) => {
       const result = await rest<{ entry: { entry: { author: string; seq: number } }; replicated: boolean }>(
         api(node),
         'POST',
-        `/bilaterals/${bilateral.id}/facts`,
+        `/bilaterals/${bilateral.id}/facts?wait=replicated`,
         fact,
       );
       const { author, seq } = result.entry.entry;

@@ -220,6 +220,27 @@ export function describeAccess(open: () => Promise<OpenedStore>): void {
         expect(await store.listAudit({ limit: 10 })).toEqual([]);
       });
 
+      it('appends many records at once, in order, or none when one is bad', async () => {
+        const { store } = await fresh();
+        const many = Array.from({ length: 1203 }, (_, i) => audit({ request: { i } }));
+        const seqs = await store.appendAudits(many);
+        expect(seqs).toHaveLength(1203);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        const stored = [];
+        for (let from = 0; ; ) {
+          const page = await store.listAudit({ fromSeq: from, limit: 1000 });
+          stored.push(...page);
+          if (page.length < 1000) break;
+          from = page.at(-1)!.seq + 1;
+        }
+        expect(stored.map((r) => (r.request as { i: number }).i)).toEqual(many.map((_, i) => i));
+        expect(stored.map((r) => r.seq)).toEqual(seqs);
+        expect(await code(store.appendAudits([audit(), audit({ actor: '' })]))).toBe('STORE_BAD_AUDIT');
+        expect(await store.appendAudits([])).toEqual([]);
+        const after = await store.listAudit({ fromSeq: seqs.at(-1)! + 1, limit: 10 });
+        expect(after).toEqual([]);
+      });
+
       it('keeps every record of concurrent appends, each with its own seq', async () => {
         const { store, reopen } = await fresh();
         const seqs = await Promise.all(

@@ -29,27 +29,48 @@ export function checkAudit(record: AuditInput): void {
   fail('STORE_BAD_AUDIT', issues);
 }
 
-/** Appends a record, without waiting for the disk (relaxed.ts): the entries it names are the durable record. */
-export async function appendAudit(db: Kysely<Database>, engine: Engine, record: AuditInput): Promise<number> {
-  checkAudit(record);
-  const row = await relaxed(db, engine, (on) =>
-    on
-      .insertInto('audit')
-      .values({
-        at: record.at,
-        actor: record.actor,
-        action: record.action,
-        bilateral: record.bilateral,
-        // `undefined` has no JSON form; keep it as JSON null rather than lose the record.
-        request: JSON.stringify(record.request) ?? 'null',
-        result: JSON.stringify(record.result) ?? 'null',
-        outcome: record.outcome,
-        code: record.code,
-      })
-      .returning('seq')
-      .executeTakeFirstOrThrow(),
-  );
-  return Number(row.seq);
+/** Most records one insert statement carries (nine parameters each, within every engine's limit). */
+const AUDIT_ROWS_PER_INSERT = 500;
+
+/**
+ * Appends records, 500 to a statement, without waiting for the disk
+ * (relaxed.ts): the entries they name are the durable record. All are
+ * checked first; one bad record appends none. Answers their seqs, in order.
+ */
+export async function appendAudits(
+  db: Kysely<Database>,
+  engine: Engine,
+  records: readonly AuditInput[],
+): Promise<number[]> {
+  for (const record of records) checkAudit(record);
+  if (records.length === 0) return [];
+  return relaxed(db, engine, async (on) => {
+    const seqs: number[] = [];
+    for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_INSERT) {
+      const rows = await on
+        .insertInto('audit')
+        .values(records.slice(i, i + AUDIT_ROWS_PER_INSERT).map(auditRow))
+        .returning('seq')
+        .execute();
+      // One statement's rows take increasing seqs in row order; RETURNING's own order is not promised.
+      seqs.push(...rows.map((row) => Number(row.seq)).sort((a, b) => a - b));
+    }
+    return seqs;
+  });
+}
+
+function auditRow(record: AuditInput) {
+  return {
+    at: record.at,
+    actor: record.actor,
+    action: record.action,
+    bilateral: record.bilateral,
+    // `undefined` has no JSON form; keep it as JSON null rather than lose the record.
+    request: JSON.stringify(record.request) ?? 'null',
+    result: JSON.stringify(record.result) ?? 'null',
+    outcome: record.outcome,
+    code: record.code,
+  };
 }
 
 export async function listAudit(db: Kysely<Database>, query: AuditQuery): Promise<AuditRecord[]> {

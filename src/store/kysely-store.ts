@@ -551,8 +551,13 @@ export class KyselyStore implements Store {
     return credentials.setCredentialTime(this.#db, id, 'expires_at', at);
   }
 
-  appendAudit(record: AuditInput): Promise<number> {
-    return audit.appendAudit(this.#db, this.engine, record);
+  async appendAudit(record: AuditInput): Promise<number> {
+    const [seq] = await audit.appendAudits(this.#db, this.engine, [record]);
+    return seq!;
+  }
+
+  appendAudits(records: readonly AuditInput[]): Promise<number[]> {
+    return audit.appendAudits(this.#db, this.engine, records);
   }
 
   listAudit(query: AuditQuery): Promise<AuditRecord[]> {

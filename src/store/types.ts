@@ -314,6 +314,8 @@ export interface Store {
 
   /** Appends to the audit log; returns the record's seq. */
   appendAudit(record: AuditInput): Promise<number>;
+  /** Appends many records at once (all checked first: one bad record appends none); returns their seqs in order. */
+  appendAudits(records: readonly AuditInput[]): Promise<number[]>;
   /** Audit records matching `query`, in seq order. */
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
 

@@ -4,19 +4,33 @@
  * `ref` names it), or many at once (an array: all valid or none recorded, in
  * `facts` entries of up to 1,000; `refs` names each fact as `author/seq#i`,
  * in request order).
+ *
+ * `?wait=stored|replicated` says when to answer: once the facts are signed
+ * and durable here, the push to the counterparty under way (`replicated:
+ * null`); or once the counterparty has acknowledged them too (`replicated:
+ * true`, or `false` when it could not be reached — it catches up later).
+ * A single fact waits for `stored` by default, as an OSS sending one fact
+ * per request needs; an array waits for `replicated`.
  */
 import type { FastifyInstance } from 'fastify';
-import type { PartyNode } from '../../node/index.ts';
+import { type FactsWait, NodeError, type PartyNode } from '../../node/index.ts';
 import { guard } from '../access.ts';
 import type { IdParams } from './params.ts';
 
+function waitOf(value: unknown, fallback: FactsWait): FactsWait {
+  if (value === undefined) return fallback;
+  if (value === 'stored' || value === 'replicated') return value;
+  throw new NodeError('BAD_REQUEST', 'wait: expected stored or replicated');
+}
+
 export function factRoutes(app: FastifyInstance, node: PartyNode): void {
-  app.post<{ Params: IdParams }>(
+  app.post<{ Params: IdParams; Querystring: { wait?: string } }>(
     '/bilaterals/:id/facts',
     guard('facts.record', 'facts.record'),
     async (request, reply) => {
       if (Array.isArray(request.body)) {
-        const { entries, refs, push } = await node.facts.recordMany(request.params.id, request.body);
+        const wait = waitOf(request.query.wait, 'replicated');
+        const { entries, refs, push } = await node.facts.recordMany(request.params.id, request.body, wait);
         return reply.status(201).send({
           entries: entries.map((e) => ({
             hash: e.hash,
@@ -24,13 +38,14 @@ export function factRoutes(app: FastifyInstance, node: PartyNode): void {
             seq: e.signed.entry.seq,
           })),
           refs,
-          replicated: push.replicated,
+          replicated: push?.replicated ?? null,
         });
       }
-      const { entry, ref, push } = await node.facts.record(request.params.id, request.body);
+      const wait = waitOf(request.query.wait, 'stored');
+      const { entry, ref, push } = await node.facts.record(request.params.id, request.body, wait);
       return reply
         .status(201)
-        .send({ hash: entry.hash, entry: entry.signed, ref, replicated: push.replicated });
+        .send({ hash: entry.hash, entry: entry.signed, ref, replicated: push?.replicated ?? null });
     },
   );
 }

@@ -19,8 +19,29 @@ export function credentialView(credential: CredentialRecord): CredentialView {
   return view;
 }
 
+interface PendingAudit {
+  readonly record: AuditInput;
+  resolve(seq: number): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * How long a credential read from the store answers for its token without
+ * reading it again. Changes made through this node (revoke, expire) take
+ * effect at once; one made to the store by another process (`sb
+ * credentials revoke` beside a running node) within this time.
+ */
+export const CREDENTIAL_CACHE_MS = 1000;
+
 export class Access {
   readonly #core: NodeCore;
+  /** Credentials by token hash, as last read, and until when that reading serves. */
+  readonly #credentials = new Map<string, { credential: CredentialRecord | undefined; until: number }>();
+  #generation = 0;
+  /** Audit records waiting for the next write (one statement for what arrives together). */
+  #audits: PendingAudit[] | undefined;
+  /** Audit writes under way, which a read of the log waits for. */
+  readonly #writing = new Set<Promise<void>>();
 
   constructor(core: NodeCore) {
     this.#core = core;
@@ -32,7 +53,28 @@ export class Access {
 
   /** The credential `token` stands for now, or a 401 refusal naming why. */
   authenticate(token: unknown): Promise<CredentialRecord> {
-    return authenticate(this.#store, token, this.#core.now());
+    return authenticate({ getCredentialByHash: (hash) => this.#credential(hash) }, token, this.#core.now());
+  }
+
+  /** The credential whose token hashes to `hash`, read from the store at most every CREDENTIAL_CACHE_MS. */
+  async #credential(hash: string): Promise<CredentialRecord | undefined> {
+    const at = Date.now();
+    const known = this.#credentials.get(hash);
+    if (known !== undefined && known.until > at) return known.credential;
+    const generation = this.#generation;
+    const credential = await this.#store.getCredentialByHash(hash);
+    // A reading that raced a change made here is used once, not kept.
+    if (generation !== this.#generation) return credential;
+    // Bounded: an attacker sending random tokens must not grow it without end.
+    if (this.#credentials.size >= 1024) this.#credentials.clear();
+    this.#credentials.set(hash, { credential, until: at + CREDENTIAL_CACHE_MS });
+    return credential;
+  }
+
+  /** Drops every cached reading after a change to credentials made through this node. */
+  #forget(): void {
+    this.#generation++;
+    this.#credentials.clear();
   }
 
   /** Throws unless `credential` may use `permission` (on `bilateral`). */
@@ -47,6 +89,7 @@ export class Access {
   /** Issues a credential; its token is in the answer and nowhere else, ever. */
   async issue(request: Omit<IssueCredential, 'now'>): Promise<{ credential: CredentialView; token: string }> {
     const { credential, token } = await issueCredential(this.#store, { ...request, now: this.#core.now() });
+    this.#forget();
     return { credential: credentialView(credential), token };
   }
 
@@ -55,15 +98,17 @@ export class Access {
   }
 
   async revoke(id: string): Promise<CredentialView> {
-    return credentialView(
-      (await this.#store.revokeCredential(id, this.#core.now().toISOString())) ?? unknown(id),
-    );
+    const revoked = await this.#store.revokeCredential(id, this.#core.now().toISOString());
+    this.#forget();
+    return credentialView(revoked ?? unknown(id));
   }
 
   /** Ends a credential's validity at `at` (default now). */
   async expire(id: string, at?: Date): Promise<CredentialView> {
     const when = (at ?? this.#core.now()).toISOString();
-    return credentialView((await this.#store.expireCredential(id, when)) ?? unknown(id));
+    const expired = await this.#store.expireCredential(id, when);
+    this.#forget();
+    return credentialView(expired ?? unknown(id));
   }
 
   /** Whether any credential exists (a node with none issues its first admin credential on start). */
@@ -71,11 +116,40 @@ export class Access {
     return (await this.#store.listCredentials()).length > 0;
   }
 
+  /**
+   * Appends an audit record and resolves with its seq once it is written.
+   * Records arriving in one turn of the event loop are written together —
+   * one statement for a burst of requests, not one each; should that write
+   * fail, each is written on its own, so one record's fault is its own.
+   */
   audit(record: Omit<AuditInput, 'at'>): Promise<number> {
-    return this.#store.appendAudit({ ...record, at: this.#core.now().toISOString() });
+    const full = { ...record, at: this.#core.now().toISOString() };
+    return new Promise<number>((resolve, reject) => {
+      if (this.#audits === undefined) {
+        this.#audits = [];
+        const writing: Promise<void> = new Promise<void>((next) => setImmediate(next))
+          .then(() => this.#writeAudits())
+          .finally(() => this.#writing.delete(writing));
+        this.#writing.add(writing);
+      }
+      this.#audits.push({ record: full, resolve, reject });
+    });
   }
 
-  log(query: AuditQuery): Promise<AuditRecord[]> {
+  async #writeAudits(): Promise<void> {
+    const pending = this.#audits ?? [];
+    this.#audits = undefined;
+    try {
+      const seqs = await this.#store.appendAudits(pending.map((p) => p.record));
+      for (const [i, p] of pending.entries()) p.resolve(seqs[i]!);
+    } catch {
+      await Promise.all(pending.map((p) => this.#store.appendAudit(p.record).then(p.resolve, p.reject)));
+    }
+  }
+
+  /** Audit records matching `query`, including every record appended before this call. */
+  async log(query: AuditQuery): Promise<AuditRecord[]> {
+    while (this.#writing.size > 0) await Promise.all([...this.#writing]);
     return this.#store.listAudit(query);
   }
 }

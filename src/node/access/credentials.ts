@@ -126,7 +126,11 @@ export async function issueCredential(
  * `AccessError` `CREDENTIAL_MISSING`, `CREDENTIAL_INVALID` (malformed or
  * unknown), `CREDENTIAL_REVOKED` or `CREDENTIAL_EXPIRED` (all 401).
  */
-export async function authenticate(store: Store, token: unknown, now: Date): Promise<CredentialRecord> {
+export async function authenticate(
+  store: Pick<Store, 'getCredentialByHash'>,
+  token: unknown,
+  now: Date,
+): Promise<CredentialRecord> {
   if (token === undefined || token === null || token === '') {
     throw new AccessError('CREDENTIAL_MISSING', 'a credential is required');
   }

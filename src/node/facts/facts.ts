@@ -13,6 +13,13 @@ import type { NodeCore } from '../core/node-core.ts';
 import type { PushOutcome, Replication } from '../core/replication.ts';
 import { FactIndex } from './fact-index.ts';
 
+/**
+ * What a recording waits for before it answers: `stored` — signed and durable
+ * here, the push to the counterparty started but not awaited (its outcome is
+ * then undefined); `replicated` — also the counterparty's acknowledgement.
+ */
+export type FactsWait = 'stored' | 'replicated';
+
 interface PendingFact {
   readonly fact: Fact;
   resolve(recorded: { entry: StoredEntry; ref: string }): void;
@@ -41,7 +48,11 @@ export class Facts {
    * history impossible is refused (`FACTS_INCONSISTENT`) without its
    * neighbours. The answer names the entry and the fact's `ref`.
    */
-  async record(id: string, fact: unknown): Promise<{ entry: StoredEntry; ref: string; push: PushOutcome }> {
+  async record(
+    id: string,
+    fact: unknown,
+    wait: FactsWait = 'replicated',
+  ): Promise<{ entry: StoredEntry; ref: string; push: PushOutcome | undefined }> {
     const core = this.#core;
     const context = await core.context(id);
     const parsed = parseFact(fact, context.terms);
@@ -55,7 +66,14 @@ export class Facts {
       }
       group.push({ fact: parsed, resolve, reject });
     });
-    return { entry, ref, push: await this.#replication.push(id) };
+    return { entry, ref, push: await this.#push(id, wait) };
+  }
+
+  /** Pushes bilateral `id`; with `stored`, in the background (coalesced with concurrent pushes). */
+  async #push(id: string, wait: FactsWait): Promise<PushOutcome | undefined> {
+    if (wait === 'replicated') return this.#replication.push(id);
+    this.#core.schedule(async () => void (await this.#replication.push(id)));
+    return undefined;
   }
 
   /** Commits the facts waiting for bilateral `context` (runs in its serial turn). */
@@ -118,7 +136,8 @@ export class Facts {
   async recordMany(
     id: string,
     facts: readonly unknown[],
-  ): Promise<{ entries: StoredEntry[]; refs: string[]; push: PushOutcome }> {
+    wait: FactsWait = 'replicated',
+  ): Promise<{ entries: StoredEntry[]; refs: string[]; push: PushOutcome | undefined }> {
     const core = this.#core;
     const context = await core.context(id);
     if (facts.length === 0)
@@ -153,7 +172,7 @@ export class Facts {
       return core.appendOwnChecked(context, 'facts', bodies);
     });
     const refs = factsOf(entries).map((f) => f.ref);
-    return { entries, refs, push: await this.#replication.push(id) };
+    return { entries, refs, push: await this.#push(id, wait) };
   }
 
   /** Throws `FACTS_INCONSISTENT` unless `facts` keep the histories of the services they touch possible. */

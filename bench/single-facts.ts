@@ -1,0 +1,266 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { agree, closeClient, type Node, request, startPair, stop } from './processes.ts';
+import { log, machine, printReport, processCpuSeconds } from './support.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    facts: { type: 'string', default: '20000' },
+    clients: { type: 'string', default: '32' },
+    bulk: { type: 'string', default: '1000' },
+    'bulk-facts': { type: 'string', default: '100000' },
+    store: { type: 'string', default: 'sqlite' },
+    profile: { type: 'string' },
+    'no-json': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+function positive(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive integer`);
+  return n;
+}
+
+const FACTS = positive('facts', flags.facts);
+const CLIENTS = positive('clients', flags.clients);
+const BULK = positive('bulk', flags.bulk);
+const BULK_FACTS = positive('bulk-facts', flags['bulk-facts']);
+if (flags.store !== 'sqlite' && flags.store !== 'postgres') throw new Error('--store: sqlite or postgres');
+const COMMAND = ['npx tsx bench/single-facts.ts', ...process.argv.slice(2)].join(' ');
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** One client: a keep-alive connection sending a request at a time and reading its answer. */
+class Connection {
+  readonly #socket: Socket;
+  #buffer: Buffer = Buffer.alloc(0);
+  #waiting: { done(status: number, body: string): void; fail(error: Error): void } | undefined;
+
+  constructor(readonly node: Node) {
+    const url = new URL(node.url);
+    this.#socket = connect(Number(url.port), url.hostname);
+    this.#socket.setNoDelay(true);
+    this.#socket.on('data', (chunk: Buffer) => this.#read(chunk));
+    this.#socket.on('error', (error) => this.#waiting?.fail(error));
+  }
+
+  post(path: string, body: unknown): Promise<{ status: number; body: string }> {
+    const payload = Buffer.from(JSON.stringify(body));
+    const head = `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${this.node.token}\r\ncontent-type: application/json\r\ncontent-length: ${payload.length}\r\n\r\n`;
+    return new Promise((done, fail) => {
+      this.#waiting = { done: (status, text) => done({ status, body: text }), fail };
+      this.#socket.write(Buffer.concat([Buffer.from(head), payload]));
+    });
+  }
+
+  #read(chunk: Buffer): void {
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    const end = this.#buffer.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = this.#buffer.subarray(0, end).toString('latin1');
+    const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? Number.NaN);
+    if (!Number.isSafeInteger(length)) throw new Error(`answer without content-length: ${head}`);
+    if (this.#buffer.length < end + 4 + length) return;
+    const text = this.#buffer.subarray(end + 4, end + 4 + length).toString('utf8');
+    this.#buffer = this.#buffer.subarray(end + 4 + length);
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.done(Number(head.slice(9, 12)), text);
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+// ── the facts ───────────────────────────────────────────────────────────────
+
+/** Four in five usage records (Seller), one in five maintenance outages (Buyer); ids unique per phase. */
+function factsOf(count: number, phase: string, offsetMinutes: number) {
+  const base = Date.parse('2026-02-01T00:00:00Z') + offsetMinutes * 60_000;
+  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+  const seller: unknown[] = [];
+  const buyer: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i % 5 === 4) {
+      const from = base + i * 60_000;
+      buyer.push({
+        type: 'outage',
+        service: 'S1',
+        from: iso(from),
+        to: iso(from + 30_000),
+        maintenance: true,
+      });
+    } else {
+      seller.push({
+        type: 'usage',
+        service: 'S1',
+        metric: 'gb',
+        quantity: '1',
+        at: iso(base + i * 1000),
+        id: `${phase}-${i}`,
+      });
+    }
+  }
+  return { seller, buyer };
+}
+
+interface PhaseResult {
+  readonly facts: number;
+  readonly factsPerRequest: number;
+  readonly requestsInFlight: number;
+  readonly recordedSeconds: number;
+  readonly replicatedSeconds: number;
+  readonly factsPerSecondReplicated: number;
+  readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
+  readonly entries: number;
+  /** Cores busy while the phase ran (1 = one core), per process: the two nodes and this load generator. */
+  readonly cores: { seller: number; buyer: number; loadGenerator: number };
+}
+
+function percentiles(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
+}
+
+type Heads = Record<string, { seq: number; hash: string } | null>;
+
+async function phase(
+  nodes: [Node, Node],
+  id: string,
+  facts: { seller: unknown[]; buyer: unknown[] },
+  perRequest: number,
+  inFlight: number,
+): Promise<PhaseResult> {
+  const [seller, buyer] = nodes;
+  const jobsOf = (node: Node, list: unknown[]) =>
+    Array.from({ length: Math.ceil(list.length / perRequest) }, (_, i) => ({
+      node,
+      body: perRequest === 1 ? list[i] : list.slice(i * perRequest, (i + 1) * perRequest),
+    }));
+  // Interleaved, so both nodes are loaded throughout in the ratio of their facts.
+  const jobs = [...jobsOf(seller, facts.seller), ...jobsOf(buyer, facts.buyer)]
+    .map((job, i, all) => ({
+      job,
+      at:
+        job.node === seller
+          ? i / facts.seller.length
+          : (i - all.length + facts.buyer.length) / facts.buyer.length,
+    }))
+    .sort((a, b) => a.at - b.at)
+    .map(({ job }) => job);
+  const latency: number[] = [];
+  let next = 0;
+  const connections = new Map<Node, Connection[]>([
+    [seller, []],
+    [buyer, []],
+  ]);
+  const connection = (client: number, node: Node) => {
+    const list = connections.get(node)!;
+    list[client] ??= new Connection(node);
+    return list[client];
+  };
+  const cpu = (n: Node) => processCpuSeconds(n.child.pid ?? 0) ?? Number.NaN;
+  const cpu0 = { seller: cpu(seller), buyer: cpu(buyer), self: process.cpuUsage() };
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, client) => {
+      while (next < jobs.length) {
+        const job = jobs[next++]!;
+        const start = now();
+        const answer = await connection(client, job.node).post(`/bilaterals/${id}/facts`, job.body);
+        latency.push(now() - start);
+        if (answer.status !== 201) throw new Error(`POST facts: ${answer.status} ${answer.body}`);
+      }
+    }),
+  );
+  for (const list of connections.values()) for (const c of list) c?.close();
+  const recorded = now();
+  // Replicated: each node holds the other's whole stream, with nothing more to come.
+  for (;;) {
+    const [a, b] = await Promise.all(
+      nodes.map(async (n) => (await request<{ heads: Heads }>(n, 'GET', `/bilaterals/${id}`)).heads),
+    );
+    if ([seller.party, buyer.party].every((p) => a?.[p]?.hash === b?.[p]?.hash)) break;
+    await sleep(2);
+  }
+  const replicated = now();
+  const seconds = (replicated - t0) / 1000;
+  const share = (used: number) => Math.round((used / seconds) * 100) / 100;
+  const own = process.cpuUsage(cpu0.self);
+  const cores = {
+    seller: share(cpu(seller) - cpu0.seller),
+    buyer: share(cpu(buyer) - cpu0.buyer),
+    loadGenerator: share((own.user + own.system) / 1e6),
+  };
+  const total = facts.seller.length + facts.buyer.length;
+  return {
+    facts: total,
+    factsPerRequest: perRequest,
+    requestsInFlight: inFlight,
+    recordedSeconds: Math.round(recorded - t0) / 1000,
+    replicatedSeconds: Math.round(replicated - t0) / 1000,
+    factsPerSecondReplicated: Math.round((total / (replicated - t0)) * 1000),
+    latencyMs: percentiles(latency),
+    entries: 0,
+    cores,
+  };
+}
+
+async function entryCount(node: Node, id: string): Promise<number> {
+  const { heads } = await request<{ heads: Heads }>(node, 'GET', `/bilaterals/${id}`);
+  return Object.values(heads).reduce((sum, h) => sum + (h?.seq ?? 0), 0);
+}
+
+async function main(): Promise<void> {
+  const date = new Date().toISOString();
+  const box = machine();
+  const root = mkdtempSync(join(os.tmpdir(), 'sb-bench-single-'));
+  log(`data in ${root}`);
+  const nodes = await startPair(root, {
+    store: flags.store as 'sqlite' | 'postgres',
+    profile: flags.profile,
+  });
+  try {
+    const id = await agree(...nodes);
+    const before = await entryCount(nodes[0], id);
+    log(`single: ${FACTS} facts, one per request, ${CLIENTS} in flight`);
+    const single = await phase(nodes, id, factsOf(FACTS, 'single', 0), 1, CLIENTS);
+    const middle = await entryCount(nodes[0], id);
+    log(`bulk: ${BULK_FACTS} facts, ${BULK} per request, 4 in flight`);
+    const bulk = await phase(nodes, id, factsOf(BULK_FACTS, 'bulk', FACTS * 2), BULK, 4);
+    const after = await entryCount(nodes[0], id);
+    const report = {
+      benchmark: 'single-facts',
+      command: COMMAND,
+      date,
+      machine: box,
+      store: flags.store,
+      single: { ...single, entries: middle - before },
+      bulk: { ...bulk, entries: after - middle },
+      singleOverBulk:
+        Math.round((single.factsPerSecondReplicated / bulk.factsPerSecondReplicated) * 1000) / 1000,
+    };
+    printReport(report);
+    if (!flags['no-json']) {
+      const dir = join(import.meta.dirname, 'results');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `single-facts-${date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+      log(`wrote ${file}`);
+    }
+  } finally {
+    await Promise.all(nodes.map(stop));
+    closeClient();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();

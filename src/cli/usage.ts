@@ -17,7 +17,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { formatOf, gunzipIfNeeded, type UsageImportReport } from '../node/index.ts';
+import type { UsageImportReport } from '../node/index.ts';
+import { formatOf, gunzipIfNeeded } from '../node/usage/sources.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import type { Command, Io } from './main.ts';
 import { authorization, tokenFrom } from './token.ts';

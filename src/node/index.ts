@@ -41,5 +41,6 @@ export * from './peering/directory.ts';
 export * from './peering/peering.ts';
 export * from './proofs/proofs.ts';
 export * from './usage/reconciliation.ts';
+export * from './usage/sources.ts';
 export * from './usage/usage.ts';
 export * from './usage/usage-capability.ts';

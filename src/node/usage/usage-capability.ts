@@ -15,11 +15,11 @@ import {
   type ReconciliationNode,
   reconcileUsagePeriod,
 } from './reconciliation.ts';
+import type { UsageFormat } from './sources.ts';
 import {
   importUsage,
   importUsageFile,
   importUsageStream,
-  type UsageFormat,
   type UsageImportOptions,
   type UsageImportReport,
   type UsageItem,

@@ -12,14 +12,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BilateralError } from '../../core/index.ts';
 import { nodeErrorStatus } from '../errors.ts';
-import {
-  gunzipIfNeeded,
-  lineChunks,
-  MAX_JSON_DEPTH,
-  MAX_LINE_BYTES,
-  type UsageItem,
-  usageItems,
-} from './usage.ts';
+import { gunzipIfNeeded } from './sources.ts';
+import { lineChunks, MAX_JSON_DEPTH, MAX_LINE_BYTES, type UsageItem, usageItems } from './usage.ts';
 
 const CHUNK = 1 << 16;
 

@@ -6,16 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { usageRecordJson } from '../../core/index.ts';
 import { checkUsageBatchBody } from '../../kinds/index.ts';
 import { canonicalize, hashJson, merkleRoot } from '../../ledger/index.ts';
-import {
-  batchBody,
-  formatOf,
-  gunzipIfNeeded,
-  lineChunks,
-  splitCsv,
-  type UsageItem,
-  usageItemRecord,
-  usageItems,
-} from './usage.ts';
+import { formatOf, gunzipIfNeeded } from './sources.ts';
+import { batchBody, lineChunks, splitCsv, type UsageItem, usageItemRecord, usageItems } from './usage.ts';
 
 async function items(text: string | Buffer, format?: 'csv' | 'jsonl'): Promise<UsageItem[]> {
   const input = await gunzipIfNeeded(Readable.from([Buffer.from(text)]));

@@ -4,7 +4,8 @@
  * node`) — beside the sqlite3 shell's `.import` of the same CSV into a bare
  * table keyed by id, in one run, alternating, so both see the same load.
  *
- *   npx tsx bench/usage-cli.ts [--records 2000000] [--rounds 2] [--store sqlite|postgres] [--no-json]
+ *   npx tsx bench/usage-cli.ts [--records 2000000] [--rounds 2] [--store sqlite|postgres]
+ *     [--profile DIR] [--no-json]
  *
  * The CSV (`id,service,metric,quantity,at,char_zone`, service S1 of the
  * example terms) is written once. Each round: (1) `sqlite3 FILE.db` creating
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     records: { type: 'string', default: '2000000' },
     rounds: { type: 'string', default: '2' },
     store: { type: 'string', default: 'sqlite' },
+    profile: { type: 'string' },
     'no-json': { type: 'boolean', default: false },
   },
   strict: true,
@@ -67,7 +69,7 @@ function shellImport(csv: string, db: string): number {
 
 /** `sb usage import` against a fresh pair of nodes; seconds, and what it reported. */
 async function cliImport(csv: string, root: string): Promise<{ seconds: number; accepted: number }> {
-  const nodes = await startPair(root, { store: STORE, args: ['--no-chain'] });
+  const nodes = await startPair(root, { store: STORE, args: ['--no-chain'], profile: flags.profile });
   try {
     const [seller] = nodes;
     const id = await agree(...nodes);

@@ -20,6 +20,9 @@ import { FactIndex } from './fact-index.ts';
  */
 export type FactsWait = 'stored' | 'replicated';
 
+/** How long a push for facts answered once stored waits for more of them: one round carries them all. */
+const PUSH_PACE_MS = 5;
+
 interface PendingFact {
   readonly fact: Fact;
   resolve(recorded: { entry: StoredEntry; ref: string }): void;
@@ -31,6 +34,8 @@ export class Facts {
   readonly #replication: Replication;
   /** Per bilateral: its facts by service, to check new facts against (fact-index.ts). */
   readonly #indexes = new Map<string, FactIndex>();
+  /** Bilaterals whose push (for facts answered once stored) is due shortly. */
+  readonly #pushSoon = new Set<string>();
   /** Per bilateral: single facts waiting for the next group commit. */
   readonly #groups = new Map<string, PendingFact[]>();
 
@@ -72,7 +77,14 @@ export class Facts {
   /** Pushes bilateral `id`; with `stored`, in the background (coalesced with concurrent pushes). */
   async #push(id: string, wait: FactsWait): Promise<PushOutcome | undefined> {
     if (wait === 'replicated') return this.#replication.push(id);
-    this.#core.schedule(async () => void (await this.#replication.push(id)));
+    if (!this.#pushSoon.has(id)) {
+      this.#pushSoon.add(id);
+      this.#core.schedule(async () => {
+        await new Promise((resolve) => setTimeout(resolve, PUSH_PACE_MS));
+        this.#pushSoon.delete(id);
+        await this.#replication.push(id);
+      });
+    }
     return undefined;
   }
 

@@ -104,20 +104,35 @@ export async function startPair(
   };
   const database = async (name: string) => {
     if (options.store !== 'postgres') return undefined;
-    const admin = new (await import('pg')).default.Client({
-      connectionString: 'postgres://127.0.0.1:5432/postgres',
-    });
-    await admin.connect();
     const db = `sb_bench_${name}_${process.pid}`;
-    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-    await admin.query(`CREATE DATABASE ${db}`);
-    await admin.end();
-    return `postgres://127.0.0.1:5432/${db}`;
+    await postgresAdmin([`DROP DATABASE IF EXISTS ${db}`, `CREATE DATABASE ${db}`]);
+    created.push(db);
+    return `postgres://postgres@127.0.0.1:5432/${db}`;
   };
   // One after the other: the first starts the shared embedded chain.
   const seller = await start('acme-fiber', await database('seller'));
   const buyer = await start('globex', await database('buyer'));
   return [seller, buyer];
+}
+
+/** The PostgreSQL databases `startPair` created, dropped by `dropDatabases`. */
+const created: string[] = [];
+
+async function postgresAdmin(statements: readonly string[]): Promise<void> {
+  const admin = new (await import('pg')).default.Client({
+    connectionString: 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
+  await admin.connect();
+  try {
+    for (const statement of statements) await admin.query(statement);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Drops the databases of the pairs started so far (after their nodes stopped). */
+export async function dropDatabases(): Promise<void> {
+  await postgresAdmin(created.splice(0).map((db) => `DROP DATABASE IF EXISTS ${db}`));
 }
 
 export async function stop(node: Node): Promise<void> {

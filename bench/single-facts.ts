@@ -4,7 +4,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { agree, closeClient, type Node, request, startPair, stop } from './processes.ts';
+import { agree, closeClient, dropDatabases, type Node, request, startPair, stop } from './processes.ts';
 import { log, machine, printReport, processCpuSeconds } from './support.ts';
 
 const { values: flags } = parseArgs({
@@ -258,6 +258,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(nodes.map(stop));
+    await dropDatabases();
     closeClient();
     rmSync(root, { recursive: true, force: true });
   }

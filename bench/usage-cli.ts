@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { repo } from '../test/processes.fixtures.ts';
-import { agree, closeClient, startPair, stop } from './processes.ts';
+import { agree, closeClient, dropDatabases, startPair, stop } from './processes.ts';
 import { log, machine, printReport, writeUsageCsv } from './support.ts';
 
 const { values: flags } = parseArgs({
@@ -91,6 +91,7 @@ async function cliImport(csv: string, root: string): Promise<{ seconds: number; 
     return { seconds, accepted: report.accepted };
   } finally {
     await Promise.all(nodes.map(stop));
+    await dropDatabases();
     closeClient();
   }
 }

@@ -68,4 +68,39 @@ describe('layering', () => {
     }
     expect(violations).toEqual([]);
   });
+
+  it('`sb usage import` loads no store, API or chain module, so it starts in a fraction of a second', () => {
+    const reached = runtimeImports(join(srcRoot, 'cli', 'usage.ts')).map((f) => relative(srcRoot, f));
+    expect(reached).toContain(join('node', 'usage', 'sources.ts'));
+    const heavy = reached.filter((f) => /^(store|api|chain)\b/.test(f) || f === join('node', 'index.ts'));
+    expect(heavy).toEqual([]);
+  });
+
+  it('follows runtime imports and skips type-only ones', () => {
+    const text =
+      "import type { A } from './a.ts';\nimport {\n  type B,\n  c,\n} from './b.ts';\nexport type { D } from './d.ts';";
+    expect(runtimeSpecifiers(text)).toEqual(['./b.ts']);
+  });
 });
+
+/** Relative specifiers a module loads when it runs: `import type` and `export type` leave nothing behind. */
+function runtimeSpecifiers(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?from\s+['"](\.[^'"]+)['"]/gms)) {
+    if (match[1] === undefined) found.push(match[2]!);
+  }
+  return found;
+}
+
+/** Every source file `entry` loads at run time, itself included, following relative imports. */
+function runtimeImports(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of runtimeSpecifiers(readFileSync(file, 'utf8')))
+      visit(resolve(join(file, '..'), specifier));
+  };
+  visit(entry);
+  return [...seen];
+}

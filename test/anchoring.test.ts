@@ -2,9 +2,10 @@
  * The anchoring loop end to end: two in-process nodes (HTTP over loopback, one
  * SQLite store each) sharing one embedded Anvil. The seller's scheduled
  * checkpoints are co-signed and anchored; the buyer proves an entry from the
- * anchor it finds on chain; a checkpoint on demand comes back anchored. With
- * the chain down, recording facts still answers at once and the checkpoint's
- * anchor waits in the queue; after both nodes restart on their data folders,
+ * anchor it finds on chain; a checkpoint on demand comes back anchored. An
+ * embedded Anvil killed right after mining is started again by the node,
+ * recording facts still answers at once meanwhile, and an anchor the chain
+ * lost is sent again; after both nodes restart on their data folders,
  * the chain state has survived, the queue resumes, and nothing is anchored twice.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -183,51 +184,76 @@ describe('two nodes anchoring on one embedded chain', () => {
     expect(answer.body.anchors.find((a) => a.seq === 6)).toMatchObject({ status: 'mined' });
   });
 
-  it('records facts at once while the chain is down; the anchor waits in the queue', async () => {
-    const { pid } = JSON.parse(readFileSync(join(chainDir, 'endpoint.json'), 'utf8')) as { pid: number };
+  it('restarts an embedded Anvil killed right after mining; an anchor it lost is sent again and lands', async () => {
+    const pidOf = () =>
+      (JSON.parse(readFileSync(join(chainDir, 'endpoint.json'), 'utf8')) as { pid: number }).pid;
+    const pid = pidOf();
     expect(pid).toBeGreaterThan(0);
-    process.kill(pid, 'SIGTERM');
-    await eventually('Anvil to exit', async () => {
+    // Anvil dumps its state once a second: wait for a dump holding the chain so far, then mine an
+    // anchor and kill Anvil at once, before the next dump has it.
+    const link = seller!.chain!;
+    const client = createChainPublicClient({ rpcUrl: link.rpcUrl, chainId: link.chainId });
+    const height = Number(await client.getBlockNumber());
+    await eventually('a state dump of the chain so far', async () => {
       try {
-        process.kill(pid, 0);
-        return undefined;
+        const dumped = JSON.parse(readFileSync(join(chainDir, 'state.json'), 'utf8')) as {
+          block?: { number?: string };
+        };
+        return Number(dumped.block?.number ?? -1) >= height ? true : undefined;
       } catch {
-        return true;
+        return undefined;
       }
     });
-
-    for (const [node, fact] of [
-      [seller!, order('S3', '2026-04-05T00:00:00Z')],
-      [
-        buyer!,
-        {
-          type: 'outage',
-          service: 'S1',
-          from: '2026-02-05T10:00:00Z',
-          to: '2026-02-05T11:00:00Z',
-          maintenance: false,
-        },
-      ],
-    ] as const) {
-      const started = Date.now();
-      const recorded = await call<{ replicated: boolean }>(
-        node,
-        'POST',
-        `/bilaterals/${id}/facts?wait=replicated`,
-        fact,
-      );
-      expect(recorded.status).toBe(201);
-      expect(recorded.body.replicated).toBe(true);
-      expect(Date.now() - started).toBeLessThan(1000);
-    }
-
-    const waiting = await eventually('the anchor of seq 8 to fail at least once', async () =>
-      (await anchors(seller)).find((a) => a.seq === 8 && a.attempts >= 1),
+    const recorded = await call(
+      seller!,
+      'POST',
+      `/bilaterals/${id}/facts?wait=replicated`,
+      order('S3', '2026-04-05T00:00:00Z'),
     );
-    expect(waiting.status).toBe('queued');
-    expect(waiting.lastError).toEqual(expect.any(String));
-    expect(Date.parse(waiting.nextAttemptAt)).toBeGreaterThan(Date.parse(waiting.queuedAt));
-    expect((await anchors(seller)).find((a) => a.seq === 6)?.status).toBe('mined');
+    expect(recorded.status).toBe(201);
+    const answer = await call<{ anchors: AnchorRecord[] }>(seller!, 'POST', `/bilaterals/${id}/checkpoints`);
+    expect(answer.body.anchors.find((a) => a.seq === 7)).toMatchObject({ status: 'mined' });
+    process.kill(pid, 'SIGKILL');
+
+    // Facts are recorded at once meanwhile.
+    const started = Date.now();
+    const outage = {
+      type: 'outage',
+      service: 'S1',
+      from: '2026-02-05T10:00:00Z',
+      to: '2026-02-05T11:00:00Z',
+    };
+    const during = await call<{ replicated: boolean }>(
+      buyer!,
+      'POST',
+      `/bilaterals/${id}/facts?wait=replicated`,
+      {
+        ...outage,
+        maintenance: false,
+      },
+    );
+    expect([during.status, during.body.replicated]).toEqual([201, true]);
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    // The node started Anvil again, on the same endpoint, from its last dump.
+    await eventually('Anvil to be restarted', async () => (pidOf() !== pid ? true : undefined));
+    expect(seller!.chain!.rpcUrl).toBe(buyer!.chain!.rpcUrl);
+    // Every anchor of ours ends final and on the chain with its value: lost ones were sent again.
+    const chain = registry();
+    await eventually(
+      'every anchor final and on the chain',
+      async () => {
+        const all = await anchors(seller);
+        if (!all.some((a) => a.seq === 8) || all.some((a) => a.finalAt === null)) return undefined;
+        for (const a of all.filter((x) => x.coveredBy === null)) {
+          const found = await chain.findAnchor(id, a.seq).catch(() => undefined);
+          if (found?.value !== a.value || found.blockHash !== a.blockHash) return undefined;
+        }
+        return true;
+      },
+      30_000,
+    );
+    expect(await chain.latest(id)).toBe(8);
   });
 
   it('after a restart of both nodes the chain state survived, the queue resumes, nothing twice', async () => {
@@ -257,6 +283,8 @@ describe('two nodes anchoring on one embedded chain', () => {
         value: old.value,
       });
     }
+    // A proof made now cites an anchor that is on the chain (one made before the kill may cite a lost block).
+    proof = (await call<Proof>(buyer, 'GET', `/bilaterals/${id}/proof?entry=globex/1`)).body;
     const onChain = await verifyAnchorOnChain(seller.chain!.rpcUrl, proof.anchor!);
     expect(onChain.filter((c) => !c.ok)).toEqual([]);
 

@@ -15,7 +15,7 @@
  * - Sequence numbers are JavaScript numbers at this edge (the ledger's seq);
  *   they are checked to be safe non-negative integers before becoming uint64.
  */
-import { type Hex, TransactionReceiptNotFoundError } from 'viem';
+import { BlockNotFoundError, type Hex, TransactionReceiptNotFoundError } from 'viem';
 import { anchorRegistryAbi, bilateralRegistryAbi } from './abi.ts';
 import type { ChainPublicClient, ChainWalletClient } from './client.ts';
 import type { ContractAddresses } from './deploy.ts';
@@ -44,6 +44,9 @@ export interface AnchorChain {
   waitMined(txHash: string): Promise<MinedTx>;
   receipt(txHash: string): Promise<MinedTx | undefined>;
   findAnchor(bilateral: string, seq: number): Promise<(MinedTx & { value: string }) | undefined>;
+  head(): Promise<{ number: number; hash: string }>;
+  blockHash(number: number): Promise<string | undefined>;
+  forget(): void;
 }
 
 /** What the chain needs to register a bilateral: party names (as in the genesis) and the terms hash. */
@@ -154,6 +157,27 @@ export function createAnchorChain(options: AnchorChainOptions): AnchorChain {
         if (error instanceof TransactionReceiptNotFoundError) return undefined;
         throw error;
       }
+    },
+
+    async head() {
+      const block = await publicClient.getBlock({ blockTag: 'latest' });
+      return { number: Number(block.number), hash: block.hash };
+    },
+
+    async blockHash(number) {
+      try {
+        return (await publicClient.getBlock({ blockNumber: BigInt(number) })).hash;
+      } catch (error) {
+        if (error instanceof BlockNotFoundError) return undefined;
+        throw error;
+      }
+    },
+
+    forget() {
+      known.clear();
+      // The chain may have gone back: the next nonce is the chain's, not the one counted here.
+      const account = walletClient.account;
+      account.nonceManager?.reset({ address: account.address, chainId: addresses.chainId });
     },
 
     async findAnchor(bilateral, seq) {

@@ -13,8 +13,16 @@
  * chain id, and join. Only the owner stops Anvil when it stops; a node that
  * joined just lets go. If the owner stops first, the chain stops with it (its
  * state is saved) and the next node to start becomes the owner.
+ *
+ * Design rationale — a dead Anvil: when the owner's Anvil exits without being
+ * stopped (killed, crashed), the owner starts it again on the same port from
+ * its last state dump, with backoff while that fails, and tells
+ * `onRestart` listeners: up to a second of blocks may be gone (more when the
+ * kill tore the state file mid-dump: the last copy that parsed, at most five
+ * seconds old, is used), so whatever was anchored lately must be checked
+ * again (the anchoring loop does).
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
 import { ANVIL_DEFAULT_CHAIN_ID, type AnvilInstance, startAnvil } from './anvil.ts';
@@ -42,8 +50,13 @@ export interface EmbeddedChain {
   readonly owner: boolean;
   /** Whether this start deployed the contracts (first start of the chain). */
   readonly deployed: boolean;
+  /** Calls `listener` after this process restarted a dead Anvil (owner only). */
+  onRestart(listener: () => void): void;
   stop(): Promise<void>;
 }
+
+/** How often the owner copies a state file that parses to `state.good.json`. */
+const GOOD_STATE_MS = 5_000;
 
 interface Endpoint {
   readonly rpcUrl: string;
@@ -70,16 +83,72 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions): Promise
       chainId,
       ...(options.stateInterval === undefined ? {} : { stateInterval: options.stateInterval }),
     });
-    const endpoint: Endpoint = { rpcUrl: started.rpcUrl, pid: started.process.pid ?? 0, chainId };
-    const tmp = `${endpointFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(endpoint, null, 2)}\n`);
-    renameSync(tmp, endpointFile);
+    writeEndpoint(endpointFile, { rpcUrl: started.rpcUrl, pid: started.process.pid ?? 0, chainId });
     return { rpcUrl: started.rpcUrl, anvil: started };
   });
 
+  let current = anvil;
+  let stopping = false;
+  const listeners: (() => void)[] = [];
+  const stateFile = join(options.dir, 'state.json');
+  const goodFile = join(options.dir, 'state.good.json');
+  // A kill in the middle of a dump can leave the state file unreadable (and Anvil would start empty):
+  // keep a copy known to parse, and fall back to it.
+  const keepGood = () => {
+    try {
+      const text = readFileSync(stateFile, 'utf8');
+      JSON.parse(text);
+      writeFileSync(`${goodFile}.tmp`, text);
+      renameSync(`${goodFile}.tmp`, goodFile);
+    } catch {
+      // Not readable right now (being written): the next turn copies it.
+    }
+  };
+  const keeper = anvil === undefined ? undefined : setInterval(keepGood, GOOD_STATE_MS);
+  keeper?.unref();
+  const restart = async (): Promise<void> => {
+    try {
+      JSON.parse(readFileSync(stateFile, 'utf8'));
+    } catch {
+      if (existsSync(goodFile)) copyFileSync(goodFile, stateFile);
+    }
+    for (let attempt = 0; !stopping; attempt++) {
+      try {
+        const port = Number(new URL(rpcUrl).port);
+        const started = await startAnvil({
+          stateFile,
+          chainId,
+          port,
+          ...(options.stateInterval === undefined ? {} : { stateInterval: options.stateInterval }),
+        });
+        if (stopping) {
+          await started.stop();
+          return;
+        }
+        current = started;
+        writeEndpoint(endpointFile, { rpcUrl, pid: started.process.pid ?? 0, chainId });
+        watch(started);
+        for (const listener of listeners) listener();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
+      }
+    }
+  };
+  const watch = (instance: AnvilInstance) => {
+    instance.process.once('exit', () => {
+      if (!stopping && current === instance) void restart();
+    });
+  };
+  if (anvil !== undefined) watch(anvil);
   const stop = async (): Promise<void> => {
-    if (anvil === undefined) return;
-    await stopOwned(anvil, endpointFile);
+    stopping = true;
+    if (keeper !== undefined) clearInterval(keeper);
+    if (current === undefined) return;
+    await stopOwned(current, endpointFile);
+  };
+  const onRestart = (listener: () => void) => {
+    listeners.push(listener);
   };
   try {
     const endpoint = { rpcUrl, chainId };
@@ -88,7 +157,7 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions): Promise
       createChainWalletClient({ ...endpoint, privateKey: options.deployerKey ?? devPrivateKey(0) }),
       createChainPublicClient(endpoint),
     );
-    return { rpcUrl, chainId, addresses, owner: anvil !== undefined, deployed, stop };
+    return { rpcUrl, chainId, addresses, owner: anvil !== undefined, deployed, onRestart, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -114,6 +183,12 @@ async function liveEndpoint(file: string, chainId: number): Promise<Endpoint | u
   } catch {
     return undefined;
   }
+}
+
+function writeEndpoint(file: string, endpoint: Endpoint): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(endpoint, null, 2)}\n`);
+  renameSync(tmp, file);
 }
 
 function readEndpoint(file: string): Endpoint | undefined {

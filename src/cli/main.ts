@@ -50,7 +50,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   node: {
     summary:
-      'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL] [--chain-rpc URL --chain-addresses FILE | --chain-dir DIR | --no-chain]',
+      'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL] [--chain-rpc URL --chain-addresses FILE | --chain-dir DIR | --no-chain] [--anchor-confirmations N]',
     load: async () => (await import('./node.ts')).node,
   },
 };

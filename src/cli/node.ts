@@ -31,6 +31,7 @@ export const node: Command = async (args, io) => {
     'chain-addresses': 'string',
     'chain-dir': 'string',
     'no-chain': 'boolean',
+    'anchor-confirmations': 'string',
   });
   if (flags.data === undefined || flags.party === undefined)
     throw new UsageError('--data and --party are required');
@@ -46,9 +47,13 @@ export const node: Command = async (args, io) => {
   if (flags['chain-rpc'] !== undefined && flags['chain-addresses'] === undefined) {
     throw new UsageError('--chain-rpc needs --chain-addresses FILE (write one with `sb chain deploy`)');
   }
+  const confirmations = flags['anchor-confirmations'];
+  if (confirmations !== undefined && !/^[1-9]\d{0,3}$/.test(confirmations))
+    throw new UsageError('--anchor-confirmations: expected an integer from 1 to 9999');
   const chain = flags['no-chain']
     ? false
     : {
+        ...(confirmations === undefined ? {} : { confirmations: Number(confirmations) }),
         ...(flags['chain-rpc'] === undefined ? {} : { rpcUrl: flags['chain-rpc'] }),
         ...(chainId === undefined ? {} : { chainId }),
         ...(flags['chain-addresses'] === undefined

@@ -356,19 +356,51 @@ describe('Anchorer on a real chain', () => {
     expect(await anchoredEvents(b3, 12)).toHaveLength(1);
   });
 
-  it('never sends an anchor the chain has moved past, and says why', async () => {
+  it('marks covered, and never sends, an anchor the chain has passed with a later checkpoint of ours', async () => {
+    const b5 = await newBilateral();
+    const later = await enqueue(b5, 9);
+    const anchorer = new Anchorer({ store, chain });
+    expect(await anchorer.flush()).toBe(1);
+    // An earlier checkpoint whose anchor was held back (an outage, a backoff) comes due after it.
+    await enqueue(b5, 3, new Date(Date.now() - 1));
+    const before = await sentTransactions();
+    expect(await anchorer.flush()).toBe(1);
+    const covering = await anchorOf(b5, 9);
+    expect(covering).toMatchObject({ status: 'mined', value: later, coveredBy: null });
+    expect(await anchorOf(b5, 3)).toMatchObject({
+      status: 'mined',
+      coveredBy: 9,
+      txHash: covering.txHash,
+      blockHash: covering.blockHash,
+      lastError: null,
+    });
+    expect((await anchorOf(b5, 3)).finalAt).not.toBeNull();
+    // Terminal: later rounds leave it alone and send nothing.
+    expect(await anchorer.flush()).toBe(0);
+    expect(await sentTransactions()).toBe(before);
+    expect(await anchoredEvents(b5, 3)).toHaveLength(0);
+  });
+
+  it('never sends an anchor the chain has passed with a checkpoint not ours, and says why', async () => {
+    const b6 = await newBilateral();
+    await chain.ensureBilateral(b6);
+    // Someone else's value at seq 20 (a party of the bilateral, from outside this node's queue).
+    const txHash = await chain.sendBatch([
+      { bilateral: b6, seq: 20, value: checkpointValue(b6, 20, 'theirs') },
+    ]);
+    await publicClient.waitForTransactionReceipt({ hash: txHash as Hex });
     const now = new Date();
-    await enqueue(b3, 11, new Date(now.getTime() - 1));
+    await enqueue(b6, 11, new Date(now.getTime() - 1));
     const before = await sentTransactions();
 
     expect(await new Anchorer({ store, chain, now: () => now, backoffMaxMs: 120_000 }).flush()).toBe(0);
 
-    const record = await anchorOf(b3, 11);
-    expect(record).toMatchObject({ status: 'queued', attempts: 1, txHash: null });
+    const record = await anchorOf(b6, 11);
+    expect(record).toMatchObject({ status: 'queued', attempts: 1, txHash: null, coveredBy: null });
     expect(record.lastError).toContain('superseded');
     expect(record.nextAttemptAt).toBe(new Date(now.getTime() + 120_000).toISOString());
     expect(await sentTransactions()).toBe(before);
-    expect(await anchoredEvents(b3, 11)).toHaveLength(0);
+    expect(await anchoredEvents(b6, 11)).toHaveLength(0);
   });
 
   it('runs on a schedule until stopped', async () => {
@@ -410,5 +442,51 @@ describe('Anchorer on a real chain', () => {
     broken = false;
     expect(await anchorer.flush()).toBe(1);
     expect((await anchorOf(b1, 10)).status).toBe('mined');
+  });
+
+  // Last: it rewinds the chain.
+  it('is final only after its confirmations; a reorganisation that drops it sends it again', async () => {
+    const rpc = async (method: string, params: unknown[] = []) => {
+      const response = await fetch(anvil.rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      });
+      return ((await response.json()) as { result: unknown }).result;
+    };
+    const b7 = await newBilateral();
+    const value = await enqueue(b7, 1);
+    const snapshot = await rpc('evm_snapshot');
+    const lines: string[] = [];
+    const anchorer = new Anchorer({ store, chain, confirmations: 3, log: (line) => lines.push(line) });
+    expect(await anchorer.flush()).toBe(1);
+    const first = await anchorOf(b7, 1);
+    expect(first).toMatchObject({ status: 'mined', finalAt: null });
+    // Two more blocks: still short of three confirmations at the first check, final at the next.
+    await rpc('anvil_mine', ['0x1']);
+    await anchorer.flush();
+    expect((await anchorOf(b7, 1)).finalAt).toBeNull();
+    await rpc('anvil_mine', ['0x1']);
+    await anchorer.flush();
+    expect((await anchorOf(b7, 1)).finalAt).not.toBeNull();
+
+    // The chain is rewritten from before the anchor, and grows past it on other blocks.
+    await rpc('evm_revert', [snapshot]);
+    await rpc('anvil_mine', ['0x4']);
+    expect(await chain.findAnchor(b7, 1)).toBeUndefined();
+    await anchorer.flush();
+    expect(lines.some((line) => line.includes('is not on the chain'))).toBe(true);
+    const again = await anchorOf(b7, 1);
+    expect(again).toMatchObject({ status: 'mined', value, finalAt: null });
+    expect(again.txHash).not.toBe(first.txHash);
+    await rpc('anvil_mine', ['0x2']);
+    await anchorer.flush();
+    const final = await anchorOf(b7, 1);
+    expect(final.finalAt).not.toBeNull();
+    expect(await chain.findAnchor(b7, 1)).toMatchObject({
+      value,
+      txHash: final.txHash,
+      blockHash: final.blockHash,
+    });
   });
 });

@@ -5,6 +5,21 @@
  * its transaction receipt (or from the chain's own record) before anything new
  * is sent, and the registry's strictly increasing sequence means nothing can be
  * anchored twice. Failures go back to the queue with exponential backoff.
+ *
+ * Finality: an anchor is `final` once its block has `confirmations` blocks
+ * (itself included) and is still the chain's block at that height. Mined is
+ * not trusted for ever: after a restart of the node, a chain outage, a chain
+ * whose head went back or whose block at a height we saw changed (a restarted
+ * Anvil that lost its last second, a reorganisation), every bilateral's
+ * anchors are checked again against the chain, newest first, down to the
+ * first one found intact (a chain loses its newest blocks, never older ones
+ * alone). One missing is queued and sent again.
+ *
+ * Order: the registry takes sequences in increasing order, so an anchor whose
+ * sequence the chain has passed cannot be sent. When the chain holds a later
+ * checkpoint of ours, that checkpoint extends this one (streams only grow):
+ * the anchor is marked covered by it, with its transaction and block, and is
+ * never retried.
  */
 import type { Hash } from '../ledger/index.ts';
 import type { AnchorKey, AnchorRecord, Store } from '../store/index.ts';
@@ -26,6 +41,12 @@ export interface AnchorChain {
   receipt(txHash: string): Promise<MinedTx | undefined>;
   /** Where (bilateral, seq) was anchored, from the registry's events; undefined when it was not. */
   findAnchor(bilateral: Hash, seq: number): Promise<(MinedTx & { value: Hash }) | undefined>;
+  /** The chain's latest block. */
+  head(): Promise<{ number: number; hash: string }>;
+  /** The hash of the canonical block at `number`; undefined when the chain is not that long. */
+  blockHash(number: number): Promise<string | undefined>;
+  /** Drops what the adapter remembers of the chain (registered bilaterals): the chain may have lost it. */
+  forget(): void;
 }
 
 export interface MinedTx {
@@ -50,6 +71,8 @@ export interface AnchorerOptions {
    * state) is then queued again instead of stalling the loop.
    */
   readonly confirmTimeoutMs?: number;
+  /** Blocks (the anchor's own included) before an anchor is final; default 1. */
+  readonly confirmations?: number;
 }
 
 export class Anchorer {
@@ -61,6 +84,11 @@ export class Anchorer {
   readonly #backoffBaseMs: number;
   readonly #backoffMaxMs: number;
   readonly #confirmTimeoutMs: number;
+  readonly #confirmations: number;
+  /** Check every mined anchor against the chain in the next round (set at start, after outages and chain resets). */
+  #recheckAll = true;
+  /** The chain's head as last seen, to notice it going back or changing under us. */
+  #lastHead: { number: number; hash: string } | undefined;
   #running: Promise<number> | undefined;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
@@ -74,6 +102,12 @@ export class Anchorer {
     this.#backoffBaseMs = options.backoffBaseMs ?? 1000;
     this.#backoffMaxMs = options.backoffMaxMs ?? 5 * 60 * 1000;
     this.#confirmTimeoutMs = options.confirmTimeoutMs ?? 60_000;
+    this.#confirmations = Math.max(1, Math.trunc(options.confirmations ?? 1));
+  }
+
+  /** Asks the next round to check every mined anchor against the chain (the chain restarted). */
+  recheck(): void {
+    this.#recheckAll = true;
   }
 
   /** Run the loop every `intervalMs` until `stop()`. */
@@ -110,6 +144,8 @@ export class Anchorer {
         try {
           mined += await this.#round();
         } catch (error) {
+          // The chain may come back with less than it had: look at everything again then.
+          this.#recheckAll = true;
           this.#log(`anchoring round failed: ${message(error)}`);
         }
       } while (this.#again);
@@ -121,15 +157,106 @@ export class Anchorer {
   }
 
   async #round(): Promise<number> {
+    try {
+      await this.#watchHead();
+      if (this.#recheckAll) {
+        this.#recheckAll = false;
+        this.#chain.forget();
+        await this.#recheck();
+      }
+    } catch (error) {
+      // The chain is not answering: what is due is tried (and backs off) below; check again later.
+      this.#recheckAll = true;
+      this.#lastHead = undefined;
+      this.#log(`anchors not re-checked: ${message(error)}`);
+    }
     let mined = await this.#settleSent();
     for (;;) {
       const due = await this.#store.dueAnchors(this.#now().toISOString(), this.#batchSize);
-      if (due.length === 0) return mined;
-      const prepared = await this.#prepare(due);
-      mined += prepared.mined;
-      if (prepared.sendable.length > 0) mined += await this.#send(prepared.sendable);
-      if (due.length < this.#batchSize) return mined;
+      if (due.length > 0) {
+        const prepared = await this.#prepare(due);
+        mined += prepared.mined;
+        if (prepared.sendable.length > 0) mined += await this.#send(prepared.sendable);
+      }
+      if (due.length < this.#batchSize) break;
     }
+    try {
+      await this.#confirm();
+    } catch (error) {
+      this.#recheckAll = true;
+      this.#log(`anchors not confirmed: ${message(error)}`);
+    }
+    return mined;
+  }
+
+  /** Notices a chain whose head went back, or whose block at the last head's height changed. */
+  async #watchHead(): Promise<void> {
+    const head = await this.#chain.head();
+    const last = this.#lastHead;
+    this.#lastHead = head;
+    if (last === undefined || (head.number === last.number && head.hash === last.hash)) return;
+    const then = head.number < last.number ? undefined : await this.#chain.blockHash(last.number);
+    if (then !== last.hash) {
+      this.#log(
+        `the chain changed under block ${last.number} (now at ${head.number}): checking anchors again`,
+      );
+      this.#recheckAll = true;
+    }
+  }
+
+  /**
+   * Checks mined anchors against the chain, per bilateral newest first, down
+   * to the first found in the block we recorded; those missing go back to
+   * the queue, those found elsewhere (re-mined after a reorganisation) get
+   * their new block and lose finality until it has its confirmations.
+   */
+  async #recheck(): Promise<void> {
+    const byBilateral = new Map<string, AnchorRecord[]>();
+    for (const anchor of await this.#store.minedAnchors()) {
+      byBilateral.set(anchor.bilateral, [...(byBilateral.get(anchor.bilateral) ?? []), anchor]);
+    }
+    const at = this.#now().toISOString();
+    for (const anchors of byBilateral.values()) {
+      for (const anchor of anchors.reverse()) {
+        const onChain = anchor.coveredBy ?? anchor.seq;
+        const expected =
+          anchor.coveredBy === null
+            ? anchor.value
+            : (await this.#store.getAnchor(anchor.bilateral, anchor.coveredBy))?.value;
+        const found = await this.#chain.findAnchor(anchor.bilateral, onChain);
+        if (found === undefined || found.value !== expected) {
+          this.#log(
+            `anchor ${anchor.bilateral.slice(0, 12)}#${anchor.seq} is not on the chain: sending it again`,
+          );
+          await this.#store.requeueAnchors([keyOf(anchor)], 'missing from the chain at a re-check', at);
+          continue;
+        }
+        if (found.blockHash === anchor.blockHash) break;
+        if (anchor.coveredBy === null) await this.#markMined([keyOf(anchor)], found);
+        else await this.#store.markAnchorCovered(keyOf(anchor), anchor.coveredBy, this.#minedOf(found));
+      }
+    }
+  }
+
+  /** Marks final the mined anchors with their confirmations whose block is still the chain's. */
+  async #confirm(): Promise<void> {
+    const pending = await this.#store.minedAnchors({ notFinal: true });
+    if (pending.length === 0) return;
+    const head = await this.#chain.head();
+    const canonical = new Map<number, Promise<string | undefined>>();
+    const final: AnchorKey[] = [];
+    for (const anchor of pending) {
+      const block = anchor.blockNumber;
+      if (block === null || head.number - block + 1 < this.#confirmations) continue;
+      let hash = canonical.get(block);
+      if (hash === undefined) {
+        hash = this.#chain.blockHash(block);
+        canonical.set(block, hash);
+      }
+      if ((await hash) === anchor.blockHash) final.push(keyOf(anchor));
+      else this.#recheckAll = true;
+    }
+    if (final.length > 0) await this.#store.markAnchorsFinal(final, this.#now().toISOString());
   }
 
   /**
@@ -217,11 +344,21 @@ export class Anchorer {
         if (found !== undefined && found.value === anchor.value) {
           await this.#markMined(key, found);
           mined++;
+          continue;
+        }
+        // The chain passed this sequence: covered when what it holds at its latest is our checkpoint.
+        const cover = await this.#store.getAnchor(anchor.bilateral, onChain);
+        const covering =
+          cover === undefined ? undefined : await this.#chain.findAnchor(anchor.bilateral, onChain);
+        if (cover !== undefined && covering !== undefined && covering.value === cover.value) {
+          await this.#store.markAnchorCovered(key[0]!, onChain, this.#minedOf(covering));
+          this.#log(`anchor ${anchor.bilateral.slice(0, 12)}#${anchor.seq} is covered by #${onChain}`);
+          mined++;
         } else {
           await this.#fail(
             key,
             anchor,
-            `superseded: the chain is at sequence ${onChain}`,
+            `superseded: the chain is at sequence ${onChain}, which is not a checkpoint of ours`,
             this.#backoffMaxMs,
           );
         }
@@ -269,13 +406,17 @@ export class Anchorer {
   }
 
   async #markMined(keys: readonly AnchorKey[], tx: MinedTx): Promise<void> {
-    await this.#store.markAnchorsMined(keys, {
+    await this.#store.markAnchorsMined(keys, this.#minedOf(tx));
+  }
+
+  #minedOf(tx: MinedTx) {
+    return {
       txHash: tx.txHash,
       blockNumber: tx.blockNumber,
       blockHash: tx.blockHash,
       chainId: this.#chain.chainId,
       contract: this.#chain.contract,
-    });
+    };
   }
 
   async #fail(

@@ -37,6 +37,8 @@ export interface ChainConfig {
   readonly embeddedDir?: string;
   /** Milliseconds between anchoring rounds (default 2000). */
   readonly anchorIntervalMs?: number;
+  /** Blocks, the anchor's own included, before an anchor is final (default 1; more on a chain that reorganises). */
+  readonly confirmations?: number;
 }
 
 export interface ChainLink {
@@ -142,7 +144,18 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
     addresses,
     bilateralTerms: storedBilateralTerms(store),
   });
-  const anchorer = new Anchorer({ store, chain, log });
+  const anchorer = new Anchorer({
+    store,
+    chain,
+    log,
+    ...(config.confirmations === undefined ? {} : { confirmations: config.confirmations }),
+  });
+  // A restarted embedded Anvil may have lost its last second of blocks: check what was anchored.
+  embedded?.onRestart(() => {
+    log('the embedded chain was restarted: checking anchors again');
+    anchorer.recheck();
+    void anchorer.flush();
+  });
   node.checkpoints.attachChain({ anchorer, chain });
   node.peering.attachRegistry({ read: (party) => readParty(publicClient, addresses, party) });
   node.keys.onRotated(async (rotation) => {

@@ -25,6 +25,8 @@ function toRecord(row: Selectable<AnchorsTable>): AnchorRecord {
     chainId: int(row.chain_id),
     contract: row.contract,
     queuedAt: row.queued_at,
+    coveredBy: int(row.covered_by),
+    finalAt: row.final_at,
   };
 }
 
@@ -48,6 +50,8 @@ export async function enqueueAnchor(
       chain_id: null,
       contract: null,
       queued_at: anchor.queuedAt,
+      covered_by: null,
+      final_at: null,
     })
     .onConflict((oc) => oc.columns(['bilateral', 'seq']).doNothing())
     .execute();
@@ -95,9 +99,11 @@ export async function updateAnchors(
         .where('seq', '=', key.seq)
         .executeTakeFirst();
       if (row === undefined) continue;
+      const values = set(toRecord(row));
+      if (Object.keys(values).length === 0) continue;
       await tx
         .updateTable('anchors')
-        .set(set(toRecord(row)))
+        .set(values)
         .where('bilateral', '=', key.bilateral)
         .where('seq', '=', key.seq)
         .execute();
@@ -114,7 +120,31 @@ export function minedColumns(mined: AnchorMined): Partial<AnchorsTable> {
     chain_id: mined.chainId,
     contract: mined.contract,
     last_error: null,
+    covered_by: null,
+    final_at: null,
   };
+}
+
+/** Back to the queue with nothing of its last transaction: sent again as if new. */
+export function requeuedColumns(reason: string, at: string): Partial<AnchorsTable> {
+  return {
+    status: 'queued',
+    attempts: 0,
+    next_attempt_at: at,
+    last_error: reason,
+    tx_hash: null,
+    block_number: null,
+    block_hash: null,
+    covered_by: null,
+    final_at: null,
+  };
+}
+
+export async function minedAnchors(db: Kysely<Database>, notFinal: boolean): Promise<AnchorRecord[]> {
+  let select = db.selectFrom('anchors').selectAll().where('status', '=', 'mined');
+  if (notFinal) select = select.where('final_at', 'is', null);
+  const rows = await select.orderBy('bilateral').orderBy('seq').execute();
+  return rows.map(toRecord);
 }
 
 export async function getAnchor(

@@ -470,6 +470,22 @@ export class KyselyStore implements Store {
     }));
   }
 
+  async markAnchorsFinal(keys: readonly AnchorKey[], at: string): Promise<void> {
+    await anchors.updateAnchors(this.#db, keys, (row) => (row.status === 'mined' ? { final_at: at } : {}));
+  }
+
+  async markAnchorCovered(key: AnchorKey, by: number, mined: AnchorMined): Promise<void> {
+    await anchors.updateAnchors(this.#db, [key], () => ({ ...anchors.minedColumns(mined), covered_by: by }));
+  }
+
+  async requeueAnchors(keys: readonly AnchorKey[], reason: string, at: string): Promise<void> {
+    await anchors.updateAnchors(this.#db, keys, () => anchors.requeuedColumns(reason, at));
+  }
+
+  async minedAnchors(options: { readonly notFinal?: boolean } = {}): Promise<AnchorRecord[]> {
+    return anchors.minedAnchors(this.#db, options.notFinal === true);
+  }
+
   async getAnchor(bilateral: Hash, seq: number): Promise<AnchorRecord | undefined> {
     return anchors.getAnchor(this.#db, bilateral, seq);
   }

@@ -422,6 +422,20 @@ function movingData(
   };
 }
 
+/**
+ * Anchors final after their confirmations, and checkpoints covered by a later
+ * anchor: two nullable columns; existing mined anchors start not final and are
+ * re-checked by the node's first anchoring round.
+ */
+function anchorFinality(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('anchors').addColumn('covered_by', 'bigint').execute();
+      await db.schema.alterTable('anchors').addColumn('final_at', 'text').execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
@@ -431,6 +445,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0004_compact_usage': compactUsage(engine),
     '0005_batched_usage': batchedUsage(engine),
     '0006_access': access(engine),
+    '0007_anchor_finality': anchorFinality(),
   };
 }
 

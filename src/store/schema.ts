@@ -71,6 +71,10 @@ export interface AnchorsTable {
   readonly chain_id: number | null;
   readonly contract: string | null;
   readonly queued_at: string;
+  /** Migration 0007: the later anchor sequence whose anchor covers this checkpoint (its own was not sent). */
+  readonly covered_by: number | null;
+  /** Migration 0007: when the anchor (or the one covering it) had its confirmations. */
+  readonly final_at: string | null;
 }
 
 /** One (bilateral, author) whose usage records are stored (migration 0004): the usage tables' small integer key. */

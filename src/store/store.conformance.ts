@@ -456,6 +456,45 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
           [5, 'queued'],
         ]);
         expect(await store.getAnchor(id, 4)).toBeUndefined();
+
+        // Final, covered, and back to the queue when the chain lost it (migration 0007).
+        expect(await store.getAnchor(id, 3)).toMatchObject({ coveredBy: null, finalAt: null });
+        expect((await store.minedAnchors({ notFinal: true })).map((a) => a.seq)).toEqual([3]);
+        await store.markAnchorsFinal([...keys, { bilateral: id, seq: 5 }], '2026-01-04T00:00:00.000Z');
+        expect((await store.getAnchor(id, 3))?.finalAt).toBe('2026-01-04T00:00:00.000Z');
+        expect((await store.getAnchor(id, 5))?.finalAt).toBeNull();
+        expect(await store.minedAnchors({ notFinal: true })).toEqual([]);
+        const mined = {
+          txHash: '0xdef',
+          blockNumber: 12,
+          blockHash: '0x12',
+          chainId: 31337,
+          contract: '0xc0ffee',
+        };
+        await store.markAnchorCovered({ bilateral: id, seq: 5 }, 3, mined);
+        expect(await store.getAnchor(id, 5)).toMatchObject({
+          status: 'mined',
+          coveredBy: 3,
+          txHash: '0xdef',
+          finalAt: null,
+        });
+        expect((await store.minedAnchors()).map((a) => [a.seq, a.coveredBy])).toEqual([
+          [3, null],
+          [5, 3],
+        ]);
+        await store.requeueAnchors(keys, 'missing from the chain', '2026-01-05T00:00:00.000Z');
+        expect(await store.getAnchor(id, 3)).toMatchObject({
+          status: 'queued',
+          attempts: 0,
+          txHash: null,
+          blockNumber: null,
+          blockHash: null,
+          coveredBy: null,
+          finalAt: null,
+          lastError: 'missing from the chain',
+          nextAttemptAt: '2026-01-05T00:00:00.000Z',
+        });
+        expect((await store.dueAnchors('2026-01-05T00:00:00.000Z', 10)).map((a) => a.seq)).toEqual([3]);
       });
     });
 

@@ -63,6 +63,14 @@ export interface AnchorRecord {
   readonly chainId: number | null;
   readonly contract: string | null;
   readonly queuedAt: string;
+  /**
+   * A later anchor sequence of the same bilateral that reached the chain
+   * first: its checkpoint extends this one, so this one is covered and never
+   * sent; the transaction and block fields are that anchor's.
+   */
+  readonly coveredBy: number | null;
+  /** When the anchor had the confirmations the node asks for (null: not yet, or re-checked since). */
+  readonly finalAt: string | null;
 }
 
 export interface AnchorMined {
@@ -265,6 +273,14 @@ export interface Store {
   markAnchorsMined(keys: readonly AnchorKey[], mined: AnchorMined): Promise<void>;
   /** Back to `queued` with one more attempt counted and the next attempt at `nextAttemptAt`. */
   markAnchorsFailed(keys: readonly AnchorKey[], error: string, nextAttemptAt: string): Promise<void>;
+  /** Marks mined anchors final at `at` (they had their confirmations). */
+  markAnchorsFinal(keys: readonly AnchorKey[], at: string): Promise<void>;
+  /** Marks an anchor covered by the later anchor `by`, mined as `mined` (not final yet). */
+  markAnchorCovered(key: AnchorKey, by: number, mined: AnchorMined): Promise<void>;
+  /** Puts anchors the chain no longer holds back in the queue, due at `at`, saying why. */
+  requeueAnchors(keys: readonly AnchorKey[], reason: string, at: string): Promise<void>;
+  /** Anchors in state `mined` (covered or not), by bilateral and seq; only those not final yet with `notFinal`. */
+  minedAnchors(options?: { readonly notFinal?: boolean }): Promise<AnchorRecord[]>;
   getAnchor(bilateral: Hash, seq: number): Promise<AnchorRecord | undefined>;
   listAnchors(bilateral: Hash): Promise<AnchorRecord[]>;
 

@@ -229,7 +229,13 @@ export class Checkpoints {
     const value = checkpointHash(signed.checkpoint);
     const id = context.id;
     const queued = await this.#core.store.getAnchor(id, seq);
-    if (queued?.status === 'mined' && queued.value === value) {
+    // Ours: cited once final, and never when covered (the covering checkpoint is cited instead).
+    if (
+      queued?.status === 'mined' &&
+      queued.coveredBy === null &&
+      queued.finalAt !== null &&
+      queued.value === value
+    ) {
       return {
         chainId: queued.chainId!,
         contract: queued.contract as HexString,

@@ -44,6 +44,8 @@ function baseApp(node: PartyNode, options: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+    // On close, connections still busy (a large upload) are cut rather than waited for: SIGTERM ends a node promptly.
+    forceCloseConnections: true,
     ...(options.https === undefined ? {} : { https: options.https }),
   }) as unknown as FastifyInstance;
 

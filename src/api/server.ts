@@ -140,13 +140,14 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
     chain,
     adminToken,
     async close() {
+      // First stop taking requests (cutting uploads in progress: an import keeps its whole batches).
+      await ownerApp.close();
+      await peerApp.close();
       await stopSync();
       await stopCheckpoints();
       await stopPruning();
       await node.idle();
       await chain?.stop();
-      await ownerApp.close();
-      await peerApp.close();
       await store.close();
     },
   };

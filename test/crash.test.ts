@@ -8,6 +8,9 @@
  * every entry of the other (no evidence of a refused one), and both hold the
  * same heads. A usage import cut by a kill keeps whole batches only:
  * importing the file again adds exactly the rest, and a third time nothing.
+ * Killed while issuing an invoice and checkpointing: the invoice is issued
+ * once (asking again answers 201 or 409), accepted on both nodes, and the
+ * next checkpoint is co-signed.
  * A SIGTERM in the middle of a large import ends the node promptly.
  *
  * The kill moments come from a seeded PRNG (`SB_CRASH_SEED`, printed); more
@@ -258,6 +261,60 @@ describe('kill -9 at random moments (SQLite seller, PostgreSQL buyer)', () => {
       tally.records += records;
     }
     await converged();
+  }, 120_000);
+
+  it('issues each invoice once, on both nodes, and keeps checkpoints co-signed, when killed while issuing', async () => {
+    // February holds usage both as facts and as imported records (the cases above), which rating refuses to mix.
+    const periods = ['2026-01', '2026-03'];
+    for (const period of periods) {
+      const issuing = fetch(`${api(seller).url}/bilaterals/${id}/invoices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${api(seller).adminToken}` },
+        body: JSON.stringify({ period }),
+      }).then(
+        (r) => r.status,
+        () => 'killed' as const,
+      );
+      const checkpointing = fetch(`${api(seller).url}/bilaterals/${id}/checkpoints`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${api(seller).adminToken}` },
+      }).then(
+        (r) => r.status,
+        () => 'killed' as const,
+      );
+      await sleep(Math.floor(random() * 60));
+      await exit(seller, 'SIGKILL');
+      tally.kills++;
+      const [issued, checkpointed] = await Promise.all([issuing, checkpointing]);
+      expect([201, 'killed']).toContain(issued);
+      expect([200, 201, 'killed']).toContain(checkpointed);
+      await start(seller);
+      // Issued before the kill, or not at all: asking again gives it once (201 now, or 409 it exists).
+      const again = await fetch(`${api(seller).url}/bilaterals/${id}/invoices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${api(seller).adminToken}` },
+        body: JSON.stringify({ period }),
+      });
+      expect([201, 409]).toContain(again.status);
+      await converged();
+      const listed = async (p: Party) =>
+        (
+          await callOk<{ period: string; status: string }[]>(api(p), 'GET', `/bilaterals/${id}/invoices`)
+        ).filter((i) => i.period === period);
+      const deadline = Date.now() + 20_000;
+      while ((await listed(seller))[0]?.status !== 'accepted' && Date.now() < deadline) {
+        await callOk(api(seller), 'POST', `/bilaterals/${id}/sync`).catch(() => undefined);
+        await sleep(100);
+      }
+      expect((await listed(seller)).map((i) => i.status)).toEqual(['accepted']);
+      expect((await listed(buyer)).length).toBe(1);
+      const checkpoint = await callOk<{ checkpoint: { sigs: Record<string, string> } }>(
+        api(seller),
+        'POST',
+        `/bilaterals/${id}/checkpoints`,
+      );
+      expect(Object.keys(checkpoint.checkpoint.sigs).sort()).toEqual(['acme-fiber', 'globex']);
+    }
   }, 120_000);
 
   it('ends promptly on SIGTERM in the middle of a large import, and starts again consistent', async () => {

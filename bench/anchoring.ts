@@ -65,7 +65,7 @@ import { generateKeyPair, hashJson, type JsonValue } from '../src/ledger/index.t
 import { Anchorer, storedBilateralTerms } from '../src/node/index.ts';
 import { putSignedBilateral } from '../src/node/node.fixtures.ts';
 import { type AnchorKey, openStore, type Store } from '../src/store/index.ts';
-import { api, type Machine, machine, processCpuSeconds } from './support.ts';
+import { api, type Machine, machine, positive, processCpuSeconds, sellerBuyerFacts } from './support.ts';
 
 // ── options ─────────────────────────────────────────────────────────────────
 
@@ -85,12 +85,6 @@ const { values: flags } = parseArgs({
   },
   strict: true,
 });
-
-function positive(name: string, value: string | undefined): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive integer`);
-  return n;
-}
 
 const FACTS = positive('facts', flags.facts);
 const CONCURRENCY = positive('concurrency', flags.concurrency);
@@ -284,35 +278,6 @@ interface OurPathResult {
   readonly peerEntriesAppended: number;
 }
 
-function factsToRecord(count: number): { seller: unknown[]; buyer: unknown[] } {
-  const base = Date.parse('2026-02-01T00:00:00Z');
-  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
-  const seller: unknown[] = [];
-  const buyer: unknown[] = [];
-  for (let i = 0; i < count; i++) {
-    if (i % 5 === 4) {
-      const from = base + i * 60_000;
-      buyer.push({
-        type: 'outage',
-        service: 'S1',
-        from: iso(from),
-        to: iso(from + 30_000),
-        maintenance: true,
-      });
-    } else {
-      seller.push({
-        type: 'usage',
-        service: 'S1',
-        metric: 'gb',
-        quantity: '1',
-        at: iso(base + i * 1000),
-        id: `u-${i}`,
-      });
-    }
-  }
-  return { seller, buyer };
-}
-
 async function ourPath(root: string, chainDir: string, anvil: number | undefined): Promise<OurPathResult> {
   const chain = { embeddedDir: chainDir, anchorIntervalMs: INTERVAL_MS || 250 };
   const common = { syncIntervalMs: 0, checkpointIntervalMs: INTERVAL_MS, chain };
@@ -367,7 +332,7 @@ async function ourPath(root: string, chainDir: string, anvil: number | undefined
     const minedBefore = new Set(minedAt.keys());
     const txsBefore = new Set(anchorTxs);
 
-    const { seller: sellerFacts, buyer: buyerFacts } = factsToRecord(FACTS);
+    const { seller: sellerFacts, buyer: buyerFacts } = sellerBuyerFacts(FACTS, 'u');
     const requestMs: number[] = [];
     let notReplicated = 0;
     // Entries written: a bulk request makes `facts` entries of up to 1,000 facts, and single

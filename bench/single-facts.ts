@@ -1,3 +1,29 @@
+/**
+ * Benchmark: facts recorded one per request, as an OSS sends them, beside the
+ * same facts sent in arrays — both through two real `sb node` processes over
+ * HTTP, in one run, so the two figures share the machine's load.
+ *
+ *   npx tsx bench/single-facts.ts [--facts 20000] [--clients 32] [--bulk 1000]
+ *     [--bulk-facts 100000] [--store sqlite|postgres] [--profile DIR] [--no-json]
+ *
+ * Two nodes (`sb node`, defaults: embedded chain shared through one
+ * `--chain-dir`, checkpoints and anchoring on their schedule) pin each other
+ * and agree the worked example's terms (bench/processes.ts). Then:
+ * 1. single: `--facts` facts, each `POST /bilaterals/:id/facts` with one fact,
+ *    `--clients` requests in flight in all (four in five usage records sent
+ *    to the Seller, one in five maintenance outages to the Buyer). Timed from
+ *    the first request until each node holds the other's whole stream.
+ * 2. bulk: `--bulk-facts` facts in arrays of `--bulk`, 4 requests in flight,
+ *    timed the same way.
+ * The load generator is this process: one keep-alive connection per client,
+ * each request written as bytes and its answer read by content-length (a
+ * general HTTP client costs ~0.2 ms of CPU a request, which on two cores
+ * would be taken from the nodes); the nodes are separate processes.
+ * `--profile DIR` starts the nodes with `--cpu-prof`; reports also give the
+ * cores each process used.
+ *
+ * Never a test: figures depend on the machine. Compare figures from one run.
+ */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import os from 'node:os';
@@ -5,7 +31,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { agree, closeClient, dropDatabases, type Node, request, startPair, stop } from './processes.ts';
-import { log, machine, printReport, processCpuSeconds } from './support.ts';
+import { log, machine, positive, printReport, processCpuSeconds, sellerBuyerFacts } from './support.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -19,12 +45,6 @@ const { values: flags } = parseArgs({
   },
   strict: true,
 });
-
-function positive(name: string, value: string | undefined): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive integer`);
-  return n;
-}
 
 const FACTS = positive('facts', flags.facts);
 const CLIENTS = positive('clients', flags.clients);
@@ -79,36 +99,6 @@ class Connection {
 }
 
 // ── the facts ───────────────────────────────────────────────────────────────
-
-/** Four in five usage records (Seller), one in five maintenance outages (Buyer); ids unique per phase. */
-function factsOf(count: number, phase: string, offsetMinutes: number) {
-  const base = Date.parse('2026-02-01T00:00:00Z') + offsetMinutes * 60_000;
-  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
-  const seller: unknown[] = [];
-  const buyer: unknown[] = [];
-  for (let i = 0; i < count; i++) {
-    if (i % 5 === 4) {
-      const from = base + i * 60_000;
-      buyer.push({
-        type: 'outage',
-        service: 'S1',
-        from: iso(from),
-        to: iso(from + 30_000),
-        maintenance: true,
-      });
-    } else {
-      seller.push({
-        type: 'usage',
-        service: 'S1',
-        metric: 'gb',
-        quantity: '1',
-        at: iso(base + i * 1000),
-        id: `${phase}-${i}`,
-      });
-    }
-  }
-  return { seller, buyer };
-}
 
 interface PhaseResult {
   readonly facts: number;
@@ -232,10 +222,10 @@ async function main(): Promise<void> {
     const id = await agree(...nodes);
     const before = await entryCount(nodes[0], id);
     log(`single: ${FACTS} facts, one per request, ${CLIENTS} in flight`);
-    const single = await phase(nodes, id, factsOf(FACTS, 'single', 0), 1, CLIENTS);
+    const single = await phase(nodes, id, sellerBuyerFacts(FACTS, 'single', 0), 1, CLIENTS);
     const middle = await entryCount(nodes[0], id);
     log(`bulk: ${BULK_FACTS} facts, ${BULK} per request, 4 in flight`);
-    const bulk = await phase(nodes, id, factsOf(BULK_FACTS, 'bulk', FACTS * 2), BULK, 4);
+    const bulk = await phase(nodes, id, sellerBuyerFacts(BULK_FACTS, 'bulk', FACTS * 2), BULK, 4);
     const after = await entryCount(nodes[0], id);
     const report = {
       benchmark: 'single-facts',

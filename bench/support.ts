@@ -112,3 +112,43 @@ export async function writeUsageCsv(path: string, records: number): Promise<void
   out.end();
   await once(out, 'finish');
 }
+
+/**
+ * Facts for S1 of the worked example from 2026-02-01 (plus `offsetMinutes`): four in five usage
+ * records (the Seller's, ids `phase-i`), one in five maintenance outages (the Buyer's).
+ */
+export function sellerBuyerFacts(count: number, phase: string, offsetMinutes = 0) {
+  const base = Date.parse('2026-02-01T00:00:00Z') + offsetMinutes * 60_000;
+  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+  const seller: unknown[] = [];
+  const buyer: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i % 5 === 4) {
+      const from = base + i * 60_000;
+      buyer.push({
+        type: 'outage',
+        service: 'S1',
+        from: iso(from),
+        to: iso(from + 30_000),
+        maintenance: true,
+      });
+    } else {
+      seller.push({
+        type: 'usage',
+        service: 'S1',
+        metric: 'gb',
+        quantity: '1',
+        at: iso(base + i * 1000),
+        id: `${phase}-${i}`,
+      });
+    }
+  }
+  return { seller, buyer };
+}
+
+/** A command-line flag's value as a positive integer, or an error naming the flag. */
+export function positive(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive integer`);
+  return n;
+}

@@ -21,6 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../bench/support.ts';
 import { createPgDatabase, dropPgDatabases, type PgDatabase } from '../src/store/pg.fixtures.ts';
 import { freePort, repo, startNode } from './processes.fixtures.ts';
 import { callOk } from './support.ts';
@@ -28,17 +29,6 @@ import { callOk } from './support.ts';
 const SEED = Number(process.env.SB_CRASH_SEED ?? Date.now() % 100_000);
 const ROUNDS = Number(process.env.SB_CRASH_ROUNDS ?? 2);
 
-/** mulberry32, seeded: the kill moments of a run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(SEED);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

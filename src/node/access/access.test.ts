@@ -33,6 +33,16 @@ describe('access', () => {
   });
 
   const issue = () => access.issue({ name: 'oss', role: 'operator', createdBy: 'cli:root' });
+  const record = (request: unknown, actor = 'c1') =>
+    access.audit({
+      actor,
+      action: 'facts.record',
+      bilateral: null,
+      request,
+      result: null,
+      outcome: 'ok',
+      code: null,
+    });
 
   it('reads a credential once for a burst of requests', async () => {
     const { token } = await issue();
@@ -64,29 +74,9 @@ describe('access', () => {
   });
 
   it('writes the audit records of one burst together, in order, and the log reads them at once', async () => {
-    const seqs = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        access.audit({
-          actor: 'c1',
-          action: 'facts.record',
-          bilateral: null,
-          request: { i },
-          result: null,
-          outcome: 'ok',
-          code: null,
-        }),
-      ),
-    );
+    const seqs = await Promise.all(Array.from({ length: 30 }, (_, i) => record({ i })));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    const pending = access.audit({
-      actor: 'c1',
-      action: 'facts.record',
-      bilateral: null,
-      request: { i: 30 },
-      result: null,
-      outcome: 'ok',
-      code: null,
-    });
+    const pending = record({ i: 30 });
     // Not awaited: reading the log still finds it.
     const log = await access.log({ limit: 100 });
     expect(log.map((r) => (r.request as { i: number }).i)).toEqual(Array.from({ length: 31 }, (_, i) => i));
@@ -94,24 +84,8 @@ describe('access', () => {
   });
 
   it('keeps a good audit record when another of its burst is refused', async () => {
-    const good = access.audit({
-      actor: 'c1',
-      action: 'facts.record',
-      bilateral: null,
-      request: null,
-      result: null,
-      outcome: 'ok',
-      code: null,
-    });
-    const bad = access.audit({
-      actor: '',
-      action: 'facts.record',
-      bilateral: null,
-      request: null,
-      result: null,
-      outcome: 'ok',
-      code: null,
-    });
+    const good = record(null);
+    const bad = record(null, '');
     expect((await rejection(bad)).code).toBe('STORE_BAD_AUDIT');
     expect(await good).toBeGreaterThan(0);
     expect((await access.log({ limit: 10 })).map((r) => r.actor)).toEqual(['c1']);

@@ -28,7 +28,14 @@ import {
   hashFromBytes32,
   startAnvil,
 } from '../chain/index.ts';
-import { generateKeyPair, type Hash, type JsonValue, sha256Hex } from '../ledger/index.ts';
+import {
+  checkpointHash,
+  generateKeyPair,
+  type Hash,
+  type JsonValue,
+  type SignedCheckpoint,
+  sha256Hex,
+} from '../ledger/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { Anchorer } from './anchoring.ts';
 import { storedBilateralTerms } from './chain-link.ts';
@@ -379,6 +386,32 @@ describe('Anchorer on a real chain', () => {
     expect(await anchorer.flush()).toBe(0);
     expect(await sentTransactions()).toBe(before);
     expect(await anchoredEvents(b5, 3)).toHaveLength(0);
+  });
+
+  it('marks covered an anchor the chain has passed with a co-signed checkpoint the counterparty anchored', async () => {
+    const b8 = await newBilateral();
+    const later: SignedCheckpoint = {
+      checkpoint: {
+        bilateral: b8,
+        heads: {
+          'acme-fiber': { seq: 10, hash: sha256Hex('head acme 10') },
+          globex: { seq: 5, hash: sha256Hex('head globex 5') },
+        },
+        stateHash: sha256Hex('state'),
+      },
+      sigs: {},
+    };
+    await store.putCheckpoint(later);
+    await chain.ensureBilateral(b8);
+    const txHash = await chain.sendBatch([
+      { bilateral: b8, seq: 15, value: checkpointHash(later.checkpoint) },
+    ]);
+    await publicClient.waitForTransactionReceipt({ hash: txHash as Hex });
+    await enqueue(b8, 7, new Date(Date.now() - 1));
+    const before = await sentTransactions();
+    expect(await new Anchorer({ store, chain }).flush()).toBe(1);
+    expect(await anchorOf(b8, 7)).toMatchObject({ status: 'mined', coveredBy: 15, txHash, lastError: null });
+    expect(await sentTransactions()).toBe(before);
   });
 
   it('never sends an anchor the chain has passed with a checkpoint not ours, and says why', async () => {

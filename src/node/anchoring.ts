@@ -21,7 +21,7 @@
  * the anchor is marked covered by it, with its transaction and block, and is
  * never retried.
  */
-import type { Hash } from '../ledger/index.ts';
+import { anchorSeq, checkpointHash, type Hash } from '../ledger/index.ts';
 import type { AnchorKey, AnchorRecord, Store } from '../store/index.ts';
 
 /** What the loop needs from a chain (implemented over viem in src/chain). */
@@ -219,12 +219,13 @@ export class Anchorer {
     for (const anchors of byBilateral.values()) {
       for (const anchor of anchors.reverse()) {
         const onChain = anchor.coveredBy ?? anchor.seq;
-        const expected =
-          anchor.coveredBy === null
-            ? anchor.value
-            : (await this.#store.getAnchor(anchor.bilateral, anchor.coveredBy))?.value;
         const found = await this.#chain.findAnchor(anchor.bilateral, onChain);
-        if (found === undefined || found.value !== expected) {
+        const intact =
+          found !== undefined &&
+          (anchor.coveredBy === null
+            ? found.value === anchor.value
+            : await this.#isOurs(anchor.bilateral, anchor.coveredBy, found.value));
+        if (!intact) {
           this.#log(
             `anchor ${anchor.bilateral.slice(0, 12)}#${anchor.seq} is not on the chain: sending it again`,
           );
@@ -347,10 +348,8 @@ export class Anchorer {
           continue;
         }
         // The chain passed this sequence: covered when what it holds at its latest is our checkpoint.
-        const cover = await this.#store.getAnchor(anchor.bilateral, onChain);
-        const covering =
-          cover === undefined ? undefined : await this.#chain.findAnchor(anchor.bilateral, onChain);
-        if (cover !== undefined && covering !== undefined && covering.value === cover.value) {
+        const covering = await this.#chain.findAnchor(anchor.bilateral, onChain);
+        if (covering !== undefined && (await this.#isOurs(anchor.bilateral, onChain, covering.value))) {
           await this.#store.markAnchorCovered(key[0]!, onChain, this.#minedOf(covering));
           this.#log(`anchor ${anchor.bilateral.slice(0, 12)}#${anchor.seq} is covered by #${onChain}`);
           mined++;
@@ -403,6 +402,17 @@ export class Anchorer {
       this.#log(`anchor transaction ${txHash} not confirmed yet: ${message(error)}`);
       return 0;
     }
+  }
+
+  /**
+   * Whether `value` at `seq` is a checkpoint of this bilateral that we hold:
+   * queued by us, or co-signed and stored (the counterparty anchored it).
+   */
+  async #isOurs(bilateral: Hash, seq: number, value: Hash): Promise<boolean> {
+    if ((await this.#store.getAnchor(bilateral, seq))?.value === value) return true;
+    return (await this.#store.listCheckpoints(bilateral)).some(
+      (signed) => anchorSeq(signed.checkpoint) === seq && checkpointHash(signed.checkpoint) === value,
+    );
   }
 
   async #markMined(keys: readonly AnchorKey[], tx: MinedTx): Promise<void> {

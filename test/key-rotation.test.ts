@@ -61,13 +61,13 @@ describe('key rotation', () => {
     const [, , ...rest] = exampleFacts();
     for (const fact of rest) {
       const by = fact.type === 'outage' ? buyer : seller;
-      const recorded = await by.call<{ replicated: boolean; entry: SignedEntry }>(
+      const recorded = await by.call<{ replicated: boolean; key: string }>(
         'POST',
         `/bilaterals/${id}/facts?wait=replicated`,
         fact,
       );
       expect(recorded.body.replicated).toBe(true);
-      if (by === seller) expect(recorded.body.entry.key).toBe(seller.node.publicKey);
+      if (by === seller) expect(recorded.body.key).toBe(seller.node.publicKey);
     }
     const issued = await seller.call<IssuedInvoice>('POST', `/bilaterals/${id}/invoices`, {
       period: '2026-02',

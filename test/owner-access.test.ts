@@ -527,9 +527,10 @@ describe('the audit log: who, when, what, what resulted; never a token', () => {
       });
       expect(Date.parse(record!.at)).toBeGreaterThanOrEqual(started - 1000);
       expect(record?.result?.hash).toBe(recorded.body.hash);
-      expect(record?.result?.entry).toMatchObject({
+      expect(record?.result).toMatchObject({
         author: 'acme-fiber',
-        seq: recorded.body.entry.entry.seq,
+        seq: recorded.body.seq,
+        ref: `acme-fiber/${recorded.body.seq}`,
       });
     }
   });

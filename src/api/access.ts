@@ -90,6 +90,7 @@ function parse(payload: unknown): unknown {
 const KEPT = [
   'id',
   'hash',
+  'ref',
   'seq',
   'author',
   'period',

@@ -87,13 +87,13 @@ export const demo: Command = async (args, io) => {
     io.stdout('Facts, each signed by the party that recorded it and verified by the other node\n');
     for (const fact of facts) {
       const node = recorder(fact) === 'seller' ? seller : buyer;
-      const result = await rest<{ entry: { entry: { author: string; seq: number } }; replicated: boolean }>(
+      const result = await rest<{ author: string; seq: number; replicated: boolean }>(
         api(node),
         'POST',
         `/bilaterals/${bilateral.id}/facts?wait=replicated`,
         fact,
       );
-      const { author, seq } = result.entry.entry;
+      const { author, seq } = result;
       io.stdout(
         `  ${pad(`${author}/${seq}`, 13)} ${pad(fact.type, 19)} ${describeFact(fact)}${result.replicated ? '' : '  (not yet replicated)'}\n`,
       );

@@ -3,9 +3,12 @@
  * Node 20). Pragmas, and why:
  * - `journal_mode = WAL`: readers never block the writer, and a commit is one
  *   append to the log.
- * - `synchronous = FULL`: the log is fsynced at every commit, so an entry is on
- *   disk before `appendEntry` resolves (in WAL, NORMAL could lose the last
- *   commits on power loss).
+ * - `synchronous = NORMAL`, with every commit that must be durable followed
+ *   by an fsync of the log off the event loop before its caller goes on
+ *   (wal-sync.ts): an entry is on disk before `appendEntry` resolves, as with
+ *   FULL, without blocking the node's thread for the disk. `pragma
+ *   synchronous = …` run through Kysely (relaxed.ts) sets whether commits
+ *   wait for that fsync; the connection itself stays NORMAL.
  * - `busy_timeout`: another process holding the write lock (the CLI beside a
  *   running node) makes us wait, not fail.
  * - `foreign_keys = ON`: SQLite ignores `references` otherwise.
@@ -34,6 +37,7 @@ import {
   type DatabaseConnection,
   type Driver,
   Kysely,
+  type QueryResult,
   type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
@@ -42,6 +46,7 @@ import {
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 import type { UsageInserter } from './usage.ts';
+import { WalSync } from './wal-sync.ts';
 
 export interface SqliteStoreOptions {
   /** How long to wait for another process's write lock, in ms. Default 5000. */
@@ -51,6 +56,8 @@ export interface SqliteStoreOptions {
 interface Connection {
   readonly db: Kysely<Database>;
   readonly insertUsage: UsageInserter;
+  /** Durable commits of a file's connection (none in memory). */
+  readonly wal?: WalSync;
 }
 
 /** Connections open in this process, by real path, with how many stores use each. */
@@ -83,20 +90,32 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     connections.set(file, shared);
   }
   shared.stores++;
-  const { db, insertUsage } = shared;
+  const { db, insertUsage, wal } = shared;
   const close = async () => {
     if (--shared.stores > 0) return;
     connections.delete(file);
+    await wal?.close();
     await db.destroy();
   };
   return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation, close, insertUsage });
+}
+
+/**
+ * How many fsyncs made the commits on the SQLite file at `path` durable
+ * since its connection opened (wal-sync.ts); undefined when no store has
+ * it open. For diagnostics and tests.
+ */
+export function sqliteLogSyncs(path: string): number | undefined {
+  const file = join(realpathSync(resolve(dirname(path))), basename(path));
+  return connections.get(file)?.wal?.syncs;
 }
 
 function connect(path: string, options: SqliteStoreOptions): Connection {
   const database = new Sqlite(path);
   try {
     database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = FULL');
+    // Durability comes from WalSync (below), off the event loop; in memory there is no disk.
+    database.pragma(`synchronous = ${path === SQLITE_MEMORY ? 'FULL' : 'NORMAL'}`);
     database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     database.pragma('foreign_keys = ON');
     // 64 MiB of page cache (default 2 MiB): a bulk usage import inserts its ids into the
@@ -106,10 +125,11 @@ function connect(path: string, options: SqliteStoreOptions): Connection {
     database.close();
     throw error;
   }
+  const wal = path === SQLITE_MEMORY ? undefined : new WalSync(path);
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachedStatements(database) }),
+    dialect: new ImmediateSqliteDialect({ database: cachedStatements(database) }, database, wal),
   });
-  return { db, insertUsage: usageInserter(database) };
+  return { db, insertUsage: usageInserter(database), ...(wal === undefined ? {} : { wal }) };
 }
 
 /** Statements kept per distinct SQL text; past this many the oldest is dropped. */
@@ -195,21 +215,84 @@ function isUniqueViolation(error: unknown): boolean {
   );
 }
 
+/** `pragma synchronous = X` as relaxed.ts runs it: X says whether commits must be durable. */
+const SYNCHRONOUS = /^\s*pragma\s+synchronous\s*=\s*(\w+)\s*;?\s*$/i;
+/** Statements that commit nothing: no fsync owed after them. */
+const NO_COMMIT = /^\s*(select|begin|rollback|savepoint|release|explain)\b/i;
+
+/**
+ * Kysely's SQLite driver with IMMEDIATE transactions and, on a file, durable
+ * commits through `WalSync`: after a commit (or a write outside a
+ * transaction) while commits must be durable, the fsync it owes is awaited
+ * once the connection is released, so other queries run meanwhile and the
+ * caller's `transaction().execute(…)` (or query) resolves only when it is on
+ * disk.
+ */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #database: Sqlite.Database;
+  readonly #wal: WalSync | undefined;
+  /** Whether commits must reach the disk before their caller goes on (`pragma synchronous`). */
+  #durable = true;
+  /** The fsync the current holder of the connection owes its caller. */
+  #owed: Promise<void> | undefined;
+  #wrapped: DatabaseConnection | undefined;
+
+  constructor(config: SqliteDialectConfig, database: Sqlite.Database, wal: WalSync | undefined) {
+    super(config);
+    this.#database = database;
+    this.#wal = wal;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    if (this.#wal === undefined) return connection;
+    this.#wrapped ??= this.#wrap(connection, this.#wal);
+    return this.#wrapped;
+  }
+
+  #wrap(inner: DatabaseConnection, wal: WalSync): DatabaseConnection {
+    return {
+      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        const pragma = SYNCHRONOUS.exec(query.sql);
+        if (pragma !== null) {
+          this.#durable = !['off', 'normal', '0', '1'].includes(pragma[1]!.toLowerCase());
+          return { rows: [] };
+        }
+        const result = await inner.executeQuery<R>(query);
+        if (this.#durable && !this.#database.inTransaction && !NO_COMMIT.test(query.sql)) {
+          this.#owed = wal.sync();
+        }
+        return result;
+      },
+      streamQuery: (query, chunkSize) => inner.streamQuery(query, chunkSize),
+    };
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  override async releaseConnection(): Promise<void> {
+    const owed = this.#owed;
+    this.#owed = undefined;
+    await super.releaseConnection();
+    await owed;
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
+  readonly #database: Sqlite.Database;
+  readonly #wal: WalSync | undefined;
 
-  constructor(config: SqliteDialectConfig) {
+  constructor(config: SqliteDialectConfig, database: Sqlite.Database, wal: WalSync | undefined) {
     super(config);
     this.#config = config;
+    this.#database = database;
+    this.#wal = wal;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    return new ImmediateSqliteDriver(this.#config, this.#database, this.#wal);
   }
 }

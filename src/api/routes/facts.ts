@@ -1,7 +1,9 @@
 /**
  * Recording facts: one fact (an object: a `fact` entry, or — when other
  * single facts arrive at the same time — a share of one `facts` entry;
- * `ref` names it), or many at once (an array: all valid or none recorded, in
+ * `ref` names it, with the entry's hash, author, seq, kind and signing key:
+ * not the entry itself, which holds its neighbours' facts too and made each
+ * answer grow with the group), or many at once (an array: all valid or none recorded, in
  * `facts` entries of up to 1,000; `refs` names each fact as `author/seq#i`,
  * in request order).
  *
@@ -43,9 +45,16 @@ export function factRoutes(app: FastifyInstance, node: PartyNode): void {
       }
       const wait = waitOf(request.query.wait, 'stored');
       const { entry, ref, push } = await node.facts.record(request.params.id, request.body, wait);
-      return reply
-        .status(201)
-        .send({ hash: entry.hash, entry: entry.signed, ref, replicated: push?.replicated ?? null });
+      const { author, seq, kind } = entry.signed.entry;
+      return reply.status(201).send({
+        ref,
+        hash: entry.hash,
+        author,
+        seq,
+        kind,
+        key: entry.signed.key,
+        replicated: push?.replicated ?? null,
+      });
     },
   );
 }

@@ -21,7 +21,7 @@ import { FactIndex } from './fact-index.ts';
 export type FactsWait = 'stored' | 'replicated';
 
 /** How long a push for facts answered once stored waits for more of them: one round carries them all. */
-const PUSH_PACE_MS = 5;
+const PUSH_PACE_MS = 25;
 
 interface PendingFact {
   readonly fact: Fact;

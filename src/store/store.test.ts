@@ -75,14 +75,14 @@ describe('openStore', () => {
     expect(existsSync(path)).toBe(true);
   });
 
-  it('sets WAL, synchronous FULL, a busy timeout and foreign keys on SQLite', async () => {
+  it('sets WAL, synchronous NORMAL (durability by wal-sync.ts), a busy timeout and foreign keys on SQLite', async () => {
     const store = (await openStore(`sqlite:${join(folder, 'pragmas.db')}`)) as KyselyStore;
     const pragma = async (name: string) => {
       const { rows } = await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(store.db);
       return Object.values(rows[0] ?? {})[0];
     };
     expect(await pragma('journal_mode')).toBe('wal');
-    expect(await pragma('synchronous')).toBe(2);
+    expect(await pragma('synchronous')).toBe(1);
     expect(await pragma('busy_timeout')).toBe(5000);
     expect(await pragma('foreign_keys')).toBe(1);
     // A nonce is written without an fsync (nonces.ts); everything after it is fully durable again.
@@ -92,7 +92,7 @@ describe('openStore', () => {
       pragma('synchronous'),
     ]);
     expect(remembered.slice(0, 2).sort()).toEqual([false, true]);
-    expect(await pragma('synchronous')).toBe(2);
+    expect(await pragma('synchronous')).toBe(1);
     await store.close();
   });
 

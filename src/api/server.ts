@@ -147,6 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
       await stopCheckpoints();
       await stopPruning();
       await node.idle();
+      await node.access.flush();
       await chain?.stop();
       await store.close();
     },

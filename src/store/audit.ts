@@ -7,6 +7,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Issue } from '../core/index.ts';
 import { relaxed } from './relaxed.ts';
+import { insertRuns } from './runs.ts';
 import type { AuditTable, Database, Engine } from './schema.ts';
 import { type AuditInput, type AuditQuery, type AuditRecord, auditOutcomes } from './types.ts';
 import { fail, instant, MAX_SEQ, oneOf, text } from './validate.ts';
@@ -33,7 +34,7 @@ export function checkAudit(record: AuditInput): void {
 const AUDIT_ROWS_PER_INSERT = 500;
 
 /**
- * Appends records, 500 to a statement, without waiting for the disk
+ * Appends records, up to 256 to a statement (runs.ts), without waiting for the disk
  * (relaxed.ts): the entries they name are the durable record. All are
  * checked first; one bad record appends none. Answers their seqs, in order.
  */
@@ -46,10 +47,10 @@ export async function appendAudits(
   if (records.length === 0) return [];
   return relaxed(db, engine, async (on) => {
     const seqs: number[] = [];
-    for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_INSERT) {
+    for (const [start, end] of insertRuns(records.length, AUDIT_ROWS_PER_INSERT)) {
       const rows = await on
         .insertInto('audit')
-        .values(records.slice(i, i + AUDIT_ROWS_PER_INSERT).map(auditRow))
+        .values(records.slice(start, end).map(auditRow))
         .returning('seq')
         .execute();
       // One statement's rows take increasing seqs in row order; RETURNING's own order is not promised.

@@ -46,6 +46,7 @@ import type {
   StoredUsage,
   UsageQuery,
 } from './types.ts';
+import { insertRuns } from './runs.ts';
 import * as usage from './usage.ts';
 import {
   checkBilateral,
@@ -244,11 +245,8 @@ export class KyselyStore implements Store {
       const heads = new Map<string, StreamPosition | undefined>();
       const pending: EntriesTable[] = [];
       const flush = async () => {
-        for (let i = 0; i < pending.length; i += INSERT_ROWS) {
-          await tx
-            .insertInto('entries')
-            .values(pending.slice(i, i + INSERT_ROWS))
-            .execute();
+        for (const [start, end] of insertRuns(pending.length, INSERT_ROWS)) {
+          await tx.insertInto('entries').values(pending.slice(start, end)).execute();
         }
         pending.length = 0;
       };

@@ -32,6 +32,10 @@ interface PendingAudit {
  * credentials revoke` beside a running node) within this time.
  */
 export const CREDENTIAL_CACHE_MS = 1000;
+/** How long audit records wait for others to share their write; a read of the log does not wait for it. */
+const AUDIT_PACE_MS = 20;
+/** Records that are written at once, however young. */
+const AUDIT_BATCH = 500;
 
 export class Access {
   readonly #core: NodeCore;
@@ -40,6 +44,8 @@ export class Access {
   #generation = 0;
   /** Audit records waiting for the next write (one statement for what arrives together). */
   #audits: PendingAudit[] | undefined;
+  /** Starts the write of the waiting records before their time (a read of the log, a full batch, closing). */
+  #writeNow: (() => void) | undefined;
   /** Audit writes under way, which a read of the log waits for. */
   readonly #writing = new Set<Promise<void>>();
 
@@ -118,27 +124,46 @@ export class Access {
 
   /**
    * Appends an audit record and resolves with its seq once it is written.
-   * Records arriving in one turn of the event loop are written together —
-   * one statement for a burst of requests, not one each; should that write
-   * fail, each is written on its own, so one record's fault is its own.
+   * Records are written together, AUDIT_PACE_MS after the first of them (or
+   * at once when AUDIT_BATCH wait): one statement and one commit for a burst
+   * of requests, not one each — a commit a request cost a node a tenth of
+   * its time when facts arrive one per request (BENCHMARKS.md). Should that
+   * write fail, each is written on its own, so one record's fault is its own.
    */
   audit(record: Omit<AuditInput, 'at'>): Promise<number> {
     const full = { ...record, at: this.#core.now().toISOString() };
     return new Promise<number>((resolve, reject) => {
       if (this.#audits === undefined) {
         this.#audits = [];
-        const writing: Promise<void> = new Promise<void>((next) => setImmediate(next))
+        let due!: () => void;
+        const start = new Promise<void>((go) => {
+          due = go;
+        });
+        const timer = setTimeout(due, AUDIT_PACE_MS);
+        this.#writeNow = () => {
+          clearTimeout(timer);
+          due();
+        };
+        const writing: Promise<void> = start
           .then(() => this.#writeAudits())
           .finally(() => this.#writing.delete(writing));
         this.#writing.add(writing);
       }
       this.#audits.push({ record: full, resolve, reject });
+      if (this.#audits.length >= AUDIT_BATCH) this.#writeNow?.();
     });
+  }
+
+  /** Writes the audit records waiting now, and resolves when every record appended so far is written. */
+  async flush(): Promise<void> {
+    this.#writeNow?.();
+    while (this.#writing.size > 0) await Promise.all([...this.#writing]);
   }
 
   async #writeAudits(): Promise<void> {
     const pending = this.#audits ?? [];
     this.#audits = undefined;
+    this.#writeNow = undefined;
     try {
       const seqs = await this.#store.appendAudits(pending.map((p) => p.record));
       for (const [i, p] of pending.entries()) p.resolve(seqs[i]!);
@@ -149,7 +174,7 @@ export class Access {
 
   /** Audit records matching `query`, including every record appended before this call. */
   async log(query: AuditQuery): Promise<AuditRecord[]> {
-    while (this.#writing.size > 0) await Promise.all([...this.#writing]);
+    await this.flush();
     return this.#store.listAudit(query);
   }
 }

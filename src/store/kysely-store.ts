@@ -23,6 +23,7 @@ import { migrateToLatest } from './migrations.ts';
 import * as nonces from './nonces.ts';
 import * as peers from './peers.ts';
 import * as proposals from './proposals.ts';
+import { insertRuns } from './runs.ts';
 import type { Database, Engine, EntriesTable } from './schema.ts';
 import type {
   AnchorKey,
@@ -46,7 +47,6 @@ import type {
   StoredUsage,
   UsageQuery,
 } from './types.ts';
-import { insertRuns } from './runs.ts';
 import * as usage from './usage.ts';
 import {
   checkBilateral,

@@ -126,7 +126,9 @@ describe('parseFact', () => {
       from: '2026-02-03T10:00:00Z',
       to: '2026-02-03T11:00:00Z',
     };
-    expect(issuesOf(boost)).toEqual([{ path: 'plan', rule: 'expected a plan with an on-demand price' }]);
+    expect(issuesOf(boost)).toEqual([
+      { path: 'plan', rule: 'expected a bandwidth level with an on-demand price' },
+    ]);
     const use = {
       type: 'usage',
       service: 'S1',

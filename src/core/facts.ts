@@ -200,7 +200,7 @@ function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefi
         (o) => isRecord(o.onDemand?.prices) && Object.hasOwn(o.onDemand.prices, plan ?? ''),
       );
       if (terms !== undefined && plan !== undefined && !priced) {
-        c.fail('plan', 'expected a plan with an on-demand price', plan);
+        c.fail('plan', 'expected a bandwidth level with an on-demand price', plan);
       }
       return;
     }

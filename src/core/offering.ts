@@ -3,7 +3,7 @@
  * charge, one-time charges due on activation, on-demand bandwidth prices and
  * usage metrics. Validation of `offerings[i]` lives here, beside the types.
  */
-import { type Checker, child, type DecimalBounds, isRecord } from './checker.ts';
+import { type Checker, child, type DecimalBounds } from './checker.ts';
 import { ZERO } from './rational.ts';
 import { checkUsagePricing, type UsagePricing } from './usage-pricing.ts';
 
@@ -19,7 +19,7 @@ export interface OnDemand {
   readonly unit: OnDemandUnit;
   /** At least this many units per boost; 0 when absent. */
   readonly minimumUnits?: number;
-  /** Price per unit, by plan id. */
+  /** Price per unit, by bandwidth level: a plan id, or a level no plan has (a 1G port bursting to 5G). */
   readonly prices: Readonly<Record<string, string>>;
 }
 
@@ -70,7 +70,7 @@ function checkOffering(c: Checker, value: unknown, path: string): string | undef
       c.decimal(amount, child(child(path, 'nrc'), name), NON_NEGATIVE);
     }
   }
-  if (o.onDemand !== undefined) checkOnDemand(c, o.onDemand, child(path, 'onDemand'), plans);
+  if (o.onDemand !== undefined) checkOnDemand(c, o.onDemand, child(path, 'onDemand'));
   if (o.usage !== undefined) {
     const metrics = new Set<string>();
     c.array(o.usage, child(path, 'usage'))?.forEach((item, i) => {
@@ -88,21 +88,16 @@ function checkOffering(c: Checker, value: unknown, path: string): string | undef
   return id;
 }
 
-function checkOnDemand(
-  c: Checker,
-  value: unknown,
-  path: string,
-  plans: Record<string, unknown> | undefined,
-): void {
+function checkOnDemand(c: Checker, value: unknown, path: string): void {
   const d = c.object(value, path);
   if (d === undefined) return;
   c.literal(d.unit, child(path, 'unit'), ON_DEMAND_UNITS);
   if (d.minimumUnits !== undefined) c.integer(d.minimumUnits, child(path, 'minimumUnits'));
+  // Keys are bandwidth levels a service may burst to (a 1G port to 5G), not necessarily plans.
   const prices = c.object(d.prices, child(path, 'prices'));
-  for (const [plan, price] of Object.entries(prices ?? {})) {
-    const pricePath = child(child(path, 'prices'), plan);
+  for (const [level, price] of Object.entries(prices ?? {})) {
+    const pricePath = child(child(path, 'prices'), level);
+    if (level.trim() === '') c.fail(pricePath, 'expected a bandwidth level name', level);
     c.decimal(price, pricePath, NON_NEGATIVE);
-    if (isRecord(plans) && !Object.hasOwn(plans, plan))
-      c.fail(pricePath, 'expected a plan of this offering', plan);
   }
 }

@@ -384,6 +384,20 @@ describe('on-demand bandwidth', () => {
       '36.00',
     ]);
   });
+
+  it('prices a bandwidth level no plan has: a port on plan A bursting to 5G', () => {
+    const t = terms(dia({ onDemand: { unit: 'hour', prices: { A: '2.50', '5G': '4.00' } } }));
+    const burst = facts(
+      ordered('2026-01-01T00:00:00Z'),
+      activated('2026-01-01T00:00:00Z'),
+      boost('5G', '2026-02-10T10:00:00Z', '2026-02-10T12:30:00Z'),
+    );
+    // 2 h 30 min → 3 × 4.00.
+    expect(rows(rate(t, burst, '2026-02'))).toEqual([
+      ['recurring', 'S1', '1000.00'],
+      ['on-demand', 'S1', '12.00'],
+    ]);
+  });
 });
 
 describe('usage', () => {

@@ -58,7 +58,7 @@ describe('parseTerms', () => {
       d.billing.paymentTermsDays = '30';
       d.tax.ratePercent = 20;
       d.offerings[0].nrc.install = '500,00';
-      d.offerings[0].onDemand.prices['40G'] = '1.00';
+      d.offerings[0].onDemand.prices['40G'] = '1,00';
       d.discounts[0].percent = '110';
       d.sla.tiers[1].below = '1e2';
       d.termination.earlyTerminationPercent = '';
@@ -73,7 +73,7 @@ describe('parseTerms', () => {
       { path: 'billing.paymentTermsDays', rule: 'expected a non-negative integer' },
       { path: 'tax.ratePercent', rule: 'expected a decimal string' },
       { path: 'offerings[0].nrc.install', rule: 'expected a decimal string' },
-      { path: 'offerings[0].onDemand.prices.40G', rule: 'expected a plan of this offering' },
+      { path: 'offerings[0].onDemand.prices.40G', rule: 'expected a decimal string' },
       { path: 'discounts[0].percent', rule: 'expected a percentage from 0 to 100' },
       { path: 'sla.tiers[1].below', rule: 'expected a decimal string' },
       { path: 'termination.earlyTerminationPercent', rule: 'expected a decimal string' },

@@ -270,14 +270,24 @@ export class Bilaterals {
    * Seller's node) or decline it. The proposer must still be in the directory
    * with the same key and endpoint.
    */
-  async decide(id: string, decision: 'accept' | 'decline'): Promise<ProposalRecord> {
+  decide(id: string, decision: 'accept' | 'decline'): Promise<ProposalRecord> {
+    // One decision at a time per proposal: of two operators deciding at once, the second finds it decided.
+    return this.#core.serially(`proposal\u0000${id}`, () => this.#decide(id, decision));
+  }
+
+  async #decide(id: string, decision: 'accept' | 'decline'): Promise<ProposalRecord> {
     const core = this.#core;
     const held = await core.store.getProposal(id);
     if (held === undefined) throw new NodeError('NOT_FOUND', `no proposal ${id}`);
     if (held.status !== 'pending')
       throw new NodeError('PROPOSAL_DECIDED', `proposal ${short(id)} is already ${held.status}`);
+    const settle = async (status: 'accepted' | 'declined') => {
+      if (!(await core.store.setProposalStatus(id, status, core.now().toISOString()))) {
+        throw new NodeError('PROPOSAL_DECIDED', `proposal ${short(id)} was decided meanwhile`);
+      }
+    };
     if (decision === 'decline') {
-      await core.store.setProposalStatus(id, 'declined', core.now().toISOString());
+      await settle('declined');
       return (await core.store.getProposal(id))!;
     }
     const from = await this.#peering.directory.lookup(held.party);
@@ -285,7 +295,7 @@ export class Bilaterals {
       throw new NodeError('PEER_UNKNOWN', `${held.party} is no longer in the directory`);
     const { proposal } = this.#checkProposal(from, held.proposal);
     const buyerSig = await this.#countersign(from, proposal);
-    await core.store.setProposalStatus(id, 'accepted', core.now().toISOString());
+    await settle('accepted');
     try {
       await core.peer.request(from.endpoint, 'POST', '/peer/agreements', { id, buyerSig });
     } catch (error) {

@@ -61,5 +61,9 @@ export const coreErrorStatus = {
   DECIMAL_INVALID: 422,
   CURRENCY_UNKNOWN: 422,
   FACTS_INCONSISTENT: 422,
+  /** A statement asked for a day that is not a date. */
+  STATEMENT_INVALID: 422,
+  /** A payment that cannot apply as recorded (an allocation to an invoice not issued, above its open amount; an id twice). */
+  PAYMENT_INVALID: 422,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 export type CoreErrorCode = keyof typeof coreErrorStatus;

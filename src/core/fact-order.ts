@@ -15,6 +15,7 @@ const TYPE_RANK: Record<Fact['type'], number> = {
   'bandwidth.boost': 4,
   usage: 5,
   'service.terminated': 6,
+  payment: 7,
 };
 
 /** The instant a fact happens at (NaN for a malformed time). */

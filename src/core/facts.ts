@@ -5,8 +5,11 @@
  * Consistency across facts (activated twice, …) is the rater's job.
  */
 import { Checker, child, type DecimalBounds, deepFreeze, isRecord } from './checker.ts';
+import { minorUnit } from './currency.ts';
+import { parseDecimal } from './decimal.ts';
 import { type Issue, ValidationError } from './errors.ts';
-import { ZERO } from './rational.ts';
+import { isPeriodId } from './period.ts';
+import { add, compare, type Rational, ZERO } from './rational.ts';
 import type { Terms } from './terms.ts';
 
 export const FACT_TYPES = [
@@ -17,6 +20,7 @@ export const FACT_TYPES = [
   'outage',
   'bandwidth.boost',
   'usage',
+  'payment',
 ] as const;
 export type FactType = (typeof FACT_TYPES)[number];
 
@@ -70,6 +74,34 @@ export interface Usage {
   readonly id: string;
 }
 
+/** Part of a payment the Buyer assigned to one period's invoice (TERMS.md §6). */
+export interface Allocation {
+  readonly period: string;
+  readonly amount: string;
+}
+
+/** The Buyer paid `amount` at `at` (TERMS.md §6); ignored by rating. `id` is unique per bilateral. */
+export interface Payment {
+  readonly type: 'payment';
+  readonly id: string;
+  readonly amount: string;
+  readonly at: string;
+  readonly allocations?: readonly Allocation[];
+}
+
+/** The facts about a service: every type but `payment`. */
+export type ServiceFact = Exclude<Fact, Payment & { readonly ext?: FactExt }>;
+
+/** A fact about a service, with where it came from. */
+export interface ServiceFactRef extends FactRef {
+  readonly fact: ServiceFact;
+}
+
+/** Whether the fact is about a service (every type but `payment`, which rating ignores). */
+export function isServiceFact(item: FactRef): item is ServiceFactRef {
+  return item.fact.type !== 'payment';
+}
+
 /**
  * An OSS system's own references, carried with a fact and never read by the
  * rater: strings, finite numbers, booleans and objects of them, bounded by EXT_LIMITS.
@@ -86,6 +118,7 @@ export type Fact = (
   | Outage
   | BandwidthBoost
   | Usage
+  | Payment
 ) & { readonly ext?: FactExt };
 
 /**
@@ -101,6 +134,7 @@ const FIELDS: Readonly<Record<FactType, readonly string[]>> = {
   outage: ['service', 'from', 'to', 'maintenance'],
   'bandwidth.boost': ['service', 'plan', 'from', 'to'],
   usage: ['service', 'metric', 'quantity', 'at', 'id'],
+  payment: ['id', 'amount', 'at', 'allocations'],
 };
 
 /** Longest service, offering, plan and metric name. */
@@ -118,6 +152,7 @@ export interface FactRef {
 }
 
 const QUANTITY: DecimalBounds = { min: ZERO, rule: 'expected a non-negative decimal string' };
+const POSITIVE: DecimalBounds = { above: ZERO, rule: 'expected a decimal string above zero' };
 
 /**
  * Validates one fact and returns it deeply frozen.
@@ -159,8 +194,12 @@ function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefi
   for (const key of ['service', 'offering', 'plan', 'metric'] as const) {
     if (allowed.includes(key)) bounded(c, f[key], key, MAX_NAME);
   }
-  if (type === 'usage') bounded(c, f.id, 'id', MAX_USAGE_ID);
+  if (type === 'usage' || type === 'payment') bounded(c, f.id, 'id', MAX_USAGE_ID);
   if (c.issues.length > 0) return;
+  if (type === 'payment') {
+    checkPayment(c, f, terms);
+    return;
+  }
   c.string(f.service, 'service');
   const offerings = terms?.offerings ?? [];
   switch (type) {
@@ -215,6 +254,58 @@ function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefi
       return;
     }
   }
+}
+
+/** Most allocations one payment may carry. */
+export const MAX_ALLOCATIONS = 1000;
+
+function checkPayment(c: Checker, f: Record<string, unknown>, terms: Terms | undefined): void {
+  c.string(f.id, 'id');
+  c.time(f.at, 'at');
+  const decimals = terms === undefined ? undefined : minorUnit(terms.currency);
+  const amount = money(c, f.amount, 'amount', decimals);
+  if (f.allocations === undefined) return;
+  const list = c.array(f.allocations, 'allocations');
+  if (list === undefined) return;
+  if (list.length > MAX_ALLOCATIONS) {
+    c.fail('allocations', `expected at most ${MAX_ALLOCATIONS} allocations`);
+    return;
+  }
+  let allocated = ZERO;
+  const periods = new Set<string>();
+  list.forEach((item, i) => {
+    const path = child('allocations', i);
+    const a = c.object(item, path);
+    if (a === undefined) return;
+    for (const key of Object.keys(a)) {
+      if (key !== 'period' && key !== 'amount') c.fail(child(path, key), 'unexpected field');
+    }
+    if (!isPeriodId(a.period)) c.fail(child(path, 'period'), 'expected YYYY-MM', a.period);
+    else if (periods.has(a.period))
+      c.fail(child(path, 'period'), 'expected one allocation per period', a.period);
+    else periods.add(a.period);
+    const share = money(c, a.amount, child(path, 'amount'), decimals);
+    if (share !== undefined) allocated = add(allocated, share);
+  });
+  if (amount !== undefined && compare(allocated, amount) > 0) {
+    c.fail('allocations', `expected allocations summing to at most the amount ${f.amount as string}`);
+  }
+}
+
+/** An amount above zero, with exactly the currency's `decimals` when known. */
+function money(c: Checker, value: unknown, path: string, decimals: number | undefined): Rational | undefined {
+  const text = c.decimal(value, path, POSITIVE);
+  if (text === undefined) return undefined;
+  if (decimals !== undefined && decimalsOf(text) !== decimals) {
+    c.fail(path, `expected exactly ${decimals} decimals (the currency's)`, value);
+    return undefined;
+  }
+  return parseDecimal(text);
+}
+
+function decimalsOf(text: string): number {
+  const point = text.indexOf('.');
+  return point < 0 ? 0 : text.length - point - 1;
 }
 
 function checkWindow(c: Checker, f: Record<string, unknown>): void {

@@ -11,7 +11,7 @@ import { byCodeUnit } from './code-unit.ts';
 import { parseDecimal } from './decimal.ts';
 import { BilateralError, ValidationError } from './errors.ts';
 import { sortFacts, factTime as time } from './fact-order.ts';
-import { type FactRef, factIssues } from './facts.ts';
+import { type FactRef, factIssues, isServiceFact } from './facts.ts';
 import { type Instant, parseInstant } from './instant.ts';
 import type { Offering } from './offering.ts';
 import { type PlanChange, type PlanSpan, planSpans, type Stamp } from './plan-spans.ts';
@@ -63,7 +63,8 @@ export function buildHistories(terms: Terms, facts: readonly FactRef[]): Service
     const issues = factIssues(fact);
     if (issues.length > 0) throw new ValidationError('FACT_INVALID', issues, { ref });
   }
-  const sorted = sortFacts(facts);
+  // Payments are settlement (statement.ts), never rated.
+  const sorted = sortFacts(facts).filter(isServiceFact);
   const refs = new Set<string>();
   for (const { ref, fact } of sorted) {
     if (refs.has(ref)) throw inconsistent(ref, fact.service, `ref ${ref} is used by more than one fact`);

@@ -3,6 +3,7 @@
 export { addMonths, ceilTo, countUnits, floorTo, isTimeZone, monthStart, type TimeUnit } from './calendar.ts';
 export { byCodeUnit } from './code-unit.ts';
 export { currencyCodes, isCurrencyCode, minorUnit } from './currency.ts';
+export { type DayNumber, dayStart, formatDay, parseDay } from './days.ts';
 export {
   compareDecimal,
   formatDecimal,
@@ -42,6 +43,15 @@ export {
   type UsageRecordLike,
   type UsageValuation,
 } from './reconcile.ts';
+export {
+  AGING_BUCKETS,
+  type AgingBucket,
+  type Statement,
+  type StatementApplication,
+  type StatementInvoice,
+  type StatementPayment,
+  statement,
+} from './statement.ts';
 export {
   type Billing,
   type Discount,

@@ -66,6 +66,8 @@ export interface Terms {
     readonly responseDays: number;
     readonly tolerance?: { readonly absolute?: string; readonly percent?: string };
   };
+  /** TERMS.md §6: late interest on overdue invoices (none when absent). */
+  readonly settlement?: { readonly lateInterest?: { readonly annualPercent: string } };
 }
 
 export const PERCENT: DecimalBounds = {
@@ -109,6 +111,15 @@ function checkTerms(c: Checker, doc: Record<string, unknown>): void {
     if (t !== undefined) c.decimal(t.earlyTerminationPercent, 'termination.earlyTerminationPercent', PERCENT);
   }
   if (doc.disputes !== undefined) checkDisputes(c, doc.disputes);
+  if (doc.settlement !== undefined) checkSettlement(c, doc.settlement);
+}
+
+function checkSettlement(c: Checker, value: unknown): void {
+  const s = c.object(value, 'settlement');
+  if (s?.lateInterest === undefined) return;
+  const interest = c.object(s.lateInterest, 'settlement.lateInterest');
+  if (interest !== undefined)
+    c.decimal(interest.annualPercent, 'settlement.lateInterest.annualPercent', PERCENT);
 }
 
 function checkParty(c: Checker, value: unknown, path: string): string | undefined {

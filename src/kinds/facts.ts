@@ -2,15 +2,16 @@
  * `fact` and `facts` entries: the commercial facts of TERMS.md §2. A `fact`
  * body is one fact; a `facts` body is `{ facts: [...] }`, up to
  * FACTS_PER_ENTRY of them (one signature and one verification per entry, not
- * per fact). Either party may record facts. Fact i of entry seq is cited as
- * `author/seq#i`; a lone fact as `author/seq`.
+ * per fact). Either party may record facts, but a `payment` only the Buyer
+ * (TERMS.md §6). Fact i of entry seq is cited as `author/seq#i`; a lone fact
+ * as `author/seq`.
  *
  * Their slice of the agreed state is only how many fact-bearing entries there
  * are: which facts they are is what the checkpoint's record root commits to.
  */
 import { type Fact, type FactRef, parseFact } from '../core/index.ts';
 import type { JsonValue } from '../ledger/index.ts';
-import { type Basis, type EntryKindSpec, type HeldEntry, objectBody } from './kind.ts';
+import { type Basis, type EntryKindSpec, type HeldEntry, type KindContext, objectBody } from './kind.ts';
 import type { StateSlice } from './state.ts';
 
 /** At most this many facts in one `facts` entry (a larger request is split over several). */
@@ -22,22 +23,23 @@ export const FACT_KINDS: readonly string[] = ['fact', 'facts'];
 export const factKind: EntryKindSpec = {
   kind: 'fact',
   author: 'either',
-  validate(body, { terms }) {
-    parseFact(body, terms);
+  validate(body, context) {
+    byItsAuthor(parseFact(body, context.terms), context);
   },
 };
 
 export const factsKind: EntryKindSpec = {
   kind: 'facts',
   author: 'either',
-  validate(body, { terms }) {
+  validate(body, context) {
+    const { terms } = context;
     const list = objectBody(body, 'facts').facts;
     if (!Array.isArray(list) || list.length === 0 || list.length > FACTS_PER_ENTRY) {
       throw new Error(`facts: expected an array of 1 to ${FACTS_PER_ENTRY} facts`);
     }
     list.forEach((fact, i) => {
       try {
-        parseFact(fact, terms);
+        byItsAuthor(parseFact(fact, terms), context);
       } catch (error) {
         throw new Error(`facts[${i}]: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -45,6 +47,13 @@ export const factsKind: EntryKindSpec = {
     if (Object.keys(body as object).length !== 1) throw new Error('facts: the body holds only `facts`');
   },
 };
+
+/** Throws unless the entry's author may record `fact`: a payment is the Buyer's. */
+function byItsAuthor(fact: Fact, context: KindContext): void {
+  if (fact.type === 'payment' && context.author !== context.buyer) {
+    throw new Error('type: a payment is recorded by the Buyer only');
+  }
+}
 
 /** The facts recorded in the streams, limited to each stream's head in `basis` when given. */
 export function factsOf(entries: readonly HeldEntry[], basis?: Basis): FactRef[] {

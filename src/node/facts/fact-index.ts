@@ -25,6 +25,7 @@ import {
   type FactRef,
   formatInstant,
   inconsistent,
+  isServiceFact,
   parseInstant,
   serviceLives,
   type Terms,
@@ -46,6 +47,8 @@ export class FactIndex {
   readonly #lifecycles = new Map<string, FactRef[]>();
   /** Usage fact id → the ref that recorded it (ids are unique across services). */
   readonly #usageIds = new Map<string, string>();
+  /** Payment id → the ref that recorded it (a payment is cited by its id on statements). */
+  readonly #paymentIds = new Map<string, string>();
   /** Per author: the last seq read. */
   readonly #read = new Map<string, number>();
   #refreshing: Promise<void> = Promise.resolve();
@@ -82,6 +85,10 @@ export class FactIndex {
       if (!this.#usageIds.has(fact.id)) this.#usageIds.set(fact.id, item.ref);
       return;
     }
+    if (fact.type === 'payment') {
+      if (!this.#paymentIds.has(fact.id)) this.#paymentIds.set(fact.id, item.ref);
+      return;
+    }
     if (!LIFECYCLE.has(fact.type)) return;
     const list = this.#lifecycles.get(fact.service);
     if (list === undefined) this.#lifecycles.set(fact.service, [item]);
@@ -94,20 +101,28 @@ export class FactIndex {
    * impossible. Refresh first.
    */
   check(terms: Terms, facts: readonly FactRef[]): void {
+    const payments = new Map<string, string>();
     for (const { ref, fact } of facts) {
+      if (fact.type === 'payment') {
+        const first = this.#paymentIds.get(fact.id) ?? payments.get(fact.id);
+        if (first !== undefined)
+          throw inconsistent(ref, '', `payment id ${fact.id} was already recorded at ${first}`);
+        payments.set(fact.id, ref);
+      }
       if (fact.type !== 'usage') continue;
       const first = this.#usageIds.get(fact.id);
       if (first !== undefined)
         throw inconsistent(ref, fact.service, `usage id ${fact.id} was already recorded at ${first}`);
     }
-    const services = new Set(facts.map((f) => f.fact.service));
+    const about = facts.filter(isServiceFact);
+    const services = new Set(about.map((f) => f.fact.service));
     const recorded = [...services].flatMap((service) => this.#lifecycles.get(service) ?? []);
     buildHistories(terms, [...recorded, ...facts]);
     // Usage outside its service's active life is refused here by the usage
     // importer's own rule (`activeAt`: `[activation, termination)`), so usage
     // is held to one rule via /facts or /usage.
     const lives = serviceLives([...recorded, ...facts].map((f) => f.fact));
-    for (const { ref, fact } of facts) {
+    for (const { ref, fact } of about) {
       if (fact.type !== 'usage') continue;
       const life = lives.get(fact.service);
       const at = parseInstant(fact.at);

@@ -16,6 +16,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'rate one period offline: --terms T.json --events F.jsonl --period YYYY-MM [--json]',
     load: async () => (await import('./rate.ts')).rate,
   },
+  statement: {
+    summary:
+      'the account statement offline: --terms T.json --events F.jsonl [--events P.jsonl] --as-of YYYY-MM-DD [--json]',
+    load: async () => (await import('./statement.ts')).statementCommand,
+  },
   demo: {
     summary: 'run a Seller and a Buyer node on loopback and show them agree on invoices [--out DIR]',
     load: async () => (await import('./demo.ts')).demo,

@@ -4,23 +4,9 @@
  * against a legacy billing system. Bad input exits 2 with `file:line: field:
  * rule` for every problem found, so a user can fix a file in one pass.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import {
-  BilateralError,
-  type FactRef,
-  formatIssue,
-  type Invoice,
-  isPeriodId,
-  locateJsonError,
-  locateJsonPath,
-  parseFact,
-  parseTerms,
-  rate as rateInvoice,
-  type Terms,
-  ValidationError,
-} from '../core/index.ts';
+import { BilateralError, type Invoice, isPeriodId, rate as rateInvoice } from '../core/index.ts';
 import type { Command, Io } from './main.ts';
+import { InputError, loadFacts, loadTerms } from './offline-inputs.ts';
 
 const USAGE = 'usage: sb rate --terms TERMS.json --events FACTS.jsonl --period YYYY-MM [--json]\n';
 
@@ -29,13 +15,6 @@ interface Options {
   readonly events: string;
   readonly period: string;
   readonly json: boolean;
-}
-
-/** Thrown for bad input; the command prints `lines` and exits 2. */
-class InputError extends Error {
-  constructor(readonly lines: readonly string[]) {
-    super(lines.join('\n'));
-  }
 }
 
 function parseArgs(args: readonly string[]): Options | 'help' {
@@ -66,64 +45,6 @@ function parseArgs(args: readonly string[]): Options | 'help' {
   return { terms: values.terms!, events: values.events!, period, json };
 }
 
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new InputError([`sb rate: cannot read ${file}: ${code}`]);
-  }
-}
-
-function parseJson(text: string, where: (line: number) => string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    const at = locateJsonError(text);
-    const reason = at === undefined ? (error as Error).message : `${at.reason} at column ${at.column}`;
-    throw new InputError([`${where(at?.line ?? 1)}: invalid JSON: ${reason}`]);
-  }
-}
-
-function loadTerms(file: string): Terms {
-  const text = read(file);
-  const json = parseJson(text, (line) => `${file}:${line}`);
-  try {
-    return parseTerms(json);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    throw new InputError(
-      error.issues.map(
-        (issue) => `${file}:${locateJsonPath(text, issue.path)?.line ?? 1}: ${formatIssue(issue)}`,
-      ),
-    );
-  }
-}
-
-function loadFacts(file: string, terms: Terms): FactRef[] {
-  const name = basename(file);
-  const facts: FactRef[] = [];
-  const problems: string[] = [];
-  read(file)
-    .split('\n')
-    .forEach((raw, index) => {
-      const text = raw.replace(/\r$/, '');
-      if (text.trim() === '') return;
-      const line = index + 1;
-      try {
-        const json = parseJson(text, () => `${file}:${line}`);
-        facts.push({ ref: `${name}:${line}`, fact: parseFact(json, terms) });
-      } catch (error) {
-        if (error instanceof InputError) problems.push(...error.lines);
-        else if (error instanceof ValidationError)
-          problems.push(...error.issues.map((i) => `${file}:${line}: ${formatIssue(i)}`));
-        else throw error;
-      }
-    });
-  if (problems.length > 0) throw new InputError(problems);
-  return facts;
-}
-
 export const rate: Command = async (args: readonly string[], io: Io): Promise<number> => {
   try {
     const options = parseArgs(args);
@@ -147,8 +68,7 @@ export const rate: Command = async (args: readonly string[], io: Io): Promise<nu
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     io.stderr(error.lines.map((line) => `${line}\n`).join(''));
-    if (error.lines.some((line) => line.startsWith('sb rate: ') && !line.includes('cannot read')))
-      io.stderr(USAGE);
+    if (error.lines.some((line) => line.startsWith('sb rate: '))) io.stderr(USAGE);
     return 2;
   }
 };

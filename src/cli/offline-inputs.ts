@@ -1,0 +1,85 @@
+/**
+ * Reading the offline commands' inputs (`sb rate`, `sb statement`): a terms
+ * document and JSONL facts, with every problem reported as `file:line:
+ * field: rule` so a user can fix a file in one pass. A fact's ref is
+ * `name:line` (`facts.jsonl:3`): invoice lines and statements cite it.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  type FactRef,
+  formatIssue,
+  locateJsonError,
+  locateJsonPath,
+  parseFact,
+  parseTerms,
+  type Terms,
+  ValidationError,
+} from '../core/index.ts';
+
+/** Thrown for bad input; the command prints `lines` and exits 2. */
+export class InputError extends Error {
+  constructor(readonly lines: readonly string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+function read(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new InputError([`cannot read ${file}: ${code}`]);
+  }
+}
+
+function parseJson(text: string, where: (line: number) => string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const at = locateJsonError(text);
+    const reason = at === undefined ? (error as Error).message : `${at.reason} at column ${at.column}`;
+    throw new InputError([`${where(at?.line ?? 1)}: invalid JSON: ${reason}`]);
+  }
+}
+
+/** The terms document in `file`, or every problem with it as `file:line: path: rule`. */
+export function loadTerms(file: string): Terms {
+  const text = read(file);
+  const json = parseJson(text, (line) => `${file}:${line}`);
+  try {
+    return parseTerms(json);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new InputError(
+      error.issues.map(
+        (issue) => `${file}:${locateJsonPath(text, issue.path)?.line ?? 1}: ${formatIssue(issue)}`,
+      ),
+    );
+  }
+}
+
+/** The facts of a JSONL file, each with ref `name:line`, or every problem as `file:line: path: rule`. */
+export function loadFacts(file: string, terms: Terms): FactRef[] {
+  const name = basename(file);
+  const facts: FactRef[] = [];
+  const problems: string[] = [];
+  read(file)
+    .split('\n')
+    .forEach((raw, index) => {
+      const text = raw.replace(/\r$/, '');
+      if (text.trim() === '') return;
+      const line = index + 1;
+      try {
+        const json = parseJson(text, () => `${file}:${line}`);
+        facts.push({ ref: `${name}:${line}`, fact: parseFact(json, terms) });
+      } catch (error) {
+        if (error instanceof InputError) problems.push(...error.lines);
+        else if (error instanceof ValidationError)
+          problems.push(...error.issues.map((i) => `${file}:${line}: ${formatIssue(i)}`));
+        else throw error;
+      }
+    });
+  if (problems.length > 0) throw new InputError(problems);
+  return facts;
+}

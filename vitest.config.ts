@@ -22,6 +22,7 @@ const unitAlso = [
   'test/errors.test.ts',
   'test/in-memory.test.ts',
   'test/key-rotation.test.ts',
+  'test/statements.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 60_000 };

@@ -263,6 +263,14 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET',
+    pattern: '/bilaterals/:id/statement',
+    path: (ids) => `/bilaterals/${ids.bilateral}/statement?asOf=2026-03-01`,
+    bilateral: true,
+    need: 'invoices.read',
+    permission: 'invoices.read',
+  },
+  {
+    method: 'GET',
     pattern: '/bilaterals/:id/proof',
     path: (ids) => `/bilaterals/${ids.bilateral}/proof?entry=acme-fiber/1`,
     bilateral: true,

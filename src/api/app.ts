@@ -24,6 +24,7 @@ import { invoiceRoutes } from './routes/invoices.ts';
 import { peerRoutes } from './routes/peer.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
+import { statementRoutes } from './routes/statements.ts';
 import { usageRoutes } from './routes/usage.ts';
 
 declare module 'fastify' {
@@ -99,6 +100,7 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   invoiceRoutes(app, node);
   checkpointRoutes(app, node);
   proofRoutes(app, node);
+  statementRoutes(app, node);
   directoryRoutes(app, node);
   credentialRoutes(app, node);
   return app;

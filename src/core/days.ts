@@ -5,7 +5,7 @@
  * "days past due" and "each day after the due date" are integer arithmetic;
  * only where a day starts depends on the zone.
  */
-import { fromLocal } from './calendar.ts';
+import { fromLocal, toLocal } from './calendar.ts';
 import { DAY, daysInMonth, formatDate, utc } from './instant.ts';
 
 /** A day as an integer: days since 1970-01-01. */
@@ -44,4 +44,10 @@ export function dayStart(day: DayNumber, zone: string): number {
     },
     zone,
   );
+}
+
+/** The day (`YYYY-MM-DD`) `instant` falls on in `zone`. */
+export function dayOf(instant: number, zone: string): string {
+  const local = toLocal(instant, zone);
+  return formatDate(local.year, local.month, local.day);
 }

@@ -3,7 +3,7 @@
 export { addMonths, ceilTo, countUnits, floorTo, isTimeZone, monthStart, type TimeUnit } from './calendar.ts';
 export { byCodeUnit } from './code-unit.ts';
 export { currencyCodes, isCurrencyCode, minorUnit } from './currency.ts';
-export { type DayNumber, dayStart, formatDay, parseDay } from './days.ts';
+export { type DayNumber, dayOf, dayStart, formatDay, parseDay } from './days.ts';
 export {
   compareDecimal,
   formatDecimal,
@@ -49,8 +49,11 @@ export {
   type Statement,
   type StatementApplication,
   type StatementInvoice,
+  type StatementOptions,
   type StatementPayment,
+  type StatementSource,
   statement,
+  statementPeriods,
 } from './statement.ts';
 export {
   type Billing,

@@ -113,6 +113,43 @@ interface StatementPaymentDraft {
   left: bigint;
 }
 
+/** What a statement needs of an invoice. */
+export interface StatementSource {
+  readonly total: string;
+  readonly lines: readonly unknown[];
+}
+
+export interface StatementOptions {
+  /**
+   * The invoice of each period (`statementPeriods`) as the parties hold it —
+   * a node passes the issued invoice where there is one — instead of rating
+   * the period from `facts`.
+   */
+  readonly invoices?: ReadonlyMap<string, StatementSource>;
+}
+
+/** The periods whose invoice a statement as of `asOf` may list: from effectiveFrom's to the last issued by `asOf`. */
+export function statementPeriods(terms: Terms, asOf: string): string[] {
+  const day = parseDay(asOf);
+  if (day === undefined) throw badDay(asOf);
+  const zone = terms.billing.timeZone;
+  const first = toLocal(parseInstant(terms.effectiveFrom)!, zone);
+  const out: string[] = [];
+  for (let month = first.month; ; month++) {
+    const year = first.year + Math.floor((month - 1) / 12);
+    const period = `${String(year).padStart(4, '0')}-${String(((month - 1) % 12) + 1).padStart(2, '0')}`;
+    const dates = invoiceDates(billingPeriod(period, zone), terms.billing.paymentTermsDays);
+    if (parseDay(dates.issueDate)! > day) return out;
+    out.push(period);
+  }
+}
+
+function badDay(asOf: unknown): ValidationError {
+  return new ValidationError('STATEMENT_INVALID', [
+    { path: 'asOf', rule: 'expected a date YYYY-MM-DD', value: asOf },
+  ]);
+}
+
 /**
  * The statement as of the end of `asOf` (`YYYY-MM-DD` in the billing zone).
  * @param facts every fact known (service facts and payments), each with a ref.
@@ -121,20 +158,21 @@ interface StatementPaymentDraft {
  *   an invoice not issued at the payment's time or above its open amount, or a
  *   payment id used twice; `FACTS_INCONSISTENT` from rating.
  */
-export function statement(terms: Terms, facts: readonly FactRef[], asOf: string): Statement {
+export function statement(
+  terms: Terms,
+  facts: readonly FactRef[],
+  asOf: string,
+  options: StatementOptions = {},
+): Statement {
   const day = parseDay(asOf);
-  if (day === undefined) {
-    throw new ValidationError('STATEMENT_INVALID', [
-      { path: 'asOf', rule: 'expected a date YYYY-MM-DD', value: asOf },
-    ]);
-  }
+  if (day === undefined) throw badDay(asOf);
   const zone = terms.billing.timeZone;
   const decimals = minorUnit(terms.currency);
   const scale = 10n ** BigInt(decimals);
   const money = (minor: bigint) => formatFixed(rational(minor, scale), decimals);
   const end = dayStart(day + 1, zone);
 
-  const invoices = issuedBy(terms, facts, day, scale);
+  const invoices = issuedBy(terms, facts, asOf, scale, options.invoices);
   const payments = paymentsBefore(facts, end, scale);
 
   const credit: Credit[] = [];
@@ -248,18 +286,20 @@ function minor(text: string, scale: bigint): bigint {
   return (value.num * scale) / value.den;
 }
 
-/** The invoices on the statement: every period from effectiveFrom's whose issue day is ≤ `day`, with a line. */
-function issuedBy(terms: Terms, facts: readonly FactRef[], day: DayNumber, scale: bigint): Open[] {
+/** The invoices on the statement: every period from effectiveFrom's whose issue day is ≤ `asOf`, with a line. */
+function issuedBy(
+  terms: Terms,
+  facts: readonly FactRef[],
+  asOf: string,
+  scale: bigint,
+  given: ReadonlyMap<string, StatementSource> | undefined,
+): Open[] {
   const zone = terms.billing.timeZone;
-  const first = toLocal(parseInstant(terms.effectiveFrom)!, zone);
   const out: Open[] = [];
-  for (let month = first.month; ; month++) {
-    const year = first.year + Math.floor((month - 1) / 12);
-    const period = `${String(year).padStart(4, '0')}-${String(((month - 1) % 12) + 1).padStart(2, '0')}`;
+  for (const period of statementPeriods(terms, asOf)) {
     const dates = invoiceDates(billingPeriod(period, zone), terms.billing.paymentTermsDays);
     const issueDay = parseDay(dates.issueDate)!;
-    if (issueDay > day) break;
-    const invoice = rate(terms, facts, period);
+    const invoice = given?.get(period) ?? rate(terms, facts, period);
     if (invoice.lines.length === 0) continue;
     out.push({
       period,

@@ -13,6 +13,7 @@
  *   invoices     compute, issue, answer
  *   checkpoints  co-signed checkpoints and their anchoring
  *   proofs       self-contained proofs of entries, invoices, usage records
+ *   statements   what the Buyer owes as of a day: invoices, payments, interest, aging
  *
  * A new capability is a new folder beside these and a line here.
  */
@@ -28,6 +29,7 @@ import { Invoices } from './invoices/invoices.ts';
 import { type KeyFile, PartyKeys } from './keys/party-keys.ts';
 import { Peering } from './peering/peering.ts';
 import { Proofs } from './proofs/proofs.ts';
+import { Statements } from './statements/statements.ts';
 import { Usage } from './usage/usage-capability.ts';
 
 export interface PartyNodeOptions extends NodeCoreOptions {
@@ -47,6 +49,7 @@ export class PartyNode {
   readonly checkpoints: Checkpoints;
   readonly invoices: Invoices;
   readonly proofs: Proofs;
+  readonly statements: Statements;
 
   constructor(options: PartyNodeOptions) {
     this.core = new NodeCore(options);
@@ -60,6 +63,8 @@ export class PartyNode {
     this.checkpoints = new Checkpoints(this.core, this.replication);
     this.invoices = new Invoices(this.core, this.replication, this.checkpoints, this.usage);
     this.proofs = new Proofs(this.core, this.invoices, this.checkpoints);
+    this.statements = new Statements(this.core, this.invoices);
+    this.facts.addCheck((context, facts) => this.statements.checkPayments(context, facts));
   }
 
   get party(): string {

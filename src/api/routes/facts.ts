@@ -15,21 +15,20 @@
  * per request needs; an array waits for `replicated`.
  */
 import type { FastifyInstance } from 'fastify';
-import { type FactsWait, NodeError, type PartyNode } from '../../node/index.ts';
+import type { PartyNode } from '../../node/index.ts';
 import { guard } from '../access.ts';
-import type { IdParams } from './params.ts';
-
-function waitOf(value: unknown, fallback: FactsWait): FactsWait {
-  if (value === undefined) return fallback;
-  if (value === 'stored' || value === 'replicated') return value;
-  throw new NodeError('BAD_REQUEST', 'wait: expected stored or replicated');
-}
+import { type IdParams, waitOf } from './params.ts';
 
 export function factRoutes(app: FastifyInstance, node: PartyNode): void {
   app.post<{ Params: IdParams; Querystring: { wait?: string } }>(
     '/bilaterals/:id/facts',
     guard('facts.record', 'facts.record'),
     async (request, reply) => {
+      // A payment is money: recording one takes the finance team's permission too.
+      const list: unknown[] = Array.isArray(request.body) ? request.body : [request.body];
+      if (list.some((f) => (f as { type?: unknown } | null)?.type === 'payment')) {
+        node.access.authorize(request.credential!, 'settlement.manage', request.params.id);
+      }
       if (Array.isArray(request.body)) {
         const wait = waitOf(request.query.wait, 'replicated');
         const { entries, refs, push } = await node.facts.recordMany(request.params.id, request.body, wait);

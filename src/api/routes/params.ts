@@ -3,7 +3,7 @@
  * integers, objects. Each refusal names the parameter: a period that is not
  * one is invalid input (`PERIOD_INVALID`, 422); a malformed parameter `BAD_REQUEST`.
  */
-import { NodeError, ValidationError } from '../../node/index.ts';
+import { type FactsWait, NodeError, ValidationError } from '../../node/index.ts';
 
 export interface IdParams {
   id: string;
@@ -32,4 +32,11 @@ export function integer(value: unknown, name: string, max = Number.MAX_SAFE_INTE
     throw new NodeError('BAD_REQUEST', `${name}: expected an integer from 0 to ${max}`);
   }
   return Number(value);
+}
+
+/** `?wait=stored|replicated` of a recording route; `fallback` when absent. */
+export function waitOf(value: unknown, fallback: FactsWait): FactsWait {
+  if (value === undefined) return fallback;
+  if (value === 'stored' || value === 'replicated') return value;
+  throw new NodeError('BAD_REQUEST', 'wait: expected stored or replicated');
 }

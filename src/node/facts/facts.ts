@@ -23,6 +23,9 @@ export type FactsWait = 'stored' | 'replicated';
 /** How long a push for facts answered once stored waits for more of them: one round carries them all. */
 const PUSH_PACE_MS = 25;
 
+/** A check of facts about to be signed; throws a `BilateralError` naming the fact to refuse them. */
+export type FactCheck = (context: BilateralContext, facts: readonly FactRef[]) => Promise<void>;
+
 interface PendingFact {
   readonly fact: Fact;
   resolve(recorded: { entry: StoredEntry; ref: string }): void;
@@ -38,10 +41,17 @@ export class Facts {
   readonly #pushSoon = new Set<string>();
   /** Per bilateral: single facts waiting for the next group commit. */
   readonly #groups = new Map<string, PendingFact[]>();
+  /** Checks other capabilities add (statements: that a payment applies as recorded). */
+  readonly #checks: FactCheck[] = [];
 
   constructor(core: NodeCore, replication: Replication) {
     this.#core = core;
     this.#replication = replication;
+  }
+
+  /** Adds a check every fact must pass, after its service's history, before it is signed. */
+  addCheck(check: FactCheck): void {
+    this.#checks.push(check);
   }
 
   /**
@@ -196,5 +206,6 @@ export class Facts {
     }
     await index.refresh([this.#core.party, context.counterparty.id]);
     index.check(context.terms, facts);
+    for (const check of this.#checks) await check(context, facts);
   }
 }

@@ -1,0 +1,79 @@
+/**
+ * Statements: what the Buyer owes as of a day (TERMS.md §6), served live
+ * from the record both nodes hold — the facts, the Buyer's payments and the
+ * invoices — so the two nodes, and `sb statement` over the same facts, give
+ * the same figures.
+ *
+ * Design rationale:
+ * - An issued invoice never changes: where a period's invoice was issued
+ *   (and not rejected) the statement uses that document; a period whose
+ *   issue date has come but which is not issued yet is rated as it would be
+ *   (stored usage included), as TERMS.md §6 lists it.
+ * - A payment is checked before it is signed, by the same rule the
+ *   statement applies: its allocations must go to invoices issued by its
+ *   time and stay within what is open on them (`PAYMENT_INVALID`), so no
+ *   signed payment can make a statement fail later.
+ */
+import {
+  dayOf,
+  type FactRef,
+  type Statement,
+  type StatementSource,
+  statement,
+  statementPeriods,
+} from '../../core/index.ts';
+import { FACT_KINDS, factsOf } from '../../kinds/index.ts';
+import type { BilateralContext } from '../core/context.ts';
+import type { NodeCore } from '../core/node-core.ts';
+import type { Invoices } from '../invoices/invoices.ts';
+
+export class Statements {
+  readonly #core: NodeCore;
+  readonly #invoices: Invoices;
+
+  constructor(core: NodeCore, invoices: Invoices) {
+    this.#core = core;
+    this.#invoices = invoices;
+  }
+
+  /** The statement of bilateral `id` as of the end of `asOf` (default: today in the billing zone). */
+  async statement(id: string, asOf?: string): Promise<Statement> {
+    const context = await this.#core.context(id);
+    const day = asOf ?? dayOf(this.#core.now().getTime(), context.terms.billing.timeZone);
+    return this.#statement(context, await this.#facts(id), day);
+  }
+
+  /**
+   * Throws `PAYMENT_INVALID` unless each payment among `facts` applies as
+   * recorded beside the stored ones: checked on the statement as of the
+   * latest payment's day.
+   */
+  async checkPayments(context: BilateralContext, facts: readonly FactRef[]): Promise<void> {
+    const zone = context.terms.billing.timeZone;
+    let latest: string | undefined;
+    for (const { fact } of facts) {
+      if (fact.type !== 'payment') continue;
+      const day = dayOf(Date.parse(fact.at), zone);
+      if (latest === undefined || day > latest) latest = day;
+    }
+    if (latest === undefined) return;
+    await this.#statement(context, [...(await this.#facts(context.id)), ...facts], latest);
+  }
+
+  async #facts(id: string): Promise<FactRef[]> {
+    return factsOf(await this.#core.store.listEntries(id, { kinds: FACT_KINDS }));
+  }
+
+  async #statement(context: BilateralContext, facts: readonly FactRef[], asOf: string): Promise<Statement> {
+    const periods = statementPeriods(context.terms, asOf);
+    const issued = new Map<string, StatementSource>();
+    for (const held of await this.#invoices.list(context.id)) {
+      if (held.status !== 'rejected') issued.set(held.period, held.body.invoice);
+    }
+    const invoices = new Map<string, StatementSource>();
+    for (const period of periods) {
+      invoices.set(period, issued.get(period) ?? (await this.#invoices.compute(context.id, period)));
+    }
+    return statement(context.terms, facts, asOf, { invoices });
+  }
+}

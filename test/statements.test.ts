@@ -1,0 +1,138 @@
+/**
+ * Payments and the live account statement between two nodes in one process:
+ * the Buyer records the worked example's payments, both nodes serve the
+ * statement of TERMS.md §6 — identical, and equal to the example's file —
+ * and a payment that cannot apply, one by the Seller, or one by a
+ * credential without the finance permission is refused with nothing written.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { introduce } from '../src/api/index.ts';
+import type { IssuedInvoice } from '../src/node/index.ts';
+import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
+import { exampleDir, exampleFacts } from './support.ts';
+
+const read = (name: string) => readFileSync(join(exampleDir, name), 'utf8');
+const payments = read('payments.jsonl')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as { id: string });
+const expected = JSON.parse(read('statement-2026-07-15.json')) as Record<string, unknown>;
+
+describe('payments and statements on the nodes', () => {
+  const network = new MemoryNetwork();
+  let seller: MemoryNode;
+  let buyer: MemoryNode;
+  let id: string;
+  const heads = async () => JSON.stringify((await seller.call('GET', `/bilaterals/${id}`)).body);
+
+  beforeAll(async () => {
+    seller = await network.add('acme-fiber');
+    buyer = await network.add('globex');
+    await introduce(seller, buyer);
+    const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
+      terms: JSON.parse(read('terms-with-interest.json')),
+      peer: buyer.node.endpoint,
+    });
+    expect(created.status).toBe(201);
+    id = created.body.id;
+    for (const fact of exampleFacts()) {
+      const by = fact.type === 'outage' ? buyer : seller;
+      expect((await by.call('POST', `/bilaterals/${id}/facts?wait=replicated`, fact)).status).toBe(201);
+    }
+    // January alone is issued as a document; February and March are listed as §6 rates them.
+    const issued = await seller.call<IssuedInvoice>('POST', `/bilaterals/${id}/invoices`, {
+      period: '2026-01',
+    });
+    expect(issued.status).toBe(201);
+    await buyer.node.idle();
+  });
+  afterAll(() => network.close());
+
+  it('the Buyer records payments; both nodes serve the same statement, the worked example to the cent', async () => {
+    for (const payment of payments) {
+      const recorded = await buyer.call<{ ref: string; replicated: boolean }>(
+        'POST',
+        `/bilaterals/${id}/facts?wait=replicated`,
+        payment,
+      );
+      expect(recorded.status, JSON.stringify(recorded.body)).toBe(201);
+      expect(recorded.body.replicated).toBe(true);
+    }
+    const [atSeller, atBuyer] = await Promise.all(
+      [seller, buyer].map((n) =>
+        n.call<{ payments: { ref: string }[] }>('GET', `/bilaterals/${id}/statement?asOf=2026-07-15`),
+      ),
+    );
+    expect(atSeller!.status).toBe(200);
+    expect(atSeller!.body).toEqual(atBuyer!.body);
+    expect(atSeller!.body).toMatchObject(expected);
+    // Each payment names the signed fact it came from.
+    expect(atSeller!.body.payments.map((p) => p.ref)).toEqual(
+      payments.map((_, i) => expect.stringMatching(/^globex\/\d+$/)),
+    );
+  });
+
+  it('without a day, the statement is as of today in the billing zone', async () => {
+    const today = await seller.call<{ asOf: string }>('GET', `/bilaterals/${id}/statement`);
+    expect(today.status).toBe(200);
+    expect(today.body.asOf).toBe(new Date().toISOString().slice(0, 10));
+  });
+
+  it('refuses a payment that cannot apply as recorded, and records nothing', async () => {
+    const before = await heads();
+    const over = await buyer.call<{ code: string; message: string }>('POST', `/bilaterals/${id}/facts`, {
+      type: 'payment',
+      id: 'P9',
+      amount: '100.00',
+      at: '2026-07-01T00:00:00Z',
+      allocations: [{ period: '2026-01', amount: '100.00' }],
+    });
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('PAYMENT_INVALID');
+    expect(over.body.message).toMatch(
+      /allocations\[0\]: 100\.00 is above the open amount of 2026-01's invoice/,
+    );
+    const again = await buyer.call<{ code: string }>('POST', `/bilaterals/${id}/facts`, {
+      ...payments[0],
+      amount: '1.00',
+    });
+    expect(again.status).toBe(422);
+    expect(again.body.code).toBe('FACTS_INCONSISTENT');
+    await buyer.node.idle();
+    expect(await heads()).toBe(before);
+  });
+
+  it('a payment is the Buyer’s to record, with the finance permission', async () => {
+    const before = await heads();
+    const bySeller = await seller.call<{ code: string }>('POST', `/bilaterals/${id}/facts`, {
+      type: 'payment',
+      id: 'S1',
+      amount: '1.00',
+      at: '2026-07-01T00:00:00Z',
+    });
+    expect(bySeller.status).toBe(422);
+    expect(JSON.stringify(bySeller.body)).toMatch(/a payment is recorded by the Buyer only/);
+    const operator = await buyer.node.access.issue({ name: 'noc', role: 'operator' });
+    const answer = await buyer.owner.inject({
+      method: 'POST',
+      url: `/bilaterals/${id}/facts`,
+      headers: { authorization: `Bearer ${operator.token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ type: 'payment', id: 'O1', amount: '1.00', at: '2026-07-01T00:00:00Z' }),
+    });
+    expect(answer.statusCode).toBe(403);
+    expect(answer.json()).toMatchObject({
+      code: 'ACCESS_DENIED',
+      details: { permission: 'settlement.manage' },
+    });
+    await buyer.node.idle();
+    expect(await heads()).toBe(before);
+  });
+
+  it('refuses a day that is not a date', async () => {
+    const bad = await seller.call<{ code: string }>('GET', `/bilaterals/${id}/statement?asOf=2026-02-30`);
+    expect(bad.status).toBe(422);
+    expect(bad.body.code).toBe('STATEMENT_INVALID');
+  });
+});

@@ -70,7 +70,7 @@ describe('payments and statements on the nodes', () => {
     expect(atSeller!.body).toMatchObject(expected);
     // Each payment names the signed fact it came from.
     expect(atSeller!.body.payments.map((p) => p.ref)).toEqual(
-      payments.map((_, i) => expect.stringMatching(/^globex\/\d+$/)),
+      payments.map(() => expect.stringMatching(/^globex\/\d+$/)),
     );
   });
 

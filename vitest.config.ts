@@ -23,6 +23,7 @@ const unitAlso = [
   'test/in-memory.test.ts',
   'test/key-rotation.test.ts',
   'test/statements.test.ts',
+  'test/invoice-schedule.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 60_000 };

@@ -26,10 +26,16 @@ export async function startNode(
   env: NodeJS.ProcessEnv = {},
   nodeArgs: readonly string[] = [],
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, join(repo, 'bin', 'sb.js'), 'node', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
+  // Tests issue invoices themselves unless they ask for the schedule.
+  const schedule = args.includes('--invoice-delay') ? [] : ['--invoice-delay', 'off'];
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, join(repo, 'bin', 'sb.js'), 'node', ...args, ...schedule],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node did not start: ${output}`)), 20_000);

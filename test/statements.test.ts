@@ -68,6 +68,10 @@ describe('payments and statements on the nodes', () => {
     expect(atSeller!.status).toBe(200);
     expect(atSeller!.body).toEqual(atBuyer!.body);
     expect(atSeller!.body).toMatchObject(expected);
+    // January is issued, accepted and paid; February and March are not issued as documents yet.
+    expect(
+      (atSeller!.body as unknown as { invoices: { state: string }[] }).invoices.map((i) => i.state),
+    ).toEqual(['settled', 'generated', 'generated']);
     // Each payment names the signed fact it came from.
     expect(atSeller!.body.payments.map((p) => p.ref)).toEqual(
       payments.map(() => expect.stringMatching(/^globex\/\d+$/)),

@@ -50,6 +50,14 @@ export interface ServerOptions {
   readonly syncIntervalMs?: number;
   /** Milliseconds between scheduled checkpoints of the bilaterals this party sells in; 0 turns them off. */
   readonly checkpointIntervalMs?: number;
+  /**
+   * The Seller issues each closed period's invoice by itself this many
+   * milliseconds after the period ends; undefined (the default here) leaves
+   * issuing to people (`sb node` turns it on, 1 hour after).
+   */
+  readonly invoiceDelayMs?: number;
+  /** Milliseconds between looks for invoices due (default 60,000). */
+  readonly invoiceIntervalMs?: number;
   /** The shared ledger; default the embedded chain in `<dataDir>/chain`; `false` runs without a chain. */
   readonly chain?: ChainConfig | false;
   readonly log?: (line: string) => void;
@@ -130,6 +138,15 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
   const stopSync = every(options.syncIntervalMs ?? 5000, () => node.replication.sync());
   const stopCheckpoints = every(options.checkpointIntervalMs ?? 5000, () => node.checkpoints.all());
   const stopPruning = every(60_000, () => node.peering.prune());
+  const delay = options.invoiceDelayMs;
+  const stopInvoicing =
+    delay === undefined
+      ? async () => {}
+      : every(options.invoiceIntervalMs ?? 60_000, async () => {
+          await node.invoices.issueDue(delay).catch((error: unknown) => {
+            node.core.log(`scheduled invoicing: ${error instanceof Error ? error.message : String(error)}`);
+          });
+        });
 
   return {
     node,
@@ -146,6 +163,7 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
       await stopSync();
       await stopCheckpoints();
       await stopPruning();
+      await stopInvoicing();
       await node.idle();
       await node.access.flush();
       await chain?.stop();

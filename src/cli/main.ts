@@ -55,7 +55,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   node: {
     summary:
-      'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL] [--chain-rpc URL --chain-addresses FILE | --chain-dir DIR | --no-chain] [--anchor-confirmations N]',
+      'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL] [--chain-rpc URL --chain-addresses FILE | --chain-dir DIR | --no-chain] [--anchor-confirmations N] [--invoice-delay MS|off]',
     load: async () => (await import('./node.ts')).node,
   },
 };

@@ -3,7 +3,9 @@
  * the SQLite store live in `--data`; `--store postgres://…` selects PostgreSQL.
  * Two listeners: the owner API (`--host`/`--port`, loopback by default) and
  * the peer API counterparties call (`--peer-host`/`--peer-port`), each with
- * optional TLS from PEM files.
+ * optional TLS from PEM files. As a Seller it issues each closed period's
+ * invoice by itself `--invoice-delay` ms after the period ends (default one
+ * hour; `off` leaves it to people), looking every `--invoice-interval` ms.
  */
 import { resolve } from 'node:path';
 import { startServer } from '../api/index.ts';
@@ -32,6 +34,8 @@ export const node: Command = async (args, io) => {
     'chain-dir': 'string',
     'no-chain': 'boolean',
     'anchor-confirmations': 'string',
+    'invoice-delay': 'string',
+    'invoice-interval': 'string',
   });
   if (flags.data === undefined || flags.party === undefined)
     throw new UsageError('--data and --party are required');
@@ -47,6 +51,10 @@ export const node: Command = async (args, io) => {
   if (flags['chain-rpc'] !== undefined && flags['chain-addresses'] === undefined) {
     throw new UsageError('--chain-rpc needs --chain-addresses FILE (write one with `sb chain deploy`)');
   }
+  const invoiceDelay = flags['invoice-delay'] ?? '3600000';
+  const invoiceDelayMs =
+    invoiceDelay === 'off' ? undefined : milliseconds(invoiceDelay, '--invoice-delay', 0);
+  const invoiceIntervalMs = milliseconds(flags['invoice-interval'], '--invoice-interval', 60_000);
   const confirmations = flags['anchor-confirmations'];
   if (confirmations !== undefined && !/^[1-9]\d{0,3}$/.test(confirmations))
     throw new UsageError('--anchor-confirmations: expected an integer from 1 to 9999');
@@ -72,6 +80,8 @@ export const node: Command = async (args, io) => {
     ...(peerTls === undefined ? {} : { peerTls }),
     syncIntervalMs,
     checkpointIntervalMs,
+    ...(invoiceDelayMs === undefined ? {} : { invoiceDelayMs }),
+    invoiceIntervalMs,
     chain,
     ...(flags.store === undefined ? {} : { storeUrl: flags.store }),
     ...(flags['public-url'] === undefined ? {} : { publicUrl: flags['public-url'] }),

@@ -76,8 +76,13 @@ export async function usageCommand(
     },
   });
   let input: Readable;
+  let source: Readable;
   try {
-    input = (await gunzipIfNeeded(raw)).pipe(counter);
+    source = await gunzipIfNeeded(raw);
+    // `pipe` does not pass errors on: an upload cut short (the node answered early) ends the file's
+    // stream before its end, which must not surface as an uncaught error; fetch reports the upload.
+    source.on('error', () => {});
+    input = source.pipe(counter);
   } catch (error) {
     io.stderr(`sb usage: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
@@ -128,6 +133,8 @@ export async function usageCommand(
   const text = await response.text();
   // A node that refused the upload early answers before reading it all: stop sending.
   input.destroy();
+  source.destroy();
+  raw.destroy();
   raw.destroy();
   let body: unknown;
   try {

@@ -22,7 +22,7 @@ export { formatInstant, type Instant, parseInstant } from './instant.ts';
 export * from './invoice.ts';
 export { type JsonPosition, locateJsonError, locateJsonPath } from './json-locate.ts';
 export type { Offering, OnDemand, OnDemandUnit, Plan, UsageMetric } from './offering.ts';
-export { type BillingPeriod, billingPeriod, isPeriodId } from './period.ts';
+export { type BillingPeriod, billingPeriod, isPeriodId, nextPeriod, periodOf } from './period.ts';
 export { type RateOptions, rate } from './rate.ts';
 export type { Rational } from './rational.ts';
 export * as rational from './rational.ts';
@@ -46,6 +46,8 @@ export {
 export {
   AGING_BUCKETS,
   type AgingBucket,
+  INVOICE_STATES,
+  type InvoiceState,
   type Statement,
   type StatementApplication,
   type StatementInvoice,

@@ -3,7 +3,7 @@
  * contract's zone, named `YYYY-MM`. The invoice is issued on the first local
  * day of the next period and is due `paymentTermsDays` later.
  */
-import { monthStart } from './calendar.ts';
+import { monthStart, toLocal } from './calendar.ts';
 import { ValidationError } from './errors.ts';
 import { formatDate, type Instant } from './instant.ts';
 
@@ -43,4 +43,20 @@ export function invoiceDates(
     issueDate: formatDate(period.year, period.month + 1, 1),
     dueDate: formatDate(period.year, period.month + 1, 1 + paymentTermsDays),
   };
+}
+
+/** The period (`YYYY-MM`) holding `instant` in `zone`. */
+export function periodOf(instant: Instant, zone: string): string {
+  const local = toLocal(instant, zone);
+  return periodId(local.year, local.month);
+}
+
+/** The period after `id` (`YYYY-MM`). */
+export function nextPeriod(id: string): string {
+  const [year, month] = id.split('-').map(Number) as [number, number];
+  return month === 12 ? periodId(year + 1, 1) : periodId(year, month + 1);
+}
+
+function periodId(year: number, month: number): string {
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`;
 }

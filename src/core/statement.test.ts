@@ -30,6 +30,7 @@ describe('statement (TERMS.md §6)', () => {
   it('gives the worked example to the cent', () => {
     const got = statement(terms, [...facts, ...payments], '2026-07-15');
     expect(got).toMatchObject(expected);
+    expect(got.invoices.map((i) => i.state)).toEqual(['settled', 'settled', 'paymentDue']);
     expect(got.payments.map((p) => p.ref)).toEqual([
       'payments.jsonl:1',
       'payments.jsonl:2',

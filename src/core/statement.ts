@@ -26,7 +26,6 @@
  *   (days.ts); where a day starts depends on the zone.
  */
 
-import { toLocal } from './calendar.ts';
 import { byCodeUnit } from './code-unit.ts';
 import { minorUnit } from './currency.ts';
 import { type DayNumber, dayStart, formatDay, parseDay } from './days.ts';
@@ -34,7 +33,7 @@ import { formatFixed, parseDecimal, round } from './decimal.ts';
 import { BilateralError, ValidationError } from './errors.ts';
 import type { FactRef, Payment } from './facts.ts';
 import { type Instant, parseInstant } from './instant.ts';
-import { billingPeriod, invoiceDates } from './period.ts';
+import { billingPeriod, invoiceDates, nextPeriod, periodOf } from './period.ts';
 import { rate } from './rate.ts';
 import { add, div, mul, rational, ZERO } from './rational.ts';
 import type { Terms } from './terms.ts';
@@ -50,7 +49,16 @@ export interface StatementInvoice {
   /** max(0, statement day − due date). */
   readonly daysPastDue: number;
   readonly interest: string;
+  /**
+   * Its billing state after MEF 141: `generated` until both parties agree it
+   * (on a node: the Buyer has not accepted it yet), then `paymentDue` while
+   * anything is open, `settled` once nothing is.
+   */
+  readonly state: InvoiceState;
 }
+
+export const INVOICE_STATES = ['generated', 'paymentDue', 'settled'] as const;
+export type InvoiceState = (typeof INVOICE_STATES)[number];
 
 export interface StatementApplication {
   readonly period: string;
@@ -94,6 +102,7 @@ interface Open {
   readonly issuedAt: Instant;
   readonly dueDay: DayNumber;
   readonly total: bigint;
+  readonly agreed: boolean;
   applied: bigint;
   /** Applications in time order: when, and how much. */
   readonly applications: { at: Instant; amount: bigint }[];
@@ -117,6 +126,8 @@ interface StatementPaymentDraft {
 export interface StatementSource {
   readonly total: string;
   readonly lines: readonly unknown[];
+  /** Whether both parties agree it (default true: offline, the terms and facts are the agreement). */
+  readonly agreed?: boolean;
 }
 
 export interface StatementOptions {
@@ -133,11 +144,8 @@ export function statementPeriods(terms: Terms, asOf: string): string[] {
   const day = parseDay(asOf);
   if (day === undefined) throw badDay(asOf);
   const zone = terms.billing.timeZone;
-  const first = toLocal(parseInstant(terms.effectiveFrom)!, zone);
   const out: string[] = [];
-  for (let month = first.month; ; month++) {
-    const year = first.year + Math.floor((month - 1) / 12);
-    const period = `${String(year).padStart(4, '0')}-${String(((month - 1) % 12) + 1).padStart(2, '0')}`;
+  for (let period = periodOf(parseInstant(terms.effectiveFrom)!, zone); ; period = nextPeriod(period)) {
     const dates = invoiceDates(billingPeriod(period, zone), terms.billing.paymentTermsDays);
     if (parseDay(dates.issueDate)! > day) return out;
     out.push(period);
@@ -228,6 +236,7 @@ export function statement(
       open: money(open),
       daysPastDue: Math.max(0, late),
       interest: formatFixed(interest, decimals),
+      state: !invoice.agreed ? 'generated' : open > 0n ? 'paymentDue' : 'settled',
     };
   });
   const sum = (values: readonly bigint[]) => values.reduce((a, b) => a + b, 0n);
@@ -307,6 +316,7 @@ function issuedBy(
       issuedAt: dayStart(issueDay, zone),
       dueDay: parseDay(dates.dueDate)!,
       total: minor(invoice.total, scale),
+      agreed: (invoice as StatementSource).agreed ?? true,
       applied: 0n,
       applications: [],
     });

@@ -91,6 +91,8 @@ export const invoiceRejectedKind = answerKind('invoice.rejected');
 export type InvoiceStatus = 'pending' | 'accepted' | 'rejected';
 
 export interface IssuedInvoice {
+  /** Its number in the bilateral: 1 for the first invoice the Seller issued, and so on without a gap. */
+  readonly number: number;
   readonly period: string;
   readonly entry: EntryRef;
   readonly body: InvoiceIssuedBody;
@@ -111,11 +113,14 @@ export function invoicesOf(entries: readonly HeldEntry[]): IssuedInvoice[] {
     answers.set(answer.invoice.hash, { entry: entryRef(held), kind, body: answer });
   }
   const issued: IssuedInvoice[] = [];
-  for (const held of entries) {
-    if (held.signed.entry.kind !== 'invoice.issued') continue;
+  const documents = entries
+    .filter((held) => held.signed.entry.kind === 'invoice.issued')
+    .sort((a, b) => a.signed.entry.seq - b.signed.entry.seq);
+  for (const [index, held] of documents.entries()) {
     const body = held.signed.entry.body as unknown as InvoiceIssuedBody;
     const answer = answers.get(held.hash);
     issued.push({
+      number: index + 1,
       period: body.period,
       entry: entryRef(held),
       body,

@@ -5,7 +5,15 @@
  * with an acceptance (hashes match) or a rejection listing the differing
  * lines, then asks for a co-signed checkpoint (an agreement point).
  */
-import { billingPeriod, diffInvoices, type Invoice, rate } from '../../core/index.ts';
+import {
+  billingPeriod,
+  diffInvoices,
+  type Invoice,
+  nextPeriod,
+  parseInstant,
+  periodOf,
+  rate,
+} from '../../core/index.ts';
 import {
   type Basis,
   FACT_KINDS,
@@ -28,6 +36,8 @@ export class Invoices {
   readonly #replication: Replication;
   readonly #checkpoints: Checkpoints;
   readonly #usage: ReconciliationNode;
+  /** Per bilateral: periods found to have no line, with the heads they were rated at (issueDue). */
+  readonly #empty = new Map<string, Map<string, string>>();
 
   constructor(core: NodeCore, replication: Replication, checkpoints: Checkpoints, usage: ReconciliationNode) {
     this.#core = core;
@@ -79,6 +89,46 @@ export class Invoices {
     return { invoice: issued[issued.length - 1]!, push };
   }
 
+  /**
+   * Seller: issues, for every bilateral it sells in, each closed period's
+   * invoice not issued yet — a period is due `delayMs` after it ends (time
+   * for late facts to arrive), from the period holding the terms'
+   * `effectiveFrom` on. A period whose invoice has no line is not issued
+   * (and not rated again until the record changes); one issued before, even
+   * rejected by the Buyer, is left to people. Answers the periods issued.
+   */
+  async issueDue(delayMs: number): Promise<{ bilateral: string; period: string }[]> {
+    const core = this.#core;
+    const issued: { bilateral: string; period: string }[] = [];
+    const now = core.now().getTime();
+    for (const record of await core.store.listBilaterals()) {
+      if (record.role !== 'seller') continue;
+      const context = await core.context(record.id);
+      const zone = context.terms.billing.timeZone;
+      const held = new Set((await this.list(record.id)).map((i) => i.period));
+      const heads = JSON.stringify(await headsOf(core.store, context));
+      const empty = this.#empty.get(record.id);
+      for (const period of closedPeriods(context.terms.effectiveFrom, zone, now - delayMs)) {
+        if (held.has(period) || empty?.get(period) === heads) continue;
+        const invoice = await this.compute(record.id, period);
+        if (invoice.lines.length === 0) {
+          const memo = this.#empty.get(record.id) ?? new Map<string, string>();
+          memo.set(period, heads);
+          this.#empty.set(record.id, memo);
+          continue;
+        }
+        try {
+          await this.issue(record.id, period);
+          issued.push({ bilateral: record.id, period });
+          core.log(`invoice ${period} of ${short(record.id)} issued by the schedule`);
+        } catch (error) {
+          if (!(error instanceof NodeError && error.code === 'INVOICE_EXISTS')) throw error;
+        }
+      }
+    }
+    return issued;
+  }
+
   async list(id: string): Promise<IssuedInvoice[]> {
     await this.#core.context(id);
     return invoicesOf(await this.#core.store.listEntries(id, { kinds: INVOICE_KINDS }));
@@ -117,4 +167,14 @@ export class Invoices {
       if (push.replicated) await this.#checkpoints.propose(context);
     }
   }
+}
+
+/** The periods from the one holding `effectiveFrom` whose end (in `zone`) is at or before `until`. */
+function closedPeriods(effectiveFrom: string, zone: string, until: number): string[] {
+  const start = parseInstant(effectiveFrom);
+  const out: string[] = [];
+  if (start === undefined) return out;
+  for (let id = periodOf(start, zone); billingPeriod(id, zone).end <= until; id = nextPeriod(id))
+    out.push(id);
+  return out;
 }

@@ -68,11 +68,17 @@ export class Statements {
     const periods = statementPeriods(context.terms, asOf);
     const issued = new Map<string, StatementSource>();
     for (const held of await this.#invoices.list(context.id)) {
-      if (held.status !== 'rejected') issued.set(held.period, held.body.invoice);
+      if (held.status !== 'rejected') {
+        issued.set(held.period, { ...held.body.invoice, agreed: held.status === 'accepted' });
+      }
     }
     const invoices = new Map<string, StatementSource>();
     for (const period of periods) {
-      invoices.set(period, issued.get(period) ?? (await this.#invoices.compute(context.id, period)));
+      const source = issued.get(period) ?? {
+        ...(await this.#invoices.compute(context.id, period)),
+        agreed: false,
+      };
+      invoices.set(period, source);
     }
     return statement(context.terms, facts, asOf, { invoices });
   }

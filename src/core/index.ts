@@ -1,5 +1,12 @@
 /** Public surface of the core layer: other layers import only from here. */
 
+export {
+  ADJUSTMENT_SCHEMA,
+  type Adjustment,
+  type AdjustmentLine,
+  adjustment,
+  type Billed,
+} from './adjustment.ts';
 export { addMonths, ceilTo, countUnits, floorTo, isTimeZone, monthStart, type TimeUnit } from './calendar.ts';
 export { byCodeUnit } from './code-unit.ts';
 export { currencyCodes, isCurrencyCode, minorUnit } from './currency.ts';
@@ -51,6 +58,7 @@ export {
   type Statement,
   type StatementApplication,
   type StatementInvoice,
+  type StatementNote,
   type StatementOptions,
   type StatementPayment,
   type StatementSource,

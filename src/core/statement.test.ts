@@ -135,6 +135,37 @@ describe('statement (TERMS.md §6)', () => {
     );
   });
 
+  it('applies a credit note at its instant to the invoice it corrects; a debit note is due on its own', () => {
+    const notes = [
+      { type: 'credit', period: '2026-02', total: '-100.00', issuedAt: '2026-03-15T00:00:00Z' },
+      { type: 'debit', period: '2026-03', total: '50.00', issuedAt: '2026-06-10T12:00:00Z' },
+    ] as const;
+    const got = statement(terms, [...facts, ...payments], '2026-07-15', { notes });
+    // February owes 100.00 less from March 15: P3 pays 941.20 of it (not 1041.20), and 100.00 more of March.
+    expect(got.payments[2]!.applied).toEqual([
+      { period: '2026-03', amount: '40000.00' },
+      { period: '2026-02', amount: '941.20' },
+      { period: '2026-03', amount: '9058.80' },
+    ]);
+    expect(
+      got.invoices.map((i) => [i.document, i.period, i.issueDate, i.dueDate, i.total, i.open, i.daysPastDue]),
+    ).toEqual([
+      ['invoice', '2026-01', '2026-02-01', '2026-03-03', '1310.70', '0.00', 134],
+      ['invoice', '2026-02', '2026-03-01', '2026-03-31', '2041.20', '0.00', 106],
+      ['invoice', '2026-03', '2026-04-01', '2026-05-01', '85393.55', '36334.75', 75],
+      ['debit-note', '2026-03', '2026-06-10', '2026-07-10', '50.00', '50.00', 5],
+    ]);
+    expect(got.totals).toMatchObject({ invoiced: '88795.45', open: '36384.75', unapplied: '0.00' });
+    expect(got.aging).toMatchObject({ '1-30': '50.00', '61-90': '36334.75' });
+    // A credit above what is open on its invoice leaves the rest as credit.
+    const big = statement(terms, facts, '2026-07-15', {
+      notes: [{ type: 'credit', period: '2026-01', total: '-2000.00', issuedAt: '2026-02-10T00:00:00Z' }],
+    });
+    expect(big.invoices[0]).toMatchObject({ applied: '1310.70', open: '0.00' });
+    // February (issued 03-01) takes the remaining 689.30 at its issue.
+    expect(big.invoices[1]).toMatchObject({ applied: '689.30' });
+  });
+
   it('refuses a day that is not a date', () => {
     for (const bad of ['2026-02-30', '2026-7-15', '', '2026-07-15T00:00:00Z']) {
       expect(() => statement(terms, facts, bad)).toThrow(

@@ -28,7 +28,7 @@
 
 import { byCodeUnit } from './code-unit.ts';
 import { minorUnit } from './currency.ts';
-import { type DayNumber, dayStart, formatDay, parseDay } from './days.ts';
+import { type DayNumber, dayOf, dayStart, formatDay, parseDay } from './days.ts';
 import { formatFixed, parseDecimal, round } from './decimal.ts';
 import { BilateralError, ValidationError } from './errors.ts';
 import type { FactRef, Payment } from './facts.ts';
@@ -39,6 +39,8 @@ import { add, div, mul, rational, ZERO } from './rational.ts';
 import type { Terms } from './terms.ts';
 
 export interface StatementInvoice {
+  /** An invoice, or a debit note (due like an invoice, from its own issue date). */
+  readonly document: 'invoice' | 'debit-note';
   readonly period: string;
   readonly issueDate: string;
   readonly dueDate: string;
@@ -97,6 +99,7 @@ export interface Statement {
 
 /** An invoice as the pass sees it. */
 interface Open {
+  readonly document: 'invoice' | 'debit-note';
   readonly period: string;
   readonly issueDay: DayNumber;
   readonly issuedAt: Instant;
@@ -130,7 +133,26 @@ export interface StatementSource {
   readonly agreed?: boolean;
 }
 
+/** A credit or debit note for a period's invoice (core/adjustment.ts), as issued on a node. */
+export interface StatementNote {
+  readonly type: 'credit' | 'debit';
+  readonly period: string;
+  /** Below zero for a credit note. */
+  readonly total: string;
+  /** When it was issued (RFC 3339). */
+  readonly issuedAt: string;
+  readonly agreed?: boolean;
+}
+
 export interface StatementOptions {
+  /**
+   * Notes issued for the periods' invoices. A credit note applies at its
+   * issue instant to the invoice it corrects, like a payment allocated to
+   * it, and what exceeds that invoice's open amount becomes credit; a debit
+   * note is a document of its own, issued at the start of its issue day and
+   * due `paymentTermsDays` later.
+   */
+  readonly notes?: readonly StatementNote[];
   /**
    * The invoice of each period (`statementPeriods`) as the parties hold it —
    * a node passes the issued invoice where there is one — instead of rating
@@ -183,7 +205,7 @@ export function statement(
   const invoices = issuedBy(terms, facts, asOf, scale, options.invoices);
   const payments = paymentsBefore(facts, end, scale);
 
-  const credit: Credit[] = [];
+  const credits: Credit[] = [];
   const apply = (invoice: Open, amount: bigint, at: Instant, payment: StatementPaymentDraft | undefined) => {
     if (amount <= 0n) return;
     invoice.applied += amount;
@@ -193,26 +215,70 @@ export function statement(
   const issue = (invoice: Open) => {
     if (invoice.total < 0n) {
       invoice.applied = invoice.total;
-      credit.push({ payment: undefined, left: -invoice.total });
+      credits.push({ payment: undefined, left: -invoice.total });
       return;
     }
-    while (credit.length > 0 && invoice.total - invoice.applied > 0n) {
-      const first = credit[0]!;
+    while (credits.length > 0 && invoice.total - invoice.applied > 0n) {
+      const first = credits[0]!;
       const take = min(first.left, invoice.total - invoice.applied);
       apply(invoice, take, invoice.issuedAt, first.payment);
       first.left -= take;
       if (first.payment !== undefined) first.payment.left -= take;
-      if (first.left === 0n) credit.shift();
+      if (first.left === 0n) credits.shift();
     }
   };
 
-  let next = 0;
-  for (const payment of payments) {
-    while (next < invoices.length && invoices[next]!.issuedAt <= payment.at) issue(invoices[next++]!);
-    pay(payment, invoices, scale, apply);
-    if (payment.left > 0n) credit.push({ payment, left: payment.left });
+  const notes = options.notes ?? [];
+  for (const note of notes) {
+    if (note.type !== 'debit') continue;
+    const issueDay = parseDay(dayOf(parseInstant(note.issuedAt)!, zone))!;
+    if (issueDay > day) continue;
+    invoices.push({
+      document: 'debit-note',
+      period: note.period,
+      issueDay,
+      issuedAt: dayStart(issueDay, zone),
+      dueDay: issueDay + terms.billing.paymentTermsDays,
+      total: minor(note.total, scale),
+      agreed: note.agreed ?? true,
+      applied: 0n,
+      applications: [],
+    });
   }
-  while (next < invoices.length) issue(invoices[next++]!);
+  // Stable: an invoice before a debit note issued the same day.
+  invoices.sort((a, b) => a.issuedAt - b.issuedAt);
+  const credit = (note: StatementNote, at: Instant) => {
+    let left = -minor(note.total, scale);
+    const invoice = invoices.find(
+      (i) => i.document === 'invoice' && i.period === note.period && i.issuedAt <= at,
+    );
+    if (invoice !== undefined) {
+      const take = min(left, invoice.total - invoice.applied);
+      apply(invoice, take, at, undefined);
+      left -= take;
+    }
+    if (left > 0n) credits.push({ payment: undefined, left });
+  };
+  // One pass in time: issues first at an instant, then credit notes, then payments (by id).
+  const events: { at: Instant; order: number; run: () => void }[] = [
+    ...invoices.map((invoice) => ({ at: invoice.issuedAt, order: 0, run: () => issue(invoice) })),
+    ...notes
+      .filter((note) => note.type === 'credit')
+      .map((note) => ({ note, at: parseInstant(note.issuedAt)! }))
+      .filter(({ at }) => at < end)
+      .map(({ note, at }) => ({ at, order: 1, run: () => credit(note, at) })),
+    ...payments.map((payment) => ({
+      at: payment.at,
+      order: 2,
+      run: () => {
+        pay(payment, invoices, scale, apply);
+        if (payment.left > 0n) credits.push({ payment, left: payment.left });
+      },
+    })),
+  ];
+  // Array sort is stable: payments keep their (at, id) order, invoices their issue order.
+  events.sort((a, b) => a.at - b.at || a.order - b.order);
+  for (const event of events) event.run();
 
   const annual = terms.settlement?.lateInterest?.annualPercent;
   const perDay = annual === undefined ? undefined : div(parseDecimal(annual), rational(36_500n));
@@ -228,6 +294,7 @@ export function statement(
         : round(mul(rational(openDays(invoice, day, zone), scale), perDay), decimals, terms.billing.rounding);
     interestTotal = add(interestTotal, interest);
     return {
+      document: invoice.document,
       period: invoice.period,
       issueDate: formatDay(invoice.issueDay),
       dueDate: formatDay(invoice.dueDay),
@@ -256,7 +323,7 @@ export function statement(
       invoiced: money(sum(invoices.map((i) => i.total))),
       applied: money(sum(invoices.map((i) => i.applied))),
       open: money(sum(invoices.map((i) => i.total - i.applied))),
-      unapplied: money(sum(credit.map((c) => c.left))),
+      unapplied: money(sum(credits.map((c) => c.left))),
       interest: formatFixed(interestTotal, decimals),
     },
     aging: Object.fromEntries(AGING_BUCKETS.map((b) => [b, money(aging[b])])) as Record<AgingBucket, string>,
@@ -311,6 +378,7 @@ function issuedBy(
     const invoice = given?.get(period) ?? rate(terms, facts, period);
     if (invoice.lines.length === 0) continue;
     out.push({
+      document: 'invoice',
       period,
       issueDay,
       issuedAt: dayStart(issueDay, zone),
@@ -352,7 +420,7 @@ function pay(
   const { fact, ref, at } = payment;
   const issued = invoices.filter((i) => i.issuedAt <= at);
   (fact.allocations ?? []).forEach((allocation, index) => {
-    const invoice = issued.find((i) => i.period === allocation.period);
+    const invoice = issued.find((i) => i.document === 'invoice' && i.period === allocation.period);
     if (invoice === undefined) {
       throw invalid(
         ref,

@@ -3,6 +3,7 @@ export * from './facts.ts';
 export * from './invoice-proof.ts';
 export * from './invoices.ts';
 export * from './kind.ts';
+export * from './notes.ts';
 export * from './party-key.ts';
 export * from './registry.ts';
 export * from './state.ts';

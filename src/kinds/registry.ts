@@ -16,6 +16,7 @@ import { factKind, factsKind, factsSlice } from './facts.ts';
 import { invoiceProof } from './invoice-proof.ts';
 import { invoiceAcceptedKind, invoiceIssuedKind, invoiceRejectedKind, invoicesSlice } from './invoices.ts';
 import type { EntryKindSpec, KindContext } from './kind.ts';
+import { noteAcceptedKind, noteIssuedKind, noteRejectedKind } from './notes.ts';
 import { partyKeyKind } from './party-key.ts';
 import type { StateSlice } from './state.ts';
 import { usageBatchKind } from './usage-batch.ts';
@@ -29,6 +30,9 @@ export const entryKindSpecs: readonly EntryKindSpec[] = [
   invoiceRejectedKind,
   usageBatchKind,
   partyKeyKind,
+  noteIssuedKind,
+  noteAcceptedKind,
+  noteRejectedKind,
 ];
 
 export const entryKinds = [
@@ -39,6 +43,9 @@ export const entryKinds = [
   'invoice.rejected',
   'usage.batch',
   'party.key',
+  'note.issued',
+  'note.accepted',
+  'note.rejected',
 ] as const;
 export type EntryKind = (typeof entryKinds)[number];
 

@@ -24,6 +24,7 @@ const unitAlso = [
   'test/key-rotation.test.ts',
   'test/statements.test.ts',
   'test/invoice-schedule.test.ts',
+  'test/notes.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 60_000 };

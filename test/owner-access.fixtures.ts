@@ -254,6 +254,22 @@ export const routes: readonly Route[] = [
     body: (n) => ({ period: month(n) }),
   },
   {
+    method: 'GET',
+    pattern: '/bilaterals/:id/notes',
+    path: (ids) => `/bilaterals/${ids.bilateral}/notes`,
+    bilateral: true,
+    need: 'invoices.read',
+    permission: 'invoices.read',
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/notes',
+    path: (ids) => `/bilaterals/${ids.bilateral}/notes`,
+    bilateral: true,
+    need: 'invoices.issue',
+    permission: 'invoices.issue',
+  },
+  {
     method: 'POST',
     pattern: '/bilaterals/:id/checkpoints',
     path: (ids) => `/bilaterals/${ids.bilateral}/checkpoints`,

@@ -143,9 +143,10 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
     delay === undefined
       ? async () => {}
       : every(options.invoiceIntervalMs ?? 60_000, async () => {
-          await node.invoices.issueDue(delay).catch((error: unknown) => {
+          const failed = (error: unknown) =>
             node.core.log(`scheduled invoicing: ${error instanceof Error ? error.message : String(error)}`);
-          });
+          await node.invoices.issueDue(delay).catch(failed);
+          await node.notes.issueAllDue().catch(failed);
         });
 
   return {

@@ -13,6 +13,7 @@
  *   invoices     compute, issue, answer
  *   checkpoints  co-signed checkpoints and their anchoring
  *   proofs       self-contained proofs of entries, invoices, usage records
+ *   notes        credit and debit notes when a period rates differently after its invoice
  *   statements   what the Buyer owes as of a day: invoices, payments, interest, aging
  *
  * A new capability is a new folder beside these and a line here.
@@ -27,6 +28,7 @@ import { Replication } from './core/replication.ts';
 import { Facts } from './facts/facts.ts';
 import { Invoices } from './invoices/invoices.ts';
 import { type KeyFile, PartyKeys } from './keys/party-keys.ts';
+import { Notes } from './notes/notes.ts';
 import { Peering } from './peering/peering.ts';
 import { Proofs } from './proofs/proofs.ts';
 import { Statements } from './statements/statements.ts';
@@ -49,6 +51,7 @@ export class PartyNode {
   readonly checkpoints: Checkpoints;
   readonly invoices: Invoices;
   readonly proofs: Proofs;
+  readonly notes: Notes;
   readonly statements: Statements;
 
   constructor(options: PartyNodeOptions) {
@@ -63,7 +66,8 @@ export class PartyNode {
     this.checkpoints = new Checkpoints(this.core, this.replication);
     this.invoices = new Invoices(this.core, this.replication, this.checkpoints, this.usage);
     this.proofs = new Proofs(this.core, this.invoices, this.checkpoints);
-    this.statements = new Statements(this.core, this.invoices);
+    this.notes = new Notes(this.core, this.replication, this.invoices);
+    this.statements = new Statements(this.core, this.invoices, this.notes);
     this.facts.addCheck((context, facts) => this.statements.checkPayments(context, facts));
   }
 

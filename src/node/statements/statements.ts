@@ -18,6 +18,7 @@ import {
   dayOf,
   type FactRef,
   type Statement,
+  type StatementNote,
   type StatementSource,
   statement,
   statementPeriods,
@@ -26,14 +27,17 @@ import { FACT_KINDS, factsOf } from '../../kinds/index.ts';
 import type { BilateralContext } from '../core/context.ts';
 import type { NodeCore } from '../core/node-core.ts';
 import type { Invoices } from '../invoices/invoices.ts';
+import type { Notes } from '../notes/notes.ts';
 
 export class Statements {
   readonly #core: NodeCore;
   readonly #invoices: Invoices;
+  readonly #notes: Notes;
 
-  constructor(core: NodeCore, invoices: Invoices) {
+  constructor(core: NodeCore, invoices: Invoices, notes: Notes) {
     this.#core = core;
     this.#invoices = invoices;
+    this.#notes = notes;
   }
 
   /** The statement of bilateral `id` as of the end of `asOf` (default: today in the billing zone). */
@@ -80,6 +84,15 @@ export class Statements {
       };
       invoices.set(period, source);
     }
-    return statement(context.terms, facts, asOf, { invoices });
+    const notes: StatementNote[] = (await this.#notes.list(context.id))
+      .filter((n) => n.status !== 'rejected')
+      .map((n) => ({
+        type: n.body.note.type,
+        period: n.period,
+        total: n.body.note.total,
+        issuedAt: n.recordedAt,
+        agreed: n.status === 'accepted',
+      }));
+    return statement(context.terms, facts, asOf, { invoices, notes });
   }
 }

@@ -25,6 +25,7 @@ const unitAlso = [
   'test/statements.test.ts',
   'test/invoice-schedule.test.ts',
   'test/notes.test.ts',
+  'test/notifications.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 60_000 };

@@ -86,7 +86,9 @@ export type Capability =
   | 'peers.manage'
   | 'proposals.read'
   | 'proposals.decide'
-  | 'credentials';
+  | 'credentials'
+  | 'events'
+  | 'hub';
 
 const everything: readonly Capability[] = [
   'any',
@@ -105,6 +107,8 @@ const everything: readonly Capability[] = [
   'proposals.read',
   'proposals.decide',
   'credentials',
+  'events',
+  'hub',
 ];
 
 /**
@@ -121,14 +125,35 @@ const everything: readonly Capability[] = [
  * - invoices and proofs are the money and its evidence: not the operator's;
  * - the auditor reads everything there is to read (the audit log, peers,
  *   proposals included) and changes nothing;
+ * - events (the feed and the hub's subscriptions) carry invoice and payment
+ *   amounts: finance and the auditor read them, finance subscribes webhooks;
+ *   the operator, who does not see the money, does neither;
  * - there is no pledge route yet, so the financier may call nothing about
  *   the bilaterals at all (only `GET /party`, the node's public identity).
  */
 export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   admin: new Set(everything),
   operator: new Set(['any', 'read', 'facts', 'usage', 'sync', 'checkpoint']),
-  finance: new Set(['any', 'read', 'invoices.read', 'invoices.issue', 'proofs', 'checkpoint']),
-  auditor: new Set(['any', 'read', 'invoices.read', 'proofs', 'audit', 'peers.read', 'proposals.read']),
+  finance: new Set([
+    'any',
+    'read',
+    'invoices.read',
+    'invoices.issue',
+    'proofs',
+    'checkpoint',
+    'events',
+    'hub',
+  ]),
+  auditor: new Set([
+    'any',
+    'read',
+    'invoices.read',
+    'proofs',
+    'audit',
+    'peers.read',
+    'proposals.read',
+    'events',
+  ]),
   financier: new Set(['any']),
 };
 
@@ -141,6 +166,8 @@ export interface Ids {
   readonly declineProposal: string;
   readonly revokeCredential: string;
   readonly expireCredential: string;
+  /** A webhook subscription on the Seller's node. */
+  readonly subscription: string;
 }
 
 export interface Route {
@@ -295,6 +322,39 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET',
+    pattern: '/events',
+    path: () => '/events?after=0',
+    bilateral: false,
+    need: 'events',
+    permission: 'events.read',
+  },
+  {
+    method: 'GET',
+    pattern: '/hub',
+    path: () => '/hub',
+    bilateral: false,
+    need: 'events',
+    permission: 'events.read',
+  },
+  {
+    method: 'POST',
+    pattern: '/hub',
+    path: () => '/hub',
+    bilateral: false,
+    need: 'hub',
+    permission: 'events.manage',
+    body: () => ({ callback: 'http://127.0.0.1:9/hook', query: { types: ['invoice.issued'] } }),
+  },
+  {
+    method: 'DELETE',
+    pattern: '/hub/:id',
+    path: (ids) => `/hub/${ids.subscription}`,
+    bilateral: false,
+    need: 'hub',
+    permission: 'events.manage',
+  },
+  {
+    method: 'GET',
     pattern: '/peers',
     path: () => '/peers',
     bilateral: false,
@@ -422,6 +482,8 @@ export interface World {
   readonly initechKey: string;
   /** The Seller's admin credential (unscoped). */
   readonly admin: string;
+  /** A webhook subscription on the Seller's node (to be removed by the table's DELETE). */
+  readonly subscription: string;
   /** Mints a credential on the Seller's node. */
   issue(role: Role, options?: { bilaterals?: string[] }): Promise<{ id: string; token: string }>;
   /** The Seller's node, idle on both sides (background pushes and answers done). */
@@ -470,6 +532,10 @@ export async function makeWorld(): Promise<World> {
   const proposals = [await hold('rev-accept'), await hold('rev-decline')] as const;
 
   const admin = await seller.node.access.issue({ name: 'world admin', role: 'admin' });
+  const subscription = await seller.node.notifications.subscribe({
+    callback: 'http://127.0.0.1:9/world',
+    createdBy: admin.credential.id,
+  });
   const settle = async () => {
     await seller.node.idle();
     await buyer.node.idle();
@@ -483,6 +549,7 @@ export async function makeWorld(): Promise<World> {
     proposals,
     initechKey: generateKeyPair().publicKey,
     admin: admin.token,
+    subscription: subscription.subscription.id,
     async issue(role, options = {}) {
       const issued = await seller.node.access.issue({
         name: `${role}${options.bilaterals === undefined ? '' : ' (scoped)'}`,

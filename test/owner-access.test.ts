@@ -34,6 +34,7 @@ function idsOf(world: World, bilateral: string, credentials: { revoke: string; e
     declineProposal: world.proposals[1],
     revokeCredential: credentials.revoke,
     expireCredential: credentials.expire,
+    subscription: world.subscription,
   };
 }
 

@@ -21,6 +21,7 @@ import { credentialRoutes } from './routes/credentials.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { factRoutes } from './routes/facts.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { peerRoutes } from './routes/peer.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
@@ -101,6 +102,7 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   checkpointRoutes(app, node);
   proofRoutes(app, node);
   statementRoutes(app, node);
+  notificationRoutes(app, node);
   directoryRoutes(app, node);
   credentialRoutes(app, node);
   return app;

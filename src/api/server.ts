@@ -58,6 +58,8 @@ export interface ServerOptions {
   readonly invoiceDelayMs?: number;
   /** Milliseconds between looks for invoices due (default 60,000). */
   readonly invoiceIntervalMs?: number;
+  /** Milliseconds between webhook delivery rounds (default 1000; 0 turns delivery off). */
+  readonly notifyIntervalMs?: number;
   /** The shared ledger; default the embedded chain in `<dataDir>/chain`; `false` runs without a chain. */
   readonly chain?: ChainConfig | false;
   readonly log?: (line: string) => void;
@@ -138,6 +140,11 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
   const stopSync = every(options.syncIntervalMs ?? 5000, () => node.replication.sync());
   const stopCheckpoints = every(options.checkpointIntervalMs ?? 5000, () => node.checkpoints.all());
   const stopPruning = every(60_000, () => node.peering.prune());
+  const stopNotifying = every(options.notifyIntervalMs ?? 1000, async () => {
+    await node.notifications.deliver().catch((error: unknown) => {
+      node.core.log(`webhook delivery: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  });
   const delay = options.invoiceDelayMs;
   const stopInvoicing =
     delay === undefined
@@ -165,6 +172,7 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
       await stopCheckpoints();
       await stopPruning();
       await stopInvoicing();
+      await stopNotifying();
       await node.idle();
       await node.access.flush();
       await chain?.stop();

@@ -36,6 +36,7 @@ export const node: Command = async (args, io) => {
     'anchor-confirmations': 'string',
     'invoice-delay': 'string',
     'invoice-interval': 'string',
+    'notify-interval': 'string',
   });
   if (flags.data === undefined || flags.party === undefined)
     throw new UsageError('--data and --party are required');
@@ -55,6 +56,7 @@ export const node: Command = async (args, io) => {
   const invoiceDelayMs =
     invoiceDelay === 'off' ? undefined : milliseconds(invoiceDelay, '--invoice-delay', 0);
   const invoiceIntervalMs = milliseconds(flags['invoice-interval'], '--invoice-interval', 60_000);
+  const notifyIntervalMs = milliseconds(flags['notify-interval'], '--notify-interval', 1000);
   const confirmations = flags['anchor-confirmations'];
   if (confirmations !== undefined && !/^[1-9]\d{0,3}$/.test(confirmations))
     throw new UsageError('--anchor-confirmations: expected an integer from 1 to 9999');
@@ -82,6 +84,7 @@ export const node: Command = async (args, io) => {
     checkpointIntervalMs,
     ...(invoiceDelayMs === undefined ? {} : { invoiceDelayMs }),
     invoiceIntervalMs,
+    notifyIntervalMs,
     chain,
     ...(flags.store === undefined ? {} : { storeUrl: flags.store }),
     ...(flags['public-url'] === undefined ? {} : { publicUrl: flags['public-url'] }),

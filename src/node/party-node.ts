@@ -14,6 +14,7 @@
  *   checkpoints  co-signed checkpoints and their anchoring
  *   proofs       self-contained proofs of entries, invoices, usage records
  *   notes        credit and debit notes when a period rates differently after its invoice
+ *   notifications  the event feed and the webhooks of the hub
  *   statements   what the Buyer owes as of a day: invoices, payments, interest, aging
  *
  * A new capability is a new folder beside these and a line here.
@@ -29,6 +30,7 @@ import { Facts } from './facts/facts.ts';
 import { Invoices } from './invoices/invoices.ts';
 import { type KeyFile, PartyKeys } from './keys/party-keys.ts';
 import { Notes } from './notes/notes.ts';
+import { Notifications } from './notifications/notifications.ts';
 import { Peering } from './peering/peering.ts';
 import { Proofs } from './proofs/proofs.ts';
 import { Statements } from './statements/statements.ts';
@@ -37,6 +39,8 @@ import { Usage } from './usage/usage-capability.ts';
 export interface PartyNodeOptions extends NodeCoreOptions {
   /** Where the keys are kept, so a rotation survives a restart (the data folder's `party.json`). */
   readonly keyFile?: KeyFile;
+  /** How webhooks are delivered; default the global `fetch`. */
+  readonly webhookFetch?: typeof fetch;
 }
 
 export class PartyNode {
@@ -52,6 +56,7 @@ export class PartyNode {
   readonly invoices: Invoices;
   readonly proofs: Proofs;
   readonly notes: Notes;
+  readonly notifications: Notifications;
   readonly statements: Statements;
 
   constructor(options: PartyNodeOptions) {
@@ -67,6 +72,10 @@ export class PartyNode {
     this.invoices = new Invoices(this.core, this.replication, this.checkpoints, this.usage);
     this.proofs = new Proofs(this.core, this.invoices, this.checkpoints);
     this.notes = new Notes(this.core, this.replication, this.invoices);
+    this.notifications = new Notifications(
+      this.core,
+      options.webhookFetch === undefined ? {} : { fetch: options.webhookFetch },
+    );
     this.statements = new Statements(this.core, this.invoices, this.notes);
     this.facts.addCheck((context, facts) => this.statements.checkPayments(context, facts));
   }

@@ -27,6 +27,8 @@ export const storeErrorCodes = [
   /** Access tables' input validation (`ValidationError` with `issues`). */
   'STORE_BAD_CREDENTIAL',
   'STORE_BAD_AUDIT',
+  'STORE_BAD_EVENT',
+  'STORE_BAD_SUBSCRIPTION',
   'STORE_BAD_PEER',
   'STORE_BAD_PROPOSAL',
   'STORE_BAD_NONCE',
@@ -58,6 +60,8 @@ export const storeErrorStatus: Readonly<Record<StoreErrorCode, HttpStatus>> = {
   STORE_CREDENTIAL_CONFLICT: 409,
   STORE_BAD_CREDENTIAL: 422,
   STORE_BAD_AUDIT: 422,
+  STORE_BAD_EVENT: 422,
+  STORE_BAD_SUBSCRIPTION: 422,
   STORE_BAD_PEER: 422,
   STORE_BAD_PROPOSAL: 422,
   STORE_BAD_NONCE: 422,

@@ -19,6 +19,7 @@ import type { Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../led
 import * as anchors from './anchors.ts';
 import * as audit from './audit.ts';
 import * as credentials from './credentials.ts';
+import * as events from './events.ts';
 import { migrateToLatest } from './migrations.ts';
 import * as nonces from './nonces.ts';
 import * as peers from './peers.ts';
@@ -37,6 +38,9 @@ import type {
   CredentialRecord,
   EntryLeaf,
   EntryRange,
+  EventInput,
+  EventQuery,
+  EventRecord,
   Evidence,
   LeafRange,
   PeerRecord,
@@ -45,6 +49,7 @@ import type {
   Store,
   StoredEntry,
   StoredUsage,
+  SubscriptionRecord,
   UsageQuery,
 } from './types.ts';
 import * as usage from './usage.ts';
@@ -576,6 +581,41 @@ export class KyselyStore implements Store {
 
   listAudit(query: AuditQuery): Promise<AuditRecord[]> {
     return audit.listAudit(this.#db, query);
+  }
+
+  appendEvents(list: readonly EventInput[]): Promise<number> {
+    return events.appendEvents(this.#db, this.engine, list);
+  }
+
+  eventHeads(): Promise<Map<string, number>> {
+    return events.eventHeads(this.#db);
+  }
+
+  listEvents(query: EventQuery): Promise<EventRecord[]> {
+    return events.listEvents(this.#db, query);
+  }
+
+  lastEventSeq(): Promise<number> {
+    return events.lastEventSeq(this.#db);
+  }
+
+  putSubscription(subscription: SubscriptionRecord): Promise<void> {
+    return events.putSubscription(this.#db, subscription);
+  }
+
+  listSubscriptions(): Promise<SubscriptionRecord[]> {
+    return events.listSubscriptions(this.#db);
+  }
+
+  deleteSubscription(id: string): Promise<boolean> {
+    return events.deleteSubscription(this.#db, id);
+  }
+
+  updateSubscription(
+    id: string,
+    state: Pick<SubscriptionRecord, 'cursor' | 'failures' | 'nextAt' | 'lastError'>,
+  ): Promise<void> {
+    return events.updateSubscription(this.#db, id, state);
   }
 
   putPeer(peer: PeerRecord): Promise<void> {

@@ -436,6 +436,45 @@ function anchorFinality(): Migration {
   };
 }
 
+/**
+ * Notifications: `events`, one row per stored entry in the order this node
+ * came to hold them (`seq`), unique per entry so deriving them twice adds
+ * nothing; `subscriptions`, the webhooks of the hub, each with the last
+ * event delivered (`cursor`) so delivery resumes after a restart.
+ */
+function notifications(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('events')
+        .addColumn('seq', types.serial.type, types.serial.column)
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('bilateral', types.key, (c) => c.notNull())
+        .addColumn('author', types.key, (c) => c.notNull())
+        .addColumn('entry_seq', 'bigint', (c) => c.notNull())
+        .addColumn('hash', types.key, (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addUniqueConstraint('events_entry', ['bilateral', 'author', 'entry_seq'])
+        .execute();
+      await db.schema
+        .createTable('subscriptions')
+        .addColumn('id', types.key, (c) => c.primaryKey())
+        .addColumn('callback', 'text', (c) => c.notNull())
+        .addColumn('query', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', types.key, (c) => c.notNull())
+        .addColumn('cursor', 'bigint', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('next_at', 'text', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
@@ -446,6 +485,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0005_batched_usage': batchedUsage(engine),
     '0006_access': access(engine),
     '0007_anchor_finality': anchorFinality(),
+    '0008_notifications': notifications(engine),
   };
 }
 

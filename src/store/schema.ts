@@ -147,6 +147,35 @@ export interface AuditTable {
   readonly code: string | null;
 }
 
+/** Notifications (migration 0008): one event per entry this node holds, in the order it came to hold them. */
+export interface EventsTable {
+  readonly seq: Generated<number>;
+  readonly at: string;
+  readonly bilateral: string;
+  readonly author: string;
+  readonly entry_seq: number;
+  readonly hash: string;
+  readonly type: string;
+  /** JSON text. */
+  readonly data: string;
+}
+
+/** The webhooks of the hub (migration 0008). */
+export interface SubscriptionsTable {
+  readonly id: string;
+  readonly callback: string;
+  /** JSON text: `{ types?, bilaterals? }`. */
+  readonly query: string;
+  readonly secret: string;
+  readonly created_at: string;
+  readonly created_by: string;
+  /** The last event delivered (0: none yet). */
+  readonly cursor: number;
+  readonly failures: number;
+  readonly next_at: string;
+  readonly last_error: string | null;
+}
+
 /** The peer directory (migration 0006). */
 export interface PeersTable {
   readonly party: string;
@@ -178,6 +207,8 @@ export interface PeerNoncesTable {
 export interface Database {
   readonly bilaterals: BilateralsTable;
   readonly entries: EntriesTable;
+  readonly events: EventsTable;
+  readonly subscriptions: SubscriptionsTable;
   readonly evidence: EvidenceTable;
   readonly checkpoints: CheckpointsTable;
   readonly meta: MetaTable;

@@ -185,6 +185,55 @@ export interface AuditRecord extends AuditInput {
   readonly seq: number;
 }
 
+/** An event to record: what an entry this node now holds means to its owner (notifications). */
+export interface EventInput {
+  readonly at: string;
+  readonly bilateral: string;
+  readonly author: string;
+  /** The entry's seq in its author's stream. */
+  readonly entrySeq: number;
+  readonly hash: string;
+  /** `fact.recorded`, `payment.recorded`, `invoice.issued`, … */
+  readonly type: string;
+  /** A JSON summary of the entry. */
+  readonly data: unknown;
+}
+
+export interface EventRecord extends EventInput {
+  /** Position in this node's feed, from 1, increasing. */
+  readonly seq: number;
+}
+
+/** Which events to read, in seq order. */
+export interface EventQuery {
+  /** Events after this seq (exclusive; default 0). */
+  readonly after?: number;
+  /** 1 to 1,000. */
+  readonly limit: number;
+  /** Only these bilaterals (a scoped credential's); all when absent. */
+  readonly bilaterals?: readonly string[];
+  /** Only these types; all when absent. */
+  readonly types?: readonly string[];
+}
+
+/** A webhook of the hub: where to deliver which events, signed with `secret`. */
+export interface SubscriptionRecord {
+  readonly id: string;
+  readonly callback: string;
+  readonly query: { readonly types?: readonly string[]; readonly bilaterals?: readonly string[] };
+  readonly secret: string;
+  readonly createdAt: string;
+  /** The credential that made it. */
+  readonly createdBy: string;
+  /** The last event delivered (0: none yet). */
+  readonly cursor: number;
+  /** Failed deliveries in a row. */
+  readonly failures: number;
+  /** When to try next. */
+  readonly nextAt: string;
+  readonly lastError: string | null;
+}
+
 /** Which audit records to read, in seq order. */
 export interface AuditQuery {
   readonly bilateral?: string;
@@ -334,6 +383,25 @@ export interface Store {
   appendAudits(records: readonly AuditInput[]): Promise<number[]>;
   /** Audit records matching `query`, in seq order. */
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
+
+  /** Records events; one for an entry already recorded is left out. Returns how many were new. */
+  appendEvents(events: readonly EventInput[]): Promise<number>;
+  /** Per stream (`bilateral` + '\n' + `author`): the last entry seq with an event. */
+  eventHeads(): Promise<Map<string, number>>;
+  /** Events matching `query`, in seq order. */
+  listEvents(query: EventQuery): Promise<EventRecord[]>;
+  /** The last event's seq (0 when there is none). */
+  lastEventSeq(): Promise<number>;
+  /** Adds a webhook subscription. */
+  putSubscription(subscription: SubscriptionRecord): Promise<void>;
+  listSubscriptions(): Promise<SubscriptionRecord[]>;
+  /** Removes a subscription; false when there is none with that id. */
+  deleteSubscription(id: string): Promise<boolean>;
+  /** Records a delivery's outcome: the new cursor, failures in a row, when to try next and why it failed. */
+  updateSubscription(
+    id: string,
+    state: Pick<SubscriptionRecord, 'cursor' | 'failures' | 'nextAt' | 'lastError'>,
+  ): Promise<void>;
 
   /** Adds or replaces the directory entry of `peer.party`. */
   putPeer(peer: PeerRecord): Promise<void>;

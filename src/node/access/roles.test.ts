@@ -19,7 +19,7 @@ describe('roles', () => {
     ]);
   });
 
-  it('gives finance invoices, settlement, proofs and pledges, no facts or usage', () => {
+  it('gives finance invoices, settlement, proofs, pledges and events, no facts or usage', () => {
     expect(permissionsOf('finance')).toEqual([
       'bilaterals.read',
       'checkpoints.create',
@@ -29,6 +29,8 @@ describe('roles', () => {
       'proofs.read',
       'pledges.manage',
       'pledges.read',
+      'events.read',
+      'events.manage',
     ]);
     expect(can('finance', 'facts.record')).toBe(false);
     expect(can('finance', 'usage.import')).toBe(false);

@@ -49,6 +49,10 @@ export const permissions = [
   /** Pledges; for a financier, only those made to it. */
   'pledges.read',
   'audit.read',
+  /** The event feed and the hub's subscriptions (in scope); events carry amounts, so not the operator's. */
+  'events.read',
+  /** Subscribe webhooks to events, and remove them. */
+  'events.manage',
   /** Node-wide from here on. */
   'credentials.manage',
   'peers.read',
@@ -89,6 +93,8 @@ const grants: Readonly<Record<Role, ReadonlySet<Permission>>> = {
     'proofs.read',
     'pledges.manage',
     'pledges.read',
+    'events.read',
+    'events.manage',
   ]),
   // Reads everything there is to read and exports proofs; changes nothing.
   auditor: new Set([
@@ -97,6 +103,7 @@ const grants: Readonly<Record<Role, ReadonlySet<Permission>>> = {
     'proofs.read',
     'pledges.read',
     'audit.read',
+    'events.read',
     'peers.read',
     'proposals.read',
   ]),

@@ -6,10 +6,11 @@
  * Not a test file itself.
  */
 import type { FastifyInstance } from 'fastify';
-import { buildOwnerApp, buildPeerApp } from '../src/api/index.ts';
+import { buildOwnerApp, buildPeerApp, introduce } from '../src/api/index.ts';
 import { generateKeyPair, type KeyPair } from '../src/ledger/index.ts';
 import { type FetchLike, PartyNode } from '../src/node/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
+import { exampleFacts, exampleTerms } from './support.ts';
 
 export interface MemoryNode {
   readonly node: PartyNode;
@@ -98,4 +99,30 @@ export class MemoryNetwork {
       await store.close();
     }
   }
+}
+
+/**
+ * A Seller and a Buyer in `network`, introduced, agreeing `terms` (default
+ * the worked example's), with `facts` recorded and replicated (outages by
+ * the Buyer, the rest by the Seller, as in the example).
+ */
+export async function exampleBilateral(
+  network: MemoryNetwork,
+  options: { terms?: unknown; facts?: readonly { type: string }[] } = {},
+): Promise<{ seller: MemoryNode; buyer: MemoryNode; id: string }> {
+  const seller = await network.add('acme-fiber');
+  const buyer = await network.add('globex');
+  await introduce(seller, buyer);
+  const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
+    terms: options.terms ?? exampleTerms(),
+    peer: buyer.node.endpoint,
+  });
+  if (created.status !== 201) throw new Error(`agreeing the example: ${created.status}`);
+  const id = created.body.id;
+  for (const fact of options.facts ?? exampleFacts()) {
+    const by = fact.type === 'outage' ? buyer : seller;
+    const recorded = await by.call('POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
+    if (recorded.status !== 201) throw new Error(`recording ${fact.type}: ${JSON.stringify(recorded.body)}`);
+  }
+  return { seller, buyer, id };
 }

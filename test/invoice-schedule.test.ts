@@ -4,10 +4,8 @@
  * and periods not yet past the delay, are not issued.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { introduce } from '../src/api/index.ts';
 import type { IssuedInvoice } from '../src/node/index.ts';
-import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
-import { exampleFacts, exampleTerms } from './support.ts';
+import { exampleBilateral, MemoryNetwork, type MemoryNode } from './in-memory.ts';
 
 describe('scheduled invoicing', () => {
   const network = new MemoryNetwork();
@@ -16,18 +14,7 @@ describe('scheduled invoicing', () => {
   let id: string;
 
   beforeAll(async () => {
-    seller = await network.add('acme-fiber');
-    buyer = await network.add('globex');
-    await introduce(seller, buyer);
-    const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
-      terms: exampleTerms(),
-      peer: buyer.node.endpoint,
-    });
-    id = created.body.id;
-    for (const fact of exampleFacts()) {
-      const by = fact.type === 'outage' ? buyer : seller;
-      expect((await by.call('POST', `/bilaterals/${id}/facts?wait=replicated`, fact)).status).toBe(201);
-    }
+    ({ seller, buyer, id } = await exampleBilateral(network));
   });
   afterAll(() => network.close());
 

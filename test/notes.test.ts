@@ -5,10 +5,9 @@
  * and the statement counts them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { introduce } from '../src/api/index.ts';
 import type { IssuedInvoice, IssuedNote } from '../src/node/index.ts';
-import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
-import { exampleFacts, exampleTerms } from './support.ts';
+import { exampleBilateral, MemoryNetwork, type MemoryNode } from './in-memory.ts';
+import { exampleFacts } from './support.ts';
 
 describe('credit and debit notes', () => {
   const network = new MemoryNetwork();
@@ -18,17 +17,9 @@ describe('credit and debit notes', () => {
   const outage = exampleFacts().find((f) => f.type === 'outage')!;
 
   beforeAll(async () => {
-    seller = await network.add('acme-fiber');
-    buyer = await network.add('globex');
-    await introduce(seller, buyer);
-    const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
-      terms: exampleTerms(),
-      peer: buyer.node.endpoint,
-    });
-    id = created.body.id;
-    for (const fact of exampleFacts().filter((f) => f.type !== 'outage')) {
-      expect((await seller.call('POST', `/bilaterals/${id}/facts?wait=replicated`, fact)).status).toBe(201);
-    }
+    ({ seller, buyer, id } = await exampleBilateral(network, {
+      facts: exampleFacts().filter((f) => f.type !== 'outage'),
+    }));
     for (const period of ['2026-01', '2026-02']) {
       expect((await seller.call('POST', `/bilaterals/${id}/invoices`, { period })).status).toBe(201);
     }

@@ -8,9 +8,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { introduce } from '../src/api/index.ts';
 import { Notifications, webhookSignature } from '../src/node/notifications/notifications.ts';
-import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
+import { exampleBilateral, MemoryNetwork, type MemoryNode } from './in-memory.ts';
 import { exampleFacts, exampleTerms } from './support.ts';
 
 interface Delivery {
@@ -43,14 +42,7 @@ describe('notifications', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    seller = await network.add('acme-fiber');
-    buyer = await network.add('globex');
-    await introduce(seller, buyer);
-    const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
-      terms: exampleTerms(),
-      peer: buyer.node.endpoint,
-    });
-    id = created.body.id;
+    ({ seller, buyer, id } = await exampleBilateral(network, { facts: [] }));
   });
   afterAll(async () => {
     await network.close();

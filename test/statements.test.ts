@@ -8,10 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { introduce } from '../src/api/index.ts';
 import type { IssuedInvoice } from '../src/node/index.ts';
-import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
-import { exampleDir, exampleFacts } from './support.ts';
+import { exampleBilateral, MemoryNetwork, type MemoryNode } from './in-memory.ts';
+import { exampleDir } from './support.ts';
 
 const read = (name: string) => readFileSync(join(exampleDir, name), 'utf8');
 const payments = read('payments.jsonl')
@@ -28,19 +27,9 @@ describe('payments and statements on the nodes', () => {
   const heads = async () => JSON.stringify((await seller.call('GET', `/bilaterals/${id}`)).body);
 
   beforeAll(async () => {
-    seller = await network.add('acme-fiber');
-    buyer = await network.add('globex');
-    await introduce(seller, buyer);
-    const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
+    ({ seller, buyer, id } = await exampleBilateral(network, {
       terms: JSON.parse(read('terms-with-interest.json')),
-      peer: buyer.node.endpoint,
-    });
-    expect(created.status).toBe(201);
-    id = created.body.id;
-    for (const fact of exampleFacts()) {
-      const by = fact.type === 'outage' ? buyer : seller;
-      expect((await by.call('POST', `/bilaterals/${id}/facts?wait=replicated`, fact)).status).toBe(201);
-    }
+    }));
     // January alone is issued as a document; February and March are listed as §6 rates them.
     const issued = await seller.call<IssuedInvoice>('POST', `/bilaterals/${id}/invoices`, {
       period: '2026-01',

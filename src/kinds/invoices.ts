@@ -9,12 +9,16 @@
 import type { Invoice } from '../core/index.ts';
 import { hashJson, type JsonValue } from '../ledger/index.ts';
 import {
+  answerKindSpec,
   type Basis,
   type EntryKindSpec,
   type EntryRef,
   entryRef,
+  HASH_TEXT,
   type HeldEntry,
   objectBody,
+  PERIOD_TEXT,
+  requireText,
 } from './kind.ts';
 import type { StateSlice } from './state.ts';
 
@@ -41,52 +45,21 @@ export interface InvoiceRejectedBody {
 
 export const INVOICE_KINDS: readonly string[] = ['invoice.issued', 'invoice.accepted', 'invoice.rejected'];
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
-const HASH = /^[0-9a-f]{64}$/;
-
-function requireString(o: Record<string, JsonValue>, field: string, pattern: RegExp): void {
-  const value = o[field];
-  if (typeof value !== 'string' || !pattern.test(value)) {
-    throw new Error(`${field}: expected a string matching ${pattern}`);
-  }
-}
-
-function requireEntryRef(o: Record<string, JsonValue>, field: string): void {
-  const ref = objectBody(o[field] ?? null, field);
-  if (typeof ref.author !== 'string' || typeof ref.seq !== 'number' || typeof ref.hash !== 'string') {
-    throw new Error(`${field}: expected {author, seq, hash}`);
-  }
-}
-
 export const invoiceIssuedKind: EntryKindSpec = {
   kind: 'invoice.issued',
   author: 'seller',
   validate(body) {
     const o = objectBody(body, 'invoice.issued');
-    requireString(o, 'period', PERIOD);
-    requireString(o, 'invoiceHash', HASH);
+    requireText(o, 'period', PERIOD_TEXT);
+    requireText(o, 'invoiceHash', HASH_TEXT);
     objectBody(o.basis ?? null, 'basis');
     objectBody(o.invoice ?? null, 'invoice');
     if (hashJson(o.invoice) !== o.invoiceHash) throw new Error('invoiceHash: does not match the invoice');
   },
 };
 
-function answerKind(kind: 'invoice.accepted' | 'invoice.rejected'): EntryKindSpec {
-  return {
-    kind,
-    author: 'buyer',
-    validate(body) {
-      const o = objectBody(body, kind);
-      requireString(o, 'period', PERIOD);
-      requireString(o, 'invoiceHash', HASH);
-      requireEntryRef(o, 'invoice');
-      if (kind === 'invoice.rejected') requireString(o, 'computedHash', HASH);
-    },
-  };
-}
-
-export const invoiceAcceptedKind = answerKind('invoice.accepted');
-export const invoiceRejectedKind = answerKind('invoice.rejected');
+export const invoiceAcceptedKind = answerKindSpec('invoice.accepted', 'invoice', false);
+export const invoiceRejectedKind = answerKindSpec('invoice.rejected', 'invoice', true);
 
 export type InvoiceStatus = 'pending' | 'accepted' | 'rejected';
 

@@ -54,6 +54,45 @@ export function objectBody(body: JsonValue, what: string): Record<string, JsonVa
   return body as Record<string, JsonValue>;
 }
 
+/** A period `YYYY-MM`, and a SHA-256 hash in hex: the fields documents and their answers carry. */
+export const PERIOD_TEXT = /^\d{4}-(0[1-9]|1[0-2])$/;
+export const HASH_TEXT = /^[0-9a-f]{64}$/;
+
+/** Throws unless `o[field]` is a string matching `pattern`. */
+export function requireText(o: Record<string, JsonValue>, field: string, pattern: RegExp): void {
+  const value = o[field];
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new Error(`${field}: expected a string matching ${pattern}`);
+  }
+}
+
+/** Throws unless `o[field]` is an entry reference `{author, seq, hash}`. */
+export function requireEntryRef(o: Record<string, JsonValue>, field: string): void {
+  const ref = objectBody(o[field] ?? null, field);
+  if (typeof ref.author !== 'string' || typeof ref.seq !== 'number' || typeof ref.hash !== 'string') {
+    throw new Error(`${field}: expected {author, seq, hash}`);
+  }
+}
+
+/**
+ * The Buyer's answer to a document the Seller issued (an invoice, a note):
+ * `{period, <subject>: EntryRef, <subject>Hash}`, and on a rejection the
+ * `computedHash` it found instead.
+ */
+export function answerKindSpec(kind: string, subject: string, rejection: boolean): EntryKindSpec {
+  return {
+    kind,
+    author: 'buyer',
+    validate(body) {
+      const o = objectBody(body, kind);
+      requireText(o, 'period', PERIOD_TEXT);
+      requireText(o, `${subject}Hash`, HASH_TEXT);
+      requireEntryRef(o, subject);
+      if (rejection) requireText(o, 'computedHash', HASH_TEXT);
+    },
+  };
+}
+
 /** Stream heads by party id (null: nothing of that party yet) — what an invoice or checkpoint was computed from. */
 export type Basis = Readonly<Record<string, StreamPosition | null>>;
 

@@ -8,14 +8,19 @@
  * later note.
  */
 import type { Adjustment } from '../core/index.ts';
-import { hashJson, type JsonValue } from '../ledger/index.ts';
+import { hashJson } from '../ledger/index.ts';
 import {
+  answerKindSpec,
   type Basis,
   type EntryKindSpec,
   type EntryRef,
   entryRef,
+  HASH_TEXT,
   type HeldEntry,
   objectBody,
+  PERIOD_TEXT,
+  requireEntryRef,
+  requireText,
 } from './kind.ts';
 
 export interface NoteIssuedBody {
@@ -37,35 +42,14 @@ export interface NoteAnswerBody {
 
 export const NOTE_KINDS: readonly string[] = ['note.issued', 'note.accepted', 'note.rejected'];
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
-const HASH = /^[0-9a-f]{64}$/;
-
-function text(o: Record<string, JsonValue>, field: string, pattern: RegExp): void {
-  const value = o[field];
-  if (typeof value !== 'string' || !pattern.test(value))
-    throw new Error(`${field}: expected a string matching ${pattern}`);
-}
-
-function ref(o: Record<string, JsonValue>, field: string): void {
-  const r = objectBody(o[field] ?? null, field);
-  if (
-    typeof r.author !== 'string' ||
-    typeof r.seq !== 'number' ||
-    typeof r.hash !== 'string' ||
-    !HASH.test(r.hash)
-  ) {
-    throw new Error(`${field}: expected {author, seq, hash}`);
-  }
-}
-
 export const noteIssuedKind: EntryKindSpec = {
   kind: 'note.issued',
   author: 'seller',
   validate(body) {
     const o = objectBody(body, 'note.issued');
-    text(o, 'period', PERIOD);
-    text(o, 'noteHash', HASH);
-    ref(o, 'invoice');
+    requireText(o, 'period', PERIOD_TEXT);
+    requireText(o, 'noteHash', HASH_TEXT);
+    requireEntryRef(o, 'invoice');
     objectBody(o.basis ?? null, 'basis');
     const note = objectBody(o.note ?? null, 'note');
     if (note.type !== 'credit' && note.type !== 'debit')
@@ -74,22 +58,8 @@ export const noteIssuedKind: EntryKindSpec = {
   },
 };
 
-function answerKind(kind: 'note.accepted' | 'note.rejected'): EntryKindSpec {
-  return {
-    kind,
-    author: 'buyer',
-    validate(body) {
-      const o = objectBody(body, kind);
-      text(o, 'period', PERIOD);
-      text(o, 'noteHash', HASH);
-      ref(o, 'note');
-      if (kind === 'note.rejected') text(o, 'computedHash', HASH);
-    },
-  };
-}
-
-export const noteAcceptedKind = answerKind('note.accepted');
-export const noteRejectedKind = answerKind('note.rejected');
+export const noteAcceptedKind = answerKindSpec('note.accepted', 'note', false);
+export const noteRejectedKind = answerKindSpec('note.rejected', 'note', true);
 
 export interface IssuedNote {
   readonly period: string;

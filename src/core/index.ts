@@ -28,6 +28,13 @@ export { buildHistories, inconsistent } from './history.ts';
 export { formatInstant, type Instant, parseInstant } from './instant.ts';
 export * from './invoice.ts';
 export { type JsonPosition, locateJsonError, locateJsonPath } from './json-locate.ts';
+export {
+  EXACT_MEMBERS,
+  type Obligation,
+  positions as nettingPositions,
+  settle as settleNetting,
+  type Transfer,
+} from './netting.ts';
 export type { Offering, OnDemand, OnDemandUnit, Plan, UsageMetric } from './offering.ts';
 export { type BillingPeriod, billingPeriod, isPeriodId, nextPeriod, periodOf } from './period.ts';
 export { type RateOptions, rate } from './rate.ts';

@@ -75,6 +75,7 @@ function greedy(group: readonly (readonly [string, bigint])[]): Transfer[] {
     creditors.sort(byLeft);
     const d = debtors[0]!;
     const c = creditors[0]!;
+    // biome-ignore lint/complexity/useMathMinMax: BigInt, which Math.min does not take
     const amount = d.left < c.left ? d.left : c.left;
     out.push({ from: d.member, to: c.member, amount });
     d.left -= amount;

@@ -29,6 +29,11 @@ describe('sb demo', () => {
     expect(out.match(/invoice 2026-0\d: VERIFIED/g)).toHaveLength(3);
     expect(out).not.toContain('✗');
     expect(out).toContain('countersigned by globex');
+    expect(out).toMatch(
+      /credit note for 2026-03 \(entry acme-fiber\/\d+\): -[\d.]+ — sla-credit -[\d.]+; globex accepted it/,
+    );
+    expect(out).toContain('Statement as of 2026-07-15 (identical on both nodes)');
+    expect(out).toMatch(/invoice\s+2026-01\s+total\s+1310\.70\s+applied\s+1310\.70\s+open\s+0\.00\s+settled/);
 
     const files = readdirSync(join(root, 'out')).sort();
     expect(files).toEqual([

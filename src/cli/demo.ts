@@ -3,7 +3,9 @@
  * with its own SQLite store in a fresh data folder. The Seller proposes the
  * terms of TERMS.md §4, the Buyer countersigns, both record their facts through
  * their node's REST API, and for each month the Seller issues the invoice, the
- * Buyer's node recomputes it from the same signed facts and accepts it.
+ * Buyer's node recomputes it from the same signed facts and accepts it. A
+ * late outage then brings a credit note, the Buyer pays, and both nodes give
+ * the same account statement.
  * `--out DIR` also writes each invoice as each node computed it.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,10 +14,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { introduce, type RunningNode, startServer } from '../api/index.ts';
 import { verifyAnchorOnChain } from '../chain/index.ts';
-import type { Invoice } from '../core/index.ts';
+import type { Invoice, Statement } from '../core/index.ts';
 import { verifyProof } from '../kinds/index.ts';
 import { hashJson, type Proof } from '../ledger/index.ts';
-import type { IssuedInvoice } from '../node/index.ts';
+import type { IssuedInvoice, IssuedNote } from '../node/index.ts';
 import { parseFlags } from './flags.ts';
 import type { Command, Io } from './main.ts';
 import { rest } from './rest.ts';
@@ -130,6 +132,67 @@ export const demo: Command = async (args, io) => {
         );
       }
     }
+
+    // A late fact: March is invoiced and accepted; then the Buyer's NOC reports an outage in March.
+    // The invoice stays as issued; the Seller's node issues a credit note, the Buyer's node checks it.
+    const late = {
+      type: 'outage',
+      service: 'S1',
+      from: '2026-03-05T08:00:00Z',
+      to: '2026-03-05T20:00:00Z',
+      maintenance: false,
+    };
+    await rest(api(buyer), 'POST', `/bilaterals/${bilateral.id}/facts?wait=replicated`, late);
+    await rest(api(seller), 'POST', `/bilaterals/${bilateral.id}/notes`);
+    await buyer.node.idle();
+    await seller.node.idle();
+    io.stdout(
+      `\nA late fact: ${buyer.node.party} reports an outage on 2026-03-05 after March was invoiced\n`,
+    );
+    for (const note of await rest<IssuedNote[]>(api(seller), 'GET', `/bilaterals/${bilateral.id}/notes`)) {
+      const { type, total, lines } = note.body.note;
+      io.stdout(
+        `  ${type} note for ${note.period} (entry ${note.entry.author}/${note.entry.seq}): ${total} — ${lines.map((l) => `${l.kind} ${l.amount}`).join(', ')}; ${buyer.node.party} ${note.status} it\n`,
+      );
+    }
+
+    // The Buyer pays; both nodes give the same account statement (TERMS.md §6).
+    const payments = readFileSync(join(exampleDir, 'payments.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { id: string; amount: string; at: string });
+    io.stdout(`\nPayments recorded by ${buyer.node.party}\n`);
+    for (const payment of payments) {
+      await rest(api(buyer), 'POST', `/bilaterals/${bilateral.id}/facts?wait=replicated`, payment);
+      io.stdout(`  ${pad(payment.id, 4)} ${payment.at}  ${payment.amount.padStart(10)}\n`);
+    }
+    const asOf = '2026-07-15';
+    const statements = await Promise.all(
+      [seller, buyer].map((n) =>
+        rest<Statement>(api(n), 'GET', `/bilaterals/${bilateral.id}/statement?asOf=${asOf}`),
+      ),
+    );
+    const [statement] = statements;
+    const same = hashJson(statements[0] as never) === hashJson(statements[1] as never);
+    io.stdout(`\nStatement as of ${asOf} (${same ? 'identical on both nodes' : 'THE NODES DIFFER'})\n`);
+    for (const line of statement!.invoices) {
+      io.stdout(
+        `  ${pad(line.document, 10)} ${line.period}  total ${line.total.padStart(10)}  applied ${line.applied.padStart(10)}  open ${line.open.padStart(10)}  ${line.state}\n`,
+      );
+    }
+    io.stdout(
+      `  open ${statement!.totals.open}, unapplied credit ${statement!.totals.unapplied}, aging ${Object.entries(
+        statement!.aging,
+      )
+        .filter(([, amount]) => amount !== '0.00')
+        .map(([bucket, amount]) => `${bucket} ${amount}`)
+        .join(', ')}\n`,
+    );
+
+    const today = await rest<Statement>(api(buyer), 'GET', `/bilaterals/${bilateral.id}/statement`);
+    io.stdout(
+      `  as of today (${today.asOf}, the credit note applied): open ${today.totals.open}, interest ${today.totals.interest}\n`,
+    );
 
     // Checkpoint the final record and anchor it; then prove each invoice to a third party.
     await rest(api(seller), 'POST', `/bilaterals/${bilateral.id}/checkpoints`);

@@ -103,4 +103,46 @@ describe('credit and debit notes', () => {
     ]);
     expect(a!.body.invoices[3]!.total).toBe(notes[1]!.body.note.total);
   });
+
+  it('a correction by its author replaces a fact (a termination a day late): a credit note follows', async () => {
+    // March is issued and accepted first.
+    expect((await seller.call('POST', `/bilaterals/${id}/invoices`, { period: '2026-03' })).status).toBe(201);
+    await buyer.node.idle();
+    const termination = (
+      await seller.call<{ entry: { seq: number; body: { type?: string } } }[]>(
+        'GET',
+        `/bilaterals/${id}/entries?author=acme-fiber`,
+      )
+    ).body.find((e) => e.entry.body.type === 'service.terminated')!;
+    const ref = `acme-fiber/${termination.entry.seq}`;
+    const correction = {
+      type: 'service.terminated',
+      service: 'S1',
+      at: '2026-03-09T08:00:00Z',
+      corrects: ref,
+    };
+    // Only its author corrects a fact.
+    const byBuyer = await buyer.call<{ code: string }>('POST', `/bilaterals/${id}/facts`, correction);
+    expect(byBuyer.status).toBe(422);
+    expect(JSON.stringify(byBuyer.body)).toMatch(/corrected only by its own author/);
+    expect((await seller.call('POST', `/bilaterals/${id}/facts?wait=replicated`, correction)).status).toBe(
+      201,
+    );
+    // Once: a second correction of the same fact is refused.
+    const again = await seller.call<{ code: string; message: string }>('POST', `/bilaterals/${id}/facts`, {
+      ...correction,
+      at: '2026-03-08T08:00:00Z',
+    });
+    expect(again.status).toBe(422);
+    expect(again.body.message).toMatch(/already corrected by acme-fiber\/\d+/);
+    const issued = await seller.call<{ issued: { period: string; type: string }[] }>(
+      'POST',
+      `/bilaterals/${id}/notes`,
+    );
+    expect(issued.body.issued).toEqual([{ bilateral: id, period: '2026-03', type: 'credit' }]);
+    await buyer.node.idle();
+    const march = (await notesOf(buyer)).filter((n) => n.period === '2026-03');
+    expect(march.map((n) => n.status)).toEqual(['accepted']);
+    expect(march[0]!.body.note.lines.map((l) => l.kind)).toContain('recurring');
+  });
 });

@@ -49,6 +49,19 @@ describe('credit and debit notes', () => {
     expect(compare(parseDecimal(note.total), ZERO)).toBe(1);
   });
 
+  it('a note for a line the invoice did not have (a boost) is matched by the next rating: no empty note after it', () => {
+    const boost = parseJsonl(
+      '{"type":"bandwidth.boost","service":"S1","plan":"10G","from":"2026-02-10T10:00:00Z","to":"2026-02-10T12:00:00Z"}',
+      'late.jsonl',
+      terms,
+    );
+    const issued = rate(terms, facts, '2026-02');
+    const now = rate(terms, [...facts, ...boost], '2026-02');
+    const note = adjustment([issued], now)!;
+    expect(note.lines.map((l) => [l.kind, l.periodCoverage !== undefined])).toEqual([['on-demand', true]]);
+    expect(adjustment([issued, note], now)).toBeUndefined();
+  });
+
   it('a second note counts the first: invoice + notes = the period rated now', () => {
     const issued = rate(terms, withoutOutage, '2026-02');
     const now = rate(terms, facts, '2026-02');

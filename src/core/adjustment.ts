@@ -30,6 +30,8 @@ export interface AdjustmentLine {
   readonly amount: string;
   readonly plan?: string;
   readonly metric?: string;
+  /** As on the invoice line it corrects (what tells two lines of one kind, service and plan apart). */
+  readonly periodCoverage?: { readonly start: string; readonly end: string };
   /** The facts the line is rated from now. */
   readonly refs: readonly string[];
 }
@@ -42,7 +44,7 @@ export interface Billed {
     readonly amount: string;
     readonly plan?: string;
     readonly metric?: string;
-    readonly periodCoverage?: { readonly start: string };
+    readonly periodCoverage?: { readonly start: string; readonly end?: string };
   }[];
   readonly subtotal: string;
   readonly taxes: readonly {
@@ -107,6 +109,9 @@ export function adjustment(billed: readonly Billed[], rerated: Invoice): Adjustm
       amount: money(amount),
       ...(line.plan === undefined ? {} : { plan: line.plan }),
       ...(line.metric === undefined ? {} : { metric: line.metric }),
+      ...(line.periodCoverage?.end === undefined
+        ? {}
+        : { periodCoverage: { start: line.periodCoverage.start, end: line.periodCoverage.end } }),
       refs: now?.refs ?? [],
     });
   }

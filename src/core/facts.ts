@@ -90,7 +90,7 @@ export interface Payment {
 }
 
 /** The facts about a service: every type but `payment`. */
-export type ServiceFact = Exclude<Fact, Payment & { readonly ext?: FactExt }>;
+export type ServiceFact = Exclude<Fact, Payment & FactCommon>;
 
 /** A fact about a service, with where it came from. */
 export interface ServiceFactRef extends FactRef {
@@ -119,7 +119,19 @@ export type Fact = (
   | BandwidthBoost
   | Usage
   | Payment
-) & { readonly ext?: FactExt };
+) &
+  FactCommon;
+
+/** What any fact may carry besides its type's fields. */
+export interface FactCommon {
+  readonly ext?: FactExt;
+  /**
+   * The ref of an earlier fact this one corrects (`author/seq#i` on a node,
+   * `file:line` offline): rating uses this fact instead of that one. A fact
+   * is corrected at most once, and only by its own author (on a node).
+   */
+  readonly corrects?: string;
+}
 
 /**
  * Fields each type may carry besides `type` and `ext`; any other field is
@@ -139,6 +151,8 @@ const FIELDS: Readonly<Record<FactType, readonly string[]>> = {
 
 /** Longest service, offering, plan and metric name. */
 export const MAX_NAME = 128;
+/** Longest ref a correction may cite. */
+export const MAX_REF = 512;
 /** Longest usage id: as long as the usage importer allows (usage-record.ts). */
 export const MAX_USAGE_ID = 256;
 /** The `ext` object: at most this many keys (nested ones included), canonical JSON bytes and depth. */
@@ -188,9 +202,16 @@ function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefi
   if (type === undefined) return;
   const allowed = FIELDS[type];
   for (const key of Object.keys(f)) {
-    if (key !== 'type' && key !== 'ext' && !allowed.includes(key)) c.fail(key, 'unexpected field');
+    if (key !== 'type' && key !== 'ext' && key !== 'corrects' && !allowed.includes(key)) {
+      c.fail(key, 'unexpected field');
+    }
   }
   if (Object.hasOwn(f, 'ext')) checkExt(c, f.ext);
+  if (Object.hasOwn(f, 'corrects')) {
+    if (typeof f.corrects !== 'string' || f.corrects === '')
+      c.fail('corrects', 'expected the ref of an earlier fact');
+    else bounded(c, f.corrects, 'corrects', MAX_REF);
+  }
   for (const key of ['service', 'offering', 'plan', 'metric'] as const) {
     if (allowed.includes(key)) bounded(c, f[key], key, MAX_NAME);
   }

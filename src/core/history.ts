@@ -8,6 +8,7 @@
  */
 
 import { byCodeUnit } from './code-unit.ts';
+import { applyCorrections } from './corrections.ts';
 import { parseDecimal } from './decimal.ts';
 import { BilateralError, ValidationError } from './errors.ts';
 import { sortFacts, factTime as time } from './fact-order.ts';
@@ -63,8 +64,8 @@ export function buildHistories(terms: Terms, facts: readonly FactRef[]): Service
     const issues = factIssues(fact);
     if (issues.length > 0) throw new ValidationError('FACT_INVALID', issues, { ref });
   }
-  // Payments are settlement (statement.ts), never rated.
-  const sorted = sortFacts(facts).filter(isServiceFact);
+  // Payments are settlement (statement.ts), never rated; a corrected fact gives way to its correction.
+  const sorted = applyCorrections(sortFacts(facts)).filter(isServiceFact);
   const refs = new Set<string>();
   for (const { ref, fact } of sorted) {
     if (refs.has(ref)) throw inconsistent(ref, fact.service, `ref ${ref} is used by more than one fact`);

@@ -9,6 +9,7 @@ export {
 } from './adjustment.ts';
 export { addMonths, ceilTo, countUnits, floorTo, isTimeZone, monthStart, type TimeUnit } from './calendar.ts';
 export { byCodeUnit } from './code-unit.ts';
+export { applyCorrections } from './corrections.ts';
 export { currencyCodes, isCurrencyCode, minorUnit } from './currency.ts';
 export { type DayNumber, dayOf, dayStart, formatDay, parseDay } from './days.ts';
 export {

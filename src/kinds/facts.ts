@@ -53,6 +53,9 @@ function byItsAuthor(fact: Fact, context: KindContext): void {
   if (fact.type === 'payment' && context.author !== context.buyer) {
     throw new Error('type: a payment is recorded by the Buyer only');
   }
+  if (fact.corrects !== undefined && !fact.corrects.startsWith(`${context.author}/`)) {
+    throw new Error('corrects: a fact is corrected only by its own author');
+  }
 }
 
 /** The facts recorded in the streams, limited to each stream's head in `basis` when given. */

@@ -21,6 +21,7 @@
  */
 import {
   activeAt,
+  applyCorrections,
   buildHistories,
   type FactRef,
   formatInstant,
@@ -49,6 +50,10 @@ export class FactIndex {
   readonly #usageIds = new Map<string, string>();
   /** Payment id → the ref that recorded it (a payment is cited by its id on statements). */
   readonly #paymentIds = new Map<string, string>();
+  /** Every fact but usage, by ref: what a correction may cite. */
+  readonly #byRef = new Map<string, FactRef>();
+  /** Corrected ref → the ref of its correction. */
+  readonly #corrected = new Map<string, string>();
   /** Per author: the last seq read. */
   readonly #read = new Map<string, number>();
   #refreshing: Promise<void> = Promise.resolve();
@@ -81,6 +86,9 @@ export class FactIndex {
 
   #add(item: FactRef): void {
     const { fact } = item;
+    if (fact.corrects !== undefined && !this.#corrected.has(fact.corrects))
+      this.#corrected.set(fact.corrects, item.ref);
+    if (fact.type !== 'usage') this.#byRef.set(item.ref, item);
     if (fact.type === 'usage') {
       if (!this.#usageIds.has(fact.id)) this.#usageIds.set(fact.id, item.ref);
       return;
@@ -117,11 +125,26 @@ export class FactIndex {
     const about = facts.filter(isServiceFact);
     const services = new Set(about.map((f) => f.fact.service));
     const recorded = [...services].flatMap((service) => this.#lifecycles.get(service) ?? []);
-    buildHistories(terms, [...recorded, ...facts]);
+    // A corrected fact that is not a lifecycle fact is added so the correction finds what it replaces.
+    const cited: FactRef[] = [];
+    for (const { ref, fact } of facts) {
+      if (fact.corrects === undefined) continue;
+      const earlier = this.#corrected.get(fact.corrects);
+      if (earlier !== undefined) {
+        throw inconsistent(
+          ref,
+          'service' in fact ? fact.service : '',
+          `corrects ${fact.corrects}: already corrected by ${earlier}`,
+        );
+      }
+      const target = this.#byRef.get(fact.corrects);
+      if (target !== undefined && !recorded.includes(target)) cited.push(target);
+    }
+    buildHistories(terms, [...recorded, ...cited, ...facts]);
     // Usage outside its service's active life is refused here by the usage
     // importer's own rule (`activeAt`: `[activation, termination)`), so usage
     // is held to one rule via /facts or /usage.
-    const lives = serviceLives([...recorded, ...facts].map((f) => f.fact));
+    const lives = serviceLives(applyCorrections([...recorded, ...cited, ...facts]).map((f) => f.fact));
     for (const { ref, fact } of about) {
       if (fact.type !== 'usage') continue;
       const life = lives.get(fact.service);

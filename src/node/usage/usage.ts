@@ -51,6 +51,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  applyCorrections,
   byCodeUnit,
   checkUsageRecord,
   type EncodedUsage,
@@ -575,7 +576,7 @@ async function run(
   const terms = parseTerms(record.agreement.genesis.terms);
   const context = usageContext(
     terms,
-    factsOf(await node.entries(bilateral)).map((f) => f.fact),
+    applyCorrections(factsOf(await node.entries(bilateral))).map((f) => f.fact),
   );
   const plain = plainUsageContext(context);
   const plainOut: PlainUsageOut = { instant: 0, end: 0 };

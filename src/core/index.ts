@@ -23,6 +23,14 @@ export {
   round,
 } from './decimal.ts';
 export { diffInvoices, type InvoiceDifference } from './diff.ts';
+export {
+  DEFAULT_DISPUTE_RULES,
+  DISPUTED_TYPES,
+  type DisputedType,
+  type DisputeRules,
+  type Finding,
+  findings,
+} from './disputes.ts';
 export * from './errors.ts';
 export * from './facts.ts';
 export { buildHistories, inconsistent } from './history.ts';

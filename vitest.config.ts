@@ -26,6 +26,7 @@ const unitAlso = [
   'test/invoice-schedule.test.ts',
   'test/notes.test.ts',
   'test/notifications.test.ts',
+  'test/disputes.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 60_000 };

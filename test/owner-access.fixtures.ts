@@ -88,7 +88,8 @@ export type Capability =
   | 'proposals.decide'
   | 'credentials'
   | 'events'
-  | 'hub';
+  | 'hub'
+  | 'settlement';
 
 const everything: readonly Capability[] = [
   'any',
@@ -109,6 +110,7 @@ const everything: readonly Capability[] = [
   'credentials',
   'events',
   'hub',
+  'settlement',
 ];
 
 /**
@@ -128,6 +130,8 @@ const everything: readonly Capability[] = [
  * - events (the feed and the hub's subscriptions) carry invoice and payment
  *   amounts: finance and the auditor read them, finance subscribes webhooks;
  *   the operator, who does not see the money, does neither;
+ * - answering a dispute is settlement work: finance's; sending the node what
+ *   one's own systems observed is the operator's, like recording facts;
  * - there is no pledge route yet, so the financier may call nothing about
  *   the bilaterals at all (only `GET /party`, the node's public identity).
  */
@@ -143,6 +147,7 @@ export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
     'checkpoint',
     'events',
     'hub',
+    'settlement',
   ]),
   auditor: new Set([
     'any',
@@ -168,6 +173,9 @@ export interface Ids {
   readonly expireCredential: string;
   /** A webhook subscription on the Seller's node. */
   readonly subscription: string;
+  /** Disputes the Buyer's node raised in bilateral A, for the Seller to accept and to reject. */
+  readonly acceptDispute: string;
+  readonly rejectDispute: string;
 }
 
 export interface Route {
@@ -295,6 +303,43 @@ export const routes: readonly Route[] = [
     bilateral: true,
     need: 'invoices.issue',
     permission: 'invoices.issue',
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/observations',
+    path: (ids) => `/bilaterals/${ids.bilateral}/observations`,
+    bilateral: true,
+    need: 'facts',
+    permission: 'facts.record',
+    body: () => ({
+      source: 'inventory',
+      facts: [{ type: 'service.activated', service: 'S1', at: '2026-01-15T09:30:00Z' }],
+    }),
+  },
+  {
+    method: 'GET',
+    pattern: '/bilaterals/:id/disputes',
+    path: (ids) => `/bilaterals/${ids.bilateral}/disputes`,
+    bilateral: true,
+    need: 'read',
+    permission: 'bilaterals.read',
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/disputes/:author/:seq/accept',
+    path: (ids) => `/bilaterals/${ids.bilateral}/disputes/${ids.acceptDispute}/accept`,
+    bilateral: true,
+    need: 'settlement',
+    permission: 'settlement.manage',
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/disputes/:author/:seq/reject',
+    path: (ids) => `/bilaterals/${ids.bilateral}/disputes/${ids.rejectDispute}/reject`,
+    bilateral: true,
+    need: 'settlement',
+    permission: 'settlement.manage',
+    body: () => ({ reason: 'not what our systems show' }),
   },
   {
     method: 'POST',
@@ -484,6 +529,8 @@ export interface World {
   readonly admin: string;
   /** A webhook subscription on the Seller's node (to be removed by the table's DELETE). */
   readonly subscription: string;
+  /** Two disputes the Buyer's node raised in A: one to accept, one to reject. */
+  readonly disputes: readonly [string, string];
   /** Mints a credential on the Seller's node. */
   issue(role: Role, options?: { bilaterals?: string[] }): Promise<{ id: string; token: string }>;
   /** The Seller's node, idle on both sides (background pushes and answers done). */
@@ -532,6 +579,22 @@ export async function makeWorld(): Promise<World> {
   const proposals = [await hold('rev-accept'), await hold('rev-decline')] as const;
 
   const admin = await seller.node.access.issue({ name: 'world admin', role: 'admin' });
+  // The Buyer's systems saw A's activation three hours later, and an outage nobody recorded: two disputes.
+  const observed = await buyer.call<{ raised: { id: string }[] }>('POST', `/bilaterals/${a}/observations`, {
+    source: 'inventory',
+    facts: [
+      { type: 'service.activated', service: 'S1', at: '2026-01-15T12:30:00Z' },
+      {
+        type: 'outage',
+        service: 'S1',
+        from: '2026-02-20T01:00:00Z',
+        to: '2026-02-20T02:00:00Z',
+        maintenance: false,
+      },
+    ],
+  });
+  expect(observed.body.raised).toHaveLength(2);
+  await buyer.node.idle();
   const subscription = await seller.node.notifications.subscribe({
     callback: 'http://127.0.0.1:9/world',
     createdBy: admin.credential.id,
@@ -550,6 +613,7 @@ export async function makeWorld(): Promise<World> {
     initechKey: generateKeyPair().publicKey,
     admin: admin.token,
     subscription: subscription.subscription.id,
+    disputes: observed.body.raised.map((d) => d.id) as [string, string],
     async issue(role, options = {}) {
       const issued = await seller.node.access.issue({
         name: `${role}${options.bilaterals === undefined ? '' : ' (scoped)'}`,

@@ -35,6 +35,8 @@ function idsOf(world: World, bilateral: string, credentials: { revoke: string; e
     revokeCredential: credentials.revoke,
     expireCredential: credentials.expire,
     subscription: world.subscription,
+    acceptDispute: world.disputes[0],
+    rejectDispute: world.disputes[1],
   };
 }
 

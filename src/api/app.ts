@@ -19,6 +19,7 @@ import { bilateralRoutes } from './routes/bilaterals.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { directoryRoutes } from './routes/directory.ts';
+import { disputeRoutes } from './routes/disputes.ts';
 import { factRoutes } from './routes/facts.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -103,6 +104,7 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   proofRoutes(app, node);
   statementRoutes(app, node);
   notificationRoutes(app, node);
+  disputeRoutes(app, node);
   directoryRoutes(app, node);
   credentialRoutes(app, node);
   return app;

@@ -1,4 +1,5 @@
 /** Public surface of the kinds layer: what each entry kind means, above the ledger and below the node. */
+export * from './disputes.ts';
 export * from './facts.ts';
 export * from './invoice-proof.ts';
 export * from './invoices.ts';

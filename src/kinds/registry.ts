@@ -12,6 +12,7 @@ import {
   type SubjectSpec,
   type VerifyProofOptions,
 } from '../ledger/index.ts';
+import { disputeAcceptedKind, disputeRaisedKind, disputeRejectedKind } from './disputes.ts';
 import { factKind, factsKind, factsSlice } from './facts.ts';
 import { invoiceProof } from './invoice-proof.ts';
 import { invoiceAcceptedKind, invoiceIssuedKind, invoiceRejectedKind, invoicesSlice } from './invoices.ts';
@@ -33,6 +34,9 @@ export const entryKindSpecs: readonly EntryKindSpec[] = [
   noteIssuedKind,
   noteAcceptedKind,
   noteRejectedKind,
+  disputeRaisedKind,
+  disputeAcceptedKind,
+  disputeRejectedKind,
 ];
 
 export const entryKinds = [
@@ -46,6 +50,9 @@ export const entryKinds = [
   'note.issued',
   'note.accepted',
   'note.rejected',
+  'dispute.raised',
+  'dispute.accepted',
+  'dispute.rejected',
 ] as const;
 export type EntryKind = (typeof entryKinds)[number];
 

@@ -42,6 +42,8 @@ export const nodeErrorStatus = {
   PROPOSAL_REJECTED: 422,
   /** A held proposal was already accepted or declined. */
   PROPOSAL_DECIDED: 409,
+  /** A dispute already accepted or rejected. */
+  DISPUTE_ANSWERED: 409,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 
 export type NodeErrorCode = keyof typeof nodeErrorStatus;

@@ -13,6 +13,7 @@
  *   invoices     compute, issue, answer
  *   checkpoints  co-signed checkpoints and their anchoring
  *   proofs       self-contained proofs of entries, invoices, usage records
+ *   disputes     differences between a party's own observations and the counterparty's facts
  *   notes        credit and debit notes when a period rates differently after its invoice
  *   notifications  the event feed and the webhooks of the hub
  *   statements   what the Buyer owes as of a day: invoices, payments, interest, aging
@@ -26,6 +27,7 @@ import { Bilaterals } from './bilaterals/bilaterals.ts';
 import { Checkpoints } from './checkpoints/checkpoints.ts';
 import { NodeCore, type NodeCoreOptions } from './core/node-core.ts';
 import { Replication } from './core/replication.ts';
+import { Disputes } from './disputes/disputes.ts';
 import { Facts } from './facts/facts.ts';
 import { Invoices } from './invoices/invoices.ts';
 import { type KeyFile, PartyKeys } from './keys/party-keys.ts';
@@ -56,6 +58,7 @@ export class PartyNode {
   readonly invoices: Invoices;
   readonly proofs: Proofs;
   readonly notes: Notes;
+  readonly disputes: Disputes;
   readonly notifications: Notifications;
   readonly statements: Statements;
 
@@ -72,6 +75,7 @@ export class PartyNode {
     this.invoices = new Invoices(this.core, this.replication, this.checkpoints, this.usage);
     this.proofs = new Proofs(this.core, this.invoices, this.checkpoints);
     this.notes = new Notes(this.core, this.replication, this.invoices);
+    this.disputes = new Disputes(this.core, this.replication, this.facts, this.invoices);
     this.notifications = new Notifications(
       this.core,
       options.webhookFetch === undefined ? {} : { fetch: options.webhookFetch },

@@ -8,6 +8,7 @@
 import {
   billingPeriod,
   diffInvoices,
+  type FactRef,
   type Invoice,
   nextPeriod,
   parseInstant,
@@ -56,7 +57,7 @@ export class Invoices {
    * batches; up to the basis' head of the Seller's stream). The Buyer's node
    * first fetches and checks any Seller batch it does not hold yet.
    */
-  async compute(id: string, period: string, basis?: Basis): Promise<Invoice> {
+  async compute(id: string, period: string, basis?: Basis, extra: readonly FactRef[] = []): Promise<Invoice> {
     const core = this.#core;
     const context = await core.context(id);
     const entries = await core.store.listEntries(id, { kinds: FACT_KINDS });
@@ -64,7 +65,12 @@ export class Invoices {
     if (core.party !== context.seller) await ensureCounterpartyBatches(this.#usage, id, bounds);
     const head = basis === undefined ? Number.POSITIVE_INFINITY : (basis[context.seller]?.seq ?? 0);
     const usage = await storedUsageTotals(core.store, id, context.seller, bounds, head);
-    return rate(context.terms, factsOf(entries, basis), period, usage.count > 0 ? { usage } : {});
+    return rate(
+      context.terms,
+      [...factsOf(entries, basis), ...extra],
+      period,
+      usage.count > 0 ? { usage } : {},
+    );
   }
 
   /** Seller: compute the period's invoice from the current heads and issue it as an entry. */

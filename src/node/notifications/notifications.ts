@@ -41,6 +41,9 @@ export const EVENT_TYPES = [
   'note.rejected',
   'usage.batch',
   'key.rotated',
+  'dispute.raised',
+  'dispute.accepted',
+  'dispute.rejected',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -342,6 +345,20 @@ function eventOf(stored: StoredEntry): EventInput {
       return { ...base, type: kind, data: { period: b.period } };
     case 'usage.batch':
       return { ...base, type: kind, data: { count: b.count, from: b.from, to: b.to } };
+    case 'dispute.raised':
+      return {
+        ...base,
+        type: kind,
+        data: {
+          fact: b.fact,
+          period: b.period,
+          reason: b.reason,
+          atStake: (b.atStake as { total?: unknown } | undefined)?.total,
+        },
+      };
+    case 'dispute.accepted':
+    case 'dispute.rejected':
+      return { ...base, type: kind, data: { dispute: b.dispute } };
     case 'party.key':
       return { ...base, type: 'key.rotated', data: {} };
     default:

@@ -1,0 +1,180 @@
+/**
+ * Disputes raised by the Buyer's node by itself, between two nodes in one
+ * process: the Seller recorded a termination a day later than the Buyer's
+ * inventory says, and the Buyer's NOC saw an outage the Seller did not
+ * record. The Seller accepts the first (its node records the correction; a
+ * credit note follows) and rejects the second; both nodes hold the same
+ * disputes in the same states.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DisputeView, IssuedNote } from '../src/node/index.ts';
+import { exampleBilateral, MemoryNetwork, type MemoryNode } from './in-memory.ts';
+import { exampleTerms } from './support.ts';
+
+const inventory = [
+  { type: 'service.activated', service: 'S1', at: '2026-01-15T09:30:00Z' },
+  { type: 'service.terminated', service: 'S1', at: '2026-03-09T08:00:00Z' },
+];
+const noc = [
+  {
+    type: 'outage',
+    service: 'S1',
+    from: '2026-03-02T04:00:00Z',
+    to: '2026-03-02T10:00:00Z',
+    maintenance: false,
+  },
+];
+
+describe('disputes over facts', () => {
+  const network = new MemoryNetwork();
+  let seller: MemoryNode;
+  let buyer: MemoryNode;
+  let id: string;
+  const disputesAt = async (node: MemoryNode) =>
+    (await node.call<DisputeView[]>('GET', `/bilaterals/${id}/disputes`)).body;
+
+  beforeAll(async () => {
+    // Disputes are open for 1,000 days after an invoice (the example's 60 have passed since 2026).
+    const terms = { ...exampleTerms(), disputes: { windowDays: 1000, responseDays: 15 } };
+    ({ seller, buyer, id } = await exampleBilateral(network, { terms }));
+    for (const period of ['2026-01', '2026-02', '2026-03']) {
+      expect((await seller.call('POST', `/bilaterals/${id}/invoices`, { period })).status).toBe(201);
+    }
+    await buyer.node.idle();
+  });
+  afterAll(() => network.close());
+
+  it('refuses observations that are not facts it compares, naming the fact and field', async () => {
+    const bad = await buyer.call<{ code: string; details: unknown }>(
+      'POST',
+      `/bilaterals/${id}/observations`,
+      {
+        source: 'inventory',
+        facts: [
+          { type: 'usage', service: 'S1', metric: 'gb', quantity: '1', at: '2026-01-20T00:00:00Z', id: 'u1' },
+        ],
+      },
+    );
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain('facts[0].type');
+    expect(
+      (await buyer.call('POST', `/bilaterals/${id}/observations`, { source: 'no spaces', facts: [] })).status,
+    ).toBe(400);
+  });
+
+  it("the Buyer's node raises a dispute for each difference by itself, with evidence and the amount at stake", async () => {
+    const fromInventory = await buyer.call<{ raised: DisputeView[] }>(
+      'POST',
+      `/bilaterals/${id}/observations`,
+      {
+        source: 'inventory',
+        facts: inventory,
+      },
+    );
+    expect(fromInventory.status).toBe(200);
+    expect(fromInventory.body.raised.map((d) => [d.body.fact, d.body.period, d.state])).toEqual([
+      [expect.stringMatching(/^acme-fiber\/\d+$/), '2026-03', 'raised'],
+    ]);
+    const fromNoc = await buyer.call<{ raised: DisputeView[] }>('POST', `/bilaterals/${id}/observations`, {
+      source: 'noc',
+      facts: noc,
+    });
+    expect(fromNoc.body.raised.map((d) => [d.body.fact, d.body.evidence.source])).toEqual([[null, 'noc']]);
+    const [termination, outage] = [fromInventory.body.raised[0]!, fromNoc.body.raised[0]!];
+    // A day less of March, and an outage more: both lower what the Buyer owes.
+    expect(termination.body.atStake.total.startsWith('-')).toBe(true);
+    expect(termination.body.atStake.lines.map((l) => l.kind)).toContain('recurring');
+    expect(outage.body.atStake.total.startsWith('-')).toBe(true);
+    // Observing again raises nothing new.
+    const again = await buyer.call<{ raised: DisputeView[] }>('POST', `/bilaterals/${id}/observations`, {
+      source: 'noc',
+      facts: noc,
+    });
+    expect(again.body.raised).toEqual([]);
+    await seller.node.idle();
+    expect((await disputesAt(seller)).map((d) => d.state)).toEqual(['raised', 'raised']);
+  });
+
+  it('unanswered past responseDays, a dispute is escalated (a state both nodes derive)', async () => {
+    const core = seller.node.core as unknown as { now: () => Date };
+    const real = core.now;
+    core.now = () => new Date(Date.now() + 16 * 86_400_000);
+    try {
+      expect((await disputesAt(seller)).map((d) => d.state)).toEqual(['escalated', 'escalated']);
+    } finally {
+      core.now = real;
+    }
+  });
+
+  it('the Seller accepts one (its node records the correction; a credit note follows) and rejects the other', async () => {
+    const [termination, outage] = await disputesAt(seller);
+    // The Buyer cannot answer its own dispute.
+    const own = await buyer.call<{ code: string }>(
+      'POST',
+      `/bilaterals/${id}/disputes/${termination!.id}/accept`,
+    );
+    expect(own.status).toBe(403);
+    const accepted = await seller.call<DisputeView>(
+      'POST',
+      `/bilaterals/${id}/disputes/${termination!.id}/accept`,
+    );
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.state).toBe('accepted');
+    const rejected = await seller.call<DisputeView>(
+      'POST',
+      `/bilaterals/${id}/disputes/${outage!.id}/reject`,
+      {
+        reason: 'our monitoring shows the port up; the outage was at the Buyer’s CPE',
+      },
+    );
+    expect(rejected.body.state).toBe('rejected');
+    const twice = await seller.call<{ code: string }>(
+      'POST',
+      `/bilaterals/${id}/disputes/${outage!.id}/accept`,
+    );
+    expect(twice.status).toBe(409);
+    expect(twice.body.code).toBe('DISPUTE_ANSWERED');
+
+    const notes = await seller.call<{ issued: { period: string; type: string }[] }>(
+      'POST',
+      `/bilaterals/${id}/notes`,
+    );
+    expect(notes.body.issued).toEqual([{ bilateral: id, period: '2026-03', type: 'credit' }]);
+    await buyer.node.idle();
+    await seller.node.idle();
+    const [atSeller, atBuyer] = [await disputesAt(seller), await disputesAt(buyer)];
+    expect(atSeller).toEqual(atBuyer);
+    expect(atSeller.map((d) => d.state)).toEqual(['accepted', 'rejected']);
+    const credit = (await buyer.call<IssuedNote[]>('GET', `/bilaterals/${id}/notes`)).body;
+    expect(credit.map((n) => [n.period, n.body.note.type, n.status])).toEqual([
+      ['2026-03', 'credit', 'accepted'],
+    ]);
+    // The credit equals what the dispute said was at stake.
+    expect(credit[0]!.body.note.total).toBe(termination!.body.atStake.total);
+    // The termination is settled: observing the same inventory raises nothing.
+    const after = await buyer.call<{ raised: unknown[] }>('POST', `/bilaterals/${id}/observations`, {
+      source: 'inventory',
+      facts: inventory,
+    });
+    expect(after.body.raised).toEqual([]);
+  });
+});
+
+describe('the dispute window', () => {
+  const network = new MemoryNetwork();
+  afterAll(() => network.close());
+
+  it('closes windowDays after the invoice was issued: an older difference is not raised', async () => {
+    const { seller, buyer, id } = await exampleBilateral(network);
+    expect((await seller.call('POST', `/bilaterals/${id}/invoices`, { period: '2026-03' })).status).toBe(201);
+    await buyer.node.idle();
+    // March's invoice is dated 2026-04-01; 60 days have long passed.
+    const late = await buyer.call<{ raised: unknown[] }>('POST', `/bilaterals/${id}/observations`, {
+      source: 'inventory',
+      facts: inventory,
+    });
+    expect(late.status).toBe(200);
+    expect(late.body.raised).toEqual([]);
+    expect((await buyer.call<unknown[]>('GET', `/bilaterals/${id}/disputes`)).body).toEqual([]);
+  });
+});

@@ -93,6 +93,18 @@ describe('disputes over facts', () => {
     expect(again.body.raised).toEqual([]);
     await seller.node.idle();
     expect((await disputesAt(seller)).map((d) => d.state)).toEqual(['raised', 'raised']);
+    // While open, what is disputed is set aside from March's open amount on both nodes' statements.
+    const cents = (t: string) => BigInt(t.replace('-', '').replace('.', ''));
+    const atStake = cents(termination.body.atStake.total) + cents(outage.body.atStake.total);
+    for (const node of [seller, buyer]) {
+      const s = (
+        await node.call<{ invoices: { period: string; disputed: string }[] }>(
+          'GET',
+          `/bilaterals/${id}/statement`,
+        )
+      ).body;
+      expect(cents(s.invoices.find((i) => i.period === '2026-03')!.disputed)).toBe(atStake);
+    }
   });
 
   it('unanswered past responseDays, a dispute is escalated (a state both nodes derive)', async () => {
@@ -145,6 +157,10 @@ describe('disputes over facts', () => {
     const [atSeller, atBuyer] = [await disputesAt(seller), await disputesAt(buyer)];
     expect(atSeller).toEqual(atBuyer);
     expect(atSeller.map((d) => d.state)).toEqual(['accepted', 'rejected']);
+    const settled = (
+      await seller.call<{ totals: { disputed: string } }>('GET', `/bilaterals/${id}/statement`)
+    ).body;
+    expect(settled.totals.disputed).toBe('0.00');
     const credit = (await buyer.call<IssuedNote[]>('GET', `/bilaterals/${id}/notes`)).body;
     expect(credit.map((n) => [n.period, n.body.note.type, n.status])).toEqual([
       ['2026-03', 'credit', 'accepted'],

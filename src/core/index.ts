@@ -73,6 +73,7 @@ export {
   type InvoiceState,
   type Statement,
   type StatementApplication,
+  type StatementDispute,
   type StatementInvoice,
   type StatementNote,
   type StatementOptions,

@@ -166,6 +166,35 @@ describe('statement (TERMS.md §6)', () => {
     expect(big.invoices[1]).toMatchObject({ applied: '689.30' });
   });
 
+  it('sets a disputed amount aside from interest and aging while open; resolved for the Seller, as if never disputed', () => {
+    const all = [...facts, ...payments];
+    const base = statement(terms, all, '2026-07-15');
+    const open = { period: '2026-03', amount: '1000.00', raisedAt: '2026-05-10T00:00:00Z' };
+    const disputed = statement(terms, all, '2026-07-15', { disputes: [open] });
+    const march = disputed.invoices[2]!;
+    expect(march).toMatchObject({ open: '36434.75', disputed: '1000.00' });
+    expect(disputed.totals.disputed).toBe('1000.00');
+    expect(disputed.aging['61-90']).toBe('35434.75');
+    // 1000.00 less on each day past due that starts after it was raised (05-11 … 07-15, 66 days): 66 × 1000 × 8 % / 365.
+    expect(Number(base.invoices[2]!.interest) - Number(march.interest)).toBeCloseTo(
+      (66 * 1000 * 0.08) / 365,
+      2,
+    );
+    const forSeller = statement(terms, all, '2026-07-15', {
+      disputes: [{ ...open, resolved: { for: 'seller', at: '2026-06-01T00:00:00Z' } }],
+    });
+    expect(forSeller.invoices[2]).toMatchObject({ interest: base.invoices[2]!.interest, disputed: '0.00' });
+    const forBuyer = statement(terms, all, '2026-07-15', {
+      disputes: [{ ...open, resolved: { for: 'buyer', at: '2026-06-01T00:00:00Z' } }],
+    });
+    // Set aside on the days 05-11 … 06-01 (22), owed again after (the credit note, when it comes, lowers it).
+    expect(Number(base.invoices[2]!.interest) - Number(forBuyer.invoices[2]!.interest)).toBeCloseTo(
+      (22 * 1000 * 0.08) / 365,
+      2,
+    );
+    expect(forBuyer.invoices[2]!.disputed).toBe('0.00');
+  });
+
   it('refuses a day that is not a date', () => {
     for (const bad of ['2026-02-30', '2026-7-15', '', '2026-07-15T00:00:00Z']) {
       expect(() => statement(terms, facts, bad)).toThrow(

@@ -51,6 +51,8 @@ export interface StatementInvoice {
   /** max(0, statement day − due date). */
   readonly daysPastDue: number;
   readonly interest: string;
+  /** Disputed and not resolved at the end of the day: set aside from `open` for aging (and interest). */
+  readonly disputed: string;
   /**
    * Its billing state after MEF 141: `generated` until both parties agree it
    * (on a node: the Buyer has not accepted it yet), then `paymentDue` while
@@ -93,6 +95,8 @@ export interface Statement {
     /** Credit not yet applied: what payments (and invoices with a negative total) have left. */
     readonly unapplied: string;
     readonly interest: string;
+    /** Set aside by open disputes at the end of the day (aging leaves it out). */
+    readonly disputed: string;
   };
   readonly aging: Readonly<Record<AgingBucket, string>>;
 }
@@ -144,7 +148,28 @@ export interface StatementNote {
   readonly agreed?: boolean;
 }
 
+/**
+ * An amount of a period's invoice the Buyer disputes (the amount at stake of
+ * a dispute that lowers what it owes), with when it was raised and, once
+ * answered, when and for whom.
+ */
+export interface StatementDispute {
+  readonly period: string;
+  /** Above zero: what the Buyer says it does not owe. */
+  readonly amount: string;
+  readonly raisedAt: string;
+  /** `seller`: rejected (owed after all, with interest as if never disputed); `buyer`: accepted (a note follows). */
+  readonly resolved?: { readonly for: 'seller' | 'buyer'; readonly at: string };
+}
+
 export interface StatementOptions {
+  /**
+   * Disputed amounts: left out of their invoice's open amount for interest
+   * and aging while the dispute is open (TERMS.md §6). Resolved for the
+   * Seller, interest is owed as if it had never been disputed; for the
+   * Buyer, it stays out until the resolution, and the credit note follows.
+   */
+  readonly disputes?: readonly StatementDispute[];
   /**
    * Notes issued for the periods' invoices. A credit note applies at its
    * issue instant to the invoice it corrects, like a payment allocated to
@@ -284,14 +309,45 @@ export function statement(
   const perDay = annual === undefined ? undefined : div(parseDecimal(annual), rational(36_500n));
   const aging = Object.fromEntries(AGING_BUCKETS.map((b) => [b, 0n])) as Record<AgingBucket, bigint>;
   let interestTotal = ZERO;
+  const disputes = (options.disputes ?? []).map((d) => ({
+    period: d.period,
+    amount: minor(d.amount, scale),
+    from: parseInstant(d.raisedAt)!,
+    // Resolved for the Seller: as if never disputed. For the Buyer: set aside until then.
+    until:
+      d.resolved === undefined
+        ? Number.POSITIVE_INFINITY
+        : d.resolved.for === 'seller'
+          ? -1
+          : parseInstant(d.resolved.at)!,
+  }));
+  const setAside = (invoice: Open, at: Instant) =>
+    invoice.document !== 'invoice'
+      ? 0n
+      : disputes
+          .filter((d) => d.period === invoice.period && d.from < at && at <= d.until && d.until !== -1)
+          .reduce((sum, d) => sum + d.amount, 0n);
+  let disputedTotal = 0n;
   const lines = invoices.map((invoice): StatementInvoice => {
     const open = invoice.total - invoice.applied;
     const late = day - invoice.dueDay;
-    aging[bucketOf(late)] += open;
+    const disputed = min(open > 0n ? open : 0n, setAside(invoice, end));
+    disputedTotal += disputed;
+    aging[bucketOf(late)] += open - disputed;
     const interest =
       perDay === undefined
         ? ZERO
-        : round(mul(rational(openDays(invoice, day, zone), scale), perDay), decimals, terms.billing.rounding);
+        : round(
+            mul(
+              rational(
+                openDays(invoice, day, zone, (at) => setAside(invoice, at)),
+                scale,
+              ),
+              perDay,
+            ),
+            decimals,
+            terms.billing.rounding,
+          );
     interestTotal = add(interestTotal, interest);
     return {
       document: invoice.document,
@@ -303,6 +359,7 @@ export function statement(
       open: money(open),
       daysPastDue: Math.max(0, late),
       interest: formatFixed(interest, decimals),
+      disputed: money(disputed),
       state: !invoice.agreed ? 'generated' : open > 0n ? 'paymentDue' : 'settled',
     };
   });
@@ -325,13 +382,14 @@ export function statement(
       open: money(sum(invoices.map((i) => i.total - i.applied))),
       unapplied: money(sum(credits.map((c) => c.left))),
       interest: formatFixed(interestTotal, decimals),
+      disputed: money(disputedTotal),
     },
     aging: Object.fromEntries(AGING_BUCKETS.map((b) => [b, money(aging[b])])) as Record<AgingBucket, string>,
   };
 }
 
-/** Σ over the days after the due date up to `day` of the open amount (minor units) at each day's start. */
-function openDays(invoice: Open, day: DayNumber, zone: string): bigint {
+/** Σ over the days after the due date up to `day` of what is open and not set aside (minor units) at each day's start. */
+function openDays(invoice: Open, day: DayNumber, zone: string, aside: (at: Instant) => bigint): bigint {
   let total = 0n;
   let open = invoice.total;
   let k = 0;
@@ -339,7 +397,8 @@ function openDays(invoice: Open, day: DayNumber, zone: string): bigint {
   for (let d = invoice.dueDay + 1; d <= day; d++) {
     const start = dayStart(d, zone);
     while (k < apps.length && apps[k]!.at < start) open -= apps[k++]!.amount;
-    if (open > 0n) total += open;
+    const owed = open - aside(start);
+    if (owed > 0n) total += owed;
   }
   return total;
 }

@@ -95,17 +95,19 @@ export interface HeldDispute {
   readonly raisedAt: string;
   readonly body: DisputeRaisedBody;
   readonly status: DisputeStatus;
-  readonly answer?: { readonly entry: EntryRef; readonly body: DisputeAnswerBody };
+  readonly answer?: { readonly entry: EntryRef; readonly body: DisputeAnswerBody; readonly at: string };
 }
 
 /** Every dispute among `entries` with its answer, in the order raised. */
 export function disputesOf(entries: readonly HeldEntry[]): HeldDispute[] {
-  const answers = new Map<string, { entry: EntryRef; kind: string; body: DisputeAnswerBody }>();
+  const answers = new Map<string, { entry: EntryRef; kind: string; body: DisputeAnswerBody; at: string }>();
   for (const held of entries) {
     const { kind, body } = held.signed.entry;
     if (kind !== 'dispute.accepted' && kind !== 'dispute.rejected') continue;
     const b = body as unknown as DisputeAnswerBody;
-    if (!answers.has(b.dispute.hash)) answers.set(b.dispute.hash, { entry: entryRef(held), kind, body: b });
+    if (!answers.has(b.dispute.hash)) {
+      answers.set(b.dispute.hash, { entry: entryRef(held), kind, body: b, at: held.signed.entry.recordedAt });
+    }
   }
   return entries
     .filter((held) => held.signed.entry.kind === 'dispute.raised')
@@ -122,7 +124,7 @@ export function disputesOf(entries: readonly HeldEntry[]): HeldDispute[] {
         raisedAt: held.signed.entry.recordedAt,
         body: held.signed.entry.body as unknown as DisputeRaisedBody,
         status: got === undefined ? 'raised' : got.kind === 'dispute.accepted' ? 'accepted' : 'rejected',
-        ...(got === undefined ? {} : { answer: { entry: got.entry, body: got.body } }),
+        ...(got === undefined ? {} : { answer: { entry: got.entry, body: got.body, at: got.at } }),
       };
     });
 }

@@ -80,7 +80,7 @@ export class PartyNode {
       this.core,
       options.webhookFetch === undefined ? {} : { fetch: options.webhookFetch },
     );
-    this.statements = new Statements(this.core, this.invoices, this.notes);
+    this.statements = new Statements(this.core, this.invoices, this.notes, this.disputes);
     this.facts.addCheck((context, facts) => this.statements.checkPayments(context, facts));
   }
 

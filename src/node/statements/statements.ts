@@ -18,6 +18,7 @@ import {
   dayOf,
   type FactRef,
   type Statement,
+  type StatementDispute,
   type StatementNote,
   type StatementSource,
   statement,
@@ -26,6 +27,7 @@ import {
 import { FACT_KINDS, factsOf } from '../../kinds/index.ts';
 import type { BilateralContext } from '../core/context.ts';
 import type { NodeCore } from '../core/node-core.ts';
+import type { Disputes } from '../disputes/disputes.ts';
 import type { Invoices } from '../invoices/invoices.ts';
 import type { Notes } from '../notes/notes.ts';
 
@@ -33,11 +35,13 @@ export class Statements {
   readonly #core: NodeCore;
   readonly #invoices: Invoices;
   readonly #notes: Notes;
+  readonly #disputes: Disputes;
 
-  constructor(core: NodeCore, invoices: Invoices, notes: Notes) {
+  constructor(core: NodeCore, invoices: Invoices, notes: Notes, disputes: Disputes) {
     this.#core = core;
     this.#invoices = invoices;
     this.#notes = notes;
+    this.#disputes = disputes;
   }
 
   /** The statement of bilateral `id` as of the end of `asOf` (default: today in the billing zone). */
@@ -93,6 +97,17 @@ export class Statements {
         issuedAt: n.recordedAt,
         agreed: n.status === 'accepted',
       }));
-    return statement(context.terms, facts, asOf, { invoices, notes });
+    // What the Buyer disputes (a dispute that lowers what it owes) is set aside while open.
+    const disputes: StatementDispute[] = (await this.#disputes.list(context.id))
+      .filter((d) => d.entry.author === context.buyer && d.body.atStake.total.startsWith('-'))
+      .map((d) => ({
+        period: d.body.period,
+        amount: d.body.atStake.total.slice(1),
+        raisedAt: d.raisedAt,
+        ...(d.answer === undefined
+          ? {}
+          : { resolved: { for: d.status === 'accepted' ? 'buyer' : 'seller', at: d.answer.at } as const }),
+      }));
+    return statement(context.terms, facts, asOf, { invoices, notes, disputes });
   }
 }

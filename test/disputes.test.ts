@@ -194,3 +194,33 @@ describe('the dispute window', () => {
     expect((await buyer.call<unknown[]>('GET', `/bilaterals/${id}/disputes`)).body).toEqual([]);
   });
 });
+
+describe('an acceptance cut short', () => {
+  const network = new MemoryNetwork();
+  afterAll(() => network.close());
+
+  it('cites the correction already recorded instead of recording it twice', async () => {
+    const terms = { ...exampleTerms(), disputes: { windowDays: 1000, responseDays: 15 } };
+    const { seller, buyer, id } = await exampleBilateral(network, { terms });
+    const raised = await buyer.call<{ raised: DisputeView[] }>('POST', `/bilaterals/${id}/observations`, {
+      source: 'inventory',
+      facts: [inventory[1]],
+    });
+    const [dispute] = raised.body.raised;
+    await seller.node.idle();
+    await buyer.node.idle();
+    // As if the Seller's node had stored the correction and stopped before its acceptance.
+    const recorded = await seller.call<{ ref: string }>(
+      'POST',
+      `/bilaterals/${id}/facts?wait=replicated`,
+      dispute!.body.proposed,
+    );
+    expect(recorded.status).toBe(201);
+    const accepted = await seller.call<DisputeView>(
+      'POST',
+      `/bilaterals/${id}/disputes/${dispute!.id}/accept`,
+    );
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.answer?.body.correction).toBe(recorded.body.ref);
+  });
+});

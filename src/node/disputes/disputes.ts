@@ -179,11 +179,17 @@ export class Disputes {
   async accept(id: string, dispute: string): Promise<DisputeView> {
     const context = await this.#core.context(id);
     const held = await this.#answerable(id, dispute);
-    const { refs } = await this.#facts.recordMany(id, [held.body.proposed], 'stored');
+    // Recorded already (an acceptance cut short after its fact was stored): cite that fact.
+    const wanted = hashJson(held.body.proposed as unknown as JsonValue);
+    const mine = factsOf(
+      await this.#core.store.listEntries(id, { author: this.#core.party, kinds: FACT_KINDS }),
+    );
+    const done = mine.find((f) => hashJson(f.fact as unknown as JsonValue) === wanted)?.ref;
+    const correction = done ?? (await this.#facts.recordMany(id, [held.body.proposed], 'stored')).refs[0]!;
     await this.#core.serially(id, () =>
       this.#core.appendOwn(context, 'dispute.accepted', {
         dispute: held.entry,
-        correction: refs[0]!,
+        correction,
       } as unknown as JsonValue),
     );
     await this.#replication.push(id);

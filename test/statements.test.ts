@@ -123,6 +123,35 @@ describe('payments and statements on the nodes', () => {
     expect(await heads()).toBe(before);
   });
 
+  it('a signed payment that cannot apply (its node skipped the check) is left out and named, on both nodes', async () => {
+    // Signed by the Buyer's node without the check recording does: allocated to an invoice already paid.
+    const context = await buyer.node.core.context(id);
+    await buyer.node.core.serially(id, () =>
+      buyer.node.core.appendOwn(context, 'fact', {
+        type: 'payment',
+        id: 'BAD',
+        amount: '10.00',
+        at: '2026-07-01T00:00:00Z',
+        allocations: [{ period: '2026-01', amount: '10.00' }],
+      }),
+    );
+    await buyer.node.replication.push(id);
+    for (const node of [seller, buyer]) {
+      const answer = await node.call<{
+        refusedPayments?: { ref: string; reason: string }[];
+        payments: { id: string }[];
+      }>('GET', `/bilaterals/${id}/statement?asOf=2026-07-15`);
+      expect(answer.status).toBe(200);
+      expect(answer.body.refusedPayments).toEqual([
+        {
+          ref: expect.stringMatching(/^globex\/\d+$/),
+          reason: expect.stringMatching(/allocations\[0\]: 10\.00 is above the open amount/),
+        },
+      ]);
+      expect(answer.body.payments.map((p) => p.id)).toEqual(['P1', 'P2', 'P3']);
+    }
+  });
+
   it('refuses a day that is not a date', async () => {
     const bad = await seller.call<{ code: string }>('GET', `/bilaterals/${id}/statement?asOf=2026-02-30`);
     expect(bad.status).toBe(422);

@@ -15,6 +15,7 @@
  *   signed payment can make a statement fail later.
  */
 import {
+  BilateralError,
   dayOf,
   type FactRef,
   type Statement,
@@ -44,11 +45,35 @@ export class Statements {
     this.#disputes = disputes;
   }
 
-  /** The statement of bilateral `id` as of the end of `asOf` (default: today in the billing zone). */
-  async statement(id: string, asOf?: string): Promise<Statement> {
+  /**
+   * The statement of bilateral `id` as of the end of `asOf` (default: today
+   * in the billing zone). A signed payment that cannot apply as recorded —
+   * only a node that skipped the check before signing makes one — is left
+   * out and named in `refusedPayments`, the same on both nodes, rather than
+   * making every statement fail.
+   */
+  async statement(
+    id: string,
+    asOf?: string,
+  ): Promise<Statement & { refusedPayments?: { ref: string; reason: string }[] }> {
     const context = await this.#core.context(id);
     const day = asOf ?? dayOf(this.#core.now().getTime(), context.terms.billing.timeZone);
-    return this.#statement(context, await this.#facts(id), day);
+    let facts = await this.#facts(id);
+    const refused: { ref: string; reason: string }[] = [];
+    for (;;) {
+      try {
+        const result = await this.#statement(context, facts, day);
+        return refused.length === 0 ? result : { ...result, refusedPayments: refused };
+      } catch (error) {
+        const ref =
+          error instanceof BilateralError && error.code === 'PAYMENT_INVALID'
+            ? error.details?.ref
+            : undefined;
+        if (typeof ref !== 'string' || refused.some((r) => r.ref === ref)) throw error;
+        refused.push({ ref, reason: (error as Error).message });
+        facts = facts.filter((f) => f.ref !== ref);
+      }
+    }
   }
 
   /**

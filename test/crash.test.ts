@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../bench/support.ts';
 import { createPgDatabase, dropPgDatabases, type PgDatabase } from '../src/store/pg.fixtures.ts';
-import { freePort, repo, startNode } from './processes.fixtures.ts';
+import { freePort, partyArgs, repo, startNode } from './processes.fixtures.ts';
 import { callOk } from './support.ts';
 
 const SEED = Number(process.env.SB_CRASH_SEED ?? Date.now() % 100_000);
@@ -54,20 +54,7 @@ describe('kill -9 at random moments (SQLite seller, PostgreSQL buyer)', () => {
     adminToken: readFileSync(join(p.dir, 'admin.token'), 'utf8').trim(),
   });
   const start = async (p: Party) => {
-    p.child = await startNode([
-      '--data',
-      p.dir,
-      '--party',
-      p.name,
-      '--port',
-      String(p.port),
-      '--peer-port',
-      String(p.peerPort),
-      '--sync-interval',
-      '200',
-      '--no-chain',
-      ...(p.store === undefined ? [] : ['--store', p.store]),
-    ]);
+    p.child = await startNode([...partyArgs(p), ...(p.store === undefined ? [] : ['--store', p.store])]);
   };
   const exit = async (p: Party, signal: NodeJS.Signals) => {
     const child = p.child;

@@ -52,3 +52,28 @@ export async function startNode(
   });
   return child;
 }
+
+/** A test party's node: where its data lives and the ports it listens on. */
+export interface NodeParty {
+  readonly name: string;
+  readonly dir: string;
+  readonly port: number;
+  readonly peerPort: number;
+}
+
+/** `sb node` arguments of a test party: its data and ports, a fast background sync, no chain. */
+export function partyArgs(p: NodeParty): string[] {
+  return [
+    '--data',
+    p.dir,
+    '--party',
+    p.name,
+    '--port',
+    String(p.port),
+    '--peer-port',
+    String(p.peerPort),
+    '--sync-interval',
+    '200',
+    '--no-chain',
+  ];
+}

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase, dropPgDatabases, type PgDatabase } from '../src/store/pg.fixtures.ts';
-import { freePort, repo, startNode } from './processes.fixtures.ts';
+import { freePort, partyArgs, repo, startNode } from './processes.fixtures.ts';
 import { callOk } from './support.ts';
 
 interface Party {
@@ -72,22 +72,9 @@ describe('invoice to cash between two node processes (SQLite Seller, PostgreSQL 
       p.port = await freePort();
       p.peerPort = await freePort();
     }
-    const common = (p: Party) => [
-      '--data',
-      p.dir,
-      '--party',
-      p.name,
-      '--port',
-      String(p.port),
-      '--peer-port',
-      String(p.peerPort),
-      '--sync-interval',
-      '200',
-      '--no-chain',
-    ];
     [seller.child, buyer.child] = await Promise.all([
-      startNode([...common(seller), '--invoice-delay', '0', '--invoice-interval', '300']),
-      startNode([...common(buyer), '--store', database.url, '--notify-interval', '100']),
+      startNode([...partyArgs(seller), '--invoice-delay', '0', '--invoice-interval', '300']),
+      startNode([...partyArgs(buyer), '--store', database.url, '--notify-interval', '100']),
     ]);
     const identity = (p: Party) =>
       callOk<{ party: string; key: string; endpoint: string }>(api(p), 'GET', '/party');

@@ -67,24 +67,36 @@ async function code(promise: Promise<unknown>): Promise<string | undefined> {
   throw new Error('expected a rejection');
 }
 
+/**
+ * Fresh stores for a suite's tests, each closed after its test (a reopened
+ * one too): `const fresh = freshStores(open)` inside a `describe`.
+ */
+export function freshStores(
+  open: () => Promise<OpenedStore>,
+): () => Promise<{ store: Store; reopen: () => Promise<Store> }> {
+  const opened: Store[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+  return async () => {
+    const { store, reopen } = await open();
+    opened.push(store);
+    return {
+      store,
+      reopen: async () => {
+        const again = await reopen();
+        opened.push(again);
+        return again;
+      },
+    };
+  };
+}
+
+export type { OpenedStore };
+
 export function describeAccess(open: () => Promise<OpenedStore>): void {
   describe('access tables', () => {
-    const opened: Store[] = [];
-    const fresh = async () => {
-      const { store, reopen } = await open();
-      opened.push(store);
-      return {
-        store,
-        reopen: async () => {
-          const again = await reopen();
-          opened.push(again);
-          return again;
-        },
-      };
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((store) => store.close()));
-    });
+    const fresh = freshStores(open);
 
     describe('credentials', () => {
       it('round-trips put, get by id and by hash, and lists oldest first', async () => {

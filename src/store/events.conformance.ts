@@ -2,10 +2,10 @@
  * The conformance suite of the notification tables (the event feed and the
  * hub's subscriptions), part of `describeStore`, so it runs on every engine.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { OpenedStore } from './store.conformance.ts';
+import { describe, expect, it } from 'vitest';
+import { freshStores, type OpenedStore } from './access.conformance.ts';
 import { hex } from './store.fixtures.ts';
-import type { EventInput, Store, SubscriptionRecord } from './types.ts';
+import type { EventInput, SubscriptionRecord } from './types.ts';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 
@@ -39,22 +39,7 @@ function subscription(id: string, overrides: Partial<SubscriptionRecord> = {}): 
 
 export function describeEvents(open: () => Promise<OpenedStore>): void {
   describe('notification tables', () => {
-    const opened: Store[] = [];
-    const fresh = async () => {
-      const { store, reopen } = await open();
-      opened.push(store);
-      return {
-        store,
-        reopen: async () => {
-          const again = await reopen();
-          opened.push(again);
-          return again;
-        },
-      };
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((store) => store.close()));
-    });
+    const fresh = freshStores(open);
 
     it('records one event per entry, in order; deriving it again adds nothing', async () => {
       const { store, reopen } = await fresh();

@@ -27,6 +27,7 @@ const unitAlso = [
   'test/notes.test.ts',
   'test/notifications.test.ts',
   'test/disputes.test.ts',
+  'test/netting.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 60_000 };

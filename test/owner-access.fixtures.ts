@@ -367,6 +367,14 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET',
+    pattern: '/netting/:party',
+    path: () => '/netting/globex?asOf=2026-03-01',
+    bilateral: false,
+    need: 'invoices.read',
+    permission: 'invoices.read',
+  },
+  {
+    method: 'GET',
     pattern: '/events',
     path: () => '/events?after=0',
     bilateral: false,

@@ -35,6 +35,7 @@ export * from './facts/facts.ts';
 export * from './invoices/invoices.ts';
 export * from './keyfile.ts';
 export * from './keys/party-keys.ts';
+export * from './netting/netting.ts';
 export * from './notes/notes.ts';
 export * from './notifications/notifications.ts';
 export * from './party-node.ts';

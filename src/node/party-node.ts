@@ -15,6 +15,7 @@
  *   proofs       self-contained proofs of entries, invoices, usage records
  *   disputes     differences between a party's own observations and the counterparty's facts
  *   notes        credit and debit notes when a period rates differently after its invoice
+ *   netting      what two providers selling to each other owe, net, in one payment
  *   notifications  the event feed and the webhooks of the hub
  *   statements   what the Buyer owes as of a day: invoices, payments, interest, aging
  *
@@ -31,6 +32,7 @@ import { Disputes } from './disputes/disputes.ts';
 import { Facts } from './facts/facts.ts';
 import { Invoices } from './invoices/invoices.ts';
 import { type KeyFile, PartyKeys } from './keys/party-keys.ts';
+import { Netting } from './netting/netting.ts';
 import { Notes } from './notes/notes.ts';
 import { Notifications } from './notifications/notifications.ts';
 import { Peering } from './peering/peering.ts';
@@ -61,6 +63,7 @@ export class PartyNode {
   readonly disputes: Disputes;
   readonly notifications: Notifications;
   readonly statements: Statements;
+  readonly netting: Netting;
 
   constructor(options: PartyNodeOptions) {
     this.core = new NodeCore(options);
@@ -81,6 +84,7 @@ export class PartyNode {
       options.webhookFetch === undefined ? {} : { fetch: options.webhookFetch },
     );
     this.statements = new Statements(this.core, this.invoices, this.notes, this.disputes);
+    this.netting = new Netting(this.core, this.statements);
     this.facts.addCheck((context, facts) => this.statements.checkPayments(context, facts));
   }
 

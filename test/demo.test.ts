@@ -32,6 +32,11 @@ describe('sb demo', () => {
     expect(out).toMatch(
       /credit note for 2026-03 \(entry acme-fiber\/\d+\): -[\d.]+ — sla-credit -[\d.]+; globex accepted it/,
     );
+    expect(out).toMatch(
+      /globex\/\d+ on acme-fiber\/\d+: service\.terminated at 2026-03-09T08:00:00Z, not 2026-03-10T08:00:00Z/,
+    );
+    expect(out).toMatch(/acme-fiber accepted it: correction acme-fiber\/\d+/);
+    expect(out.match(/credit note for 2026-03/g)).toHaveLength(2);
     expect(out).toContain('Statement as of 2026-07-15 (identical on both nodes)');
     expect(out).toMatch(/invoice\s+2026-01\s+total\s+1310\.70\s+applied\s+1310\.70\s+open\s+0\.00\s+settled/);
 

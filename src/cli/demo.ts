@@ -17,7 +17,7 @@ import { verifyAnchorOnChain } from '../chain/index.ts';
 import type { Invoice, Statement } from '../core/index.ts';
 import { verifyProof } from '../kinds/index.ts';
 import { hashJson, type Proof } from '../ledger/index.ts';
-import type { IssuedInvoice, IssuedNote } from '../node/index.ts';
+import type { DisputeView, IssuedInvoice, IssuedNote } from '../node/index.ts';
 import { parseFlags } from './flags.ts';
 import type { Command, Io } from './main.ts';
 import { rest } from './rest.ts';
@@ -36,9 +36,13 @@ export const demo: Command = async (args, io) => {
   const outDir = flags.out === undefined ? undefined : resolve(flags.out);
   if (outDir !== undefined) mkdirSync(outDir, { recursive: true });
 
-  const terms = JSON.parse(readFileSync(join(exampleDir, 'terms.json'), 'utf8')) as {
-    seller: { id: string };
-    buyer: { id: string };
+  const terms = {
+    ...(JSON.parse(readFileSync(join(exampleDir, 'terms.json'), 'utf8')) as {
+      seller: { id: string };
+      buyer: { id: string };
+    }),
+    // The example's 60-day dispute window after each 2026 invoice has passed; the demo keeps it open.
+    disputes: { windowDays: 3650, responseDays: 15 },
   };
   const facts = readFileSync(join(exampleDir, 'facts.jsonl'), 'utf8')
     .split('\n')
@@ -153,6 +157,46 @@ export const demo: Command = async (args, io) => {
       const { type, total, lines } = note.body.note;
       io.stdout(
         `  ${type} note for ${note.period} (entry ${note.entry.author}/${note.entry.seq}): ${total} — ${lines.map((l) => `${l.kind} ${l.amount}`).join(', ')}; ${buyer.node.party} ${note.status} it\n`,
+      );
+    }
+
+    // The Buyer's inventory has the termination a day earlier: its node disputes the Seller's fact by
+    // itself; the Seller accepts (its node records the correction) and a credit note follows.
+    const observed = await rest<{ raised: DisputeView[] }>(
+      api(buyer),
+      'POST',
+      `/bilaterals/${bilateral.id}/observations`,
+      {
+        source: 'inventory',
+        facts: [{ type: 'service.terminated', service: 'S1', at: '2026-03-09T08:00:00Z' }],
+      },
+    );
+    io.stdout(
+      `\nA dispute raised by ${buyer.node.party}'s node by itself (its inventory against the record)\n`,
+    );
+    for (const dispute of observed.raised) {
+      io.stdout(
+        `  ${dispute.id} on ${dispute.body.fact}: ${dispute.body.reason}; at stake ${dispute.body.atStake.total}\n`,
+      );
+      await seller.node.idle();
+      const answered = await rest<DisputeView>(
+        api(seller),
+        'POST',
+        `/bilaterals/${bilateral.id}/disputes/${dispute.id}/accept`,
+      );
+      io.stdout(
+        `  ${seller.node.party} ${answered.state} it: correction ${answered.answer?.body.correction}\n`,
+      );
+    }
+    await rest(api(seller), 'POST', `/bilaterals/${bilateral.id}/notes`);
+    await buyer.node.idle();
+    await seller.node.idle();
+    const corrected = (await rest<IssuedNote[]>(api(seller), 'GET', `/bilaterals/${bilateral.id}/notes`)).at(
+      -1,
+    );
+    if (corrected !== undefined) {
+      io.stdout(
+        `  ${corrected.body.note.type} note for ${corrected.period}: ${corrected.body.note.total}; ${buyer.node.party} ${corrected.status} it\n`,
       );
     }
 

@@ -73,7 +73,9 @@ describe('invoice to cash between two node processes (SQLite Seller, PostgreSQL 
       p.peerPort = await freePort();
     }
     [seller.child, buyer.child] = await Promise.all([
-      startNode([...partyArgs(seller), '--invoice-delay', '0', '--invoice-interval', '300']),
+      // Issuing by schedule starts once the facts are in (below): a schedule running while they are
+      // recorded would invoice a month half-recorded, and notes would follow (as they should).
+      startNode(partyArgs(seller)),
       startNode([...partyArgs(buyer), '--store', database.url, '--notify-interval', '100']),
     ]);
     const identity = (p: Party) =>
@@ -122,7 +124,17 @@ describe('invoice to cash between two node processes (SQLite Seller, PostgreSQL 
       );
     }
 
-    // The Seller's node issues January to March by itself; the Buyer's node accepts each.
+    // The Seller's node, restarted with its schedule on, issues January to March by itself; the Buyer's node accepts each.
+    const stopped = new Promise((resolve) => seller.child!.once('exit', resolve));
+    seller.child!.kill('SIGTERM');
+    await stopped;
+    seller.child = await startNode([
+      ...partyArgs(seller),
+      '--invoice-delay',
+      '0',
+      '--invoice-interval',
+      '300',
+    ]);
     type Listed = { number: number; period: string; status: string };
     const invoices = await until('three accepted invoices', async () => {
       const list = await callOk<Listed[]>(api(buyer), 'GET', `/bilaterals/${id}/invoices`);

@@ -1,0 +1,208 @@
+/**
+ * Benchmark: a consortium closing one month — `--providers` providers (20),
+ * `--bilaterals` bilaterals between them (100; each a random ordered pair,
+ * seller to buyer), `--services` services (1,000) spread over them, each
+ * ordered and active through the month, some with an outage. Timed phases:
+ *   1. agree every bilateral and record its facts (both parties' nodes);
+ *   2. the month's invoice of every bilateral issued by its Seller's node
+ *      and accepted by its Buyer's node after recomputing it;
+ *   3. every bilateral's statement, on both nodes, as of a day after the
+ *      due date (and checked equal);
+ *   4. multilateral netting of the undisputed open amounts (core/netting.ts):
+ *      the payments it needs, against one payment per open invoice.
+ *
+ * The nodes are real `PartyNode`s with their owner and peer apps, each with
+ * its own in-memory SQLite store, in one process; requests go through
+ * fastify's `inject`, not sockets (test/in-memory.ts): 20 processes would not
+ * fit a 2-core machine. The multilateral round is computed, not yet signed
+ * by the members and anchored (issue "invoice to cash": left to do).
+ *
+ *   npx tsx bench/consortium.ts [--providers 20] [--bilaterals 100] [--services 1000] [--seed 7] [--no-json]
+ *
+ * Never a test: figures depend on the machine.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { introduce } from '../src/api/index.ts';
+import { nettingPositions, settleNetting } from '../src/core/index.ts';
+import type { IssuedInvoice } from '../src/node/index.ts';
+import { MemoryNetwork, type MemoryNode } from '../test/in-memory.ts';
+import { exampleTerms } from '../test/support.ts';
+import { log, machine, positive, printReport, prng } from './support.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    providers: { type: 'string', default: '20' },
+    bilaterals: { type: 'string', default: '100' },
+    services: { type: 'string', default: '1000' },
+    seed: { type: 'string', default: '7' },
+    'no-json': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const PROVIDERS = positive('providers', flags.providers);
+const BILATERALS = positive('bilaterals', flags.bilaterals);
+const SERVICES = positive('services', flags.services);
+const random = prng(positive('seed', flags.seed));
+const COMMAND = ['npx tsx bench/consortium.ts', ...process.argv.slice(2)].join(' ');
+const PERIOD = '2026-01';
+const AS_OF = '2026-03-15';
+const PLANS = ['100M', '1G', '10G'] as const;
+
+async function main(): Promise<void> {
+  if (PROVIDERS < 2) throw new Error('--providers: at least 2');
+  const date = new Date().toISOString();
+  const box = machine();
+  const network = new MemoryNetwork();
+  const phases: Record<string, number> = {};
+  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const result = await work();
+    phases[name] = Math.round(performance.now() - start);
+    log(`${name}: ${phases[name]} ms`);
+    return result;
+  };
+  try {
+    const nodes: MemoryNode[] = [];
+    for (let i = 0; i < PROVIDERS; i++)
+      nodes.push(await network.add(`carrier-${String(i + 1).padStart(2, '0')}`));
+    const pairs: [MemoryNode, MemoryNode][] = [];
+    for (let b = 0; b < BILATERALS; b++) {
+      const s = Math.floor(random() * PROVIDERS);
+      const t = (s + 1 + Math.floor(random() * (PROVIDERS - 1))) % PROVIDERS;
+      pairs.push([nodes[s]!, nodes[t]!]);
+    }
+    const introduced = new Set<string>();
+    for (const [a, b] of pairs) {
+      const key = [a.node.party, b.node.party].sort().join('|');
+      if (introduced.has(key)) continue;
+      introduced.add(key);
+      await introduce(a, b);
+    }
+
+    const ids: string[] = [];
+    await timed('agree and record', async () => {
+      for (const [b, [seller, buyer]] of pairs.entries()) {
+        const terms = {
+          ...exampleTerms(),
+          id: `msa-${b + 1}`,
+          seller: { id: seller.node.party },
+          buyer: { id: buyer.node.party },
+        };
+        const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
+          terms,
+          peer: buyer.node.endpoint,
+        });
+        if (created.status !== 201)
+          throw new Error(`bilateral ${b}: ${created.status} ${JSON.stringify(created.body)}`);
+        ids.push(created.body.id);
+      }
+      const perBilateral = new Map<number, unknown[]>();
+      for (let s = 0; s < SERVICES; s++) {
+        const b = s % BILATERALS;
+        const service = `S${s + 1}`;
+        const facts = perBilateral.get(b) ?? [];
+        facts.push(
+          {
+            type: 'service.ordered',
+            service,
+            offering: 'dia',
+            plan: PLANS[Math.floor(random() * PLANS.length)],
+            termMonths: 12,
+            at: '2025-12-01T00:00:00Z',
+          },
+          { type: 'service.activated', service, at: '2025-12-15T00:00:00Z' },
+        );
+        if (random() < 0.2) {
+          const day = 1 + Math.floor(random() * 28);
+          facts.push({
+            type: 'outage',
+            service,
+            from: `2026-01-${String(day).padStart(2, '0')}T02:00:00Z`,
+            to: `2026-01-${String(day).padStart(2, '0')}T${String(3 + Math.floor(random() * 10)).padStart(2, '0')}:00:00Z`,
+            maintenance: false,
+          });
+        }
+        perBilateral.set(b, facts);
+      }
+      for (const [b, facts] of perBilateral) {
+        const [seller] = pairs[b]!;
+        const recorded = await seller.call('POST', `/bilaterals/${ids[b]}/facts?wait=replicated`, facts);
+        if (recorded.status !== 201)
+          throw new Error(`facts of ${b}: ${recorded.status} ${JSON.stringify(recorded.body)}`);
+      }
+    });
+
+    await timed('invoices issued and accepted', async () => {
+      for (const [b, [seller]] of pairs.entries()) {
+        const issued = await seller.call('POST', `/bilaterals/${ids[b]}/invoices`, { period: PERIOD });
+        if (issued.status !== 201) throw new Error(`invoice of ${b}: ${issued.status}`);
+      }
+      for (const node of nodes) await node.node.idle();
+      for (const [b, [seller]] of pairs.entries()) {
+        const list = (await seller.call<IssuedInvoice[]>('GET', `/bilaterals/${ids[b]}/invoices`)).body;
+        if (list[0]?.status !== 'accepted') throw new Error(`invoice of ${b} is ${list[0]?.status}`);
+      }
+    });
+
+    type Totals = { totals: { open: string; disputed: string } };
+    const statements = await timed('statements on both nodes', async () => {
+      const out: Totals[] = [];
+      for (const [b, [seller, buyer]] of pairs.entries()) {
+        const path = `/bilaterals/${ids[b]}/statement?asOf=${AS_OF}`;
+        const [a, c] = [await seller.call<Totals>('GET', path), await buyer.call<Totals>('GET', path)];
+        if (JSON.stringify(a.body) !== JSON.stringify(c.body)) throw new Error(`statements of ${b} differ`);
+        out.push(a.body);
+      }
+      return out;
+    });
+
+    const netting = await timed('multilateral netting', async () => {
+      const cents = (t: string) => BigInt(t.replace('.', ''));
+      const obligations = pairs.map(([seller, buyer], b) => ({
+        from: buyer.node.party,
+        to: seller.node.party,
+        amount: cents(statements[b]!.totals.open) - cents(statements[b]!.totals.disputed),
+      }));
+      const transfers = settleNetting(nettingPositions(obligations));
+      const gross = obligations.filter((o) => o.amount > 0n).length;
+      const members = new Set(pairs.flatMap(([a, b]) => [a.node.party, b.node.party])).size;
+      return {
+        gross,
+        net: transfers.length,
+        members,
+        movedGross: String(obligations.reduce((s, o) => s + o.amount, 0n)),
+        movedNet: String(transfers.reduce((s, t) => s + t.amount, 0n)),
+      };
+    });
+
+    const total = Object.values(phases).reduce((a, b) => a + b, 0);
+    const report = {
+      benchmark: 'consortium',
+      command: COMMAND,
+      date,
+      machine: box,
+      providers: PROVIDERS,
+      bilaterals: BILATERALS,
+      services: SERVICES,
+      phasesMs: phases,
+      wallMs: total,
+      payments: { beforeNetting: netting.gross, afterNetting: netting.net, members: netting.members },
+      minorUnitsMoved: { gross: netting.movedGross, net: netting.movedNet },
+    };
+    printReport(report);
+    if (!flags['no-json']) {
+      const dir = join(import.meta.dirname, 'results');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `consortium-${date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+      log(`wrote ${file}`);
+    }
+  } finally {
+    await network.close();
+  }
+}
+
+await main();

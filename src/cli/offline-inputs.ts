@@ -16,11 +16,34 @@ import {
   type Terms,
   ValidationError,
 } from '../core/index.ts';
+import type { Io } from './main.ts';
 
 /** Thrown for bad input; the command prints `lines` and exits 2. */
 export class InputError extends Error {
   constructor(readonly lines: readonly string[]) {
     super(lines.join('\n'));
+  }
+}
+
+/**
+ * Runs an offline command: `work` answers what to print (undefined: the
+ * help). Bad input (`InputError`) goes to stderr and exits 2, with the usage
+ * when a line is about the command's own arguments (`sb NAME: …`).
+ */
+export async function runOffline(
+  name: string,
+  usage: string,
+  io: Io,
+  work: () => string | undefined,
+): Promise<number> {
+  try {
+    io.stdout(work() ?? usage);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    io.stderr(error.lines.map((line) => `${line}\n`).join(''));
+    if (error.lines.some((line) => line.startsWith(`sb ${name}: `))) io.stderr(usage);
+    return 2;
   }
 }
 

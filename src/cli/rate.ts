@@ -6,7 +6,7 @@
  */
 import { BilateralError, type Invoice, isPeriodId, rate as rateInvoice } from '../core/index.ts';
 import type { Command, Io } from './main.ts';
-import { InputError, loadFacts, loadTerms } from './offline-inputs.ts';
+import { InputError, loadFacts, loadTerms, runOffline } from './offline-inputs.ts';
 
 const USAGE = 'usage: sb rate --terms TERMS.json --events FACTS.jsonl --period YYYY-MM [--json]\n';
 
@@ -45,13 +45,10 @@ function parseArgs(args: readonly string[]): Options | 'help' {
   return { terms: values.terms!, events: values.events!, period, json };
 }
 
-export const rate: Command = async (args: readonly string[], io: Io): Promise<number> => {
-  try {
+export const rate: Command = async (args: readonly string[], io: Io): Promise<number> =>
+  runOffline('rate', USAGE, io, () => {
     const options = parseArgs(args);
-    if (options === 'help') {
-      io.stdout(USAGE);
-      return 0;
-    }
+    if (options === 'help') return undefined;
     const terms = loadTerms(options.terms);
     const facts = loadFacts(options.events, terms);
     let invoice: Invoice;
@@ -63,15 +60,8 @@ export const rate: Command = async (args: readonly string[], io: Io): Promise<nu
       }
       throw error;
     }
-    io.stdout(options.json ? `${JSON.stringify(invoice, null, 2)}\n` : table(invoice));
-    return 0;
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    io.stderr(error.lines.map((line) => `${line}\n`).join(''));
-    if (error.lines.some((line) => line.startsWith('sb rate: '))) io.stderr(USAGE);
-    return 2;
-  }
-};
+    return options.json ? `${JSON.stringify(invoice, null, 2)}\n` : table(invoice);
+  });
 
 /** A readable invoice for people at a terminal. */
 function table(invoice: Invoice): string {

@@ -11,7 +11,7 @@
 import { basename } from 'node:path';
 import { BilateralError, type FactRef, parseDay, type Statement, statement } from '../core/index.ts';
 import type { Command, Io } from './main.ts';
-import { InputError, loadFacts, loadTerms } from './offline-inputs.ts';
+import { InputError, loadFacts, loadTerms, runOffline } from './offline-inputs.ts';
 
 const USAGE =
   'usage: sb statement --terms TERMS.json --events FACTS.jsonl [--events PAYMENTS.jsonl] --as-of YYYY-MM-DD [--json]\n';
@@ -58,13 +58,10 @@ function parseArgs(args: readonly string[]): Options | 'help' {
   return { terms: terms!, events, asOf: asOf!, json };
 }
 
-export const statementCommand: Command = async (args: readonly string[], io: Io): Promise<number> => {
-  try {
+export const statementCommand: Command = async (args: readonly string[], io: Io): Promise<number> =>
+  runOffline('statement', USAGE, io, () => {
     const options = parseArgs(args);
-    if (options === 'help') {
-      io.stdout(USAGE);
-      return 0;
-    }
+    if (options === 'help') return undefined;
     const terms = loadTerms(options.terms);
     const facts: FactRef[] = [];
     const problems: string[] = [];
@@ -86,15 +83,8 @@ export const statementCommand: Command = async (args: readonly string[], io: Io)
       }
       throw error;
     }
-    io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : table(result));
-    return 0;
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    io.stderr(error.lines.map((line) => `${line}\n`).join(''));
-    if (error.lines.some((line) => line.startsWith('sb statement: '))) io.stderr(USAGE);
-    return 2;
-  }
-};
+    return options.json ? `${JSON.stringify(result, null, 2)}\n` : table(result);
+  });
 
 /** A message starting with a fact's ref (`payments.jsonl:3: …`), with the file as the user named it. */
 function located(message: string, files: readonly string[]): string {

@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../bench/support.ts';
 import { createPgDatabase, dropPgDatabases, type PgDatabase } from '../src/store/pg.fixtures.ts';
 import { freePort, partyArgs, repo, startNode } from './processes.fixtures.ts';
-import { callOk } from './support.ts';
+import { callOk, pinEachOther } from './support.ts';
 
 const SEED = Number(process.env.SB_CRASH_SEED ?? Date.now() % 100_000);
 const ROUNDS = Number(process.env.SB_CRASH_ROUNDS ?? 2);
@@ -112,15 +112,7 @@ describe('kill -9 at random moments (SQLite seller, PostgreSQL buyer)', () => {
     }
     await Promise.all([start(seller), start(buyer)]);
     const example = join(repo, 'examples', 'dia-acme-globex');
-    const identity = (p: Party) =>
-      callOk<{ party: string; key: string; endpoint: string }>(api(p), 'GET', '/party');
-    const [s, b] = [await identity(seller), await identity(buyer)];
-    await callOk(api(seller), 'PUT', `/peers/${b.party}`, { key: b.key, endpoint: b.endpoint });
-    await callOk(api(buyer), 'PUT', `/peers/${s.party}`, {
-      key: s.key,
-      endpoint: s.endpoint,
-      policy: 'accept',
-    });
+    await pinEachOther(api(seller), api(buyer));
     const terms = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
     id = (await callOk<{ id: string }>(api(seller), 'POST', '/bilaterals', { terms })).id;
     const lifecycle = readFileSync(join(example, 'facts.jsonl'), 'utf8')

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase, dropPgDatabases, type PgDatabase } from '../src/store/pg.fixtures.ts';
 import { freePort, repo, startNode } from './processes.fixtures.ts';
-import { callOk } from './support.ts';
+import { callOk, pinEachOther } from './support.ts';
 
 const example = join(repo, 'examples', 'dia-acme-globex');
 
@@ -96,18 +96,7 @@ describe('two sb node processes (SQLite seller, PostgreSQL buyer)', () => {
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as { type: string });
     // The operators exchange keys and endpoints and pin each other; the buyer accepts the seller's proposals.
-    const identity = (target: ReturnType<typeof sellerUrl>) =>
-      callOk<{ party: string; key: string; endpoint: string }>(target, 'GET', '/party');
-    const [sellerId, buyerId] = [await identity(sellerUrl()), await identity(buyerUrl())];
-    await callOk(sellerUrl(), 'PUT', `/peers/${buyerId.party}`, {
-      key: buyerId.key,
-      endpoint: buyerId.endpoint,
-    });
-    await callOk(buyerUrl(), 'PUT', `/peers/${sellerId.party}`, {
-      key: sellerId.key,
-      endpoint: sellerId.endpoint,
-      policy: 'accept',
-    });
+    await pinEachOther(sellerUrl(), buyerUrl());
     const { id } = await callOk<{ id: string }>(sellerUrl(), 'POST', '/bilaterals', {
       terms,
       peer: `http://127.0.0.1:${buyerPeerPort}`,

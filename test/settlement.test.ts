@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase, dropPgDatabases, type PgDatabase } from '../src/store/pg.fixtures.ts';
 import { freePort, partyArgs, repo, startNode } from './processes.fixtures.ts';
-import { callOk } from './support.ts';
+import { callOk, pinEachOther } from './support.ts';
 
 interface Party {
   readonly name: string;
@@ -78,15 +78,7 @@ describe('invoice to cash between two node processes (SQLite Seller, PostgreSQL 
       startNode(partyArgs(seller)),
       startNode([...partyArgs(buyer), '--store', database.url, '--notify-interval', '100']),
     ]);
-    const identity = (p: Party) =>
-      callOk<{ party: string; key: string; endpoint: string }>(api(p), 'GET', '/party');
-    const [s, b] = [await identity(seller), await identity(buyer)];
-    await callOk(api(seller), 'PUT', `/peers/${b.party}`, { key: b.key, endpoint: b.endpoint });
-    await callOk(api(buyer), 'PUT', `/peers/${s.party}`, {
-      key: s.key,
-      endpoint: s.endpoint,
-      policy: 'accept',
-    });
+    await pinEachOther(api(seller), api(buyer));
     await callOk(api(buyer), 'POST', '/hub', {
       callback: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/`,
     });

@@ -47,3 +47,12 @@ export async function callOk<T>(target: Target, method: Method, path: string, bo
   }
   return answer.body;
 }
+
+/** Pins two nodes to each other over their owner APIs; the Buyer accepts the Seller's proposals. */
+export async function pinEachOther(seller: Target, buyer: Target): Promise<void> {
+  const identity = (t: Target) =>
+    callOk<{ party: string; key: string; endpoint: string }>(t, 'GET', '/party');
+  const [s, b] = [await identity(seller), await identity(buyer)];
+  await callOk(seller, 'PUT', `/peers/${b.party}`, { key: b.key, endpoint: b.endpoint });
+  await callOk(buyer, 'PUT', `/peers/${s.party}`, { key: s.key, endpoint: s.endpoint, policy: 'accept' });
+}

@@ -67,6 +67,8 @@ export class Notifications {
   readonly #core: NodeCore;
   readonly #fetch: typeof fetch;
   readonly #serial = new SerialQueue();
+  /** Per stream, the last entry seq with an event (from the store on the first look, then kept here). */
+  #heads: Map<string, number> | undefined;
 
   constructor(core: NodeCore, options: { fetch?: typeof fetch } = {}) {
     this.#core = core;
@@ -82,7 +84,9 @@ export class Notifications {
 
   async #derive(): Promise<number> {
     const store = this.#core.store;
-    const heads = await store.eventHeads();
+    // Read once, then kept: a grouped scan of every event on each delivery round grew with the feed.
+    this.#heads ??= await store.eventHeads();
+    const heads = this.#heads;
     let added = 0;
     for (const record of await store.listBilaterals()) {
       const { seller, buyer } = record.agreement.genesis;
@@ -97,7 +101,12 @@ export class Notifications {
           a.receivedAt.localeCompare(b.receivedAt) ||
           (a.signed.entry.author === b.signed.entry.author ? a.signed.entry.seq - b.signed.entry.seq : 0),
       );
-      if (fresh.length > 0) added += await store.appendEvents(fresh.map(eventOf));
+      if (fresh.length === 0) continue;
+      added += await store.appendEvents(fresh.map(eventOf));
+      for (const { signed } of fresh) {
+        const stream = `${record.id}\n${signed.entry.author}`;
+        if (signed.entry.seq > (heads.get(stream) ?? 0)) heads.set(stream, signed.entry.seq);
+      }
     }
     return added;
   }

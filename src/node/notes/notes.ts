@@ -13,7 +13,9 @@
  *   period: the next waits for the Buyer's answer to the last, so each note
  *   counts every note before it.
  * - The Seller looks for notes due on the invoicing schedule and when asked
- *   (`POST /bilaterals/:id/notes`); nothing is issued when nothing changed.
+ *   (`POST /bilaterals/:id/notes`); nothing is issued when nothing changed,
+ *   and nothing is rated again while the record's heads are those of the
+ *   last look (every document and fact a note depends on is an entry).
  */
 import { type Adjustment, adjustment, type Billed } from '../../core/index.ts';
 import { type EntryRef, type IssuedNote, NOTE_KINDS, notesOf } from '../../kinds/index.ts';
@@ -27,6 +29,8 @@ export class Notes {
   readonly #core: NodeCore;
   readonly #replication: Replication;
   readonly #invoices: Invoices;
+  /** Per bilateral: the stream heads at the last look for notes due. */
+  readonly #looked = new Map<string, string>();
 
   constructor(core: NodeCore, replication: Replication, invoices: Invoices) {
     this.#core = core;
@@ -58,8 +62,11 @@ export class Notes {
     if (context.record.role !== 'seller') return [];
     const issued = await core.serially(id, async () => {
       const out: { bilateral: string; period: string; type: Adjustment['type'] }[] = [];
-      const notes = await this.list(id);
       const basis = await headsOf(core.store, context);
+      // Nothing changed in the record since the last look: no note can be due (the schedule asks every minute).
+      const heads = JSON.stringify(basis);
+      if (this.#looked.get(id) === heads) return out;
+      const notes = await this.list(id);
       for (const invoice of await this.#invoices.list(id)) {
         if (invoice.status !== 'accepted') continue;
         const mine = notes.filter(
@@ -80,6 +87,8 @@ export class Notes {
         core.log(`${note.type} note ${note.total} for ${invoice.period} of ${short(id)} issued`);
         out.push({ bilateral: id, period: invoice.period, type: note.type });
       }
+      // Only a look that went through counts: one that failed part-way is made again.
+      this.#looked.set(id, heads);
       return out;
     });
     if (issued.length > 0) await this.#replication.push(id);

@@ -60,6 +60,18 @@ describe('disputes over facts', () => {
     expect(
       (await buyer.call('POST', `/bilaterals/${id}/observations`, { source: 'no spaces', facts: [] })).status,
     ).toBe(400);
+    // At most 5,000 facts a source: one more is refused, and nothing is kept or raised.
+    const oversize = await buyer.call<{ code: string; message: string }>(
+      'POST',
+      `/bilaterals/${id}/observations`,
+      {
+        source: 'inventory',
+        facts: Array.from({ length: 5001 }, () => inventory[1]),
+      },
+    );
+    expect(oversize.status).toBe(400);
+    expect(oversize.body.message).toMatch(/at most 5000 facts/);
+    expect((await buyer.call<unknown[]>('GET', `/bilaterals/${id}/disputes`)).body).toEqual([]);
   });
 
   it("the Buyer's node raises a dispute for each difference by itself, with evidence and the amount at stake", async () => {

@@ -70,6 +70,7 @@ export class Netting {
       const { seller, buyer } = record.agreement.genesis;
       return visible(record.id) && [seller.id, buyer.id].includes(counterparty) && counterparty !== me;
     });
+    mine.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (mine.length === 0) throw new NodeError('NOT_FOUND', `no bilateral with ${counterparty}`);
     const byCurrency = new Map<
       string,

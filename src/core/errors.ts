@@ -65,5 +65,7 @@ export const coreErrorStatus = {
   STATEMENT_INVALID: 422,
   /** A payment that cannot apply as recorded (an allocation to an invoice not issued, above its open amount; an id twice). */
   PAYMENT_INVALID: 422,
+  /** A settlement statement or netting round that breaks a rule (the field named). */
+  NETTING_INVALID: 422,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 export type CoreErrorCode = keyof typeof coreErrorStatus;

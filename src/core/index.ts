@@ -44,6 +44,20 @@ export {
   settle as settleNetting,
   type Transfer,
 } from './netting.ts';
+export {
+  formatMinor,
+  type NettingAmount,
+  type NettingItem,
+  type NettingLeg,
+  type NettingRound,
+  netPaymentParts,
+  nettingRound,
+  type RoundStatement,
+  roundApplications,
+  type SettlementStatement,
+  settlementApplications,
+  settlementStatement,
+} from './netting-agreement.ts';
 export type { Offering, OnDemand, OnDemandUnit, Plan, UsageMetric } from './offering.ts';
 export { type BillingPeriod, billingPeriod, isPeriodId, nextPeriod, periodOf } from './period.ts';
 export { type RateOptions, rate } from './rate.ts';

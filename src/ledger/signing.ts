@@ -1,8 +1,8 @@
 /**
  * Domain-separated signatures: every signature says what it signs.
  *
- * A party signs entries, checkpoints, agreements, peer requests and key
- * rotations with one Ed25519 key. Signed over bare canonical JSON, a signature
+ * A party signs entries, checkpoints, agreements, peer requests, key
+ * rotations and netting agreements with one Ed25519 key. Signed over bare canonical JSON, a signature
  * made for one purpose is a valid signature of the same bytes read as another;
  * today the object shapes happen to differ, but nothing holds that line as
  * shapes grow. So each purpose has a tag, and the signed message is a
@@ -27,7 +27,14 @@ import { canonicalBytes } from './canonical.ts';
 import { type KeyPair, SIGNATURE_PREFIX, sign, verify } from './keys.ts';
 
 /** What a signature may be for; each has its own tag. */
-export const signingDomains = ['entry', 'checkpoint', 'agreement', 'peer-request', 'key-rotation'] as const;
+export const signingDomains = [
+  'entry',
+  'checkpoint',
+  'agreement',
+  'peer-request',
+  'key-rotation',
+  'netting',
+] as const;
 
 export type SigningDomain = (typeof signingDomains)[number];
 

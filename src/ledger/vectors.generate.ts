@@ -117,6 +117,17 @@ const payloads: Record<(typeof signingDomains)[number], Uint8Array> = {
     body: sha256Hex(''),
   }),
   'key-rotation': canonicalBytes(rotation),
+  netting: canonicalBytes({
+    type: 'netting.settlement',
+    parties: ['buyer-co', 'seller-co'],
+    currency: 'EUR',
+    period: '2024-04',
+    asOf: '2024-05-10',
+    round: null,
+    bilaterals: [],
+    owed: [],
+    net: null,
+  }),
 };
 const sb2 = {
   domains: signingDomains.map((domain) => ({

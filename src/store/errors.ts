@@ -32,6 +32,7 @@ export const storeErrorCodes = [
   'STORE_BAD_PEER',
   'STORE_BAD_PROPOSAL',
   'STORE_BAD_NONCE',
+  'STORE_BAD_NETTING',
   /** `openStore`: not `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
   'STORE_BAD_URL',
   /** `migrate`: a migration failed; `cause` holds the engine's error. */
@@ -65,6 +66,7 @@ export const storeErrorStatus: Readonly<Record<StoreErrorCode, HttpStatus>> = {
   STORE_BAD_PEER: 422,
   STORE_BAD_PROPOSAL: 422,
   STORE_BAD_NONCE: 422,
+  STORE_BAD_NETTING: 422,
   STORE_BAD_URL: 422,
   STORE_MIGRATION_FAILED: 500,
 };

@@ -21,6 +21,7 @@ import * as audit from './audit.ts';
 import * as credentials from './credentials.ts';
 import * as events from './events.ts';
 import { migrateToLatest } from './migrations.ts';
+import * as netting from './netting.ts';
 import * as nonces from './nonces.ts';
 import * as peers from './peers.ts';
 import * as proposals from './proposals.ts';
@@ -43,6 +44,7 @@ import type {
   EventRecord,
   Evidence,
   LeafRange,
+  NettingAgreementRecord,
   PeerRecord,
   ProposalRecord,
   ProposalStatus,
@@ -581,6 +583,21 @@ export class KyselyStore implements Store {
 
   listAudit(query: AuditQuery): Promise<AuditRecord[]> {
     return audit.listAudit(this.#db, query);
+  }
+
+  putNettingAgreement(record: NettingAgreementRecord): Promise<void> {
+    return netting.putNettingAgreement(this.#db, record);
+  }
+
+  getNettingAgreement(hash: string): Promise<NettingAgreementRecord | undefined> {
+    return netting.getNettingAgreement(this.#db, hash);
+  }
+
+  listNettingAgreements(query?: {
+    readonly type?: NettingAgreementRecord['type'];
+    readonly round?: string;
+  }): Promise<NettingAgreementRecord[]> {
+    return netting.listNettingAgreements(this.#db, query);
   }
 
   appendEvents(list: readonly EventInput[]): Promise<number> {

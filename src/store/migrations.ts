@@ -475,6 +475,35 @@ function notifications(engine: Engine): Migration {
   };
 }
 
+/**
+ * Netting: `netting_agreements`, the settlement statements and rounds this
+ * node took part in, each keyed by its document's hash, with the signatures
+ * gathered and the capability's progress.
+ */
+function netting(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('netting_agreements')
+        .addColumn('hash', types.key, (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('round', types.key)
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addColumn('signatures', 'text', (c) => c.notNull())
+        .addColumn('progress', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('agreed_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('netting_agreements_round')
+        .on('netting_agreements')
+        .columns(['round'])
+        .execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
@@ -486,6 +515,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0006_access': access(engine),
     '0007_anchor_finality': anchorFinality(),
     '0008_notifications': notifications(engine),
+    '0009_netting': netting(engine),
   };
 }
 

@@ -176,6 +176,21 @@ export interface SubscriptionsTable {
   readonly last_error: string | null;
 }
 
+/** Netting agreements a node took part in (migration 0009). */
+export interface NettingAgreementsTable {
+  readonly hash: string;
+  readonly type: 'settlement' | 'round';
+  readonly round: string | null;
+  /** JSON text. */
+  readonly document: string;
+  /** JSON text: party → signature. */
+  readonly signatures: string;
+  /** JSON text. */
+  readonly progress: string;
+  readonly created_at: string;
+  readonly agreed_at: string | null;
+}
+
 /** The peer directory (migration 0006). */
 export interface PeersTable {
   readonly party: string;
@@ -209,6 +224,7 @@ export interface Database {
   readonly entries: EntriesTable;
   readonly events: EventsTable;
   readonly subscriptions: SubscriptionsTable;
+  readonly netting_agreements: NettingAgreementsTable;
   readonly evidence: EvidenceTable;
   readonly checkpoints: CheckpointsTable;
   readonly meta: MetaTable;

@@ -9,6 +9,7 @@ import { encodeUsage, type UsageRecord } from '../core/index.ts';
 import type { SignedCheckpoint } from '../ledger/index.ts';
 import { describeAccess } from './access.conformance.ts';
 import { describeEvents } from './events.conformance.ts';
+import { describeNetting } from './netting.conformance.ts';
 import { BUYER, bilateralRecord, hex, SELLER, storedEntry, streamOf } from './store.fixtures.ts';
 import type { Store, StoredEntry } from './types.ts';
 
@@ -80,6 +81,7 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
 
     describeAccess(open);
     describeEvents(open);
+    describeNetting(open);
 
     describe('migrations', () => {
       it('migrate is idempotent and keeps data', async () => {

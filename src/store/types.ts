@@ -4,7 +4,14 @@
  * schema. An entry is durable when `appendEntry` resolves.
  */
 import type { EncodedUsage, UsageRecord } from '../core/index.ts';
-import type { Agreement, Hash, SignedCheckpoint, SignedEntry, StreamPosition } from '../ledger/index.ts';
+import type {
+  Agreement,
+  Hash,
+  JsonValue,
+  SignedCheckpoint,
+  SignedEntry,
+  StreamPosition,
+} from '../ledger/index.ts';
 
 export interface BilateralRecord {
   readonly id: Hash;
@@ -234,6 +241,27 @@ export interface SubscriptionRecord {
   readonly lastError: string | null;
 }
 
+/**
+ * A netting agreement this node took part in (migration 0009): a settlement
+ * statement between two parties, or a round over a group's statements, with
+ * the signatures gathered so far and its own progress (a round's payments).
+ */
+export interface NettingAgreementRecord {
+  /** SHA-256 of the document's canonical JSON. */
+  readonly hash: string;
+  readonly type: 'settlement' | 'round';
+  /** The round a statement is an input to, or a round's own id; null for a statement standing alone. */
+  readonly round: string | null;
+  readonly document: JsonValue;
+  /** Party → signature of the document. */
+  readonly signatures: Readonly<Record<string, string>>;
+  /** JSON the capability owns (e.g. a round's payments as paid and received). */
+  readonly progress: JsonValue;
+  readonly createdAt: string;
+  /** When the last signature came; null while signatures are missing. */
+  readonly agreedAt: string | null;
+}
+
 /** Which audit records to read, in seq order. */
 export interface AuditQuery {
   readonly bilateral?: string;
@@ -402,6 +430,15 @@ export interface Store {
     id: string,
     state: Pick<SubscriptionRecord, 'cursor' | 'failures' | 'nextAt' | 'lastError'>,
   ): Promise<void>;
+
+  /** Adds a netting agreement, or replaces its signatures, progress and agreement time (the document never changes). */
+  putNettingAgreement(record: NettingAgreementRecord): Promise<void>;
+  getNettingAgreement(hash: string): Promise<NettingAgreementRecord | undefined>;
+  /** Agreements, oldest first; with `type` or `round`, only those. */
+  listNettingAgreements(query?: {
+    readonly type?: NettingAgreementRecord['type'];
+    readonly round?: string;
+  }): Promise<NettingAgreementRecord[]>;
 
   /** Adds or replaces the directory entry of `peer.party`. */
   putPeer(peer: PeerRecord): Promise<void>;

@@ -26,6 +26,7 @@ import {
   type KeyRotation,
   type StreamPosition,
   signAgreement,
+  signIn,
   signAndHashEntry,
   signCheckpoint,
   signKeyRotation,
@@ -257,6 +258,11 @@ export class NodeCore {
 
   signAgreement(id: Hash): string {
     return signAgreement(id, this.#keys);
+  }
+
+  /** Our signature of a netting agreement (a settlement statement or a round) with our current key. */
+  signNetting(document: JsonValue): string {
+    return signIn('netting', document, this.#keys);
   }
 
   // ── reactions and background work ─────────────────────────────────────────

@@ -52,4 +52,16 @@ describe('usage batch roots', () => {
     // And again once the worker is warm.
     expect((await usageRootAsync(usageBytes(batches.at(-1)!))).root).toBe(expected(batches.at(-1)!));
   });
+
+  it("on the worker: its own SHA-256 agrees with node:crypto's for texts of every length up to four blocks", async () => {
+    // Every padding case: the tail of the last block from 0 to 63 bytes, before and past 56 (where
+    // the length spills into one more block), multi-byte characters across word boundaries.
+    const list = Array.from({ length: WORKER_MIN_RECORDS }, (_, i) => {
+      const length = i % 257;
+      return i % 2 === 0 ? 'x'.repeat(length) : 'é€'.repeat(length >> 2).padEnd(length, 'q');
+    });
+    // A text the store would never hold, but the tree must still hash it: the empty one.
+    list[0] = '';
+    expect((await usageRootAsync(usageBytes(list))).root).toBe(expected(list));
+  });
 });

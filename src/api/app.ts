@@ -22,7 +22,9 @@ import { directoryRoutes } from './routes/directory.ts';
 import { disputeRoutes } from './routes/disputes.ts';
 import { factRoutes } from './routes/facts.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
+import { nettingPeerRoutes, nettingRoutes } from './routes/netting.ts';
 import { notificationRoutes } from './routes/notifications.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { peerRoutes } from './routes/peer.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
@@ -103,6 +105,8 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   checkpointRoutes(app, node);
   proofRoutes(app, node);
   statementRoutes(app, node);
+  paymentRoutes(app, node);
+  nettingRoutes(app, node);
   notificationRoutes(app, node);
   disputeRoutes(app, node);
   directoryRoutes(app, node);
@@ -114,6 +118,7 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
 export function buildPeerApp(node: PartyNode, options: AppOptions = {}): FastifyInstance {
   const app = baseApp(node, options);
   peerRoutes(app, node);
+  nettingPeerRoutes(app, node);
   return app;
 }
 

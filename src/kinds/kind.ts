@@ -18,6 +18,8 @@ export interface KindContext {
   readonly author: string;
   readonly seller: string;
   readonly buyer: string;
+  /** The bilateral's id, where the caller knows it (a kind about one bilateral needs it). */
+  readonly bilateral?: string;
 }
 
 export interface EntryKindSpec {

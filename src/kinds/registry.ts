@@ -17,8 +17,10 @@ import { factKind, factsKind, factsSlice } from './facts.ts';
 import { invoiceProof } from './invoice-proof.ts';
 import { invoiceAcceptedKind, invoiceIssuedKind, invoiceRejectedKind, invoicesSlice } from './invoices.ts';
 import type { EntryKindSpec, KindContext } from './kind.ts';
+import { nettingSettledKind } from './netting.ts';
 import { noteAcceptedKind, noteIssuedKind, noteRejectedKind } from './notes.ts';
 import { partyKeyKind } from './party-key.ts';
+import { paymentMissingKind, paymentReceivedKind } from './payments.ts';
 import type { StateSlice } from './state.ts';
 import { usageBatchKind } from './usage-batch.ts';
 import { usageProof } from './usage-proof.ts';
@@ -37,6 +39,9 @@ export const entryKindSpecs: readonly EntryKindSpec[] = [
   disputeRaisedKind,
   disputeAcceptedKind,
   disputeRejectedKind,
+  paymentReceivedKind,
+  paymentMissingKind,
+  nettingSettledKind,
 ];
 
 export const entryKinds = [
@@ -53,6 +58,9 @@ export const entryKinds = [
   'dispute.raised',
   'dispute.accepted',
   'dispute.rejected',
+  'payment.received',
+  'payment.missing',
+  'netting.settled',
 ] as const;
 export type EntryKind = (typeof entryKinds)[number];
 
@@ -72,11 +80,17 @@ export function sliceOf(kind: string): StateSlice | undefined {
 
 /**
  * Body validators of every kind for entries by `author` in the bilateral of
- * `terms`, as the ledger's `checkBody` takes them: authorship first, then the
+ * `terms` (its id `bilateral`, which kinds about one bilateral need), as the ledger's `checkBody` takes them: authorship first, then the
  * kind's own check.
  */
-export function bodyValidators(terms: Terms, author: string): BodyValidators {
-  const context: KindContext = { terms, author, seller: terms.seller.id, buyer: terms.buyer.id };
+export function bodyValidators(terms: Terms, author: string, bilateral?: string): BodyValidators {
+  const context: KindContext = {
+    terms,
+    author,
+    seller: terms.seller.id,
+    buyer: terms.buyer.id,
+    ...(bilateral === undefined ? {} : { bilateral }),
+  };
   const validators: Record<string, (body: JsonValue) => void> = {};
   for (const spec of entryKindSpecs) {
     validators[spec.kind] = (body) => {

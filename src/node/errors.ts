@@ -44,6 +44,12 @@ export const nodeErrorStatus = {
   PROPOSAL_DECIDED: 409,
   /** A dispute already accepted or rejected. */
   DISPUTE_ANSWERED: 409,
+  /** A payment the Seller marked received cannot be marked missing. */
+  PAYMENT_RECEIVED: 409,
+  /** The counterparty's settlement statement or round differs from what this node computes from its record. */
+  NETTING_MISMATCH: 409,
+  /** A round with this id is already held, or an agreement already settled. */
+  NETTING_EXISTS: 409,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 
 export type NodeErrorCode = keyof typeof nodeErrorStatus;

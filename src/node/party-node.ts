@@ -15,8 +15,10 @@
  *   proofs       self-contained proofs of entries, invoices, usage records
  *   disputes     differences between a party's own observations and the counterparty's facts
  *   notes        credit and debit notes when a period rates differently after its invoice
- *   netting      what two providers selling to each other owe, net, in one payment
+ *   netting      what two providers selling to each other owe, net, in one payment;
+ *                settlement statements they co-sign, and multilateral rounds
  *   notifications  the event feed and the webhooks of the hub
+ *   payments     the Buyer's payments with the Seller's word on each (received, missing)
  *   statements   what the Buyer owes as of a day: invoices, payments, interest, aging
  *
  * A new capability is a new folder beside these and a line here.
@@ -32,9 +34,11 @@ import { Disputes } from './disputes/disputes.ts';
 import { Facts } from './facts/facts.ts';
 import { Invoices } from './invoices/invoices.ts';
 import { type KeyFile, PartyKeys } from './keys/party-keys.ts';
+import { NettingAgreements } from './netting/agreements.ts';
 import { Netting } from './netting/netting.ts';
 import { Notes } from './notes/notes.ts';
 import { Notifications } from './notifications/notifications.ts';
+import { Payments } from './payments/payments.ts';
 import { Peering } from './peering/peering.ts';
 import { Proofs } from './proofs/proofs.ts';
 import { Statements } from './statements/statements.ts';
@@ -62,8 +66,10 @@ export class PartyNode {
   readonly notes: Notes;
   readonly disputes: Disputes;
   readonly notifications: Notifications;
+  readonly payments: Payments;
   readonly statements: Statements;
   readonly netting: Netting;
+  readonly nettingAgreements: NettingAgreements;
 
   constructor(options: PartyNodeOptions) {
     this.core = new NodeCore(options);
@@ -83,8 +89,16 @@ export class PartyNode {
       this.core,
       options.webhookFetch === undefined ? {} : { fetch: options.webhookFetch },
     );
-    this.statements = new Statements(this.core, this.invoices, this.notes, this.disputes);
+    this.payments = new Payments(this.core, this.replication);
+    this.statements = new Statements(this.core, this.invoices, this.notes, this.disputes, this.payments);
     this.netting = new Netting(this.core, this.statements);
+    this.nettingAgreements = new NettingAgreements(
+      this.core,
+      this.replication,
+      this.peering,
+      this.statements,
+      this.facts,
+    );
     this.facts.addCheck((context, facts) => this.statements.checkPayments(context, facts));
   }
 

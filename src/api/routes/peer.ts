@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NodeError, type PartyNode, type PeerCall } from '../../node/index.ts';
 import { type IdParams, integer } from './params.ts';
 
-function call(request: FastifyRequest): PeerCall {
+/** The signed request as the node's peering checks it. */
+export function call(request: FastifyRequest): PeerCall {
   return {
     request: { method: request.method, path: request.url, body: request.rawBody ?? '' },
     headers: request.headers,

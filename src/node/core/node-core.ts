@@ -26,9 +26,9 @@ import {
   type KeyRotation,
   type StreamPosition,
   signAgreement,
-  signIn,
   signAndHashEntry,
   signCheckpoint,
+  signIn,
   signKeyRotation,
 } from '../../ledger/index.ts';
 import type { Store, StoredEntry } from '../../store/index.ts';
@@ -210,7 +210,7 @@ export class NodeCore {
       body,
       recordedAt: this.now().toISOString(),
     };
-    if (!prechecked) checkBody(entry, bodyValidators(context.terms, this.party));
+    if (!prechecked) checkBody(entry, bodyValidators(context.terms, this.party, context.id));
     const { signed, hash } = signAndHashEntry(entry, this.#keysFor(context, kind));
     return { signed, hash, receivedAt: entry.recordedAt };
   }

@@ -216,7 +216,7 @@ export class Replication {
       if (signed.entry.author !== from) {
         throw new NodeError('NOT_PERMITTED', `entry by ${signed.entry.author} relayed by ${from}`);
       }
-      checkBody(signed.entry, bodyValidators(context.terms, signed.entry.author));
+      checkBody(signed.entry, bodyValidators(context.terms, signed.entry.author, context.id));
       const rotation =
         signed.entry.kind === KEY_ROTATION_KIND
           ? (signed.entry.body as { oldKey: string; newKey: string })

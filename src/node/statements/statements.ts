@@ -9,6 +9,11 @@
  *   (and not rejected) the statement uses that document; a period whose
  *   issue date has come but which is not issued yet is rated as it would be
  *   (stored usage included), as TERMS.md §6 lists it.
+ * - A payment the Seller marked missing (`payments`) is set aside: listed
+ *   with its mark, never applied, until it is marked received.
+ * - A netting agreement (`netting.settled`) applies at its time like a
+ *   payment allocated to the invoices it settles; its id is `netting-` and
+ *   the start of the agreement's hash.
  * - A payment is checked before it is signed, by the same rule the
  *   statement applies: its allocations must go to invoices issued by its
  *   time and stay within what is open on them (`PAYMENT_INVALID`), so no
@@ -18,6 +23,8 @@ import {
   BilateralError,
   dayOf,
   type FactRef,
+  formatMinor,
+  minorUnit,
   type Statement,
   type StatementDispute,
   type StatementNote,
@@ -25,24 +32,47 @@ import {
   statement,
   statementPeriods,
 } from '../../core/index.ts';
-import { FACT_KINDS, factsOf } from '../../kinds/index.ts';
+import {
+  FACT_KINDS,
+  factsOf,
+  NETTING_KINDS,
+  nettingSettlementsOf,
+  type PaymentReceipt,
+} from '../../kinds/index.ts';
 import type { BilateralContext } from '../core/context.ts';
 import type { NodeCore } from '../core/node-core.ts';
 import type { Disputes } from '../disputes/disputes.ts';
 import type { Invoices } from '../invoices/invoices.ts';
 import type { Notes } from '../notes/notes.ts';
+import type { Payments } from '../payments/payments.ts';
+
+/** A statement as a node serves it: each payment with the Seller's word on it. */
+export type NodeStatement = Omit<Statement, 'payments'> & {
+  readonly payments: readonly (Statement['payments'][number] & {
+    readonly receipt?: PaymentReceipt | 'pending';
+  })[];
+  /** Payments the Seller marked missing: set aside, not applied. */
+  readonly missingPayments?: readonly {
+    readonly id: string;
+    readonly ref: string;
+    readonly reason?: string;
+  }[];
+  readonly refusedPayments?: readonly { readonly ref: string; readonly reason: string }[];
+};
 
 export class Statements {
   readonly #core: NodeCore;
   readonly #invoices: Invoices;
   readonly #notes: Notes;
   readonly #disputes: Disputes;
+  readonly #payments: Payments;
 
-  constructor(core: NodeCore, invoices: Invoices, notes: Notes, disputes: Disputes) {
+  constructor(core: NodeCore, invoices: Invoices, notes: Notes, disputes: Disputes, payments: Payments) {
     this.#core = core;
     this.#invoices = invoices;
     this.#notes = notes;
     this.#disputes = disputes;
+    this.#payments = payments;
   }
 
   /**
@@ -52,18 +82,28 @@ export class Statements {
    * out and named in `refusedPayments`, the same on both nodes, rather than
    * making every statement fail.
    */
-  async statement(
-    id: string,
-    asOf?: string,
-  ): Promise<Statement & { refusedPayments?: { ref: string; reason: string }[] }> {
+  async statement(id: string, asOf?: string): Promise<NodeStatement> {
     const context = await this.#core.context(id);
     const day = asOf ?? dayOf(this.#core.now().getTime(), context.terms.billing.timeZone);
     let facts = await this.#facts(id);
     const refused: { ref: string; reason: string }[] = [];
+    const marks = await this.#payments.receipts(id);
+    const missing = (await this.#payments.list(id))
+      .filter((p) => p.receipt === 'missing')
+      .map((p) => ({ id: p.id, ref: p.ref, ...(p.reason === undefined ? {} : { reason: p.reason }) }));
     for (;;) {
       try {
         const result = await this.#statement(context, facts, day);
-        return refused.length === 0 ? result : { ...result, refusedPayments: refused };
+        return {
+          ...result,
+          payments: result.payments.map((p) =>
+            p.id.startsWith('netting-') && !marks.has(p.id)
+              ? p
+              : { ...p, receipt: marks.get(p.id)?.status ?? 'pending' },
+          ),
+          ...(missing.length === 0 ? {} : { missingPayments: missing }),
+          ...(refused.length === 0 ? {} : { refusedPayments: refused }),
+        };
       } catch (error) {
         const ref =
           error instanceof BilateralError && error.code === 'PAYMENT_INVALID'
@@ -84,8 +124,17 @@ export class Statements {
   async checkPayments(context: BilateralContext, facts: readonly FactRef[]): Promise<void> {
     const zone = context.terms.billing.timeZone;
     let latest: string | undefined;
-    for (const { fact } of facts) {
+    for (const { ref, fact } of facts) {
       if (fact.type !== 'payment') continue;
+      if (fact.id.startsWith('netting-')) {
+        throw new BilateralError(
+          'PAYMENT_INVALID',
+          `${ref}: payment ids starting netting- name netting agreements`,
+          {
+            details: { ref, payment: fact.id },
+          },
+        );
+      }
       const day = dayOf(Date.parse(fact.at), zone);
       if (latest === undefined || day > latest) latest = day;
     }
@@ -93,8 +142,31 @@ export class Statements {
     await this.#statement(context, [...(await this.#facts(context.id)), ...facts], latest);
   }
 
+  /** The facts a statement applies: payments marked missing left out, netting agreements in as allocated payments. */
   async #facts(id: string): Promise<FactRef[]> {
-    return factsOf(await this.#core.store.listEntries(id, { kinds: FACT_KINDS }));
+    const context = await this.#core.context(id);
+    const marks = await this.#payments.receipts(id);
+    const facts = factsOf(await this.#core.store.listEntries(id, { kinds: FACT_KINDS })).filter(
+      ({ fact }) => fact.type !== 'payment' || marks.get(fact.id)?.status !== 'missing',
+    );
+    const decimals = minorUnit(context.terms.currency);
+    for (const { ref, body } of nettingSettlementsOf(
+      await this.#core.store.listEntries(id, { kinds: NETTING_KINDS }),
+    )) {
+      let total = 0n;
+      for (const item of body.items) total += BigInt(item.amount.replace('.', ''));
+      facts.push({
+        ref,
+        fact: {
+          type: 'payment',
+          id: `netting-${body.hash.slice(0, 16)}`,
+          amount: formatMinor(total, decimals),
+          at: body.at,
+          allocations: body.items,
+        },
+      });
+    }
+    return facts;
   }
 
   async #statement(context: BilateralContext, facts: readonly FactRef[], asOf: string): Promise<Statement> {

@@ -1,0 +1,80 @@
+/**
+ * Netting agreements. `POST /netting/:party/settlements` has a settlement
+ * statement with `party` computed, signed and co-signed (it settles by
+ * set-off at once); the net payer pays its net with
+ * `POST /netting-agreements/:hash/pay {id, at}`. `POST /netting-rounds
+ * {members, currency, period?, asOf?, id?}` runs a multilateral round with
+ * this node as coordinator; its payments are reported paid by the payer and
+ * received by the payee. The peer side (`/peer/netting/…`) is where the
+ * other nodes ask this one to co-sign, produce and sign.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { PartyNode } from '../../node/index.ts';
+import { guard } from '../access.ts';
+import { integer, object } from './params.ts';
+import { call } from './peer.ts';
+
+type HashParams = { hash: string };
+
+export function nettingRoutes(app: FastifyInstance, node: PartyNode): void {
+  app.post<{ Params: { party: string } }>(
+    '/netting/:party/settlements',
+    guard('settlement.manage', 'netting.settle'),
+    async (request, reply) => {
+      const body = object(request.body ?? {}, 'body');
+      return reply.status(201).send(await node.nettingAgreements.settle(request.params.party, body));
+    },
+  );
+
+  app.post('/netting-rounds', guard('settlement.manage', 'netting.round'), async (request, reply) => {
+    const body = object(request.body, 'body');
+    return reply.status(201).send(await node.nettingAgreements.round(body));
+  });
+
+  app.get<{ Querystring: { type?: string; round?: string } }>(
+    '/netting-agreements',
+    guard('invoices.read'),
+    async (request) => node.nettingAgreements.list(request.query),
+  );
+
+  app.get<{ Params: HashParams }>('/netting-agreements/:hash', guard('invoices.read'), async (request) =>
+    node.nettingAgreements.get(request.params.hash),
+  );
+
+  app.post<{ Params: HashParams }>(
+    '/netting-agreements/:hash/pay',
+    guard('settlement.manage', 'netting.pay'),
+    async (request) => node.nettingAgreements.payNet(request.params.hash, object(request.body, 'body')),
+  );
+
+  for (const status of ['paid', 'received'] as const) {
+    app.post<{ Params: HashParams & { index: string } }>(
+      `/netting-agreements/:hash/payments/:index/${status}`,
+      guard('settlement.manage', `netting.${status}`),
+      async (request) =>
+        node.nettingAgreements.roundPayment(
+          request.params.hash,
+          integer(request.params.index, 'index', 10_000) ?? -1,
+          status,
+          object(request.body ?? {}, 'body'),
+        ),
+    );
+  }
+}
+
+/** The peer side: every request signed by a party in this node's directory. */
+export function nettingPeerRoutes(app: FastifyInstance, node: PartyNode): void {
+  const routes: [string, (from: string, body: Record<string, unknown>) => Promise<unknown>][] = [
+    ['/peer/netting/statements', (from, body) => node.nettingAgreements.cosign(from, body)],
+    ['/peer/netting/round-statements', (from, body) => node.nettingAgreements.roundStatement(from, body)],
+    ['/peer/netting/rounds/sign', (from, body) => node.nettingAgreements.signRound(from, body)],
+    ['/peer/netting/rounds/agreed', (from, body) => node.nettingAgreements.roundAgreed(from, body)],
+    ['/peer/netting/rounds/payments', (from, body) => node.nettingAgreements.roundPaymentReport(from, body)],
+  ];
+  for (const [path, handle] of routes) {
+    app.post(path, async (request) => {
+      const from = await node.peering.known(call(request));
+      return handle(from.party, object(request.body, 'body'));
+    });
+  }
+}

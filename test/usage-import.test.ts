@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
-import { usageRecordJson, usageTotals } from '../src/core/index.ts';
+import { type UsageRecord, usageRecordJson, usageTotals } from '../src/core/index.ts';
 import { merkleRoot, sha256Hex } from '../src/ledger/index.ts';
 import {
   importUsage,
@@ -129,6 +129,26 @@ describe('usage import between two nodes', () => {
     await buyer?.close();
     rmSync(root, { recursive: true, force: true });
   });
+
+  /** The records of each of the seller's batches of `bilateral`, in order, each checked against its entry's root, count and totals. */
+  async function storedBatches(bilateral: string): Promise<UsageRecord[][]> {
+    const entries = (await seller.node.bilaterals.entries(bilateral)).filter(
+      (e) => e.signed.entry.kind === 'usage.batch',
+    );
+    const batches: UsageRecord[][] = [];
+    for (const entry of entries) {
+      const body = entry.signed.entry.body as unknown as UsageBatchBody;
+      const stored = await seller.node.store.usageBatchRecords(
+        bilateral,
+        'acme-fiber',
+        entry.signed.entry.seq,
+      );
+      expect(body.root).toBe(merkleRoot(stored.map((r) => sha256Hex(usageRecordJson(r)))));
+      expect([body.count, body.totals]).toEqual([stored.length, usageTotals(stored)]);
+      batches.push(stored);
+    }
+    return batches;
+  }
 
   let id: string;
   let first: UsageImportReport;
@@ -257,19 +277,38 @@ describe('usage import between two nodes', () => {
       { batchSize: 700 },
     );
     expect([all.accepted, all.duplicates, all.rejectedTotal, all.batches]).toEqual([1500, 1500, 0, 3]);
-    const entries = (await seller.node.bilaterals.entries(other)).filter(
-      (e) => e.signed.entry.kind === 'usage.batch',
-    );
-    const sizes: number[] = [];
-    for (const entry of entries.slice(3)) {
-      const body = entry.signed.entry.body as unknown as UsageBatchBody;
-      const stored = await seller.node.store.usageBatchRecords(other, 'acme-fiber', entry.signed.entry.seq);
-      expect(stored.every((r) => Number(r.id.slice(1)) % 2 === 0)).toBe(true);
-      expect(body.root).toBe(merkleRoot(stored.map((r) => sha256Hex(usageRecordJson(r)))));
-      expect(body.totals).toEqual(usageTotals(stored));
-      sizes.push(body.count);
+    const batches = (await storedBatches(other)).slice(3);
+    expect(batches.flat().every((r) => Number(r.id.slice(1)) % 2 === 0)).toBe(true);
+    expect(batches.map((b) => b.length)).toEqual([700, 700, 100]);
+  });
+
+  it('finds records imported before in a batch it did not probe: written again without them, a repeat of this import rejected', async () => {
+    const other = await bilateral('late');
+    const record = (i: number) => ({ id: `l${i}`, service: 'S1', metric: 'gb', quantity: '1', at: at(i) });
+    async function* items(from: number, to: number, repeat?: number): AsyncGenerator<UsageItem> {
+      for (let i = from; i < to; i++) yield { line: i + 1, raw: record(i) };
+      if (repeat !== undefined) yield { line: to + 1, raw: record(repeat) };
     }
-    expect(sizes).toEqual([700, 700, 100]);
+    const before = await importUsage(seller.node.usage, other, items(2000, 2100), { batchSize: 700 });
+    expect(before.accepted).toBe(100);
+    // The first batch is probed and holds nothing stored, so the next ones are not: the store's key
+    // finds l2000…l2099 in the third and l5 (stored by this import's first batch) in the last.
+    const report = await importUsage(seller.node.usage, other, items(0, 3000, 5), { batchSize: 700 });
+    expect([report.accepted, report.duplicates, report.batches]).toEqual([2900, 100, 5]);
+    expect(report.rejections).toEqual([
+      {
+        source: 'input',
+        line: 3001,
+        id: 'l5',
+        field: 'id',
+        rule: 'duplicate-id',
+        message: 'id: l5 is on an earlier line of this import',
+      },
+    ]);
+    const batches = (await storedBatches(other)).slice(1);
+    expect(batches.map((b) => b.length)).toEqual([700, 700, 600, 700, 200]);
+    const ids = Array.from({ length: 3000 }, (_, i) => `l${i}`);
+    expect((await seller.node.store.hasUsageIds(other, 'acme-fiber', ids)).size).toBe(3000);
   });
 
   it('imports the gzip of the file, as a file on the node, with the same result', async () => {

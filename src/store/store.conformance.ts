@@ -586,6 +586,24 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
         expect((await store.hasUsageIds(id, SELLER, ['u00007'])).size).toBe(0);
       });
 
+      it('keeps ids as they are, whatever JSON would escape in them, and finds them by the same strings', async () => {
+        const { store, id } = await setup();
+        // JSON escapes the first three as \", \\, \t and \n; the second batch's as \u0001 and \\u.
+        const odd = ['a"b', 'back\\slash', 'tab\tline\nbreak', 'é😀', '\u007f'];
+        const escaped = ['ctl\u0001', '\\u0041', 'u00007'];
+        const entry = storedEntry(id, SELLER, 1, id);
+        const batch = (ids: string[]) => encodeUsage(ids.map((name, i) => usageRecord(i, { id: name })));
+        expect(await store.appendEntryWithUsage(entry, batch(odd))).toEqual({ status: 'appended' });
+        const second = storedEntry(id, SELLER, 2, entry.hash);
+        expect(await store.appendEntryWithUsage(second, batch(escaped))).toEqual({ status: 'appended' });
+        const found = await store.hasUsageIds(id, SELLER, [...odd, ...escaped, 'ab', 'ctl']);
+        expect(found).toEqual(
+          new Map([...odd.map((name) => [name, 1] as const), ...escaped.map((name) => [name, 2] as const)]),
+        );
+        expect((await store.usageBatchRecords(id, SELLER, 1)).map((r) => r.id)).toEqual(odd);
+        expect((await store.usageBatchRecords(id, SELLER, 2)).map((r) => r.id)).toEqual(escaped);
+      });
+
       it('refuses malformed records naming the field, and writes nothing', async () => {
         const { store, id } = await setup();
         const bad = { ...usageRecord(1), at: 'yesterday' };

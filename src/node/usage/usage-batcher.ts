@@ -122,15 +122,37 @@ export class UsageBatcher {
     const checked = this.checked;
     this.#reset();
     this.#bytes = Buffer.allocUnsafeSlow(bytes.length);
+    this.#refill(bytes, ends, ids, lines, positions);
+    let before = 0;
+    for (const p of positions) if (p < checked) before++;
+    this.checked = checked - before;
+  }
+
+  /**
+   * A sealed batch without the records at `positions` (found stored after
+   * it was sealed), the rest in their order: `hashed` is where its bytes
+   * and ends are now (the hasher hands them back).
+   */
+  static without(sealed: SealedBatch, hashed: UsageBytes, positions: ReadonlySet<number>): SealedBatch {
+    const batcher = new UsageBatcher();
+    batcher.#refill(hashed.bytes, hashed.ends, sealed.ids, [], positions);
+    return batcher.take();
+  }
+
+  /** Adds the records of `bytes` (texts ending at `ends`) but those at `positions`, each read back from its text. */
+  #refill(
+    bytes: Buffer,
+    ends: ArrayLike<number>,
+    ids: readonly string[],
+    lines: readonly number[],
+    positions: ReadonlySet<number>,
+  ): void {
     for (let i = 0, start = 0; i < ids.length; start = ends[i++]! + 1) {
       if (positions.has(i)) continue;
       const text = bytes.toString('utf8', start, ends[i]);
       const { service, metric, quantity, at } = JSON.parse(text) as UsageRecord;
-      this.add(ids[i]!, lines[i]!, usageInstant(at)!, text, service, metric, quantity);
+      this.add(ids[i]!, lines[i] ?? 0, usageInstant(at)!, text, service, metric, quantity);
     }
-    let before = 0;
-    for (const p of positions) if (p < checked) before++;
-    this.checked = checked - before;
   }
 
   /** The batch so far, taken out: the batcher starts again empty. */

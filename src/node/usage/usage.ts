@@ -52,6 +52,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import {
   applyCorrections,
+  BilateralError,
   byCodeUnit,
   checkUsageRecord,
   type EncodedUsage,
@@ -79,8 +80,8 @@ import type { PushOutcome } from '../core/replication.ts';
 import { SerialQueue } from '../core/serial.ts';
 import { NodeError } from '../errors.ts';
 import { formatOf, gunzipIfNeeded, type UsageFormat } from './sources.ts';
-import { UsageBatcher } from './usage-batcher.ts';
-import { usageRoot, usageRootAsync } from './usage-hasher.ts';
+import { type SealedBatch, UsageBatcher } from './usage-batcher.ts';
+import { type HashedUsage, usageRoot, usageRootAsync } from './usage-hasher.ts';
 
 /** What the importer needs of the party node (`PartyNode` has all of it). */
 export interface UsageNode {
@@ -603,16 +604,19 @@ async function run(
   const reject = (line: number, issue: UsageIssue, id?: string) => {
     rejected[issue.rule]++;
     rejectedTotal++;
-    if (rejections.length < maxRejections) {
-      rejections.push({
-        source,
-        line,
-        ...(id === undefined ? {} : { id }),
-        field: issue.field,
-        rule: issue.rule,
-        message: issue.message,
-      });
-    }
+    // In line order: a batch's repeats found in the store come after later lines were read.
+    if (rejections.length === maxRejections && !(rejections[maxRejections - 1]!.line > line)) return;
+    let at = rejections.length;
+    while (at > 0 && rejections[at - 1]!.line > line) at--;
+    rejections.splice(at, 0, {
+      source,
+      line,
+      ...(id === undefined ? {} : { id }),
+      field: issue.field,
+      rule: issue.rule,
+      message: issue.message,
+    });
+    if (rejections.length > maxRejections) rejections.pop();
   };
   const earlierLine = (line: number, id: string) =>
     reject(
@@ -622,6 +626,63 @@ async function run(
     );
 
   /**
+   * Whether a full batch's ids are looked up in the store before it is
+   * hashed: for the first batch, and after a batch that held ids stored
+   * before. Otherwise the store's unique key on the ids finds them when the
+   * batch is written (`STORE_USAGE_CONFLICT`, nothing written), and only
+   * then is the batch looked up and written again without them. A fresh
+   * import so probes each id's b-tree once, not twice.
+   */
+  let lookAhead = true;
+  /** Whether the batch being filled was found to hold stored ids. */
+  let heldStored = false;
+
+  /**
+   * The positions of `ids` found stored (`found`: id → batch seq), each counted: a duplicate of an
+   * earlier import, or a repeat of a line of this one (rejected).
+   */
+  const storedBefore = (ids: readonly string[], lines: (i: number) => number, found: Map<string, number>) => {
+    const drop = new Set<number>();
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const seq = found.get(id);
+      if (seq === undefined) continue;
+      drop.add(i);
+      if (written.has(seq)) earlierLine(lines(i), id);
+      else duplicates++;
+    }
+    return drop;
+  };
+
+  /** Signs and stores a hashed batch; when some id turns out stored already, again without those. */
+  const store = async (full: SealedBatch, hashed: HashedUsage, lines: ReadonlyMap<string, number>) => {
+    for (let retried = false; ; retried = true) {
+      try {
+        const body: UsageBatchBody = { root: hashed.root, ...full.summary };
+        const { bytes, ends } = hashed;
+        const entry = await node.appendOwn(bilateral, 'usage.batch', body as unknown as JsonValue, {
+          ids: full.ids,
+          bytes: bytes.subarray(0, ends[ends.length - 1]! + 1),
+          ends,
+          from: full.from,
+          to: full.to,
+        });
+        return { seq: entry.signed.entry.seq, count: full.ids.length };
+      } catch (error) {
+        if (retried || !(error instanceof BilateralError && error.code === 'STORE_USAGE_CONFLICT'))
+          throw error;
+        lookAhead = true;
+        const found = await node.store.hasUsageIds(bilateral, node.party, full.ids);
+        if (found.size === 0) throw error;
+        const drop = storedBefore(full.ids, (i) => lines.get(full.ids[i]!)!, found);
+        if (drop.size === full.ids.length) return undefined;
+        full = UsageBatcher.without(full, hashed, drop);
+        hashed = await usageRootAsync(full);
+      }
+    }
+  };
+
+  /**
    * Starts hashing the batch (on the worker) and queues its write behind
    * the batch being written: while one batch is hashed and stored the next
    * one is read. Resolves once at most this batch is left in flight; until
@@ -629,6 +690,8 @@ async function run(
    */
   const writeBatch = async () => {
     const full = batch.take();
+    if (lookAhead) lookAhead = heldStored;
+    heldStored = false;
     const ids = filling;
     sealed = ids;
     filling = new Map();
@@ -637,21 +700,13 @@ async function run(
     const previous = inFlight;
     const write = (async () => {
       await previous;
-      const { root, bytes, ends } = await hashed;
-      const body: UsageBatchBody = { root, ...full.summary };
-      const used = ends[ends.length - 1]! + 1;
-      const stored = await node.appendOwn(bilateral, 'usage.batch', body as unknown as JsonValue, {
-        ids: full.ids,
-        bytes: bytes.subarray(0, used),
-        ends,
-        from: full.from,
-        to: full.to,
-      });
-      written.add(stored.signed.entry.seq);
-      if (firstSeq === undefined) firstSeq = stored.signed.entry.seq;
-      lastSeq = stored.signed.entry.seq;
-      accepted += full.ids.length;
+      const stored = await store(full, await hashed, ids);
       if (sealed === ids) sealed = undefined;
+      if (stored === undefined) return;
+      written.add(stored.seq);
+      firstSeq ??= stored.seq;
+      lastSeq = stored.seq;
+      accepted += stored.count;
       // Replicate in the background, one push at a time; the last one is awaited at the end.
       pushing ??= node.push(bilateral).finally(() => {
         pushing = undefined;
@@ -662,26 +717,20 @@ async function run(
     await previous;
   };
 
-  /** Checks the batch's new records against the store, then writes it when full. */
+  /** Checks the batch's new records against the store (see `lookAhead`), then writes it when full. */
   const settle = async () => {
     const ids = batch.unchecked();
-    if (ids.length > 0) {
+    if (ids.length > 0 && lookAhead) {
       const found = await node.store.hasUsageIds(bilateral, node.party, ids);
       if (found.size > 0) {
-        const drop = new Set<number>();
-        for (let i = batch.checked; i < batch.length; i++) {
-          const id = batch.id(i);
-          const seq = found.get(id);
-          if (seq === undefined) continue;
-          drop.add(i);
-          filling.delete(id);
-          if (written.has(seq)) earlierLine(batch.line(i), id);
-          else duplicates++;
-        }
-        batch.drop(drop);
+        heldStored = true;
+        const first = batch.checked;
+        const drop = storedBefore(ids, (i) => batch.line(first + i), found);
+        for (const i of drop) filling.delete(ids[i]!);
+        batch.drop(new Set([...drop].map((i) => first + i)));
       }
-      batch.checked = batch.length;
     }
+    batch.checked = batch.length;
     if (batch.length >= batchSize) await writeBatch();
   };
 

@@ -9,12 +9,11 @@ import { introduce } from '../src/api/index.ts';
 import type { NettingPosition } from '../src/node/index.ts';
 import { exampleBilateral, MemoryNetwork, type MemoryNode } from './in-memory.ts';
 import {
-  type Agreement,
-  cents,
-  eventually,
+  consortiumOfFive,
   issueAccepted,
-  type StatementBody,
-  statementAt,
+  roundOfFive,
+  settleBetweenTwo,
+  type Traded,
   type Trader,
   trade,
 } from './netting.fixtures.ts';
@@ -156,102 +155,58 @@ describe('a settlement statement between two providers, co-signed', () => {
     expect((await acme.call('POST', '/netting/initech/settlements', { currency: 'EUR' })).status).toBe(422);
   });
 
-  it('settles by set-off once co-signed; the net payer’s one payment settles every invoice of both sides', async () => {
-    const before = await Promise.all(ids.map((id) => statementAt(acme, id)));
-    // Only agreed invoices are netted; later months are listed as rated (`generated`) and left alone.
-    const agreed = (s: StatementBody) => s.invoices.filter((i) => i.state !== 'generated');
-    const open = (i: number) => agreed(before[i]!).reduce((t, inv) => t + cents(inv.open), 0n);
-    const owedByGlobex = open(0) + open(1);
-    const owedByAcme = open(2);
-    expect(owedByGlobex > owedByAcme && owedByAcme > 0n).toBe(true);
-
-    const made = await acme.call<Agreement>('POST', '/netting/globex/settlements', {});
-    expect(made.status, JSON.stringify(made.body)).toBe(201);
-    const agreement = made.body;
-    expect(Object.keys(agreement.signatures).sort()).toEqual(['acme-fiber', 'globex']);
-    expect(agreement.document.net).toEqual({
-      from: 'globex',
-      to: 'acme-fiber',
-      amount: formatCents(owedByGlobex - owedByAcme),
-    });
-    expect(agreement.document.bilaterals!.map((l) => l.bilateral)).toEqual([...ids].sort());
-    // Both nodes hold it; each Seller records it where it sells.
-    expect(
-      (await globex.call<Agreement>('GET', `/netting-agreements/${agreement.hash}`)).body.signatures,
-    ).toEqual(agreement.signatures);
-    // Set off: what Acme owes, on its side and as much on Globex's — the same on both nodes.
-    const setOff = async (node: Trader) => {
-      let total = 0n;
-      for (const id of ids) {
-        for (const p of (await statementAt(node, id)).payments)
-          if (p.id.startsWith('netting-')) total += cents(p.amount);
-      }
-      return total;
-    };
-    await eventually(
-      async () => (await setOff(acme)) === 2n * owedByAcme && (await setOff(globex)) === 2n * owedByAcme,
-      'the set-off applied on both sides, on both nodes',
-    );
-    const afterSetOff = await Promise.all(ids.map((id) => statementAt(acme, id)));
-    // The smaller side (what Acme owes Globex) is settled in full by set-off; the rest is the net.
-    expect(agreed(afterSetOff[2]!).map((i) => i.state)).toEqual(['settled', 'settled']);
-    const left = agreed(afterSetOff[0]!)
-      .concat(agreed(afterSetOff[1]!))
-      .reduce((t, i) => t + cents(i.open), 0n);
-    expect(left).toBe(owedByGlobex - owedByAcme);
-
-    // Only the net payer pays, once, not before the agreement.
-    expect(
-      (
-        await acme.call('POST', `/netting-agreements/${agreement.hash}/pay`, {
-          id: 'X',
-          at: new Date().toISOString(),
-        })
-      ).status,
-    ).toBe(403);
-    expect(
-      (
-        await globex.call('POST', `/netting-agreements/${agreement.hash}/pay`, {
-          id: 'NET-1',
-          at: '2026-01-01T00:00:00Z',
-        })
-      ).status,
-    ).toBe(422);
-    const paid = await globex.call('POST', `/netting-agreements/${agreement.hash}/pay`, {
-      id: 'NET-1',
-      at: new Date().toISOString(),
-    });
-    expect(paid.status, JSON.stringify(paid.body)).toBe(200);
-    expect(
-      (
-        await globex.call('POST', `/netting-agreements/${agreement.hash}/pay`, {
-          id: 'NET-2',
-          at: new Date().toISOString(),
-        })
-      ).status,
-    ).toBe(409);
-    for (const id of ids) {
-      const [atAcme, atGlobex] = [await statementAt(acme, id), await statementAt(globex, id)];
-      expect(atAcme).toEqual(atGlobex);
-      const netted = agreed(atAcme);
-      expect(netted.length).toBe(id === ids[2] ? 2 : 3);
-      expect(netted.map((i) => [i.period, i.open, i.state])).toEqual(
-        netted.map((i) => [i.period, '0.00', 'settled']),
-      );
-      // What was not agreed is untouched: open in full.
-      expect(atAcme.invoices.filter((i) => i.state === 'generated').every((i) => i.open === i.total)).toBe(
-        true,
-      );
-    }
-    // The one payment is recorded, in parts, only where Globex buys; the parts sum to the net.
-    const parts = (await Promise.all(ids.map((id) => statementAt(acme, id)))).flatMap((s) =>
-      s.payments.filter((p) => p.id === 'NET-1'),
-    );
-    expect(parts.reduce((t, p) => t + cents(p.amount), 0n)).toBe(owedByGlobex - owedByAcme);
-    expect((await statementAt(acme, ids[2]!)).payments.some((p) => p.id === 'NET-1')).toBe(false);
-  });
+  it('settles by set-off once co-signed; the net payer’s one payment settles every invoice of both sides', () =>
+    settleBetweenTwo(acme, globex, ids));
 });
 
-function formatCents(minor: bigint): string {
-  return `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
-}
+describe('a multilateral round over five providers', () => {
+  const network = new MemoryNetwork();
+  const names = ['acme-fiber', 'globex', 'initech', 'umbrella', 'hooli'];
+  const nodes: MemoryNode[] = [];
+  const traders: Trader[] = [];
+  let traded: Traded[];
+
+  beforeAll(async () => {
+    for (const name of names) nodes.push(await network.add(name));
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) await introduce(nodes[i]!, nodes[j]!);
+    }
+    for (const n of nodes) {
+      traders.push({ party: n.node.party, endpoint: n.node.endpoint, call: (m, p, b) => n.call(m, p, b) });
+    }
+    traded = await consortiumOfFive(traders);
+  });
+  afterAll(() => network.close());
+
+  it('every member signs; positions sum to zero and at most four payments settle them; every agreed invoice is cleared', async () => {
+    const round = await roundOfFive(traders, traded);
+    // Each Seller recorded the round where it sells: the round's hash is in the signed record of every bilateral.
+    for (const t of traded) {
+      const entries = (
+        await t.buyer.call<{ entries: { kind: string; body: { hash: string } }[] }>(
+          'GET',
+          `/bilaterals/${t.id}/entries?kinds=netting.settled`,
+        )
+      ).body;
+      expect(JSON.stringify(entries)).toContain(round.hash);
+    }
+    // A second round with the same id is refused.
+    const again = await traders[0]!.call('POST', '/netting-rounds', {
+      id: round.round,
+      members: names,
+      currency: 'EUR',
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it('refuses a round whose members are not a group including the coordinator', async () => {
+    for (const members of [['globex'], ['globex', 'initech'], ['acme-fiber', 'acme-fiber'], 'all']) {
+      const answer = await traders[0]!.call<{ code: string }>('POST', '/netting-rounds', {
+        members,
+        currency: 'EUR',
+      });
+      expect(answer.status).toBe(422);
+      expect(answer.body.code).toBe('NETTING_INVALID');
+    }
+  });
+});

@@ -176,6 +176,12 @@ export interface Ids {
   /** Disputes the Buyer's node raised in bilateral A, for the Seller to accept and to reject. */
   readonly acceptDispute: string;
   readonly rejectDispute: string;
+  /** A payment the Buyer recorded in A. */
+  readonly payment: string;
+  /** A settlement statement the Seller's node co-signed, where it pays the net. */
+  readonly agreement: string;
+  /** A two-member round, agreed, whose one payment the Seller makes. */
+  readonly round: string;
 }
 
 export interface Route {
@@ -375,6 +381,83 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET',
+    pattern: '/bilaterals/:id/payments',
+    path: (ids) => `/bilaterals/${ids.bilateral}/payments`,
+    bilateral: true,
+    need: 'invoices.read',
+    permission: 'invoices.read',
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/payments/:payment/missing',
+    path: (ids) => `/bilaterals/${ids.bilateral}/payments/${ids.payment}/missing`,
+    bilateral: true,
+    need: 'settlement',
+    permission: 'settlement.manage',
+    body: () => ({ reason: 'not on our bank statement yet' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/payments/:payment/received',
+    path: (ids) => `/bilaterals/${ids.bilateral}/payments/${ids.payment}/received`,
+    bilateral: true,
+    need: 'settlement',
+    permission: 'settlement.manage',
+  },
+  {
+    method: 'GET',
+    pattern: '/netting-agreements',
+    path: () => '/netting-agreements',
+    bilateral: false,
+    need: 'invoices.read',
+    permission: 'invoices.read',
+  },
+  {
+    method: 'GET',
+    pattern: '/netting-agreements/:hash',
+    path: (ids) => `/netting-agreements/${ids.agreement}`,
+    bilateral: false,
+    need: 'invoices.read',
+    permission: 'invoices.read',
+  },
+  {
+    method: 'POST',
+    pattern: '/netting-agreements/:hash/pay',
+    path: (ids) => `/netting-agreements/${ids.agreement}/pay`,
+    bilateral: false,
+    need: 'settlement',
+    permission: 'settlement.manage',
+    body: (n) => ({ id: `NET-${n}`, at: new Date().toISOString() }),
+  },
+  {
+    method: 'POST',
+    pattern: '/netting-agreements/:hash/payments/:index',
+    path: (ids) => `/netting-agreements/${ids.round}/payments/0`,
+    bilateral: false,
+    need: 'settlement',
+    permission: 'settlement.manage',
+    body: (n) => ({ reference: `BANK-${n}` }),
+  },
+  {
+    method: 'POST',
+    pattern: '/netting-rounds',
+    path: () => '/netting-rounds',
+    bilateral: false,
+    need: 'settlement',
+    permission: 'settlement.manage',
+    body: () => ({ members: ['acme-fiber', 'globex'], currency: 'EUR', period: '2026-03' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/netting/:party/settlements',
+    path: () => '/netting/globex/settlements',
+    bilateral: false,
+    need: 'settlement',
+    permission: 'settlement.manage',
+    body: () => ({ currency: 'EUR' }),
+  },
+  {
+    method: 'GET',
     pattern: '/events',
     path: () => '/events?after=0',
     bilateral: false,
@@ -539,6 +622,11 @@ export interface World {
   readonly subscription: string;
   /** Two disputes the Buyer's node raised in A: one to accept, one to reject. */
   readonly disputes: readonly [string, string];
+  /** A payment the Buyer recorded in A. */
+  readonly payment: string;
+  /** A settlement statement (January) where the Seller pays the net, and a round (February) where it pays. */
+  readonly agreement: string;
+  readonly round: string;
   /** Mints a credential on the Seller's node. */
   issue(role: Role, options?: { bilaterals?: string[] }): Promise<{ id: string; token: string }>;
   /** The Seller's node, idle on both sides (background pushes and answers done). */
@@ -603,6 +691,54 @@ export async function makeWorld(): Promise<World> {
   });
   expect(observed.body.raised).toHaveLength(2);
   await buyer.node.idle();
+  // Globex sells Acme a 10G port in R (Acme's operator accepts the proposal): each month Acme owes
+  // more than it is owed in A, so it is the net payer of January's statement and of February's round;
+  // March and April are left for the table's own round and statement.
+  const trade = await buyer.call<{ id: string }>('POST', '/bilaterals', {
+    terms: swapped('rev-trade'),
+    peer: seller.node.endpoint,
+  });
+  expect(trade.status).toBe(202);
+  const accepted = await seller.call<{ id: string }>('POST', `/proposals/${trade.body.id}/accept`);
+  expect(accepted.status, JSON.stringify(accepted.body)).toBeLessThan(300);
+  const r = accepted.body.id;
+  for (const fact of [
+    {
+      type: 'service.ordered',
+      service: 'R1',
+      offering: 'dia',
+      plan: '10G',
+      termMonths: 12,
+      at: '2026-01-01T00:00:00Z',
+    },
+    { type: 'service.activated', service: 'R1', at: '2026-01-01T00:00:00Z' },
+  ]) {
+    expect((await buyer.call('POST', `/bilaterals/${r}/facts?wait=replicated`, fact)).status).toBe(201);
+  }
+  for (const period of ['2026-01', '2026-02', '2026-03', '2026-04']) {
+    expect((await seller.call('POST', `/bilaterals/${a}/invoices`, { period })).status).toBe(201);
+    expect((await buyer.call('POST', `/bilaterals/${r}/invoices`, { period })).status).toBe(201);
+  }
+  await buyer.node.idle();
+  await seller.node.idle();
+  const paid = await buyer.call<{ ref: string }>('POST', `/bilaterals/${a}/facts?wait=replicated`, {
+    type: 'payment',
+    id: 'P-W1',
+    amount: '1.00',
+    at: '2026-02-20T10:00:00Z',
+  });
+  expect(paid.status, JSON.stringify(paid.body)).toBe(201);
+  const agreement = await seller.node.nettingAgreements.settle('globex', {
+    currency: 'EUR',
+    period: '2026-01',
+  });
+  const round = await seller.node.nettingAgreements.round({
+    members: ['acme-fiber', 'globex'],
+    currency: 'EUR',
+    period: '2026-02',
+  });
+  await seller.node.idle();
+  await buyer.node.idle();
   const subscription = await seller.node.notifications.subscribe({
     callback: 'http://127.0.0.1:9/world',
     createdBy: admin.credential.id,
@@ -622,6 +758,9 @@ export async function makeWorld(): Promise<World> {
     admin: admin.token,
     subscription: subscription.subscription.id,
     disputes: observed.body.raised.map((d) => d.id) as [string, string],
+    payment: 'P-W1',
+    agreement: agreement.hash,
+    round: round.hash,
     async issue(role, options = {}) {
       const issued = await seller.node.access.issue({
         name: `${role}${options.bilaterals === undefined ? '' : ' (scoped)'}`,

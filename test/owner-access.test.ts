@@ -37,6 +37,9 @@ function idsOf(world: World, bilateral: string, credentials: { revoke: string; e
     subscription: world.subscription,
     acceptDispute: world.disputes[0],
     rejectDispute: world.disputes[1],
+    payment: world.payment,
+    agreement: world.agreement,
+    round: world.round,
   };
 }
 

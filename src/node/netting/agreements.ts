@@ -141,7 +141,8 @@ export class NettingAgreements {
    * The settlement statement between this party and `counterparty` as this
    * node computes it: per bilateral in `currency`, each agreed invoice of a
    * period up to `period` with what is open and undisputed at the end of
-   * `asOf` (debit notes stay out: they settle on their own).
+   * `asOf`. Debit notes stay out (they settle on their own), and so does
+   * what an earlier statement left to its net payment.
    */
   async compute(
     counterparty: string,
@@ -150,14 +151,33 @@ export class NettingAgreements {
   ): Promise<SettlementStatement> {
     const me = this.#core.party;
     const legs: NettingLeg[] = [];
-    for (const record of await this.#core.store.listBilaterals()) {
+    const records = (await this.#core.store.listBilaterals()).filter((record) => {
       const { seller, buyer } = record.agreement.genesis;
-      if (![seller.id, buyer.id].includes(counterparty) || counterparty === me) continue;
+      return [seller.id, buyer.id].includes(counterparty) && counterparty !== me;
+    });
+    // What an earlier statement left to its net payment stays with that payment.
+    const reserved = new Set<string>();
+    for (const record of records) {
+      const entries = await this.#core.store.listEntries(record.id, { kinds: NETTING_KINDS });
+      for (const { body } of nettingSettlementsOf(entries)) {
+        if (body.agreement !== 'settlement') continue;
+        for (const part of netPaymentParts(body.statement.document)) {
+          for (const a of part.allocations) reserved.add(`${part.bilateral}/${a.period}`);
+        }
+      }
+    }
+    for (const record of records) {
       const context = await this.#core.context(record.id);
       if (context.terms.currency !== header.currency) continue;
       const statement = await this.#statements.statement(record.id, header.asOf);
       const items = statement.invoices
-        .filter((i) => i.document === 'invoice' && i.period <= header.period && i.state !== 'generated')
+        .filter(
+          (i) =>
+            i.document === 'invoice' &&
+            i.period <= header.period &&
+            i.state !== 'generated' &&
+            !reserved.has(`${record.id}/${i.period}`),
+        )
         .map((i) => ({
           period: i.period,
           minor: BigInt(i.open.replace('.', '')) - BigInt(i.disputed.replace('.', '')),
@@ -237,6 +257,7 @@ export class NettingAgreements {
     if (!given.parties.includes(from) || !given.parties.includes(me)) {
       throw invalid('statement.parties', `expected ${from} and ${me}`, given.parties);
     }
+    await this.#syncWith(from);
     const mine = await this.compute(from, given, given.round ?? null);
     if (!same(mine, given)) {
       throw new NodeError(
@@ -264,7 +285,8 @@ export class NettingAgreements {
       createdAt: now,
       agreedAt: now,
     });
-    if (mine.round === null) this.#core.schedule(() => this.#settleStatement(hash));
+    // Recorded before answering, so the proposer's record has it when it computes anything next.
+    if (mine.round === null) await this.#settleStatement(hash);
     return { signature, at: now };
   }
 
@@ -319,6 +341,7 @@ export class NettingAgreements {
         if (signed !== undefined) statements.push(signed);
       }
     }
+    if (statements.length === 0) throw invalid('members', 'nothing open and undisputed to net among them');
     const round = this.#build(id, header, group, statements);
     const hash = hashJson(round as unknown as JsonValue);
     const signatures: Record<string, string> = {
@@ -412,7 +435,7 @@ export class NettingAgreements {
 
   /** Peer: every member signed `round`; this member checks each signature and records it. */
   async roundAgreed(from: string, body: Record<string, unknown>): Promise<{ recorded: true }> {
-    const { round, statements } = this.#roundBody(body);
+    const { round } = this.#roundBody(body);
     const hash = hashJson(round as unknown as JsonValue);
     const held = await this.#core.store.getNettingAgreement(hash);
     if (held === undefined || !round.members.includes(from)) {
@@ -425,26 +448,26 @@ export class NettingAgreements {
     const at = typeof body.at === 'string' && parseInstant(body.at) !== undefined ? body.at : undefined;
     if (at === undefined) throw invalid('at', 'expected the instant the round was agreed', body.at);
     if (held.agreedAt === null) {
-      await this.#core.store.putNettingAgreement({
+      // The statements are those this member checked when it signed the round.
+      const agreed: NettingAgreementRecord = {
         ...held,
         signatures: signatures as Record<string, string>,
-        progress: { statements, payments: round.payments.map(() => ({})) } as unknown as JsonValue,
         agreedAt: at,
-      });
-      this.#core.schedule(() => this.#settleRound({ ...held, agreedAt: at }));
+      };
+      await this.#core.store.putNettingAgreement(agreed);
+      this.#core.schedule(() => this.#settleRound(agreed));
     }
     return { recorded: true };
   }
 
   /**
-   * A round payment's progress: its payer says it is paid (`paid`, with the
-   * bank reference), its payee that it is received (`received`); each tells
-   * the other's node.
+   * This party's word on round payment `index`: as its payer, that it is
+   * paid (with the bank `reference`); as its payee, that it is received.
+   * The other side's node is told.
    */
-  async roundPayment(
+  async confirmRoundPayment(
     hash: string,
     index: number,
-    status: 'paid' | 'received',
     request: Record<string, unknown>,
   ): Promise<NettingAgreementRecord> {
     const record = await this.get(hash);
@@ -453,11 +476,8 @@ export class NettingAgreements {
     if (payment === undefined)
       throw new NodeError('NOT_FOUND', `no payment ${index} of an agreed round ${hash}`);
     const me = this.#core.party;
-    if (me !== (status === 'paid' ? payment.from : payment.to)) {
-      throw new NodeError(
-        'NOT_PERMITTED',
-        `the ${status === 'paid' ? 'payer' : 'payee'} says a payment is ${status}`,
-      );
+    if (me !== payment.from && me !== payment.to) {
+      throw new NodeError('NOT_PERMITTED', `payment ${index} is between ${payment.from} and ${payment.to}`);
     }
     const reference = request.reference;
     if (reference !== undefined && (typeof reference !== 'string' || reference.length > 256)) {
@@ -466,12 +486,12 @@ export class NettingAgreements {
     const at = request.at === undefined ? this.#core.now().toISOString() : request.at;
     if (typeof at !== 'string' || parseInstant(at) === undefined)
       throw invalid('at', 'expected an instant', at);
-    const update =
-      status === 'paid'
-        ? { paidAt: at, ...(reference === undefined ? {} : { reference }) }
-        : { receivedAt: at };
+    const paid = me === payment.from;
+    const update: RoundPaymentProgress = paid
+      ? { paidAt: at, ...(reference === undefined ? {} : { reference: reference as string }) }
+      : { receivedAt: at };
     const updated = await this.#progress(record, index, update);
-    await this.#call(status === 'paid' ? payment.to : payment.from, '/peer/netting/rounds/payments', {
+    await this.#call(paid ? payment.to : payment.from, '/peer/netting/rounds/payments', {
       round: hash,
       index,
       ...update,
@@ -556,6 +576,14 @@ export class NettingAgreements {
     return { currency, period, asOf };
   }
 
+  /** Pulls what `counterparty` has that we lack, and pushes ours, in every bilateral with it: both compute from one record. */
+  async #syncWith(counterparty: string): Promise<void> {
+    for (const record of await this.#core.store.listBilaterals()) {
+      const { seller, buyer } = record.agreement.genesis;
+      if ([seller.id, buyer.id].includes(counterparty)) await this.#replication.sync(record.id);
+    }
+  }
+
   /** Computes, signs and has `counterparty` co-sign our statement; undefined when there is nothing to net. */
   async #cosigned(
     counterparty: string,
@@ -564,9 +592,9 @@ export class NettingAgreements {
   ): Promise<Signed<SettlementStatement> | undefined> {
     const me = this.#core.party;
     if (counterparty === me) throw invalid('counterparty', 'expected another party', counterparty);
+    await this.#syncWith(counterparty);
     const statement = await this.compute(counterparty, header, round);
     if (statement.bilaterals.length === 0) return undefined;
-    for (const leg of statement.bilaterals) await this.#replication.push(leg.bilateral);
     const mine = this.#core.signNetting(statement as unknown as JsonValue);
     const answer = await this.#call<{ signature: string; at: string }>(
       counterparty,

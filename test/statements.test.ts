@@ -157,4 +157,51 @@ describe('payments and statements on the nodes', () => {
     expect(bad.status).toBe(422);
     expect(bad.body.code).toBe('STATEMENT_INVALID');
   });
+
+  it('the Seller marks a payment missing: both statements set it aside until it is marked received', async () => {
+    type Body = {
+      payments: { id: string; receipt?: string }[];
+      missingPayments?: { id: string }[];
+      totals: { open: string };
+    };
+    const statementAt = async (n: MemoryNode) =>
+      (await n.call<Body>('GET', `/bilaterals/${id}/statement?asOf=2026-07-15`)).body;
+    const before = await statementAt(seller);
+    const last = before.payments.find((p) => p.id === 'P3')!;
+    expect(last.receipt).toBe('pending');
+    const mark = (n: MemoryNode, status: string, body: unknown = {}) =>
+      n.call<{ code?: string; receipt?: string }>('POST', `/bilaterals/${id}/payments/P3/${status}`, body);
+    expect((await mark(buyer, 'missing', { reason: 'x' })).status).toBe(403);
+    expect((await mark(seller, 'missing', {})).status).toBe(400);
+    expect((await seller.call('POST', `/bilaterals/${id}/payments/P9/received`)).status).toBe(404);
+
+    const missing = await mark(seller, 'missing', { reason: 'not on our bank statement' });
+    expect(missing.status, JSON.stringify(missing.body)).toBe(200);
+    expect(missing.body.receipt).toBe('missing');
+    await seller.node.idle();
+    const [atSeller, atBuyer] = [await statementAt(seller), await statementAt(buyer)];
+    expect(atSeller).toEqual(atBuyer);
+    expect(atSeller.payments.map((p) => p.id)).not.toContain('P3');
+    expect(atSeller.missingPayments?.map((p) => p.id)).toEqual(['P3']);
+    expect(BigInt(atSeller.totals.open.replace('.', ''))).toBeGreaterThan(
+      BigInt(before.totals.open.replace('.', '')),
+    );
+    const listed = await buyer.call<{ id: string; receipt: string }[]>('GET', `/bilaterals/${id}/payments`);
+    expect(listed.body.find((p) => p.id === 'P3')?.receipt).toBe('missing');
+
+    expect((await mark(seller, 'received')).status).toBe(200);
+    await seller.node.idle();
+    const after = await statementAt(buyer);
+    expect(after.missingPayments).toBeUndefined();
+    expect(after.totals).toEqual(before.totals);
+    expect(after.payments.find((p) => p.id === 'P3')?.receipt).toBe('received');
+    // Received stays received; marking it so again records nothing.
+    const again = await mark(seller, 'missing', { reason: 'changed our mind' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('PAYMENT_RECEIVED');
+    const entries = async () => (await seller.store.listEntries(id)).length;
+    const count = await entries();
+    expect((await mark(seller, 'received')).status).toBe(200);
+    expect(await entries()).toBe(count);
+  });
 });

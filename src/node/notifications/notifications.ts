@@ -44,6 +44,9 @@ export const EVENT_TYPES = [
   'dispute.raised',
   'dispute.accepted',
   'dispute.rejected',
+  'payment.received',
+  'payment.missing',
+  'netting.settled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -370,6 +373,19 @@ function eventOf(stored: StoredEntry): EventInput {
       return { ...base, type: kind, data: { dispute: b.dispute } };
     case 'party.key':
       return { ...base, type: 'key.rotated', data: {} };
+    case 'payment.received':
+    case 'payment.missing':
+      return {
+        ...base,
+        type: kind,
+        data: { payment: b.payment, ref: b.ref, ...(b.reason === undefined ? {} : { reason: b.reason }) },
+      };
+    case 'netting.settled':
+      return {
+        ...base,
+        type: kind,
+        data: { agreement: b.agreement, hash: b.hash, at: b.at, items: b.items },
+      };
     default:
       return { ...base, type: kind, data: {} };
   }

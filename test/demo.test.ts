@@ -39,6 +39,16 @@ describe('sb demo', () => {
     expect(out.match(/credit note for 2026-03/g)).toHaveLength(2);
     expect(out).toContain('Statement as of 2026-07-15 (identical on both nodes)');
     expect(out).toMatch(/invoice\s+2026-01\s+total\s+1310\.70\s+applied\s+1310\.70\s+open\s+0\.00\s+settled/);
+    // The netting round: signed by the three, its positions summing to zero, at most two payments.
+    expect(out).toMatch(
+      /round [0-9a-f]{16}…: \d co-signed bilateral statements, signed by acme-fiber, globex, initech/,
+    );
+    const positions = [...out.matchAll(/position\s+\S+\s+(-?\d+)\.(\d\d)/g)].map(
+      (m) => BigInt(`${m[1]}${m[2]}`.replace('-', '')) * (m[1]!.startsWith('-') ? -1n : 1n),
+    );
+    expect(positions).toHaveLength(3);
+    expect(positions.reduce((a, b) => a + b, 0n)).toBe(0n);
+    expect(out.match(/payment\s+\S+\s+→/g)?.length ?? 0).toBeLessThanOrEqual(2);
 
     const files = readdirSync(join(root, 'out')).sort();
     expect(files).toEqual([

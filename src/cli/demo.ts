@@ -5,7 +5,9 @@
  * their node's REST API, and for each month the Seller issues the invoice, the
  * Buyer's node recomputes it from the same signed facts and accepts it. A
  * late outage then brings a credit note, the Buyer pays, and both nodes give
- * the same account statement.
+ * the same account statement. A third provider joins; the three sell to each
+ * other, and one netting round, signed by all three, settles what they owe
+ * in fewer payments.
  * `--out DIR` also writes each invoice as each node computed it.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -238,6 +240,8 @@ export const demo: Command = async (args, io) => {
       `  as of today (${today.asOf}, the credit note applied): open ${today.totals.open}, interest ${today.totals.interest}\n`,
     );
 
+    await nettingRound(io, seller, buyer, chain, dataDir);
+
     // Checkpoint the final record and anchor it; then prove each invoice to a third party.
     await rest(api(seller), 'POST', `/bilaterals/${bilateral.id}/checkpoints`);
     const anchors = await rest<
@@ -284,6 +288,112 @@ export const demo: Command = async (args, io) => {
     await buyer.close();
   }
 };
+
+/**
+ * A third provider joins; Globex sells Acme a port and Initech sells Globex
+ * and buys from Acme (February and March invoiced and agreed); Acme runs a
+ * netting round over the three that every member signs, and prints each
+ * member's position and the round's payments.
+ */
+async function nettingRound(
+  io: Io,
+  seller: RunningNode,
+  buyer: RunningNode,
+  chain: { embeddedDir: string; anchorIntervalMs: number },
+  dataDir: string,
+): Promise<void> {
+  const third = await startServer({
+    dataDir: join(dataDir, 'initech'),
+    party: 'initech',
+    syncIntervalMs: 0,
+    checkpointIntervalMs: 0,
+    chain,
+  });
+  try {
+    const nodes = [seller, buyer, third];
+    await introduce(seller, buyer);
+    await introduce(seller, third);
+    await introduce(buyer, third);
+    const api = (running: RunningNode) => ({ url: running.url, token: running.adminToken });
+    const base = JSON.parse(readFileSync(join(exampleDir, 'terms.json'), 'utf8')) as Record<
+      string,
+      unknown
+    > & {
+      seller: Record<string, unknown>;
+      buyer: Record<string, unknown>;
+    };
+    io.stdout(`
+A netting round: ${third.node.party} joins; the three sell to each other
+`);
+    for (const [from, to, plan] of [
+      [buyer, seller, '1G'],
+      [third, buyer, '1G'],
+      [seller, third, '100M'],
+    ] as const) {
+      const terms = {
+        ...base,
+        id: `msa-${from.node.party}-${to.node.party}`,
+        seller: { ...base.seller, id: from.node.party, name: from.node.party },
+        buyer: { ...base.buyer, id: to.node.party, name: to.node.party },
+      };
+      const { id } = await rest<{ id: string }>(api(from), 'POST', '/bilaterals', {
+        terms,
+        peer: to.peerUrl,
+      });
+      for (const fact of [
+        {
+          type: 'service.ordered',
+          service: 'P1',
+          offering: 'dia',
+          plan,
+          termMonths: 12,
+          at: '2026-02-01T00:00:00Z',
+        },
+        { type: 'service.activated', service: 'P1', at: '2026-02-01T00:00:00Z' },
+      ]) {
+        await rest(api(from), 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
+      }
+      for (const period of ['2026-02', '2026-03']) {
+        await rest(api(from), 'POST', `/bilaterals/${id}/invoices`, { period });
+      }
+      io.stdout(`  ${pad(from.node.party, 11)} sells ${pad(to.node.party, 11)} a ${pad(plan, 4)} port: February and March invoiced
+`);
+    }
+    for (const n of nodes) await n.node.idle();
+    for (const n of nodes) await n.node.idle();
+    const round = await rest<{
+      hash: string;
+      signatures: Record<string, string>;
+      document: {
+        statements: unknown[];
+        positions: { member: string; position: string }[];
+        payments: { from: string; to: string; amount: string }[];
+      };
+    }>(api(seller), 'POST', '/netting-rounds', {
+      members: nodes.map((n) => n.node.party),
+      currency: 'EUR',
+      period: '2026-03',
+    });
+    io.stdout(
+      `  round ${round.hash.slice(0, 16)}…: ${round.document.statements.length} co-signed bilateral statements, signed by ${Object.keys(round.signatures).join(', ')}
+`,
+    );
+    for (const p of round.document.positions)
+      io.stdout(`    position ${pad(p.member, 11)} ${p.position.padStart(10)}
+`);
+    for (const p of round.document.payments) {
+      io.stdout(`    payment  ${pad(p.from, 11)} → ${pad(p.to, 11)} ${p.amount.padStart(10)}
+`);
+    }
+    io.stdout(
+      `  ${round.document.payments.length} payment(s) instead of one per open invoice; each Seller records the round in its bilaterals, so its hash is anchored with their checkpoints
+`,
+    );
+    for (const n of nodes) await n.node.idle();
+  } finally {
+    await third.close();
+  }
+}
 
 function printInvoice(
   io: Io,

@@ -15,13 +15,15 @@
  * processes (no chain, so nothing else competes) agree the example terms,
  * and `sb usage import` is timed from spawn to exit. Every record is checked,
  * deduplicated, hashed into Merkle batches, signed, stored and replicated by
- * the node; the shell only parses and inserts.
+ * the node; the shell only parses and inserts. Each round also reports the
+ * CPU time the command and each node used (from /usr/bin/time and /proc),
+ * per record: on a shared machine it moves much less than the wall clock.
  *
  * Never a test: figures depend on the machine. Compare the ratio, measured in one run.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -67,28 +69,76 @@ function shellImport(csv: string, db: string): number {
   return seconds;
 }
 
-/** `sb usage import` against a fresh pair of nodes; seconds, and what it reported. */
-async function cliImport(csv: string, root: string): Promise<{ seconds: number; accepted: number }> {
+/** CPU seconds (user + system, every thread) a running process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds each process used during the import: the command, the Seller's node, the Buyer's. */
+interface ImportCpu {
+  readonly cli: number;
+  readonly seller: number;
+  readonly buyer: number;
+}
+
+/**
+ * `sb usage import` against a fresh pair of nodes; seconds, what it reported, and the CPU each
+ * process used (on this shared machine it moves much less than the wall-clock time).
+ */
+async function cliImport(
+  csv: string,
+  root: string,
+): Promise<{ seconds: number; accepted: number; cpu: ImportCpu }> {
   const nodes = await startPair(root, { store: STORE, args: ['--no-chain'], profile: flags.profile });
   try {
-    const [seller] = nodes;
+    const [seller, buyer] = nodes;
     const id = await agree(...nodes);
+    const before = [seller, buyer].map((n) => cpuSeconds(n.child.pid!));
     const start = performance.now();
+    // /usr/bin/time prints the command's CPU seconds as the last line of its standard error.
     const child = spawn(
-      process.execPath,
-      [join(repo, 'bin', 'sb.js'), 'usage', 'import', csv, '--node', seller.url, '--bilateral', id, '--json'],
-      { env: { ...process.env, SB_TOKEN: seller.token }, stdio: ['ignore', 'pipe', 'inherit'] },
+      '/usr/bin/time',
+      [
+        '-f',
+        'cpu %U %S',
+        process.execPath,
+        join(repo, 'bin', 'sb.js'),
+        'usage',
+        'import',
+        csv,
+        '--node',
+        seller.url,
+        '--bilateral',
+        id,
+        '--json',
+      ],
+      { env: { ...process.env, SB_TOKEN: seller.token }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
+    let err = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
     });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
     const [code] = (await once(child, 'exit')) as [number | null];
     const seconds = (performance.now() - start) / 1000;
+    const after = [seller, buyer].map((n) => cpuSeconds(n.child.pid!));
+    const times = /cpu (\S+) (\S+)\s*$/.exec(err);
+    process.stderr.write(times === null ? err : err.slice(0, times.index));
     if (code !== 0) throw new Error(`sb usage import exited ${code}: ${out}`);
     const report = JSON.parse(out) as { accepted: number };
     if (report.accepted !== RECORDS) throw new Error(`accepted ${report.accepted}, expected ${RECORDS}`);
-    return { seconds, accepted: report.accepted };
+    const cpu = {
+      cli: times === null ? Number.NaN : Number(times[1]) + Number(times[2]),
+      seller: after[0]! - before[0]!,
+      buyer: after[1]! - before[1]!,
+    };
+    return { seconds, accepted: report.accepted, cpu };
   } finally {
     await Promise.all(nodes.map(stop));
     await dropDatabases();
@@ -104,7 +154,7 @@ async function main(): Promise<void> {
     const csv = join(root, 'usage.csv');
     log(`writing ${RECORDS} records to ${csv}`);
     await writeUsageCsv(csv, RECORDS);
-    const rounds: { shell: number; sb: number }[] = [];
+    const rounds: { shell: number; sb: number; cpu: ImportCpu }[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const dir = join(root, `round-${round}`);
       mkdirSync(dir);
@@ -112,11 +162,15 @@ async function main(): Promise<void> {
       const shell = shellImport(csv, join(dir, 'bare.db'));
       log(`round ${round}: sb usage import (${shell.toFixed(2)} s for the shell)`);
       const sb = await cliImport(csv, join(dir, 'nodes'));
-      log(`round ${round}: ${sb.seconds.toFixed(2)} s`);
-      rounds.push({ shell, sb: sb.seconds });
+      const { cli, seller, buyer } = sb.cpu;
+      log(
+        `round ${round}: ${sb.seconds.toFixed(2)} s; CPU s: command ${cli.toFixed(2)}, seller ${seller.toFixed(2)}, buyer ${buyer.toFixed(2)}`,
+      );
+      rounds.push({ shell, sb: sb.seconds, cpu: sb.cpu });
       rmSync(dir, { recursive: true, force: true });
     }
     const perSecond = (s: number) => Math.round(RECORDS / s);
+    const perRecord = (s: number) => Math.round((s * 1e7) / RECORDS) / 10;
     const report = {
       benchmark: 'usage-cli',
       command: COMMAND,
@@ -130,6 +184,12 @@ async function main(): Promise<void> {
         shellRecordsPerSecond: perSecond(r.shell),
         sbRecordsPerSecond: perSecond(r.sb),
         ratio: Math.round((r.shell / r.sb) * 100) / 100,
+        // CPU of the command and both nodes, every thread, per record.
+        cpuMicrosPerRecord: {
+          cli: perRecord(r.cpu.cli),
+          seller: perRecord(r.cpu.seller),
+          buyer: perRecord(r.cpu.buyer),
+        },
       })),
     };
     printReport(report);

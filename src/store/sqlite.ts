@@ -13,6 +13,9 @@
  *   running node) makes us wait, not fail.
  * - `foreign_keys = ON`: SQLite ignores `references` otherwise.
  * - `cache_size = -65536`: 64 MiB of page cache instead of 2 MiB, for bulk usage imports.
+ * - `wal_autocheckpoint = BACKSTOP_PAGES` on a file: checkpoints, with their
+ *   two fsyncs, run on a worker thread after commits (wal-checkpoint.ts);
+ *   this connection checkpoints only should the log pass 40 MiB.
  * Transactions begin IMMEDIATE: a deferred one that reads, then writes after
  * another process committed, fails with SQLITE_BUSY_SNAPSHOT without waiting.
  *
@@ -46,6 +49,7 @@ import {
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 import type { UsageInserter } from './usage.ts';
+import { BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpoint.ts';
 import { WalSync } from './wal-sync.ts';
 
 export interface SqliteStoreOptions {
@@ -58,6 +62,8 @@ interface Connection {
   readonly insertUsage: UsageInserter;
   /** Durable commits of a file's connection (none in memory). */
   readonly wal?: WalSync;
+  /** Checkpoints of a file's log, off this thread (none in memory). */
+  readonly checkpoints?: WalCheckpointer;
 }
 
 /** Connections open in this process, by real path, with how many stores use each. */
@@ -90,11 +96,13 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     connections.set(file, shared);
   }
   shared.stores++;
-  const { db, insertUsage, wal } = shared;
+  const { db, insertUsage, wal, checkpoints } = shared;
   const close = async () => {
     if (--shared.stores > 0) return;
     connections.delete(file);
     await wal?.close();
+    // First: the last connection to close checkpoints the log and removes it.
+    await checkpoints?.close();
     await db.destroy();
   };
   return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation, close, insertUsage });
@@ -110,6 +118,12 @@ export function sqliteLogSyncs(path: string): number | undefined {
   return connections.get(file)?.wal?.syncs;
 }
 
+/** The checkpointer of the SQLite file at `path` (wal-checkpoint.ts); undefined when no store has it open. For tests. */
+export function sqliteCheckpointer(path: string): WalCheckpointer | undefined {
+  const file = join(realpathSync(resolve(dirname(path))), basename(path));
+  return connections.get(file)?.checkpoints;
+}
+
 function connect(path: string, options: SqliteStoreOptions): Connection {
   const database = new Sqlite(path);
   try {
@@ -121,15 +135,18 @@ function connect(path: string, options: SqliteStoreOptions): Connection {
     // 64 MiB of page cache (default 2 MiB): a bulk usage import inserts its ids into the
     // (stream, id) b-tree wherever they fall (anywhere, for random ids); those pages should stay cached.
     database.pragma('cache_size = -65536');
+    // Checkpoints run on a thread of their own (wal-checkpoint.ts); this one only past a high mark.
+    if (path !== SQLITE_MEMORY) database.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   } catch (error) {
     database.close();
     throw error;
   }
-  const wal = path === SQLITE_MEMORY ? undefined : new WalSync(path);
+  const file =
+    path === SQLITE_MEMORY ? undefined : { wal: new WalSync(path), checkpoints: new WalCheckpointer(path) };
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachedStatements(database) }, database, wal),
+    dialect: new ImmediateSqliteDialect({ database: cachedStatements(database) }, database, file),
   });
-  return { db, insertUsage: usageInserter(database), ...(wal === undefined ? {} : { wal }) };
+  return { db, insertUsage: usageInserter(database), ...file };
 }
 
 /** Statements kept per distinct SQL text; past this many the oldest is dropped. */
@@ -213,37 +230,43 @@ const SYNCHRONOUS = /^\s*pragma\s+synchronous\s*=\s*(\w+)\s*;?\s*$/i;
 /** Statements that commit nothing: no fsync owed after them. */
 const NO_COMMIT = /^\s*(select|begin|rollback|savepoint|release|explain)\b/i;
 
+/** What a file's connection has beside it: durable commits, and checkpoints off this thread. */
+interface FileSyncs {
+  readonly wal: WalSync;
+  readonly checkpoints: WalCheckpointer;
+}
+
 /**
  * Kysely's SQLite driver with IMMEDIATE transactions and, on a file, durable
  * commits through `WalSync`: after a commit (or a write outside a
  * transaction) while commits must be durable, the fsync it owes is awaited
  * once the connection is released, so other queries run meanwhile and the
  * caller's `transaction().execute(…)` (or query) resolves only when it is on
- * disk.
+ * disk. Every commit also asks the file's `WalCheckpointer` for a checkpoint.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #database: Sqlite.Database;
-  readonly #wal: WalSync | undefined;
+  readonly #file: FileSyncs | undefined;
   /** Whether commits must reach the disk before their caller goes on (`pragma synchronous`). */
   #durable = true;
   /** The fsync the current holder of the connection owes its caller. */
   #owed: Promise<void> | undefined;
   #wrapped: DatabaseConnection | undefined;
 
-  constructor(config: SqliteDialectConfig, database: Sqlite.Database, wal: WalSync | undefined) {
+  constructor(config: SqliteDialectConfig, database: Sqlite.Database, file: FileSyncs | undefined) {
     super(config);
     this.#database = database;
-    this.#wal = wal;
+    this.#file = file;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
-    if (this.#wal === undefined) return connection;
-    this.#wrapped ??= this.#wrap(connection, this.#wal);
+    if (this.#file === undefined) return connection;
+    this.#wrapped ??= this.#wrap(connection, this.#file);
     return this.#wrapped;
   }
 
-  #wrap(inner: DatabaseConnection, wal: WalSync): DatabaseConnection {
+  #wrap(inner: DatabaseConnection, { wal, checkpoints }: FileSyncs): DatabaseConnection {
     return {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
         const pragma = SYNCHRONOUS.exec(query.sql);
@@ -252,8 +275,9 @@ class ImmediateSqliteDriver extends SqliteDriver {
           return { rows: [] };
         }
         const result = await inner.executeQuery<R>(query);
-        if (this.#durable && !this.#database.inTransaction && !NO_COMMIT.test(query.sql)) {
-          this.#owed = wal.sync();
+        if (!this.#database.inTransaction && !NO_COMMIT.test(query.sql)) {
+          if (this.#durable) this.#owed = wal.sync();
+          checkpoints.nudge();
         }
         return result;
       },
@@ -276,16 +300,16 @@ class ImmediateSqliteDriver extends SqliteDriver {
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
   readonly #database: Sqlite.Database;
-  readonly #wal: WalSync | undefined;
+  readonly #file: FileSyncs | undefined;
 
-  constructor(config: SqliteDialectConfig, database: Sqlite.Database, wal: WalSync | undefined) {
+  constructor(config: SqliteDialectConfig, database: Sqlite.Database, file: FileSyncs | undefined) {
     super(config);
     this.#config = config;
     this.#database = database;
-    this.#wal = wal;
+    this.#file = file;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config, this.#database, this.#wal);
+    return new ImmediateSqliteDriver(this.#config, this.#database, this.#file);
   }
 }

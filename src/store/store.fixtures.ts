@@ -4,6 +4,9 @@
  * No test-runner imports, so child processes can use these too.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Agreement, SignedEntry } from '../ledger/index.ts';
 import type { BilateralRecord, StoredEntry } from './types.ts';
 
@@ -78,4 +81,19 @@ export function streamOf(bilateral: string, author: string, count: number): Stor
     prev = next.hash;
   }
   return entries;
+}
+
+/** Temporary folders named `prefix…`: `make` one, `clear` them all (a test file's `afterEach`). */
+export function tempDirs(prefix: string): { make(): string; clear(): void } {
+  const dirs: string[] = [];
+  return {
+    make() {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    clear() {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,21 +1,15 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, sqliteCheckpointer } from './sqlite.ts';
+import { tempDirs } from './store.fixtures.ts';
 import { BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpoint.ts';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(os.tmpdir(), 'sb-wal-checkpoint-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempDirs('sb-wal-checkpoint-');
+const tempDir = temp.make;
+afterEach(temp.clear);
 
 /** A WAL database whose own connection never checkpoints, with one table of 64 KiB rows. */
 function database(path: string): Sqlite.Database {

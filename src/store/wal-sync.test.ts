@@ -1,21 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, sqliteLogSyncs } from './sqlite.ts';
-import { bilateralRecord, SELLER, streamOf } from './store.fixtures.ts';
+import { bilateralRecord, SELLER, streamOf, tempDirs } from './store.fixtures.ts';
 import { WalSync } from './wal-sync.ts';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(os.tmpdir(), 'sb-wal-sync-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempDirs('sb-wal-sync-');
+const tempDir = temp.make;
+afterEach(temp.clear);
 
 describe('WalSync', () => {
   it('covers the commits made together with one fsync, and a later commit with the next', async () => {

@@ -15,8 +15,10 @@
  * refuses (unknown bilateral, a bad CSV header); 1 when the node fails.
  */
 import { createReadStream, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import type { UsageImportReport } from '../node/index.ts';
 import { formatOf, gunzipIfNeeded } from '../node/usage/sources.ts';
 import { parseFlags, UsageError } from './flags.ts';
@@ -68,28 +70,32 @@ export async function usageCommand(
   raw.on('data', (chunk) => {
     sent += chunk.length;
   });
+  const showProgress = options.progress ?? process.stdout.isTTY === true;
   let lines = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
-      done(null, chunk);
-    },
-  });
   let input: Readable;
   let source: Readable;
   try {
     source = await gunzipIfNeeded(raw);
     // `pipe` does not pass errors on: an upload cut short (the node answered early) ends the file's
-    // stream before its end, which must not surface as an uncaught error; fetch reports the upload.
+    // stream before its end, which must not surface as an uncaught error; the request reports it.
     source.on('error', () => {});
-    input = source.pipe(counter);
+    // Lines are counted for the progress bar only.
+    input = showProgress
+      ? source.pipe(
+          new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+              done(null, chunk);
+            },
+          }),
+        )
+      : source;
   } catch (error) {
     io.stderr(`sb usage: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
 
   const started = performance.now();
-  const showProgress = options.progress ?? process.stdout.isTTY === true;
   const draw = () => {
     const seconds = (performance.now() - started) / 1000;
     const share = size === 0 ? 1 : Math.min(1, sent / size);
@@ -104,24 +110,19 @@ export async function usageCommand(
   const format = formatOf(file);
   const query = new URLSearchParams({ source: basename(file) });
   if (flags['batch-size'] !== undefined) query.set('batchSize', flags['batch-size']);
-  let response: Response;
+  let response: { status: number; text: string };
   try {
-    response = await fetch(
+    response = await upload(
       new URL(`/bilaterals/${encodeURIComponent(flags.bilateral)}/usage?${query}`, flags.node),
       {
-        method: 'POST',
-        headers: {
-          'content-type': format === undefined ? 'application/octet-stream' : CONTENT_TYPE[format],
-          ...authorization(tokenFrom(flags.token)),
-        },
-        body: Readable.toWeb(input) as ReadableStream<Uint8Array>,
-        duplex: 'half',
-      } as RequestInit,
+        'content-type': format === undefined ? 'application/octet-stream' : CONTENT_TYPE[format],
+        ...authorization(tokenFrom(flags.token)),
+      },
+      input,
     );
   } catch (error) {
-    if (timer !== undefined) clearInterval(timer);
-    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    io.stderr(`\nsb usage: ${flags.node} did not take the file${cause || `: ${String(error)}`}\n`);
+    const cause = error instanceof Error ? error.message : String(error);
+    io.stderr(`${timer === undefined ? '' : '\n'}sb usage: ${flags.node} did not take the file: ${cause}\n`);
     return 1;
   } finally {
     if (timer !== undefined) {
@@ -129,20 +130,20 @@ export async function usageCommand(
       draw();
       io.stdout('\n');
     }
+    // A node that refused the upload early answers before reading it all: stop sending.
+    input.destroy();
+    source.destroy();
+    raw.destroy();
   }
-  const text = await response.text();
-  // A node that refused the upload early answers before reading it all: stop sending.
-  input.destroy();
-  source.destroy();
-  raw.destroy();
-  raw.destroy();
+  const { text } = response;
+  const ok = response.status >= 200 && response.status < 300;
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     body = { message: text };
   }
-  if (!response.ok) {
+  if (!ok) {
     const error = body as { code?: string; message?: string };
     io.stderr(`sb usage: ${error.code ?? response.status}: ${error.message ?? 'refused'}\n`);
     return response.status < 500 ? 2 : 1;
@@ -150,6 +151,38 @@ export async function usageCommand(
   const report = body as UsageImportReport;
   io.stdout(flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
   return 0;
+}
+
+/**
+ * POSTs `body` to `url` with `node:http(s)`, chunked, and reads the answer.
+ * Not `fetch`: piping a file into a request costs a third of the CPU that
+ * streaming it through a web stream into `fetch` does (0.25 against 0.7 s
+ * for a 46 MiB file), and the command shares the machine with the node.
+ * An answer that comes before the body is sent (a refusal) ends the upload;
+ * the request's own errors after it are not the outcome.
+ */
+function upload(
+  url: URL,
+  headers: Record<string, string>,
+  body: Readable,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      { method: 'POST', headers, agent: false },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    request.on('error', reject);
+    body.on('error', (error) => request.destroy(error));
+    body.pipe(request);
+  });
 }
 
 /** The report for people: counts, rejections by rule, the first rejections with their lines. */

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introduce } from '../src/api/index.ts';
+import { verifyProof } from '../src/kinds/index.ts';
 import type { NettingPosition } from '../src/node/index.ts';
 import { exampleBilateral, MemoryNetwork, type MemoryNode } from './in-memory.ts';
 import {
@@ -190,6 +191,22 @@ describe('a multilateral round over five providers', () => {
       ).body;
       expect(JSON.stringify(entries)).toContain(round.hash);
     }
+    // A proof of the Seller's netting.settled entry verifies for a third party (unanchored here: no chain).
+    const first = traded[0]!;
+    expect((await first.seller.call('POST', `/bilaterals/${first.id}/checkpoints`)).status).toBeLessThan(300);
+    type Listed = { entry: { author: string; seq: number; kind: string; body: { hash?: string } } };
+    const entries = (await first.seller.call<Listed[]>('GET', `/bilaterals/${first.id}/entries`)).body;
+    const settled = entries.find(
+      (e) => e.entry.kind === 'netting.settled' && e.entry.body.hash === round.hash,
+    )!.entry;
+    const proof = await first.seller.call(
+      'GET',
+      `/bilaterals/${first.id}/proof?entry=${settled.author}/${settled.seq}`,
+    );
+    expect(proof.status).toBe(200);
+    const report = verifyProof(proof.body, { allowUnanchored: true });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(JSON.stringify(proof.body)).toContain(round.hash);
     // A second round with the same id is refused.
     const again = await traders[0]!.call('POST', '/netting-rounds', {
       id: round.round,

@@ -117,6 +117,14 @@ describe('disputes over facts', () => {
       ).body;
       expect(cents(s.invoices.find((i) => i.period === '2026-03')!.disputed)).toBe(atStake);
     }
+    // March's recurring item is under investigation (MEF 141 item state); January's is not.
+    type Items = { invoices: { period: string; items?: { kind: string; state: string }[] }[] };
+    const items = (await buyer.call<Items>('GET', `/bilaterals/${id}/statement`)).body.invoices;
+    const march = items.find((i) => i.period === '2026-03')!.items!;
+    expect(march.find((i) => i.kind === 'recurring')!.state).toBe('disputeBeingInvestigated');
+    expect(
+      items.find((i) => i.period === '2026-01')!.items!.every((i) => i.state !== 'disputeBeingInvestigated'),
+    ).toBe(true);
   });
 
   it('unanswered past responseDays, a dispute is escalated (a state both nodes derive)', async () => {
@@ -173,6 +181,15 @@ describe('disputes over facts', () => {
       await seller.call<{ totals: { disputed: string } }>('GET', `/bilaterals/${id}/statement`)
     ).body;
     expect(settled.totals.disputed).toBe('0.00');
+    // Answered: March's recurring item is credited (in part) by the note, on both nodes alike.
+    type Items = { invoices: { period: string; items?: { kind: string; state: string }[] }[] };
+    const [itemsAtSeller, itemsAtBuyer] = [
+      (await seller.call<Items>('GET', `/bilaterals/${id}/statement`)).body.invoices,
+      (await buyer.call<Items>('GET', `/bilaterals/${id}/statement`)).body.invoices,
+    ];
+    expect(itemsAtSeller).toEqual(itemsAtBuyer);
+    const marchItems = itemsAtSeller.find((i) => i.period === '2026-03')!.items!;
+    expect(marchItems.find((i) => i.kind === 'recurring')!.state).toBe('credit');
     const credit = (await buyer.call<IssuedNote[]>('GET', `/bilaterals/${id}/notes`)).body;
     expect(credit.map((n) => [n.period, n.body.note.type, n.status])).toEqual([
       ['2026-03', 'credit', 'accepted'],

@@ -36,6 +36,7 @@ export * from './facts.ts';
 export { buildHistories, inconsistent } from './history.ts';
 export { formatInstant, type Instant, parseInstant } from './instant.ts';
 export * from './invoice.ts';
+export { ITEM_STATES, type ItemLine, type ItemState, itemStates } from './item-states.ts';
 export { type JsonPosition, locateJsonError, locateJsonPath } from './json-locate.ts';
 export {
   EXACT_MEMBERS,

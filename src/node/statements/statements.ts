@@ -9,6 +9,9 @@
  *   (and not rejected) the statement uses that document; a period whose
  *   issue date has come but which is not issued yet is rated as it would be
  *   (stored usage included), as TERMS.md §6 lists it.
+ * - Each invoice's items carry their MEF 141 state (core/item-states.ts):
+ *   under investigation while an open dispute puts them at stake, credit
+ *   or withdrawn once a credit note takes part or all of them back.
  * - A payment the Seller marked missing (`payments`) is set aside: listed
  *   with its mark, never applied, until it is marked received.
  * - A netting agreement (`netting.settled`) applies at its time like a
@@ -22,11 +25,17 @@
 import {
   BilateralError,
   dayOf,
+  dayStart,
   type FactRef,
   formatMinor,
+  type ItemLine,
+  type ItemState,
+  itemStates,
   minorUnit,
+  parseDay,
   type Statement,
   type StatementDispute,
+  type StatementInvoice,
   type StatementNote,
   type StatementSource,
   statement,
@@ -47,7 +56,18 @@ import type { Notes } from '../notes/notes.ts';
 import type { Payments } from '../payments/payments.ts';
 
 /** A statement as a node serves it: each payment with the Seller's word on it. */
-export type NodeStatement = Omit<Statement, 'payments'> & {
+/** An invoice's item (line) with its MEF 141 CustomerBillItem state. */
+export interface StatementItem {
+  readonly kind: string;
+  readonly service: string;
+  readonly plan?: string;
+  readonly amount: string;
+  readonly state: ItemState;
+}
+
+export type NodeStatement = Omit<Statement, 'payments' | 'invoices'> & {
+  /** Each invoice (not a debit note) with its items and their states. */
+  readonly invoices: readonly (StatementInvoice & { readonly items?: readonly StatementItem[] })[];
   readonly payments: readonly (Statement['payments'][number] & {
     readonly receipt?: PaymentReceipt | 'pending';
   })[];
@@ -93,9 +113,13 @@ export class Statements {
       .map((p) => ({ id: p.id, ref: p.ref, ...(p.reason === undefined ? {} : { reason: p.reason }) }));
     for (;;) {
       try {
-        const result = await this.#statement(context, facts, day);
+        const { statement: result, items } = await this.#statementWithItems(context, facts, day);
         return {
           ...result,
+          invoices: result.invoices.map((invoice) => {
+            const listed = items(invoice);
+            return listed === undefined ? invoice : { ...invoice, items: listed };
+          }),
           payments: result.payments.map((p) =>
             p.id.startsWith('netting-') && !marks.has(p.id)
               ? p
@@ -170,6 +194,19 @@ export class Statements {
   }
 
   async #statement(context: BilateralContext, facts: readonly FactRef[], asOf: string): Promise<Statement> {
+    return (await this.#statementWithItems(context, facts, asOf)).statement;
+  }
+
+  /**
+   * The statement, and each invoice's items with their MEF 141 state: the
+   * invoice's lines, with what open disputes put at stake and what notes
+   * issued by the end of the day changed.
+   */
+  async #statementWithItems(
+    context: BilateralContext,
+    facts: readonly FactRef[],
+    asOf: string,
+  ): Promise<{ statement: Statement; items: (invoice: StatementInvoice) => StatementItem[] | undefined }> {
     const periods = statementPeriods(context.terms, asOf);
     const issued = new Map<string, StatementSource>();
     for (const held of await this.#invoices.list(context.id)) {
@@ -185,17 +222,17 @@ export class Statements {
       };
       invoices.set(period, source);
     }
-    const notes: StatementNote[] = (await this.#notes.list(context.id))
-      .filter((n) => n.status !== 'rejected')
-      .map((n) => ({
-        type: n.body.note.type,
-        period: n.period,
-        total: n.body.note.total,
-        issuedAt: n.recordedAt,
-        agreed: n.status === 'accepted',
-      }));
+    const held = (await this.#notes.list(context.id)).filter((n) => n.status !== 'rejected');
+    const notes: StatementNote[] = held.map((n) => ({
+      type: n.body.note.type,
+      period: n.period,
+      total: n.body.note.total,
+      issuedAt: n.recordedAt,
+      agreed: n.status === 'accepted',
+    }));
     // What the Buyer disputes (a dispute that lowers what it owes) is set aside while open.
-    const disputes: StatementDispute[] = (await this.#disputes.list(context.id))
+    const raised = await this.#disputes.list(context.id);
+    const disputes: StatementDispute[] = raised
       .filter((d) => d.entry.author === context.buyer && d.body.atStake.total.startsWith('-'))
       .map((d) => ({
         period: d.body.period,
@@ -205,6 +242,33 @@ export class Statements {
           ? {}
           : { resolved: { for: d.status === 'accepted' ? 'buyer' : 'seller', at: d.answer.at } as const }),
       }));
-    return statement(context.terms, facts, asOf, { invoices, notes, disputes });
+    const result = statement(context.terms, facts, asOf, { invoices, notes, disputes });
+    const end = dayStart(parseDay(asOf)! + 1, context.terms.billing.timeZone);
+    const linesOf = (lines: readonly unknown[]) => lines as readonly ItemLine[];
+    const items = (invoice: StatementInvoice): StatementItem[] | undefined => {
+      const source = invoices.get(invoice.period);
+      if (invoice.document !== 'invoice' || source === undefined) return undefined;
+      const lines = linesOf(source.lines);
+      const disputed = raised
+        .filter(
+          (d) =>
+            d.body.period === invoice.period &&
+            Date.parse(d.raisedAt) < end &&
+            (d.answer === undefined || Date.parse(d.answer.at) >= end),
+        )
+        .flatMap((d) => linesOf(d.body.atStake.lines));
+      const noted = held
+        .filter((n) => n.period === invoice.period && Date.parse(n.recordedAt) < end)
+        .flatMap((n) => linesOf(n.body.note.lines));
+      const states = itemStates(lines, invoice.state, disputed, noted);
+      return lines.map((l, i) => ({
+        kind: l.kind,
+        service: l.service,
+        ...(l.plan === undefined ? {} : { plan: l.plan }),
+        amount: l.amount,
+        state: states[i]!,
+      }));
+    };
+    return { statement: result, items };
   }
 }

@@ -138,6 +138,50 @@ describe('a settlement statement between two providers, co-signed', () => {
     expect(await globex.node.store.listNettingAgreements()).toEqual([]);
   });
 
+  it('answers malformed signed peer requests with a 4xx, never a 5xx, and keeps nothing', async () => {
+    const junk: unknown[] = [
+      {},
+      { statement: null },
+      { statement: { parties: 'acme-fiber' } },
+      { statement: { parties: ['acme-fiber', 'globex'], currency: 7, period: [], asOf: {}, round: 5 } },
+      {
+        statement: {
+          parties: ['acme-fiber', 'globex'],
+          currency: 'EUR',
+          period: '2026-11',
+          asOf: '2026-12-01',
+          round: null,
+          bilaterals: [null, { items: 'x' }],
+        },
+      },
+      { round: { type: 'netting.round', members: 'all' }, statements: {} },
+      { round: { type: 'netting.round', members: ['globex'] }, statements: [null, 1] },
+      { round: 'r', counterparty: 'globex', currency: 'EUR' },
+      { round: 'r', counterparty: 'nobody', currency: 'EUR', asOf: '2026-02-30' },
+      { round: 'f'.repeat(64), index: 'x', paidAt: 1 },
+    ];
+    const paths = [
+      '/peer/netting/statements',
+      '/peer/netting/round-statements',
+      '/peer/netting/rounds/sign',
+      '/peer/netting/rounds/agreed',
+      '/peer/netting/rounds/payments',
+    ];
+    for (const path of paths) {
+      for (const body of junk) {
+        const answer = acme.node.node.core.peer.request(globex.endpoint, 'POST', path, body);
+        await answer.then(
+          (ok) => expect.unreachable(`${path} ${JSON.stringify(body)} answered ${JSON.stringify(ok)}`),
+          (error: { details?: { status?: number } }) => {
+            expect(error.details?.status, `${path} ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
+            expect(error.details?.status, `${path} ${JSON.stringify(body)}`).toBeLessThan(500);
+          },
+        );
+      }
+    }
+    expect(await globex.node.store.listNettingAgreements()).toEqual([]);
+  });
+
   it('refuses a bad day, period or party, naming the field', async () => {
     for (const [body, path] of [
       [{ asOf: '2026-13-01' }, 'asOf'],

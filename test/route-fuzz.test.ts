@@ -21,7 +21,7 @@ import { exampleFacts, exampleTerms } from './support.ts';
 const RUNS = Number(process.env.SB_FUZZ_RUNS ?? 25);
 const BOUND_MS = 2_000;
 
-/** The peer API's routes, as src/api/routes/peer.ts declares them. */
+/** The peer API's routes, as src/api/routes/peer.ts and netting.ts declare them. */
 const peerRoutes = [
   ['GET', '/peer/identity'],
   ['POST', '/peer/proposals'],
@@ -31,6 +31,11 @@ const peerRoutes = [
   ['POST', '/peer/bilaterals/:id/entries'],
   ['POST', '/peer/bilaterals/:id/checkpoints'],
   ['GET', '/peer/bilaterals/:id/usage/batches/:seq'],
+  ['POST', '/peer/netting/statements'],
+  ['POST', '/peer/netting/round-statements'],
+  ['POST', '/peer/netting/rounds/sign'],
+  ['POST', '/peer/netting/rounds/agreed'],
+  ['POST', '/peer/netting/rounds/payments'],
 ] as const;
 
 const hostileText = fc.oneof(

@@ -118,8 +118,9 @@ export function formatMinor(minor: bigint, decimals: number): string {
 }
 
 function header(currency: string, period: string, asOf: string): number {
-  if (!PERIOD.test(period)) throw invalid('period', 'expected YYYY-MM', period);
-  if (!DAY.test(asOf)) throw invalid('asOf', 'expected YYYY-MM-DD', asOf);
+  if (typeof period !== 'string' || !PERIOD.test(period)) throw invalid('period', 'expected YYYY-MM', period);
+  if (typeof asOf !== 'string' || !DAY.test(asOf)) throw invalid('asOf', 'expected YYYY-MM-DD', asOf);
+  if (typeof currency !== 'string') throw invalid('currency', 'expected an ISO 4217 code', currency);
   try {
     return minorUnit(currency);
   } catch {
@@ -140,11 +141,31 @@ export function settlementStatement(input: {
   readonly legs: readonly NettingLeg[];
 }): SettlementStatement {
   const decimals = header(input.currency, input.period, input.asOf);
-  const parties = [...input.parties].sort(byCodeUnit);
-  if (parties.length !== 2 || parties[0] === parties[1]) {
+  if (
+    !Array.isArray(input.parties as unknown) ||
+    input.parties.length !== 2 ||
+    !input.parties.every((p) => typeof p === 'string' && p !== '') ||
+    input.parties[0] === input.parties[1]
+  ) {
     throw invalid('parties', 'expected two different parties', input.parties);
   }
-  if (input.round !== null && !ROUND_ID.test(input.round)) throw invalid('round', `expected ${ROUND_ID}`);
+  const parties = [...input.parties].sort(byCodeUnit);
+  if (input.round !== null && (typeof input.round !== 'string' || !ROUND_ID.test(input.round))) {
+    throw invalid('round', `expected null or ${ROUND_ID}`, input.round);
+  }
+  if (!Array.isArray(input.legs as unknown)) throw invalid('bilaterals', 'expected an array');
+  input.legs.forEach((leg: NettingLeg, i: number) => {
+    const ok =
+      leg !== null &&
+      typeof leg === 'object' &&
+      typeof leg.bilateral === 'string' &&
+      typeof leg.seller === 'string' &&
+      typeof leg.buyer === 'string' &&
+      Array.isArray(leg.items as unknown) &&
+      (leg.items as readonly unknown[]).every((item) => item !== null && typeof item === 'object');
+    if (!ok)
+      throw invalid(`bilaterals[${i}]`, 'expected {bilateral, seller, buyer, items: [{period, amount}]}');
+  });
   const owed = new Map<string, bigint>(parties.map((p) => [p, 0n]));
   const legs = [...input.legs]
     .filter((leg) => leg.items.length > 0)
@@ -157,7 +178,7 @@ export function settlementStatement(input: {
       throw invalid(`bilaterals[${i}]`, 'seller and buyer must be the two parties');
     }
     leg.items.forEach((item, j) => {
-      if (!PERIOD.test(item.period) || item.period > input.period) {
+      if (typeof item.period !== 'string' || !PERIOD.test(item.period) || item.period > input.period) {
         throw invalid(
           `bilaterals[${i}].items[${j}].period`,
           `expected a period up to ${input.period}`,
@@ -290,7 +311,14 @@ export function nettingRound(
   statements: readonly { readonly hash: string; readonly statement: SettlementStatement }[],
 ): NettingRound {
   const decimals = header(input.currency, input.period, input.asOf);
-  if (!ROUND_ID.test(input.id)) throw invalid('id', `expected ${ROUND_ID}`, input.id);
+  if (typeof input.id !== 'string' || !ROUND_ID.test(input.id))
+    throw invalid('id', `expected ${ROUND_ID}`, input.id);
+  if (
+    !Array.isArray(input.members as unknown) ||
+    !input.members.every((m) => typeof m === 'string' && m !== '')
+  ) {
+    throw invalid('members', 'expected party ids', input.members);
+  }
   const members = [...new Set(input.members)].sort(byCodeUnit);
   if (members.length < 2 || members.length !== input.members.length) {
     throw invalid('members', 'expected two or more different members', input.members);

@@ -180,8 +180,10 @@ describe('usage import between two nodes', () => {
   it('writes one signed batch entry per batch, whose root, count and totals match the stored records', async () => {
     const entries = await seller.node.bilaterals.entries(id, { author: 'acme-fiber' });
     const batches = entries.filter((e) => e.signed.entry.kind === 'usage.batch');
+    // 10,000 records to a batch as read; the repeats of u49 (in the first) and u5 (in the second) are found
+    // when their batch is written, and left out of it.
     expect(batches.map((b) => (b.signed.entry.body as unknown as UsageBatchBody).count)).toEqual([
-      10_000, 10_000, 5_000,
+      9_999, 9_999, 5_002,
     ]);
     let tenths = 0n;
     for (const batch of batches) {

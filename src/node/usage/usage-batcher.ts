@@ -4,7 +4,7 @@
  * form the hasher reads and the store keeps.
  *
  * Design rationale:
- * - No object per record. An import holds up to two batches (20,000
+ * - No object per record. An import holds up to three batches (30,000
  *   records by default) while it reads on; records kept as objects, with
  *   the strings they point to, live through several young-generation
  *   collections and are copied each time. Here a record is its id, a few
@@ -22,6 +22,8 @@ import type { UsageBytes } from './usage-hasher.ts';
 /** A full batch, taken out of the batcher: what the hasher and the store need. */
 export interface SealedBatch extends UsageBytes {
   readonly ids: readonly string[];
+  /** The line of each record in its source. */
+  readonly lines: readonly number[];
   /** Everything of the `usage.batch` body but the root. */
   readonly summary: Omit<UsageBatchBody, 'root'>;
   /** The earliest and the latest record instant. */
@@ -135,7 +137,7 @@ export class UsageBatcher {
    */
   static without(sealed: SealedBatch, hashed: UsageBytes, positions: ReadonlySet<number>): SealedBatch {
     const batcher = new UsageBatcher();
-    batcher.#refill(hashed.bytes, hashed.ends, sealed.ids, [], positions);
+    batcher.#refill(hashed.bytes, hashed.ends, sealed.ids, sealed.lines, positions);
     return batcher.take();
   }
 
@@ -151,7 +153,7 @@ export class UsageBatcher {
       if (positions.has(i)) continue;
       const text = bytes.toString('utf8', start, ends[i]);
       const { service, metric, quantity, at } = JSON.parse(text) as UsageRecord;
-      this.add(ids[i]!, lines[i] ?? 0, usageInstant(at)!, text, service, metric, quantity);
+      this.add(ids[i]!, lines[i]!, usageInstant(at)!, text, service, metric, quantity);
     }
   }
 
@@ -159,6 +161,7 @@ export class UsageBatcher {
   take(): SealedBatch {
     const sealed: SealedBatch = {
       ids: this.#ids,
+      lines: this.#lines,
       bytes: this.#bytes,
       ends: Uint32Array.from(this.#ends),
       summary: {

@@ -7,6 +7,7 @@ import {
   type PlainUsageOut,
   plainUsageBound,
   plainUsageContext,
+  plainUsageOut,
   plainUsageWrite,
   serviceLives,
   type UsageCheck,
@@ -258,11 +259,32 @@ describe('plainUsageWrite (the fast path for plain CSV rows)', () => {
   const plain = plainUsageContext(context);
   /** What plainUsageWrite writes after some bytes already there, as text; undefined when it declines. */
   function plainText(fields: string[], names: string[], values: string[], out: PlainUsageOut) {
-    const size = fields.join(',').length + values.join(',').length + 1;
-    const target = new Uint8Array(5 + plainUsageBound(size, names));
-    const [id, service, metric, quantity, at] = fields as [string, string, string, string, string];
-    if (!plainUsageWrite(plain, id, service, metric, quantity, at, names, values, target, 5, out))
+    // The row `id,service,metric,quantity,at,…values` (no generated field holds a comma).
+    const all = [...fields, ...values];
+    const row = all.join(',');
+    const starts: number[] = [];
+    const ends: number[] = [];
+    all.reduce((start, field) => {
+      starts.push(start);
+      ends.push(start + field.length);
+      return start + field.length + 1;
+    }, 0);
+    const columns = { id: 0, service: 1, metric: 2, quantity: 3, at: 4, names };
+    const target = new Uint8Array(5 + plainUsageBound(row.length, names));
+    if (
+      !plainUsageWrite(
+        plain,
+        row,
+        starts,
+        ends,
+        { ...columns, characteristics: values.map((_, i) => 5 + i) },
+        target,
+        5,
+        out,
+      )
+    )
       return undefined;
+    expect([out.id, out.service, out.metric, out.quantity]).toEqual(fields.slice(0, 4));
     return new TextDecoder().decode(target.subarray(5, out.end));
   }
   /** Mostly one of `good`, sometimes one of `bad`: most rows are plain, every rule is hit. */
@@ -303,9 +325,12 @@ describe('plainUsageWrite (the fast path for plain CSV rows)', () => {
 
   it('gives exactly what checkUsageRecord and usageRecordJson give, whenever it gives anything', () => {
     let taken = 0;
+    const shared = plainUsageOut();
     fc.assert(
       fc.property(fields, (f) => {
-        const out: PlainUsageOut = { instant: Number.NaN, end: 0 };
+        // One for all rows, as for an import: the service and metric it keeps are reused or replaced.
+        const out = shared;
+        out.instant = Number.NaN;
         const text = plainText(
           [f.id, f.service, f.metric, f.quantity, f.at],
           ['band', 'zone'],
@@ -338,7 +363,7 @@ describe('plainUsageWrite (the fast path for plain CSV rows)', () => {
   });
 
   it('takes the usual row, and leaves every rejection to the general check', () => {
-    const out: PlainUsageOut = { instant: 0, end: 0 };
+    const out = plainUsageOut();
     const text = plainText(['u1', 'S1', 'gb', '1.50', '2026-02-01T00:00:00.000Z'], ['zone'], ['Zürich'], out);
     expect(text).toBe(
       '{"at":"2026-02-01T00:00:00Z","characteristics":{"zone":"Zürich"},"id":"u1","metric":"gb","quantity":"1.50","service":"S1"}',

@@ -220,7 +220,7 @@ export function checkUsageRecord(raw: unknown, context: UsageContext): UsageChec
 // ── the plain-record fast path ──────────────────────────────────────────────
 
 /** A service as the fast path sees it: its active life as numbers, and its usage metrics. */
-interface FastService {
+export interface FastService {
   readonly from: Instant;
   /** Infinity while it runs. */
   readonly to: Instant;
@@ -237,10 +237,10 @@ export interface PlainUsageContext {
 }
 
 /** True when `text` is 1–256 code units of printable ASCII other than `"` and `\` (no check fails, nothing to escape). */
-function plainAscii(text: string): boolean {
-  const n = text.length;
-  if (n === 0 || n > MAX_TEXT) return false;
-  for (let i = 0; i < n; i++) {
+function plainAscii(text: string, start = 0, end = text.length): boolean {
+  const n = end - start;
+  if (n <= 0 || n > MAX_TEXT) return false;
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x21 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
   }
@@ -248,29 +248,28 @@ function plainAscii(text: string): boolean {
 }
 
 /** True when `text` goes into canonical JSON as itself: no quote, backslash, control character or surrogate. */
-export function plainJsonText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
+export function plainJsonText(text: string, start = 0, end = text.length): boolean {
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
   }
   return true;
 }
 
-/** True for what `checkQuantity` keeps of a string: 1–64 digits, then maybe a dot and 1–64 digits. */
-function plainQuantity(text: string): boolean {
-  const n = text.length;
-  let i = 0;
-  while (i < n && i <= 64) {
+/** True for what `checkQuantity` keeps of a string (`text[start, end)`): 1–64 digits, then maybe a dot and 1–64 digits. */
+function plainQuantity(text: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && i - start <= 64) {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) break;
     i++;
   }
-  if (i === 0 || i > 64) return false;
-  if (i === n) return true;
+  if (i === start || i - start > 64) return false;
+  if (i === end) return true;
   if (text.charCodeAt(i) !== 46 /* . */) return false;
-  const fraction = n - i - 1;
+  const fraction = end - i - 1;
   if (fraction < 1 || fraction > 64) return false;
-  for (let j = i + 1; j < n; j++) {
+  for (let j = i + 1; j < end; j++) {
     const c = text.charCodeAt(j);
     if (c < 48 || c > 57) return false;
   }
@@ -285,18 +284,45 @@ export function plainUsageContext(context: UsageContext): PlainUsageContext {
     services.set(service, {
       from: life.from,
       to: life.to ?? Number.POSITIVE_INFINITY,
-      metrics: new Set([...metrics].filter(plainAscii)),
+      metrics: new Set([...metrics].filter((metric) => plainAscii(metric))),
     });
   }
   return { services };
 }
 
-/** What `plainUsageWrite` reports besides its answer. */
+/**
+ * What `plainUsageWrite` reports besides its answer: where the text ends,
+ * the instant, and the fields the batch needs as strings. The service and
+ * metric are the context's own strings; the last ones found are kept here
+ * and reused while the rows repeat them, so no string is cut for them.
+ */
 export interface PlainUsageOut {
   /** The record's instant. */
   instant: Instant;
   /** Where its text ends in the target (exclusive). */
   end: number;
+  id: string;
+  service: string;
+  metric: string;
+  quantity: string;
+  /** The life and metrics of `service`, when one was found. */
+  life?: FastService;
+}
+
+/** A new `PlainUsageOut` for one import (it caches the last service and metric). */
+export function plainUsageOut(): PlainUsageOut {
+  return { instant: 0, end: 0, id: '', service: '', metric: '', quantity: '' };
+}
+
+/** Columns of a plain CSV row: each record field's, and the characteristics' (names in code-unit order). */
+export interface PlainColumns {
+  readonly id: number;
+  readonly service: number;
+  readonly metric: number;
+  readonly quantity: number;
+  readonly at: number;
+  readonly names: readonly string[];
+  readonly characteristics: readonly number[];
 }
 
 /**
@@ -313,77 +339,113 @@ export function plainUsageBound(rowLength: number, names: readonly string[]): nu
 const utf8 = new TextEncoder();
 
 /** Writes `text` at `offset` in UTF-8; returns where it ends. ASCII (the usual case) byte by byte. */
-function put(target: Uint8Array, offset: number, text: string): number {
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
+function put(target: Uint8Array, offset: number, text: string, start = 0, end = text.length): number {
+  let o = offset;
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x80) return offset + utf8.encodeInto(text, target.subarray(offset)).written;
-    target[offset + i] = c;
+    if (c >= 0x80) return o + utf8.encodeInto(text.slice(i, end), target.subarray(o)).written;
+    target[o++] = c;
   }
-  return offset + n;
+  return o;
+}
+
+/** Whether `text[start, end)` is `name`. */
+function same(text: string, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (text.charCodeAt(start + i) !== name.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
  * Writes the canonical JSON text (`usageRecordJson`, in UTF-8) of the record
- * with these fields into `target` at `offset`, when it is a plain record that
- * `checkUsageRecord` accepts as is: printable-ASCII id, a known activated
- * service and one of its metrics, a plain non-negative decimal quantity,
- * `at` in one of the two usual UTC forms inside the service's life,
- * characteristics (by name, names sorted, empty values left out) that need
- * no escape. Returns false for anything else, which then goes through
- * `checkUsageRecord`: this path only ever agrees with it (usage-record.test.ts
- * checks both on generated records). It makes no object and no string per
- * record, which is what an import of millions spends on. `target` must have
- * `plainUsageBound` bytes of room from `offset`.
+ * in the CSV row `row` into `target` at `offset`, when it is a plain record
+ * that `checkUsageRecord` accepts as is: printable-ASCII id, a known
+ * activated service and one of its metrics, a plain non-negative decimal
+ * quantity, `at` in one of the two usual UTC forms inside the service's
+ * life, characteristics (by name, names sorted, empty values left out) that
+ * need no escape. Field `i` of the row is `row[starts[i], ends[i])` (the
+ * row has no quote: fields are what lies between commas). Returns false for
+ * anything else, which then goes through `checkUsageRecord`: this path only
+ * ever agrees with it (usage-record.test.ts checks both on generated
+ * records). It makes no object per record and cuts only the id and the
+ * quantity out of the row as strings, which is what an import of millions
+ * spends on. `target` must have `plainUsageBound` bytes of room from
+ * `offset`.
  */
 export function plainUsageWrite(
   plain: PlainUsageContext,
-  id: string,
-  service: string,
-  metric: string,
-  quantity: string,
-  at: string,
-  characteristicNames: readonly string[],
-  characteristicValues: readonly string[],
+  row: string,
+  starts: ArrayLike<number>,
+  ends: ArrayLike<number>,
+  columns: PlainColumns,
   target: Uint8Array,
   offset: number,
   out: PlainUsageOut,
 ): boolean {
-  const life = plain.services.get(service);
-  if (life === undefined || !life.metrics.has(metric)) return false;
-  if (!plainAscii(id) || !plainQuantity(quantity)) return false;
-  const instant = plainInstant(at);
+  const s = starts[columns.service]!;
+  const e = ends[columns.service]!;
+  if (out.life === undefined || !same(row, s, e, out.service)) {
+    const service = row.slice(s, e);
+    const life = plain.services.get(service);
+    if (life === undefined) return false;
+    out.service = service;
+    out.life = life;
+    out.metric = '';
+  }
+  const life = out.life;
+  const ms = starts[columns.metric]!;
+  const me = ends[columns.metric]!;
+  if (out.metric === '' || !same(row, ms, me, out.metric)) {
+    const metric = row.slice(ms, me);
+    if (!life.metrics.has(metric)) return false;
+    out.metric = metric;
+  }
+  const is = starts[columns.id]!;
+  const ie = ends[columns.id]!;
+  const qs = starts[columns.quantity]!;
+  const qe = ends[columns.quantity]!;
+  if (!plainAscii(row, is, ie) || !plainQuantity(row, qs, qe)) return false;
+  const as = starts[columns.at]!;
+  const ae = ends[columns.at]!;
+  const instant = plainInstant(row, as, ae);
   if (instant === undefined || instant < life.from || instant >= life.to) return false;
-  for (let i = 0; i < characteristicValues.length; i++) {
-    if (!plainJsonText(characteristicValues[i]!)) return false;
+  const { names, characteristics } = columns;
+  for (let i = 0; i < characteristics.length; i++) {
+    const c = characteristics[i]!;
+    if (!plainJsonText(row, starts[c]!, ends[c]!)) return false;
   }
   let o = put(target, offset, '{"at":"');
   // plainInstant took only `…SSZ` and `…SS.mmmZ`; `.000` is written without milliseconds.
-  o = put(target, o, at.length === 24 && instant % 1000 === 0 ? `${at.slice(0, 19)}Z` : at);
+  if (ae - as === 24 && instant % 1000 === 0) {
+    o = put(target, o, row, as, as + 19);
+    target[o++] = 90; // Z
+  } else o = put(target, o, row, as, ae);
   o = put(target, o, '",');
   let any = false;
-  for (let i = 0; i < characteristicNames.length; i++) {
-    const value = characteristicValues[i]!;
-    if (value === '') continue;
+  for (let i = 0; i < names.length; i++) {
+    const c = characteristics[i]!;
+    if (starts[c] === ends[c]) continue;
     o = put(target, o, any ? ',"' : '"characteristics":{"');
     any = true;
-    o = put(target, o, characteristicNames[i]!);
+    o = put(target, o, names[i]!);
     o = put(target, o, '":"');
-    o = put(target, o, value);
+    o = put(target, o, row, starts[c]!, ends[c]!);
     o = put(target, o, '"');
   }
   if (any) o = put(target, o, '},');
   o = put(target, o, '"id":"');
-  o = put(target, o, id);
+  o = put(target, o, row, is, ie);
   o = put(target, o, '","metric":"');
-  o = put(target, o, metric);
+  o = put(target, o, out.metric);
   o = put(target, o, '","quantity":"');
-  o = put(target, o, quantity);
+  o = put(target, o, row, qs, qe);
   o = put(target, o, '","service":"');
-  o = put(target, o, service);
+  o = put(target, o, out.service);
   o = put(target, o, '"}');
   out.instant = instant;
   out.end = o;
+  out.id = row.slice(is, ie);
+  out.quantity = row.slice(qs, qe);
   return true;
 }
 
@@ -430,22 +492,24 @@ function digits2(text: string, i: number): number {
  * read without a regular expression; undefined for anything else, which
  * then takes the general path (so this only ever agrees with it).
  */
-function plainInstant(text: string): Instant | undefined {
-  const n = text.length;
-  if (!(n === 20 || n === 24) || text.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return undefined;
-  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
-  const year = digits2(text, 0) * 100 + digits2(text, 2);
-  const month = digits2(text, 5);
-  const day = digits2(text, 8);
-  const hour = digits2(text, 11);
-  const minute = digits2(text, 14);
-  const second = digits2(text, 17);
+function plainInstant(text: string, at = 0, end = text.length): Instant | undefined {
+  const n = end - at;
+  if (!(n === 20 || n === 24) || text.charCodeAt(end - 1) !== 90 /* Z */) return undefined;
+  if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45 || text.charCodeAt(at + 10) !== 84) {
+    return undefined;
+  }
+  if (text.charCodeAt(at + 13) !== 58 || text.charCodeAt(at + 16) !== 58) return undefined;
+  const year = digits2(text, at) * 100 + digits2(text, at + 2);
+  const month = digits2(text, at + 5);
+  const day = digits2(text, at + 8);
+  const hour = digits2(text, at + 11);
+  const minute = digits2(text, at + 14);
+  const second = digits2(text, at + 17);
   let ms = 0;
   if (n === 24) {
-    if (text.charCodeAt(19) !== 46 /* . */) return undefined;
-    const c = text.charCodeAt(22) - 48;
-    ms = digits2(text, 20) * 10 + (c >= 0 && c <= 9 ? c : Number.NaN);
+    if (text.charCodeAt(at + 19) !== 46 /* . */) return undefined;
+    const c = text.charCodeAt(at + 22) - 48;
+    ms = digits2(text, at + 20) * 10 + (c >= 0 && c <= 9 ? c : Number.NaN);
   }
   // NaN fails every comparison: a non-digit anywhere ends up here too.
   if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59)) return undefined;

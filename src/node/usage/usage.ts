@@ -57,11 +57,12 @@ import {
   byCodeUnit,
   checkUsageRecord,
   type EncodedUsage,
-  type PlainUsageOut,
+  type PlainColumns,
   parseTerms,
   plainJsonText,
   plainUsageBound,
   plainUsageContext,
+  plainUsageOut,
   plainUsageWrite,
   USAGE_RULES,
   type UsageIssue,
@@ -196,17 +197,18 @@ function overBytes(text: string, limit: number): boolean {
  */
 export async function* usageItems(input: Readable, format?: UsageFormat): AsyncGenerator<UsageItem> {
   for await (const chunk of usageItemChunks(input, format)) {
-    for (const item of chunk) yield 'fields' in item ? csvItem(item) : item;
+    for (const item of chunk) yield 'csv' in item ? csvItem(item) : item;
   }
 }
 
-/** A CSV line split into its fields (as many as the header has columns): a record still to be read. */
+/** A CSV line with as many fields as the header has columns: a record still to be read. */
 interface CsvRow {
   readonly line: number;
   readonly malformed?: undefined;
-  readonly fields: readonly string[];
-  /** The row's length in UTF-16 code units. */
-  readonly size: number;
+  /** The row as it is. */
+  readonly text: string;
+  /** Its fields, when it holds a quote; else they are what lies between its commas. */
+  readonly fields?: readonly string[];
   readonly csv: CsvHeader;
 }
 
@@ -388,11 +390,11 @@ interface CsvHeader {
   /** Column index and characteristic name of each `char_*` column. */
   readonly characteristics: readonly (readonly [number, string])[];
   /**
-   * The characteristics for `plainUsageWrite`: names in code-unit order, and
-   * their columns; undefined when a name needs a JSON escape or repeats
-   * (those rows take the general path).
+   * The columns for `plainUsageWrite`, characteristics by name in code-unit
+   * order; undefined when a name needs a JSON escape or repeats (those rows
+   * take the general path).
    */
-  readonly plain?: { readonly names: readonly string[]; readonly columns: readonly number[] };
+  readonly plain?: PlainColumns;
 }
 
 const CSV_FIELDS = ['id', 'service', 'metric', 'quantity', 'at'] as const;
@@ -422,9 +424,9 @@ function csvHeader(line: string): CsvHeader {
   if (missing.length > 0) throw badHeader(`missing column(s) ${missing.join(', ')}`);
   const sorted = [...characteristics].sort((a, b) => byCodeUnit(a[1], b[1]));
   const names = sorted.map(([, name]) => name);
-  const plain =
-    new Set(names).size === names.length && names.every(plainJsonText)
-      ? { names, columns: sorted.map(([i]) => i) }
+  const plain: PlainColumns | undefined =
+    new Set(names).size === names.length && names.every((name) => plainJsonText(name))
+      ? { ...(index as CsvHeader['index']), names, characteristics: sorted.map(([i]) => i) }
       : undefined;
   return {
     columns,
@@ -435,15 +437,23 @@ function csvHeader(line: string): CsvHeader {
 }
 
 function csvRow(header: CsvHeader, line: number, text: string): SourceItem {
-  const fields = text.includes('"') ? splitCsv(text) : text.split(',');
-  if (fields.length !== header.columns.length) {
-    return { line, malformed: `expected ${header.columns.length} fields, found ${fields.length}` };
+  const expected = header.columns.length;
+  if (text.includes('"')) {
+    const fields = splitCsv(text);
+    if (fields.length !== expected)
+      return { line, malformed: `expected ${expected} fields, found ${fields.length}` };
+    return { line, text, fields, csv: header };
   }
-  return { line, fields, size: text.length, csv: header };
+  let found = 1;
+  for (let i = text.indexOf(','); i !== -1; i = text.indexOf(',', i + 1)) found++;
+  if (found !== expected) return { line, malformed: `expected ${expected} fields, found ${found}` };
+  return { line, text, csv: header };
 }
 
 /** The raw record of a CSV row: its fields by name, non-empty `char_*` columns as characteristics. */
-function csvItem({ csv: header, line, fields }: CsvRow): UsageItem {
+function csvItem(row: CsvRow): UsageItem {
+  const { csv: header, line } = row;
+  const fields = row.fields ?? row.text.split(',');
   const { index } = header;
   const raw: Record<string, unknown> = {
     id: fields[index.id],
@@ -581,8 +591,10 @@ async function run(
     applyCorrections(factsOf(await node.entries(bilateral))).map((f) => f.fact),
   );
   const plain = plainUsageContext(context);
-  const plainOut: PlainUsageOut = { instant: 0, end: 0 };
-  let characteristicValues: string[] = [];
+  const plainOut = plainUsageOut();
+  /** Where each field of a plain CSV row starts and ends. */
+  let starts = new Int32Array(0);
+  let ends = new Int32Array(0);
 
   const rejected = Object.fromEntries(USAGE_RULES.map((rule) => [rule, 0])) as Record<UsageRule, number>;
   const rejections: UsageRejection[] = [];
@@ -775,42 +787,29 @@ async function run(
         let end = -1;
         let text: string | undefined;
         let instant: number;
-        if ('fields' in item && item.csv.plain !== undefined) {
+        const columns = 'csv' in item && item.fields === undefined ? item.csv.plain : undefined;
+        if (columns !== undefined) {
           // The fast path: a plain row is written as its canonical text, with no object in between.
-          const { fields, csv } = item;
-          const { index } = csv;
-          const { names, columns } = csv.plain!;
-          if (characteristicValues.length !== columns.length) {
-            characteristicValues = new Array(columns.length);
+          const { text: row, csv } = item as CsvRow;
+          if (starts.length < csv.columns.length) {
+            starts = new Int32Array(csv.columns.length);
+            ends = new Int32Array(csv.columns.length);
           }
-          for (let c = 0; c < columns.length; c++) characteristicValues[c] = fields[columns[c]!]!;
-          id = fields[index.id]!;
-          service = fields[index.service]!;
-          metric = fields[index.metric]!;
-          quantity = fields[index.quantity]!;
-          const target = batch.reserve(plainUsageBound(item.size, names));
-          const at = fields[index.at]!;
-          if (
-            plainUsageWrite(
-              plain,
-              id,
-              service,
-              metric,
-              quantity,
-              at,
-              names,
-              characteristicValues,
-              target,
-              batch.offset,
-              plainOut,
-            )
-          ) {
+          let f = 0;
+          for (let i = row.indexOf(','); i !== -1; i = row.indexOf(',', i + 1)) {
+            ends[f] = i;
+            starts[++f] = i + 1;
+          }
+          ends[f] = row.length;
+          const target = batch.reserve(plainUsageBound(row.length, columns.names));
+          if (plainUsageWrite(plain, row, starts, ends, columns, target, batch.offset, plainOut)) {
             end = plainOut.end;
             instant = plainOut.instant;
+            ({ id, service, metric, quantity } = plainOut);
           }
         }
         if (end < 0) {
-          const raw = 'fields' in item ? csvItem(item).raw : item.raw;
+          const raw = 'csv' in item ? csvItem(item).raw : item.raw;
           const check = checkUsageRecord(raw, context);
           if (!check.ok) {
             const rawId = (raw as { id?: unknown } | undefined)?.id;

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introduce } from '../src/api/index.ts';
 import { verifyProof } from '../src/kinds/index.ts';
+import { hashJson } from '../src/ledger/index.ts';
 import type { NettingPosition } from '../src/node/index.ts';
 import { exampleBilateral, MemoryNetwork, type MemoryNode } from './in-memory.ts';
 import {
@@ -202,6 +203,77 @@ describe('a settlement statement between two providers, co-signed', () => {
 
   it('settles by set-off once co-signed; the net payer’s one payment settles every invoice of both sides', () =>
     settleBetweenTwo(acme, globex, ids));
+});
+
+describe('a statement whose proposer stopped before the answer', () => {
+  const network = new MemoryNetwork();
+  let acme: MemoryNode;
+  let globex: MemoryNode;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    acme = await network.add('acme-fiber');
+    globex = await network.add('globex');
+    await introduce(acme, globex);
+    const [a, g] = [acme, globex].map(
+      (n): Trader => ({ party: n.node.party, endpoint: n.node.endpoint, call: (m, p, b) => n.call(m, p, b) }),
+    );
+    ids.push(await trade(a!, g!, 'msa-crash-1', '1G', '2026-02-01'));
+    ids.push(await trade(g!, a!, 'msa-crash-2', '100M', '2026-02-01'));
+    await issueAccepted(a!, ids[0]!, ['2026-02', '2026-03']);
+    await issueAccepted(g!, ids[1]!, ['2026-02', '2026-03']);
+  });
+  afterAll(() => network.close());
+
+  it('resume asks the other node for its co-signature and records the set-off here too', async () => {
+    const header = { currency: 'EUR', period: '2026-03', asOf: new Date().toISOString().slice(0, 10) };
+    const statement = await acme.node.nettingAgreements.compute('globex', header, null);
+    const signature = acme.node.core.signNetting(statement as never);
+    const hash = hashJson(statement as never);
+    // What #cosigned keeps before sending; then the request goes out and the answer is lost.
+    await acme.store.putNettingAgreement({
+      hash,
+      type: 'settlement',
+      round: null,
+      document: statement as never,
+      signatures: { 'acme-fiber': signature },
+      progress: null,
+      createdAt: new Date().toISOString(),
+      agreedAt: null,
+    });
+    await acme.node.core.peer.request(globex.node.endpoint, 'POST', '/peer/netting/statements', {
+      statement,
+      signature,
+    });
+    expect((await acme.store.getNettingAgreement(hash))!.agreedAt).toBeNull();
+    const atGlobex = (await globex.store.getNettingAgreement(hash))!;
+    expect(atGlobex.agreedAt).not.toBeNull();
+
+    await acme.node.nettingAgreements.resume();
+    const atAcme = (await acme.store.getNettingAgreement(hash))!;
+    expect(atAcme.agreedAt).toBe(atGlobex.agreedAt);
+    expect(atAcme.signatures).toEqual(atGlobex.signatures);
+    expect(atAcme.progress).toMatchObject({ settledHere: true });
+    // Both Sellers' entries are in: the set-off (what Acme owes) applied on both sides, the same on both nodes.
+    await acme.node.idle();
+    await globex.node.idle();
+    const owedByAcme = BigInt(statement.owed.find((o) => o.from === 'acme-fiber')!.amount.replace('.', ''));
+    for (const id of ids) {
+      const [x, y] = [
+        (await acme.call('GET', `/bilaterals/${id}/statement`)).body,
+        (await globex.call('GET', `/bilaterals/${id}/statement`)).body,
+      ];
+      expect(x).toEqual(y);
+      const netted = (x as { payments: { id: string; amount: string }[] }).payments.filter((p) =>
+        p.id.startsWith('netting-'),
+      );
+      expect(netted.reduce((t, p) => t + BigInt(p.amount.replace('.', '')), 0n)).toBe(owedByAcme);
+    }
+    // Once complete, resume has nothing more to do.
+    const entries = (await acme.store.listEntries(ids[0]!)).length;
+    await acme.node.nettingAgreements.resume();
+    expect((await acme.store.listEntries(ids[0]!)).length).toBe(entries);
+  });
 });
 
 describe('a multilateral round over five providers', () => {

@@ -36,6 +36,7 @@ const peerRoutes = [
   ['POST', '/peer/netting/rounds/sign'],
   ['POST', '/peer/netting/rounds/agreed'],
   ['POST', '/peer/netting/rounds/payments'],
+  ['POST', '/peer/netting/agreement'],
 ] as const;
 
 const hostileText = fc.oneof(

@@ -140,6 +140,12 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
   const stopSync = every(options.syncIntervalMs ?? 5000, () => node.replication.sync());
   const stopCheckpoints = every(options.checkpointIntervalMs ?? 5000, () => node.checkpoints.all());
   const stopPruning = every(60_000, () => node.peering.prune());
+  // Agreed netting statements and rounds a crash or an absent member left unrecorded here.
+  const stopNetting = every(60_000, async () => {
+    await node.nettingAgreements.resume().catch((error: unknown) => {
+      node.core.log(`netting: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  });
   const stopNotifying = every(options.notifyIntervalMs ?? 1000, async () => {
     await node.notifications.deliver().catch((error: unknown) => {
       node.core.log(`webhook delivery: ${error instanceof Error ? error.message : String(error)}`);
@@ -171,6 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
       await stopSync();
       await stopCheckpoints();
       await stopPruning();
+      await stopNetting();
       await stopInvoicing();
       await stopNotifying();
       await node.idle();

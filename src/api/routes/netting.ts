@@ -91,6 +91,7 @@ export function nettingPeerRoutes(app: FastifyInstance, node: PartyNode): void {
     ['/peer/netting/rounds/sign', (from, body) => node.nettingAgreements.signRound(from, body)],
     ['/peer/netting/rounds/agreed', (from, body) => node.nettingAgreements.roundAgreed(from, body)],
     ['/peer/netting/rounds/payments', (from, body) => node.nettingAgreements.roundPaymentReport(from, body)],
+    ['/peer/netting/agreement', (from, body) => node.nettingAgreements.signatureOf(from, body)],
   ];
   for (const [path, handle] of routes) {
     app.post(path, async (request) => {

@@ -81,6 +81,16 @@ export interface RoundPaymentProgress {
 export interface RoundProgress {
   readonly statements: readonly Signed<SettlementStatement>[];
   readonly payments: readonly RoundPaymentProgress[];
+  /** On the coordinator's node: the members told the round is agreed. */
+  readonly told?: readonly string[];
+  /** Set once this node recorded the agreement where it sells (and, coordinating, told every member). */
+  readonly settledHere?: true;
+}
+
+/** A statement standing alone, as this node keeps track of it. */
+export interface SettlementProgress {
+  readonly paid?: { readonly id: string; readonly at: string };
+  readonly settledHere?: true;
 }
 
 const ROUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -204,8 +214,9 @@ export class NettingAgreements {
     const signed = await this.#cosigned(counterparty, header, null);
     if (signed === undefined)
       throw invalid('counterparty', `nothing open and undisputed to net with ${counterparty}`);
-    await this.#settleStatement(hashJson(signed.document as unknown as JsonValue));
-    return this.get(hashJson(signed.document as unknown as JsonValue));
+    const hash = hashJson(signed.document as unknown as JsonValue);
+    await this.#complete(hash);
+    return this.get(hash);
   }
 
   /**
@@ -231,20 +242,20 @@ export class NettingAgreements {
     if (when === undefined || when < Date.parse(record.agreedAt)) {
       throw invalid('at', `expected an instant not before the agreement (${record.agreedAt})`, at);
     }
-    const progress = (record.progress ?? {}) as { paid?: { id: string; at: string } };
-    if (progress.paid !== undefined) {
-      throw new NodeError('NETTING_EXISTS', `the net of ${hash} was paid as ${progress.paid.id}`);
-    }
-    for (const part of netPaymentParts(statement)) {
-      await this.#facts.recordMany(
-        part.bilateral,
-        [{ type: 'payment', id, amount: part.amount, at, allocations: part.allocations }],
-        'replicated',
-      );
-    }
-    const updated = { ...record, progress: { paid: { id, at } } as unknown as JsonValue };
-    await this.#core.store.putNettingAgreement(updated);
-    return updated;
+    return this.#core.serially(`netting/${hash}`, async () => {
+      const progress = ((await this.get(hash)).progress ?? {}) as SettlementProgress;
+      if (progress.paid !== undefined) {
+        throw new NodeError('NETTING_EXISTS', `the net of ${hash} was paid as ${progress.paid.id}`);
+      }
+      for (const part of netPaymentParts(statement)) {
+        await this.#facts.recordMany(
+          part.bilateral,
+          [{ type: 'payment', id, amount: part.amount, at, allocations: part.allocations }],
+          'replicated',
+        );
+      }
+      return this.#write(hash, (p) => ({ ...(p as SettlementProgress | null), paid: { id, at } }));
+    });
   }
 
   /** Peer: the other party's statement to co-sign — signed only if this node computes the same bytes. */
@@ -286,7 +297,7 @@ export class NettingAgreements {
       agreedAt: now,
     });
     // Recorded before answering, so the proposer's record has it when it computes anything next.
-    if (mine.round === null) await this.#settleStatement(hash);
+    if (mine.round === null) await this.#complete(hash);
     return { signature, at: now };
   }
 
@@ -368,18 +379,14 @@ export class NettingAgreements {
       await this.#requireSignature(member, round, answer?.signature, `signatures.${member}`);
       signatures[member] = answer.signature;
     }
-    const agreed = { ...record, signatures, agreedAt: this.#core.now().toISOString() };
+    const agreed = {
+      ...record,
+      signatures,
+      progress: { ...progress, told: [] } as unknown as JsonValue,
+      agreedAt: this.#core.now().toISOString(),
+    };
     await this.#core.store.putNettingAgreement(agreed);
-    for (const member of group) {
-      if (member === me) continue;
-      await this.#call(member, '/peer/netting/rounds/agreed', {
-        round,
-        signatures,
-        statements,
-        at: agreed.agreedAt,
-      });
-    }
-    await this.#settleRound(agreed);
+    await this.#complete(hash);
     return this.get(hash);
   }
 
@@ -455,7 +462,7 @@ export class NettingAgreements {
         agreedAt: at,
       };
       await this.#core.store.putNettingAgreement(agreed);
-      this.#core.schedule(() => this.#settleRound(agreed));
+      this.#core.schedule(() => this.#complete(hash));
     }
     return { recorded: true };
   }
@@ -529,6 +536,50 @@ export class NettingAgreements {
 
   // ── internals ────────────────────────────────────────────────────────────
 
+  /**
+   * A statement this node signed and sent, with no answer kept (it stopped
+   * before): if the other party co-signed it, take its signature and time
+   * from its node, and complete it here too.
+   */
+  async #askCosignature(record: NettingAgreementRecord): Promise<void> {
+    const statement = record.document as unknown as SettlementStatement;
+    const other = statement.parties.find((p) => p !== this.#core.party);
+    if (other === undefined || record.signatures[other] !== undefined) return;
+    const answer = await this.#call<{ signature: string; at: string } | null>(
+      other,
+      '/peer/netting/agreement',
+      {
+        hash: record.hash,
+      },
+    );
+    if (answer === null || answer === undefined) return;
+    await this.#requireSignature(other, statement, answer.signature, 'signature');
+    const at = typeof answer.at === 'string' && parseInstant(answer.at) !== undefined ? answer.at : undefined;
+    if (at === undefined) throw invalid('at', 'expected the instant it was co-signed', answer.at);
+    await this.#core.store.putNettingAgreement({
+      ...record,
+      signatures: { ...record.signatures, [other]: answer.signature },
+      agreedAt: at,
+    });
+    if (statement.round === null) await this.#complete(record.hash);
+  }
+
+  /** Peer: a party of agreement `hash` asks for this party's signature of it, and when it was agreed (null: not agreed here). */
+  async signatureOf(
+    from: string,
+    body: Record<string, unknown>,
+  ): Promise<{ signature: string; at: string } | null> {
+    const hash = typeof body.hash === 'string' ? body.hash : '';
+    const record = /^[0-9a-f]{64}$/.test(hash) ? await this.#core.store.getNettingAgreement(hash) : undefined;
+    if (record === undefined || record.agreedAt === null) return null;
+    const parties =
+      record.type === 'settlement'
+        ? (record.document as unknown as SettlementStatement).parties
+        : (record.document as unknown as NettingRound).members;
+    if (!parties.includes(from)) return null;
+    return { signature: record.signatures[this.#core.party]!, at: record.agreedAt };
+  }
+
   /** The counterparty's time of its signature, if it is an instant within a minute of ours; else ours. */
   #agreedAt(theirs: unknown): string {
     const now = this.#core.now();
@@ -543,11 +594,93 @@ export class NettingAgreements {
     index: number,
     update: RoundPaymentProgress,
   ): Promise<NettingAgreementRecord> {
-    const progress = record.progress as unknown as RoundProgress;
-    const payments = progress.payments.map((p, i) => (i === index ? { ...p, ...update } : p));
-    const updated = { ...record, progress: { ...progress, payments } as unknown as JsonValue };
+    return this.#core.serially(`netting/${record.hash}`, () =>
+      this.#write(record.hash, (p) => {
+        const progress = p as unknown as RoundProgress;
+        return {
+          ...progress,
+          payments: progress.payments.map((x, i) => (i === index ? { ...x, ...update } : x)),
+        };
+      }),
+    );
+  }
+
+  /** Rewrites the progress of agreement `hash` from what is stored now. Call inside its `netting/` serial. */
+  async #write(hash: string, change: (progress: unknown) => object): Promise<NettingAgreementRecord> {
+    const record = await this.get(hash);
+    const updated = { ...record, progress: change(record.progress) as JsonValue };
     await this.#core.store.putNettingAgreement(updated);
     return updated;
+  }
+
+  /**
+   * Brings agreed agreement `hash` to completion on this node: records it in
+   * the bilaterals this party sells in; as a round's coordinator, tells each
+   * member not yet told that it is agreed. Marks it settled here once both
+   * are done; a member that could not be reached is tried again by `resume`.
+   */
+  async #complete(hash: string): Promise<void> {
+    const record = await this.get(hash);
+    if (record.agreedAt === null) return;
+    if (record.type === 'settlement') {
+      if (record.round !== null) return;
+      await this.#settleStatement(hash);
+      await this.#core.serially(`netting/${hash}`, () =>
+        this.#write(hash, (p) => ({ ...(p as SettlementProgress | null), settledHere: true })),
+      );
+      return;
+    }
+    await this.#settleRound(record);
+    const progress = record.progress as unknown as RoundProgress;
+    let all = true;
+    if (progress.told !== undefined) {
+      const round = record.document as unknown as NettingRound;
+      for (const member of round.members) {
+        if (member === this.#core.party || progress.told.includes(member)) continue;
+        try {
+          await this.#call(member, '/peer/netting/rounds/agreed', {
+            round,
+            signatures: record.signatures,
+            statements: progress.statements,
+            at: record.agreedAt,
+          });
+          await this.#core.serially(`netting/${hash}`, () =>
+            this.#write(hash, (p) => {
+              const now = p as unknown as RoundProgress;
+              return { ...now, told: [...(now.told ?? []), member] };
+            }),
+          );
+        } catch (error) {
+          all = false;
+          this.#core.log(`netting round ${hash.slice(0, 12)}: ${member} not told yet: ${String(error)}`);
+        }
+      }
+    }
+    if (all) {
+      await this.#core.serially(`netting/${hash}`, () =>
+        this.#write(hash, (p) => ({ ...(p as RoundProgress), settledHere: true })),
+      );
+    }
+  }
+
+  /**
+   * Completes every agreed agreement not yet settled here: after a crash
+   * between agreeing and recording, or a member that was away. The server
+   * runs it at start and then every minute.
+   */
+  async resume(): Promise<void> {
+    for (const record of await this.#core.store.listNettingAgreements()) {
+      const progress = record.progress as { settledHere?: true } | null;
+      if (record.agreedAt === null && record.type === 'settlement') {
+        await this.#askCosignature(record).catch((error: unknown) =>
+          this.#core.log(`netting statement ${record.hash.slice(0, 12)}: ${String(error)}`),
+        );
+        continue;
+      }
+      if (record.agreedAt === null || progress?.settledHere === true) continue;
+      if (record.type === 'settlement' && record.round !== null) continue;
+      await this.#complete(record.hash);
+    }
   }
 
   /** The request's currency, period and day, with their defaults: today (UTC), the month before, the one currency traded with `counterparty`. */
@@ -596,6 +729,19 @@ export class NettingAgreements {
     const statement = await this.compute(counterparty, header, round);
     if (statement.bilaterals.length === 0) return undefined;
     const mine = this.#core.signNetting(statement as unknown as JsonValue);
+    const hash = hashJson(statement as unknown as JsonValue);
+    // Kept before it is sent: if this node stops before the answer, `resume` asks for the co-signature.
+    const pending: NettingAgreementRecord = {
+      hash,
+      type: 'settlement',
+      round,
+      document: statement as unknown as JsonValue,
+      signatures: { [me]: mine },
+      progress: null,
+      createdAt: this.#core.now().toISOString(),
+      agreedAt: null,
+    };
+    await this.#core.store.putNettingAgreement(pending);
     const answer = await this.#call<{ signature: string; at: string }>(
       counterparty,
       '/peer/netting/statements',
@@ -608,16 +754,7 @@ export class NettingAgreements {
     // Agreed when the second signature was made: the co-signer's time, so both nodes record one instant.
     const now = this.#agreedAt(answer.at);
     const signatures = { [me]: mine, [counterparty]: answer.signature };
-    await this.#core.store.putNettingAgreement({
-      hash: hashJson(statement as unknown as JsonValue),
-      type: 'settlement',
-      round,
-      document: statement as unknown as JsonValue,
-      signatures,
-      progress: null,
-      createdAt: now,
-      agreedAt: now,
-    });
+    await this.#core.store.putNettingAgreement({ ...pending, signatures, agreedAt: now });
     return { document: statement, signatures };
   }
 

@@ -188,6 +188,7 @@ describe('a settlement statement between two providers, co-signed', () => {
       [{ asOf: '2026-13-01' }, 'asOf'],
       [{ period: '2099-01' }, 'period'],
       [{ currency: 'XXX1' }, 'currency'],
+      [{ asOf: '2026-01-31' }, 'asOf'],
     ] as const) {
       const answer = await acme.call<{ code: string; details: { path: string }[] }>(
         'POST',

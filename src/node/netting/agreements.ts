@@ -685,9 +685,19 @@ export class NettingAgreements {
 
   /** The request's currency, period and day, with their defaults: today (UTC), the month before, the one currency traded with `counterparty`. */
   async #header(request: Record<string, unknown>, counterparty?: string): Promise<NettingHeader> {
-    const asOf = request.asOf ?? dayOf(this.#core.now().getTime(), 'UTC');
+    const today = dayOf(this.#core.now().getTime(), 'UTC');
+    const asOf = request.asOf ?? today;
     if (typeof asOf !== 'string' || parseDay(asOf) === undefined)
       throw invalid('asOf', 'expected YYYY-MM-DD', asOf);
+    // An agreement applies when it is signed: its amounts are those open now (a day's end of
+    // difference is allowed for a peer's clock around midnight).
+    if (Math.abs(parseDay(asOf)! - parseDay(today)!) > 1) {
+      throw invalid(
+        'asOf',
+        `expected today (${today}): an agreement settles what is open when it is signed`,
+        asOf,
+      );
+    }
     const [year, month] = asOf.split('-').map(Number) as [number, number];
     const previous = month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`;
     const period = request.period ?? previous;

@@ -313,6 +313,49 @@ describe('usage import between two nodes', () => {
     expect((await seller.node.store.hasUsageIds(other, 'acme-fiber', ids)).size).toBe(3000);
   });
 
+  it('a repeat of an id whose batch is committed but not yet reported back is still a repeat of this import', async () => {
+    const other = await bilateral('in-flight');
+    const record = (i: number) => ({ id: `f${i}`, service: 'S1', metric: 'gb', quantity: '1', at: at(i) });
+    // Hold the first batch's write just after its commit, before the import hears it is stored.
+    const store = seller.node.store as unknown as {
+      appendEntryWithUsage: (...a: unknown[]) => Promise<unknown>;
+    };
+    const original = store.appendEntryWithUsage;
+    let committed!: () => void;
+    const commit = new Promise<void>((resolve) => {
+      committed = resolve;
+    });
+    let held = false;
+    store.appendEntryWithUsage = async function (this: unknown, ...args: unknown[]) {
+      const result = await original.apply(this, args);
+      if (!held) {
+        held = true;
+        committed();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return result;
+    };
+    async function* items(): AsyncGenerator<UsageItem> {
+      // Batch 1 repeats f5 (so later batches are looked up before they are written) ...
+      for (let i = 0; i < 100; i++) yield { line: i + 1, raw: record(i === 50 ? 5 : i) };
+      await commit;
+      // ... and batch 2 repeats f7 of batch 1, while batch 1 is committed and not yet reported.
+      for (let i = 100; i < 200; i++) yield { line: i + 1, raw: record(i === 150 ? 7 : i) };
+    }
+    try {
+      const report = await importUsage(seller.node.usage, other, items(), { batchSize: 100 });
+      expect(report.duplicates).toBe(0);
+      expect(report.rejected['duplicate-id']).toBe(2);
+      expect(report.accepted).toBe(198);
+      expect(report.rejections.map((r) => [r.line, r.id])).toEqual([
+        [51, 'f5'],
+        [151, 'f7'],
+      ]);
+    } finally {
+      store.appendEntryWithUsage = original;
+    }
+  });
+
   it('imports the gzip of the file, as a file on the node, with the same result', async () => {
     const other = await bilateral('gzip');
     const report = await importUsageFile(seller.node.usage, other, gzPath, { source: 'usage-2026.csv' });

@@ -758,6 +758,9 @@ async function run(
   const settle = async () => {
     const ids = batch.unchecked();
     if (ids.length > 0 && lookAhead) {
+      // The batches in flight first: an id found in one of them is a repeat of a line of this
+      // import, which `written` must know of before `leaveOut` tells it from an earlier import's.
+      await inFlight?.catch(() => {});
       const found = await node.store.hasUsageIds(bilateral, node.party, ids);
       if (found.size > 0) {
         heldStored = true;

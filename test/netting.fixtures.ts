@@ -114,14 +114,14 @@ export async function issueAccepted(seller: Trader, id: string, periods: readonl
       'listing invoices',
     );
     if (periods.every((p) => list.some((i) => i.period === p && i.status === 'accepted'))) return;
-    if (attempt > 200) throw new Error(`invoices of ${id} not accepted: ${JSON.stringify(list)}`);
+    if (attempt > 1200) throw new Error(`invoices of ${id} not accepted: ${JSON.stringify(list)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
-/** Waits until `check` holds (polling), or throws after about ten seconds. */
+/** Waits until `check` holds (polling), or throws after 1,200 looks (thirty seconds and more). */
 export async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 400; attempt++) {
+  for (let attempt = 0; attempt < 1200; attempt++) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -42,3 +42,28 @@ describe('instants', () => {
     expect(formatDate(2026, 3, 1 + 30)).toBe('2026-03-31');
   });
 });
+
+describe('parseInstant against the platform', () => {
+  it('reads back every instant toISOString writes, years 0001 to 9999, and refuses a day past its month', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.integer({
+          min: -62_135_596_800_000, // 0001-01-01T00:00:00Z
+          max: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+        }),
+        (t) => {
+          const date = new Date(t);
+          const iso = date.toISOString();
+          expect(parseInstant(iso)).toBe(t);
+          expect(parseInstant(iso.replace(/\.\d{3}Z$/, 'Z'))).toBe(t - date.getUTCMilliseconds());
+          const year = iso.slice(0, 4);
+          const month = Number(iso.slice(5, 7));
+          const last = new Date(Date.UTC(date.getUTCFullYear(), month, 0)).getUTCDate();
+          expect(parseInstant(`${year}-${iso.slice(5, 7)}-${last + 1}T00:00:00Z`)).toBeUndefined();
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -19,18 +19,39 @@ export function parseInstant(text: unknown): Instant | undefined {
   if (typeof text !== 'string') return undefined;
   const m = RFC3339_UTC.exec(text);
   if (m === null) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0')); // digits past milliseconds must be zeros
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  // Plain arithmetic, no Date: facts carry several instants each and every fact is read on both nodes.
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  const fraction = m[7];
+  // Digits past milliseconds must be zeros (the pattern holds that).
+  const ms =
+    fraction === undefined
+      ? 0
+      : Number(fraction) * (fraction.length === 1 ? 100 : fraction.length === 2 ? 10 : 1);
+  if (month < 1 || month > 12 || day < 1) return undefined;
+  if (day > (month === 2 && isLeapYear(year) ? 29 : MONTH_DAYS[month - 1]!)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
-  return utc(year, month, day, hour, minute, second, ms);
+  return daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (1-based month), any year. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /** The instant of a UTC wall-clock time (1-based month; no two-digit-year quirk of `Date.UTC`). */

@@ -49,6 +49,10 @@ describe('sb demo', () => {
     expect(positions).toHaveLength(3);
     expect(positions.reduce((a, b) => a + b, 0n)).toBe(0n);
     expect(out.match(/payment\s+\S+\s+→/g)?.length ?? 0).toBeLessThanOrEqual(2);
+    // The round's entry is in the anchored checkpoint, proven as an auditor would.
+    expect(out).toMatch(
+      /netting round entry acme-fiber\/\d+: VERIFIED \(\d+ checks, anchored in block \d+\)/,
+    );
 
     const files = readdirSync(join(root, 'out')).sort();
     expect(files).toEqual([

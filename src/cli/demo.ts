@@ -278,6 +278,31 @@ export const demo: Command = async (args, io) => {
       }
       io.stdout(`  invoice ${period}: ${ok ? 'VERIFIED' : 'NOT VERIFIED'} (${checks.length} checks)\n`);
     }
+    // The netting round's entry in this bilateral is in the anchored checkpoint too: prove it.
+    const listed = await rest<{ entry: { author: string; seq: number; kind: string } }[]>(
+      api(seller),
+      'GET',
+      `/bilaterals/${bilateral.id}/entries`,
+    );
+    const settled = listed.find((e) => e.entry.kind === 'netting.settled')?.entry;
+    if (settled !== undefined) {
+      const proof = await rest<Proof>(
+        api(seller),
+        'GET',
+        `/bilaterals/${bilateral.id}/proof?entry=${settled.author}/${settled.seq}`,
+      );
+      const checks = [
+        ...verifyProof(proof).checks,
+        ...(proof.anchor === null || seller.chain === undefined
+          ? []
+          : await verifyAnchorOnChain(seller.chain.rpcUrl, proof.anchor)),
+      ];
+      const ok = checks.every((c) => c.ok);
+      if (!ok) verdict = 1;
+      io.stdout(
+        `  netting round entry ${settled.author}/${settled.seq}: ${ok ? 'VERIFIED' : 'NOT VERIFIED'} (${checks.length} checks, anchored in block ${proof.anchor?.blockNumber ?? '—'})\n`,
+      );
+    }
     if (outDir !== undefined) {
       io.stdout(`\nInvoices as each node computed them, and each invoice's proof, written to ${outDir}\n`);
       io.stdout(`  check one with: npx sb verify ${join(outDir, `${PERIODS[0]}.proof.json`)}\n`);

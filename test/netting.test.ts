@@ -277,6 +277,40 @@ describe('a statement whose proposer stopped before the answer', () => {
   });
 });
 
+describe('two settlement statements asked at once', () => {
+  const network = new MemoryNetwork();
+  let acme: MemoryNode;
+  let globex: MemoryNode;
+
+  beforeAll(async () => {
+    acme = await network.add('acme-fiber');
+    globex = await network.add('globex');
+    await introduce(acme, globex);
+    const [a, g] = [acme, globex].map(
+      (n): Trader => ({ party: n.node.party, endpoint: n.node.endpoint, call: (m, p, b) => n.call(m, p, b) }),
+    );
+    const forward = await trade(a!, g!, 'msa-twice-1', '1G', '2026-02-01');
+    const reverse = await trade(g!, a!, 'msa-twice-2', '100M', '2026-02-01');
+    await issueAccepted(a!, forward, ['2026-02']);
+    await issueAccepted(g!, reverse, ['2026-02']);
+  });
+  afterAll(() => network.close());
+
+  it('the first is co-signed and settles; the second finds nothing left to net, and the first stays agreed', async () => {
+    const answers = await Promise.all([
+      acme.call<{ hash?: string; code?: string }>('POST', '/netting/globex/settlements', {}),
+      acme.call<{ hash?: string; code?: string }>('POST', '/netting/globex/settlements', {}),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 422]);
+    const made = answers.find((a) => a.status === 201)!.body;
+    for (const node of [acme, globex]) {
+      const held = await node.store.getNettingAgreement(made.hash!);
+      expect(held?.agreedAt).not.toBeNull();
+    }
+    expect((await acme.store.listNettingAgreements()).map((r) => r.hash)).toEqual([made.hash]);
+  });
+});
+
 describe('a multilateral round over five providers', () => {
   const network = new MemoryNetwork();
   const names = ['acme-fiber', 'globex', 'initech', 'umbrella', 'hooli'];

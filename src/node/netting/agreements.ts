@@ -735,11 +735,26 @@ export class NettingAgreements {
   ): Promise<Signed<SettlementStatement> | undefined> {
     const me = this.#core.party;
     if (counterparty === me) throw invalid('counterparty', 'expected another party', counterparty);
+    // One statement with a party at a time: two at once would compute the same bytes, and the
+    // second, sent after the first settled, would only be refused.
+    return this.#core.serially(`netting-with/${counterparty}`, () =>
+      this.#cosignedNow(counterparty, header, round),
+    );
+  }
+
+  async #cosignedNow(
+    counterparty: string,
+    header: NettingHeader,
+    round: string | null,
+  ): Promise<Signed<SettlementStatement> | undefined> {
+    const me = this.#core.party;
     await this.#syncWith(counterparty);
     const statement = await this.compute(counterparty, header, round);
     if (statement.bilaterals.length === 0) return undefined;
-    const mine = this.#core.signNetting(statement as unknown as JsonValue);
     const hash = hashJson(statement as unknown as JsonValue);
+    const held = await this.#core.store.getNettingAgreement(hash);
+    if (held?.agreedAt != null) return { document: statement, signatures: held.signatures };
+    const mine = this.#core.signNetting(statement as unknown as JsonValue);
     // Kept before it is sent: if this node stops before the answer, `resume` asks for the co-signature.
     const pending: NettingAgreementRecord = {
       hash,

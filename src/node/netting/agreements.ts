@@ -774,7 +774,18 @@ export class NettingAgreements {
         statement,
         signature: mine,
       },
-    );
+    ).catch((error: unknown) => {
+      // The other node computes it differently: a conflict with the record, said as such.
+      const details = (error as NodeError).details as
+        | { peerCode?: unknown; peerMessage?: unknown }
+        | undefined;
+      if (error instanceof NodeError && details?.peerCode === 'NETTING_MISMATCH') {
+        throw new NodeError('NETTING_MISMATCH', `${counterparty}: ${String(details.peerMessage)}`, {
+          details: error.details,
+        });
+      }
+      throw error;
+    });
     await this.#requireSignature(counterparty, statement, answer?.signature, 'signature');
     // Agreed when the second signature was made: the co-signer's time, so both nodes record one instant.
     const now = this.#agreedAt(answer.at);

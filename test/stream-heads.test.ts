@@ -48,4 +48,40 @@ describe('a stream written beside the node', () => {
     expect(recorded).toEqual(['10', '11', '12']);
     await twin.idle();
   });
+
+  it('an entry whose seq another writer takes between the head read and the append is refused, never reported recorded', async () => {
+    const twin = new PartyNode({
+      party: seller.node.party,
+      keys: seller.keys,
+      store: seller.store,
+      endpoint: seller.node.endpoint,
+      fetch: network.fetch,
+    });
+    const store = seller.store as unknown as { appendEntry: (...a: unknown[]) => Promise<unknown> };
+    const original = store.appendEntry;
+    let raced = false;
+    store.appendEntry = async function (this: unknown, ...args: unknown[]) {
+      if (!raced) {
+        raced = true;
+        // The twin takes the seq the first node is about to append.
+        await twin.facts.record(id, outage(20), 'stored');
+      }
+      return original.apply(this, args);
+    };
+    try {
+      const answer = await seller.call<{ code: string }>('POST', `/bilaterals/${id}/facts`, outage(21));
+      expect(answer.status).toBe(409);
+      expect(answer.body.code).toBe('STATE_DIFFERS');
+    } finally {
+      store.appendEntry = original;
+    }
+    const days = (await seller.store.listEntries(id, { author: 'acme-fiber' })).map((e) =>
+      (e.signed.entry.body as { from?: string }).from?.slice(8, 10),
+    );
+    expect(days).toContain('20');
+    expect(days).not.toContain('21');
+    // Asked again, it is recorded after the twin's.
+    expect((await seller.call('POST', `/bilaterals/${id}/facts`, outage(21))).status).toBe(201);
+    await twin.idle();
+  });
 });

@@ -166,8 +166,11 @@ export class NodeCore {
     const head = await this.store.head(context.id, this.party);
     const seen = (await this.store.head(context.id, context.counterparty.id)) ?? null;
     const stored = this.#signOwn(context, head, seen, kind, body, false);
-    if (records === undefined) await this.store.appendEntry(stored);
-    else await this.store.appendEntryWithUsage(stored, records);
+    const result =
+      records === undefined
+        ? await this.store.appendEntry(stored)
+        : await this.store.appendEntryWithUsage(stored, records);
+    requireAppended([result], [stored]);
     return stored;
   }
 
@@ -188,7 +191,7 @@ export class NodeCore {
       out.push(stored);
       head = { seq: stored.signed.entry.seq, hash: stored.hash };
     }
-    await this.store.appendEntries(out);
+    requireAppended(await this.store.appendEntries(out), out);
     return out;
   }
 
@@ -307,4 +310,25 @@ export class NodeCore {
 
 export function short(hash: string): string {
   return hash.slice(0, 12);
+}
+
+/**
+ * Throws when an entry was not stored because another is at its seq. Another writer on the store
+ * (which only this node should write) may have taken the seq between the
+ * head read and the append: the store then answers "conflict" and keeps
+ * its entry, and the caller must not be told its entry is recorded.
+ */
+function requireAppended(
+  results: readonly { readonly status: string }[],
+  entries: readonly StoredEntry[],
+): void {
+  results.forEach((result, i) => {
+    if (result.status === 'conflict') {
+      const { author, seq } = entries[i]!.signed.entry;
+      throw new NodeError(
+        'STATE_DIFFERS',
+        `${author} #${seq} is taken in the store by another writer: nothing recorded`,
+      );
+    }
+  });
 }

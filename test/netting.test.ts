@@ -21,6 +21,13 @@ import {
 } from './netting.fixtures.ts';
 import { exampleFacts, exampleTerms } from './support.ts';
 
+/** An in-memory node as the shared netting steps call it. */
+const asTrader = (n: MemoryNode): Trader => ({
+  party: n.node.party,
+  endpoint: n.node.endpoint,
+  call: (method, path, body) => n.call(method, path, body),
+});
+
 describe('bilateral netting', () => {
   const network = new MemoryNetwork();
   let acme: MemoryNode;
@@ -95,12 +102,7 @@ describe('a settlement statement between two providers, co-signed', () => {
   let globex: Trader & { node: MemoryNode };
   const ids: string[] = [];
   const periods = ['2026-02', '2026-03', '2026-04'];
-  const trader = (node: MemoryNode): Trader & { node: MemoryNode } => ({
-    party: node.node.party,
-    endpoint: node.node.endpoint,
-    call: (method, path, body) => node.call(method, path, body),
-    node,
-  });
+  const trader = (node: MemoryNode): Trader & { node: MemoryNode } => ({ ...asTrader(node), node });
 
   beforeAll(async () => {
     acme = trader(await network.add('acme-fiber'));
@@ -216,9 +218,7 @@ describe('a statement whose proposer stopped before the answer', () => {
     acme = await network.add('acme-fiber');
     globex = await network.add('globex');
     await introduce(acme, globex);
-    const [a, g] = [acme, globex].map(
-      (n): Trader => ({ party: n.node.party, endpoint: n.node.endpoint, call: (m, p, b) => n.call(m, p, b) }),
-    );
+    const [a, g] = [acme, globex].map(asTrader);
     ids.push(await trade(a!, g!, 'msa-crash-1', '1G', '2026-02-01'));
     ids.push(await trade(g!, a!, 'msa-crash-2', '100M', '2026-02-01'));
     await issueAccepted(a!, ids[0]!, ['2026-02', '2026-03']);
@@ -286,9 +286,7 @@ describe('two settlement statements asked at once', () => {
     acme = await network.add('acme-fiber');
     globex = await network.add('globex');
     await introduce(acme, globex);
-    const [a, g] = [acme, globex].map(
-      (n): Trader => ({ party: n.node.party, endpoint: n.node.endpoint, call: (m, p, b) => n.call(m, p, b) }),
-    );
+    const [a, g] = [acme, globex].map(asTrader);
     const forward = await trade(a!, g!, 'msa-twice-1', '1G', '2026-02-01');
     const reverse = await trade(g!, a!, 'msa-twice-2', '100M', '2026-02-01');
     await issueAccepted(a!, forward, ['2026-02']);
@@ -324,7 +322,7 @@ describe('a multilateral round over five providers', () => {
       for (let j = i + 1; j < nodes.length; j++) await introduce(nodes[i]!, nodes[j]!);
     }
     for (const n of nodes) {
-      traders.push({ party: n.node.party, endpoint: n.node.endpoint, call: (m, p, b) => n.call(m, p, b) });
+      traders.push(asTrader(n));
     }
     traded = await consortiumOfFive(traders);
   });

@@ -27,15 +27,18 @@ describe('a stream written beside the node', () => {
     ({ seller, id } = await exampleBilateral(network));
   });
   afterAll(() => network.close());
-
-  it('is followed: both writers’ entries chain in one stream, each fact recorded once', async () => {
-    const twin = new PartyNode({
-      party: seller.node.party,
-      keys: seller.keys,
-      store: seller.store,
-      endpoint: seller.node.endpoint,
+  /** A second node object over the same store and key, as a second process would be. */
+  const twinOf = (node: MemoryNode) =>
+    new PartyNode({
+      party: node.node.party,
+      keys: node.keys,
+      store: node.store,
+      endpoint: node.node.endpoint,
       fetch: network.fetch,
     });
+
+  it('is followed: both writers’ entries chain in one stream, each fact recorded once', async () => {
+    const twin = twinOf(seller);
     const before = (await seller.store.head(id, 'acme-fiber'))!.seq;
     await seller.node.facts.record(id, outage(10), 'stored');
     await twin.facts.record(id, outage(11), 'stored');
@@ -50,13 +53,7 @@ describe('a stream written beside the node', () => {
   });
 
   it('an entry whose seq another writer takes between the head read and the append is refused, never reported recorded', async () => {
-    const twin = new PartyNode({
-      party: seller.node.party,
-      keys: seller.keys,
-      store: seller.store,
-      endpoint: seller.node.endpoint,
-      fetch: network.fetch,
-    });
+    const twin = twinOf(seller);
     const store = seller.store as unknown as { appendEntry: (...a: unknown[]) => Promise<unknown> };
     const original = store.appendEntry;
     let raced = false;

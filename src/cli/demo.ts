@@ -71,6 +71,13 @@ export const demo: Command = async (args, io) => {
   // policy accepts the Seller's proposals without waiting for a person.
   await introduce(seller, buyer, { a: 'approve', b: 'accept' });
   const api = (running: RunningNode) => ({ url: running.url, token: running.adminToken });
+  /** What `sb verify` checks of a proof, the anchor on the chain included. */
+  const auditorChecks = async (proof: Proof) => [
+    ...verifyProof(proof).checks,
+    ...(proof.anchor === null || seller.chain === undefined
+      ? []
+      : await verifyAnchorOnChain(seller.chain.rpcUrl, proof.anchor)),
+  ];
   try {
     io.stdout(`Smart Bilaterals demo — data in ${dataDir}\n`);
     io.stdout(
@@ -263,13 +270,7 @@ export const demo: Command = async (args, io) => {
       );
       if (outDir !== undefined)
         writeFileSync(join(outDir, `${period}.proof.json`), `${JSON.stringify(proof, null, 2)}\n`);
-      const report = verifyProof(proof);
-      const checks = [
-        ...report.checks,
-        ...(proof.anchor === null || seller.chain === undefined
-          ? []
-          : await verifyAnchorOnChain(seller.chain.rpcUrl, proof.anchor)),
-      ];
+      const checks = await auditorChecks(proof);
       const ok = checks.every((c) => c.ok);
       if (!ok) verdict = 1;
       if (period === PERIODS[PERIODS.length - 1]) {
@@ -291,12 +292,7 @@ export const demo: Command = async (args, io) => {
         'GET',
         `/bilaterals/${bilateral.id}/proof?entry=${settled.author}/${settled.seq}`,
       );
-      const checks = [
-        ...verifyProof(proof).checks,
-        ...(proof.anchor === null || seller.chain === undefined
-          ? []
-          : await verifyAnchorOnChain(seller.chain.rpcUrl, proof.anchor)),
-      ];
+      const checks = await auditorChecks(proof);
       const ok = checks.every((c) => c.ok);
       if (!ok) verdict = 1;
       io.stdout(

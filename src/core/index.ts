@@ -53,6 +53,7 @@ export {
   type NettingRound,
   netPaymentParts,
   nettingRound,
+  ROUND_ID,
   type RoundStatement,
   roundApplications,
   type SettlementStatement,

@@ -92,7 +92,8 @@ export interface NettingRound {
 
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const ROUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** What a round's id may be: 1 to 128 letters, digits and `._:-`. */
+export const ROUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function invalid(path: string, rule: string, value?: unknown): ValidationError {
   return new ValidationError('NETTING_INVALID', [{ path, rule, ...(value === undefined ? {} : { value }) }]);

@@ -35,12 +35,14 @@ import {
   byCodeUnit,
   dayOf,
   formatMinor,
+  isPeriodId,
   type NettingLeg,
   type NettingRound,
   netPaymentParts,
   nettingRound,
   parseDay,
   parseInstant,
+  ROUND_ID,
   roundApplications,
   type SettlementStatement,
   settlementApplications,
@@ -48,6 +50,7 @@ import {
   ValidationError,
 } from '../../core/index.ts';
 import {
+  HASH_TEXT,
   NETTING_KINDS,
   type NettingSettledBody,
   nettingSettlementsOf,
@@ -61,6 +64,7 @@ import { NodeError } from '../errors.ts';
 import type { Facts } from '../facts/facts.ts';
 import type { Peering } from '../peering/peering.ts';
 import type { Statements } from '../statements/statements.ts';
+import { bilateralsWith } from './with.ts';
 
 /** What a statement or round is about; each defaults (see `#header`). */
 export interface NettingHeader {
@@ -93,7 +97,6 @@ export interface SettlementProgress {
   readonly settledHere?: true;
 }
 
-const ROUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_MEMBERS = 64;
 
 function invalid(path: string, rule: string, value?: unknown): ValidationError {
@@ -142,7 +145,7 @@ export class NettingAgreements {
   }
 
   async get(hash: string): Promise<NettingAgreementRecord> {
-    const record = /^[0-9a-f]{64}$/.test(hash) ? await this.#core.store.getNettingAgreement(hash) : undefined;
+    const record = HASH_TEXT.test(hash) ? await this.#core.store.getNettingAgreement(hash) : undefined;
     if (record === undefined) throw new NodeError('NOT_FOUND', `no netting agreement ${hash}`);
     return record;
   }
@@ -161,10 +164,7 @@ export class NettingAgreements {
   ): Promise<SettlementStatement> {
     const me = this.#core.party;
     const legs: NettingLeg[] = [];
-    const records = (await this.#core.store.listBilaterals()).filter((record) => {
-      const { seller, buyer } = record.agreement.genesis;
-      return [seller.id, buyer.id].includes(counterparty) && counterparty !== me;
-    });
+    const records = await bilateralsWith(this.#core, counterparty);
     // What an earlier statement left to its net payment stays with that payment.
     const reserved = new Set<string>();
     for (const record of records) {
@@ -570,7 +570,7 @@ export class NettingAgreements {
     body: Record<string, unknown>,
   ): Promise<{ signature: string; at: string } | null> {
     const hash = typeof body.hash === 'string' ? body.hash : '';
-    const record = /^[0-9a-f]{64}$/.test(hash) ? await this.#core.store.getNettingAgreement(hash) : undefined;
+    const record = HASH_TEXT.test(hash) ? await this.#core.store.getNettingAgreement(hash) : undefined;
     if (record === undefined || record.agreedAt === null) return null;
     const parties =
       record.type === 'settlement'
@@ -701,17 +701,14 @@ export class NettingAgreements {
     const [year, month] = asOf.split('-').map(Number) as [number, number];
     const previous = month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`;
     const period = request.period ?? previous;
-    if (typeof period !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(period) || period > asOf.slice(0, 7)) {
+    if (typeof period !== 'string' || !isPeriodId(period) || period > asOf.slice(0, 7)) {
       throw invalid('period', `expected YYYY-MM, not after ${asOf.slice(0, 7)}`, period);
     }
     let currency = request.currency;
     if (currency === undefined && counterparty !== undefined) {
       const currencies = new Set<string>();
-      for (const record of await this.#core.store.listBilaterals()) {
-        const { seller, buyer } = record.agreement.genesis;
-        if ([seller.id, buyer.id].includes(counterparty)) {
-          currencies.add((await this.#core.context(record.id)).terms.currency);
-        }
+      for (const record of await bilateralsWith(this.#core, counterparty)) {
+        currencies.add((await this.#core.context(record.id)).terms.currency);
       }
       if (currencies.size === 1) currency = [...currencies][0];
     }
@@ -721,10 +718,8 @@ export class NettingAgreements {
 
   /** Pulls what `counterparty` has that we lack, and pushes ours, in every bilateral with it: both compute from one record. */
   async #syncWith(counterparty: string): Promise<void> {
-    for (const record of await this.#core.store.listBilaterals()) {
-      const { seller, buyer } = record.agreement.genesis;
-      if ([seller.id, buyer.id].includes(counterparty)) await this.#replication.sync(record.id);
-    }
+    for (const record of await bilateralsWith(this.#core, counterparty))
+      await this.#replication.sync(record.id);
   }
 
   /** Computes, signs and has `counterparty` co-sign our statement; undefined when there is nothing to net. */

@@ -11,6 +11,7 @@
  */
 import {
   dayOf,
+  formatMinor,
   nettingPositions,
   parseDay,
   settleNetting,
@@ -20,6 +21,7 @@ import {
 import type { NodeCore } from '../core/node-core.ts';
 import { NodeError } from '../errors.ts';
 import type { Statements } from '../statements/statements.ts';
+import { bilateralsWith } from './with.ts';
 
 export interface NettingBilateral {
   readonly id: string;
@@ -66,11 +68,7 @@ export class Netting {
       ]);
     }
     const me = this.#core.party;
-    const mine = (await this.#core.store.listBilaterals()).filter((record) => {
-      const { seller, buyer } = record.agreement.genesis;
-      return visible(record.id) && [seller.id, buyer.id].includes(counterparty) && counterparty !== me;
-    });
-    mine.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const mine = (await bilateralsWith(this.#core, counterparty)).filter((record) => visible(record.id));
     if (mine.length === 0) throw new NodeError('NOT_FOUND', `no bilateral with ${counterparty}`);
     const byCurrency = new Map<
       string,
@@ -93,7 +91,7 @@ export class Netting {
         role: record.role,
         open: statement.totals.open,
         disputed: statement.totals.disputed,
-        undisputed: format(undisputed, entry.decimals),
+        undisputed: formatMinor(undisputed, entry.decimals),
       });
       if (record.role === 'seller') entry.toMe += undisputed;
       else entry.byMe += undisputed;
@@ -115,22 +113,14 @@ export class Netting {
           return {
             currency,
             bilaterals: e.bilaterals,
-            owedToMe: format(e.toMe, e.decimals),
-            owedByMe: format(e.byMe, e.decimals),
+            owedToMe: formatMinor(e.toMe, e.decimals),
+            owedByMe: formatMinor(e.byMe, e.decimals),
             net:
               net === undefined
                 ? null
-                : { from: net.from, to: net.to, amount: format(net.amount, e.decimals) },
+                : { from: net.from, to: net.to, amount: formatMinor(net.amount, e.decimals) },
           };
         }),
     };
   }
-}
-
-/** Minor units as a decimal string with `decimals` places. */
-function format(minor: bigint, decimals: number): string {
-  const negative = minor < 0n;
-  const digits = (negative ? -minor : minor).toString().padStart(decimals + 1, '0');
-  const text = decimals === 0 ? digits : `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
-  return negative ? `-${text}` : text;
 }

@@ -105,12 +105,10 @@ export class Statements {
   async statement(id: string, asOf?: string): Promise<NodeStatement> {
     const context = await this.#core.context(id);
     const day = asOf ?? dayOf(this.#core.now().getTime(), context.terms.billing.timeZone);
-    let facts = await this.#facts(id);
+    const read = await this.#facts(id);
+    let { facts } = read;
+    const { marks, missing } = read;
     const refused: { ref: string; reason: string }[] = [];
-    const marks = await this.#payments.receipts(id);
-    const missing = (await this.#payments.list(id))
-      .filter((p) => p.receipt === 'missing')
-      .map((p) => ({ id: p.id, ref: p.ref, ...(p.reason === undefined ? {} : { reason: p.reason }) }));
     for (;;) {
       try {
         const { statement: result, items } = await this.#statementWithItems(context, facts, day);
@@ -163,16 +161,32 @@ export class Statements {
       if (latest === undefined || day > latest) latest = day;
     }
     if (latest === undefined) return;
-    await this.#statement(context, [...(await this.#facts(context.id)), ...facts], latest);
+    await this.#statement(context, [...(await this.#facts(context.id)).facts, ...facts], latest);
   }
 
-  /** The facts a statement applies: payments marked missing left out, netting agreements in as allocated payments. */
-  async #facts(id: string): Promise<FactRef[]> {
+  /**
+   * The facts a statement applies — payments marked missing left out (and
+   * named), netting agreements in as allocated payments — with the marks.
+   */
+  async #facts(id: string): Promise<{
+    facts: FactRef[];
+    marks: Awaited<ReturnType<Payments['receipts']>>;
+    missing: { id: string; ref: string; reason?: string }[];
+  }> {
     const context = await this.#core.context(id);
     const marks = await this.#payments.receipts(id);
-    const facts = factsOf(await this.#core.store.listEntries(id, { kinds: FACT_KINDS })).filter(
-      ({ fact }) => fact.type !== 'payment' || marks.get(fact.id)?.status !== 'missing',
-    );
+    const facts: FactRef[] = [];
+    const missing: { id: string; ref: string; reason?: string }[] = [];
+    for (const item of factsOf(await this.#core.store.listEntries(id, { kinds: FACT_KINDS }))) {
+      const mark = item.fact.type === 'payment' ? marks.get(item.fact.id) : undefined;
+      if (item.fact.type === 'payment' && mark?.status === 'missing') {
+        missing.push({
+          id: item.fact.id,
+          ref: item.ref,
+          ...(mark.reason === undefined ? {} : { reason: mark.reason }),
+        });
+      } else facts.push(item);
+    }
     const decimals = minorUnit(context.terms.currency);
     for (const { ref, body } of nettingSettlementsOf(
       await this.#core.store.listEntries(id, { kinds: NETTING_KINDS }),
@@ -190,7 +204,7 @@ export class Statements {
         },
       });
     }
-    return facts;
+    return { facts, marks, missing };
   }
 
   async #statement(context: BilateralContext, facts: readonly FactRef[], asOf: string): Promise<Statement> {

@@ -3,12 +3,16 @@
  * same facts sent in arrays — both through two real `sb node` processes over
  * HTTP, in one run, so the two figures share the machine's load.
  *
- *   npx tsx bench/single-facts.ts [--facts 20000] [--clients 32] [--bulk 1000]
+ *   npx tsx bench/single-facts.ts [--facts 20000] [--warmup 20000] [--clients 32] [--bulk 1000]
  *     [--bulk-facts 100000] [--store sqlite|postgres] [--profile DIR] [--no-json]
  *
  * Two nodes (`sb node`, defaults: embedded chain shared through one
  * `--chain-dir`, checkpoints and anchoring on their schedule) pin each other
  * and agree the worked example's terms (bench/processes.ts). Then:
+ * 0. warm-up: `--warmup` facts sent as in 1, timed and reported apart: the
+ *    nodes' first thousands of requests run slower while V8 compiles their
+ *    hot paths and the stores' caches fill (the first 10,000 at about half
+ *    the rate of the next), and a node serves for days. `--warmup 0` skips it.
  * 1. single: `--facts` facts, each `POST /bilaterals/:id/facts` with one fact,
  *    `--clients` requests in flight in all (four in five usage records sent
  *    to the Seller, one in five maintenance outages to the Buyer). Timed from
@@ -36,6 +40,7 @@ import { log, machine, positive, printReport, processCpuSeconds, sellerBuyerFact
 const { values: flags } = parseArgs({
   options: {
     facts: { type: 'string', default: '20000' },
+    warmup: { type: 'string', default: '20000' },
     clients: { type: 'string', default: '32' },
     bulk: { type: 'string', default: '1000' },
     'bulk-facts': { type: 'string', default: '100000' },
@@ -47,6 +52,7 @@ const { values: flags } = parseArgs({
 });
 
 const FACTS = positive('facts', flags.facts);
+const WARMUP = flags.warmup === '0' ? 0 : positive('warmup', flags.warmup);
 const CLIENTS = positive('clients', flags.clients);
 const BULK = positive('bulk', flags.bulk);
 const BULK_FACTS = positive('bulk-facts', flags['bulk-facts']);
@@ -220,12 +226,19 @@ async function main(): Promise<void> {
   });
   try {
     const id = await agree(...nodes);
+    const start = await entryCount(nodes[0], id);
+    let warmup: (PhaseResult & { entries: number }) | undefined;
+    if (WARMUP > 0) {
+      log(`warm-up: ${WARMUP} facts, one per request, ${CLIENTS} in flight`);
+      const result = await phase(nodes, id, sellerBuyerFacts(WARMUP, 'warmup', 0), 1, CLIENTS);
+      warmup = { ...result, entries: (await entryCount(nodes[0], id)) - start };
+    }
     const before = await entryCount(nodes[0], id);
     log(`single: ${FACTS} facts, one per request, ${CLIENTS} in flight`);
-    const single = await phase(nodes, id, sellerBuyerFacts(FACTS, 'single', 0), 1, CLIENTS);
+    const single = await phase(nodes, id, sellerBuyerFacts(FACTS, 'single', WARMUP * 2), 1, CLIENTS);
     const middle = await entryCount(nodes[0], id);
     log(`bulk: ${BULK_FACTS} facts, ${BULK} per request, 4 in flight`);
-    const bulk = await phase(nodes, id, sellerBuyerFacts(BULK_FACTS, 'bulk', FACTS * 2), BULK, 4);
+    const bulk = await phase(nodes, id, sellerBuyerFacts(BULK_FACTS, 'bulk', (WARMUP + FACTS) * 2), BULK, 4);
     const after = await entryCount(nodes[0], id);
     const report = {
       benchmark: 'single-facts',
@@ -233,6 +246,7 @@ async function main(): Promise<void> {
       date,
       machine: box,
       store: flags.store,
+      ...(warmup === undefined ? {} : { warmup }),
       single: { ...single, entries: middle - before },
       bulk: { ...bulk, entries: after - middle },
       singleOverBulk:

@@ -6,6 +6,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Issue } from '../core/index.ts';
+import { preparedRows, rowValues } from './prepared.ts';
 import { relaxed } from './relaxed.ts';
 import { insertRuns } from './runs.ts';
 import type { AuditTable, Database, Engine } from './schema.ts';
@@ -48,17 +49,25 @@ export async function appendAudits(
   return relaxed(db, engine, async (on) => {
     const seqs: number[] = [];
     for (const [start, end] of insertRuns(records.length, AUDIT_ROWS_PER_INSERT)) {
-      const rows = await on
-        .insertInto('audit')
-        .values(records.slice(start, end).map(auditRow))
-        .returning('seq')
-        .execute();
+      const rows = await auditInsert(end - start).rows(
+        on,
+        rowValues(records.slice(start, end).map(auditRow), AUDIT_COLUMNS),
+      );
       // One statement's rows take increasing seqs in row order; RETURNING's own order is not promised.
       seqs.push(...rows.map((row) => Number(row.seq)).sort((a, b) => a - b));
     }
     return seqs;
   });
 }
+
+const AUDIT_COLUMNS = ['at', 'actor', 'action', 'bilateral', 'request', 'result', 'outcome', 'code'];
+
+const auditInsert = preparedRows('audit-insert', AUDIT_COLUMNS, (db, rows) =>
+  db
+    .insertInto('audit')
+    .values(rows as unknown as ReturnType<typeof auditRow>[])
+    .returning('seq'),
+);
 
 function auditRow(record: AuditInput) {
   return {

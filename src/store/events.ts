@@ -6,8 +6,9 @@
  * again from its entry, and the unique (bilateral, author, entry seq) key
  * keeps a second derivation from adding it twice.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Issue } from '../core/index.ts';
+import { preparedRows, rowValues } from './prepared.ts';
 import { relaxed } from './relaxed.ts';
 import { insertRuns } from './runs.ts';
 import type { Database, Engine, EventsTable, SubscriptionsTable } from './schema.ts';
@@ -15,6 +16,15 @@ import type { EventInput, EventQuery, EventRecord, SubscriptionRecord } from './
 import { fail, instant, text } from './validate.ts';
 
 export const MAX_EVENT_PAGE = 1000;
+
+const EVENT_COLUMNS = ['at', 'bilateral', 'author', 'entry_seq', 'hash', 'type', 'data'];
+
+const eventInsert = preparedRows('events-insert', EVENT_COLUMNS, (db, rows) =>
+  db
+    .insertInto('events')
+    .values(rows as unknown as Insertable<EventsTable>[])
+    .onConflict((oc) => oc.columns(['bilateral', 'author', 'entry_seq']).doNothing()),
+);
 
 export async function appendEvents(
   db: Kysely<Database>,
@@ -36,22 +46,17 @@ export async function appendEvents(
   return relaxed(db, engine, async (on) => {
     let added = 0;
     for (const [start, end] of insertRuns(events.length, 64)) {
-      const result = await on
-        .insertInto('events')
-        .values(
-          events.slice(start, end).map((e) => ({
-            at: e.at,
-            bilateral: e.bilateral,
-            author: e.author,
-            entry_seq: e.entrySeq,
-            hash: e.hash,
-            type: e.type,
-            data: JSON.stringify(e.data) ?? 'null',
-          })),
-        )
-        .onConflict((oc) => oc.columns(['bilateral', 'author', 'entry_seq']).doNothing())
-        .executeTakeFirst();
-      added += Number(result.numInsertedOrUpdatedRows ?? 0n);
+      const rows = events.slice(start, end).map((e) => ({
+        at: e.at,
+        bilateral: e.bilateral,
+        author: e.author,
+        entry_seq: e.entrySeq,
+        hash: e.hash,
+        type: e.type,
+        data: JSON.stringify(e.data) ?? 'null',
+      }));
+      const result = await eventInsert(end - start).run(on, rowValues(rows, EVENT_COLUMNS));
+      added += Number(result.numAffectedRows ?? 0n);
     }
     return added;
   });

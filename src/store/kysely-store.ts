@@ -24,6 +24,7 @@ import { migrateToLatest } from './migrations.ts';
 import * as netting from './netting.ts';
 import * as nonces from './nonces.ts';
 import * as peers from './peers.ts';
+import { type Prepared, prepared, preparedRows, rowValues } from './prepared.ts';
 import * as proposals from './proposals.ts';
 import { insertRuns } from './runs.ts';
 import type { Database, Engine, EntriesTable } from './schema.ts';
@@ -231,7 +232,7 @@ export class KyselyStore implements Store {
       if (existing !== undefined) return compare(existing, stored.hash);
     }
     requireNext(entry, head);
-    await tx.insertInto('entries').values(toEntryRow(stored)).execute();
+    await insertEntryRows(tx, [toEntryRow(stored)]);
     if (alsoWrite !== undefined) await alsoWrite(tx);
     return { status: 'appended' };
   }
@@ -252,9 +253,7 @@ export class KyselyStore implements Store {
       const heads = new Map<string, StreamPosition | undefined>();
       const pending: EntriesTable[] = [];
       const flush = async () => {
-        for (const [start, end] of insertRuns(pending.length, INSERT_ROWS)) {
-          await tx.insertInto('entries').values(pending.slice(start, end)).execute();
-        }
+        await insertEntryRows(tx, pending);
         pending.length = 0;
       };
       for (const stored of entries) {
@@ -310,20 +309,24 @@ export class KyselyStore implements Store {
     const from = Math.max(range.fromSeq ?? 1, 1);
     const to = Math.min(range.toSeq ?? MAX_SEQ, MAX_SEQ);
     if (from > to || range.limit === 0) return [];
-    let query = this.#db
-      .selectFrom('entries')
-      .select(['envelope', 'hash', 'received_at'])
-      .where('bilateral', '=', bilateral);
-    if (range.author !== undefined) query = query.where('author', '=', range.author);
-    if (range.kinds !== undefined) {
-      if (range.kinds.length === 0) return [];
-      query = query.where('kind', 'in', range.kinds);
-    }
-    if (range.fromSeq !== undefined) query = query.where('seq', '>=', from);
-    if (range.toSeq !== undefined) query = query.where('seq', '<=', to);
-    query = query.orderBy('author').orderBy('seq');
-    if (range.limit !== undefined) query = query.limit(range.limit);
-    const rows = await query.execute();
+    if (range.kinds?.length === 0) return [];
+    const kinds = range.kinds ?? [];
+    // One prepared query per shape: which bounds are given, and how many kinds.
+    const shape = [
+      range.author === undefined ? '' : 'a',
+      range.kinds === undefined ? '' : `k${kinds.length}`,
+      range.fromSeq === undefined ? '' : 'f',
+      range.toSeq === undefined ? '' : 't',
+      range.limit === undefined ? '' : 'l',
+    ].join('');
+    const values: Record<string, unknown> = { bilateral, author: range.author, from, to, limit: range.limit };
+    kinds.forEach((kind, i) => {
+      values[`kind${i}`] = kind;
+    });
+    const rows = await (entryLists.get(shape) ?? entryList(shape, range, kinds.length)).rows(
+      this.#db,
+      values,
+    );
     return rows.map(toStoredEntry);
   }
 
@@ -680,7 +683,7 @@ export class KyselyStore implements Store {
   }
 
   async getMeta(key: string): Promise<string | undefined> {
-    const row = await this.#db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    const [row] = await metaValue.rows(this.#db, { key });
     return row?.value;
   }
 
@@ -718,31 +721,38 @@ function compare(existing: StoredEntry, hash: Hash): AppendResult {
   return existing.hash === hash ? { status: 'duplicate' } : { status: 'conflict', existing };
 }
 
+const metaValue = prepared<{ value: string }>('meta-value', (db, $) =>
+  db.selectFrom('meta').select('value').where('key', '=', $('key')),
+);
+
+const entryAt = prepared<{ envelope: string; hash: string; received_at: string }>('entry-at', (db, $) =>
+  db
+    .selectFrom('entries')
+    .select(['envelope', 'hash', 'received_at'])
+    .where('bilateral', '=', $('bilateral'))
+    .where('author', '=', $('author'))
+    .where('seq', '=', $('seq')),
+);
+
 async function selectEntry(
   db: Kysely<Database>,
   bilateral: Hash,
   author: string,
   seq: number,
 ): Promise<StoredEntry | undefined> {
-  const row = await db
-    .selectFrom('entries')
-    .select(['envelope', 'hash', 'received_at'])
-    .where('bilateral', '=', bilateral)
-    .where('author', '=', author)
-    .where('seq', '=', seq)
-    .executeTakeFirst();
+  const [row] = await entryAt.rows(db, { bilateral, author, seq });
   return row === undefined ? undefined : toStoredEntry(row);
 }
 
 /** Rows per multi-row insert of entries (9 columns: well under either engine's parameter limit). */
 const INSERT_ROWS = 200;
 
+const bilateralHeld = prepared<{ id: string }>('bilateral-held', (db, $) =>
+  db.selectFrom('bilaterals').select('id').where('id', '=', $('id')),
+);
+
 async function requireBilateral(tx: Kysely<Database>, entry: SignedEntry['entry']): Promise<void> {
-  const bilateral = await tx
-    .selectFrom('bilaterals')
-    .select('id')
-    .where('id', '=', entry.bilateral)
-    .executeTakeFirst();
+  const [bilateral] = await bilateralHeld.rows(tx, { id: entry.bilateral });
   if (bilateral === undefined) {
     throw new BilateralError('STORE_UNKNOWN_BILATERAL', `bilateral ${entry.bilateral} is not stored`, {
       details: { bilateral: entry.bilateral, author: entry.author, seq: entry.seq },
@@ -772,20 +782,76 @@ function requireNext(entry: SignedEntry['entry'], head: StreamPosition | undefin
   );
 }
 
+const streamHead = prepared<{ seq: number; hash: string }>('stream-head', (db, $) =>
+  db
+    .selectFrom('entries')
+    .select(['seq', 'hash'])
+    .where('bilateral', '=', $('bilateral'))
+    .where('author', '=', $('author'))
+    .orderBy('seq', 'desc')
+    .limit(1),
+);
+
 async function selectHead(
   db: Kysely<Database>,
   bilateral: Hash,
   author: string,
 ): Promise<StreamPosition | undefined> {
-  const row = await db
-    .selectFrom('entries')
-    .select(['seq', 'hash'])
-    .where('bilateral', '=', bilateral)
-    .where('author', '=', author)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row === undefined ? undefined : { seq: row.seq, hash: row.hash };
+  const [row] = await streamHead.rows(db, { bilateral, author });
+  return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash };
+}
+
+/** The columns of an entry's row, in insert order. */
+const ENTRY_COLUMNS = [
+  'bilateral',
+  'author',
+  'seq',
+  'hash',
+  'prev',
+  'kind',
+  'envelope',
+  'recorded_at',
+  'received_at',
+] as const;
+
+/** Inserts `rows` into `entries` with one prepared statement per run of rows (insertRuns' lengths). */
+async function insertEntryRows(tx: Kysely<Database>, rows: readonly EntriesTable[]): Promise<void> {
+  for (const [start, end] of insertRuns(rows.length, INSERT_ROWS)) {
+    await entryInsert(end - start).run(tx, rowValues(rows.slice(start, end), ENTRY_COLUMNS));
+  }
+}
+
+const entryInsert = preparedRows('entries-insert', ENTRY_COLUMNS, (db, rows) =>
+  db.insertInto('entries').values(rows as unknown as EntriesTable[]),
+);
+
+type EntryRow = { envelope: string; hash: string; received_at: string };
+
+/** `listEntries`' queries by shape (which bounds a range gives, and how many kinds). */
+const entryLists = new Map<string, Prepared<EntryRow>>();
+
+function entryList(shape: string, range: EntryRange, kinds: number): Prepared<EntryRow> {
+  const list = prepared<EntryRow>(`entries-list-${shape}`, (db, $) => {
+    let query = db
+      .selectFrom('entries')
+      .select(['envelope', 'hash', 'received_at'])
+      .where('bilateral', '=', $('bilateral'));
+    if (range.author !== undefined) query = query.where('author', '=', $('author'));
+    if (range.kinds !== undefined) {
+      query = query.where(
+        'kind',
+        'in',
+        Array.from({ length: kinds }, (_, i) => $(`kind${i}`)),
+      );
+    }
+    if (range.fromSeq !== undefined) query = query.where('seq', '>=', $('from'));
+    if (range.toSeq !== undefined) query = query.where('seq', '<=', $('to'));
+    query = query.orderBy('author').orderBy('seq');
+    if (range.limit !== undefined) query = query.limit($('limit'));
+    return query;
+  });
+  entryLists.set(shape, list);
+  return list;
 }
 
 function toEntryRow(stored: StoredEntry): EntriesTable {

@@ -13,12 +13,20 @@
  */
 import type { Kysely } from 'kysely';
 import type { Issue } from '../core/index.ts';
+import { prepared } from './prepared.ts';
 import { relaxed } from './relaxed.ts';
 import type { Database, Engine } from './schema.ts';
 import { fail, instant, text } from './validate.ts';
 
 /** Longest nonce held (a nonce is a random id; this bounds what a peer can make us store). */
 export const MAX_NONCE_LENGTH = 128;
+
+const nonceInsert = prepared('nonce-insert', (db, $) =>
+  db
+    .insertInto('peer_nonces')
+    .values({ party: $('party'), nonce: $('nonce'), expires_at: $('expiresAt') })
+    .onConflict((oc) => oc.columns(['party', 'nonce']).doNothing()),
+);
 
 export async function rememberNonce(
   db: Kysely<Database>,
@@ -40,12 +48,8 @@ export async function rememberNonce(
   instant(issues, 'expiresAt', expiresAt);
   fail('STORE_BAD_NONCE', issues);
   const insert = async (on: Kysely<Database>) => {
-    const result = await on
-      .insertInto('peer_nonces')
-      .values({ party, nonce, expires_at: expiresAt })
-      .onConflict((oc) => oc.columns(['party', 'nonce']).doNothing())
-      .executeTakeFirst();
-    return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    const result = await nonceInsert.run(on, { party, nonce, expiresAt });
+    return (result.numAffectedRows ?? 0n) > 0n;
   };
   return relaxed(db, engine, insert);
 }

@@ -8,7 +8,9 @@
  * forget it. Entries, checkpoints, anchors and credentials keep the engines'
  * full durability: on SQLite the relaxed setting holds for these statements
  * only, while the one connection is held; on PostgreSQL for their
- * transaction only.
+ * transaction only. Either way the statements of one call commit together:
+ * on SQLite each commit appends every page it touched to the log, so an
+ * audit batch written as five inserts cost five times the pages.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database, Engine } from './schema.ts';
@@ -27,7 +29,8 @@ export function relaxed<T>(
   return db.connection().execute(async (connection) => {
     await sql`pragma synchronous = normal`.execute(connection);
     try {
-      return await work(connection);
+      // One transaction: a run of statements (an audit batch split into inserts) commits once.
+      return await connection.transaction().execute(work);
     } finally {
       await sql`pragma synchronous = full`.execute(connection);
     }

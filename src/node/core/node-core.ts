@@ -49,6 +49,12 @@ export interface NodeCoreOptions {
   readonly fetch?: FetchLike;
 }
 
+/** The heads an own entry is signed after: our stream's, and the counterparty's that it has seen. */
+export interface OwnHeads {
+  readonly own: StreamPosition | undefined;
+  readonly seen: StreamPosition | null;
+}
+
 /** Records already usage-encoded or as objects, stored with their batch entry in one transaction. */
 export type EntryRecords = Parameters<Store['appendEntryWithUsage']>[1];
 
@@ -153,18 +159,26 @@ export class NodeCore {
     return this.#serial.run(id, task);
   }
 
+  /** Both heads of `context`'s streams as stored now: ours, and the counterparty's (the `seen` of our next entry). */
+  async heads(context: BilateralContext): Promise<OwnHeads> {
+    const own = await this.store.head(context.id, this.party);
+    const seen = (await this.store.head(context.id, context.counterparty.id)) ?? null;
+    return { own, seen };
+  }
+
   /**
    * Signs and stores our next entry (with its usage records in the same
-   * transaction when given). Call inside `serially`.
+   * transaction when given). Call inside `serially`; `heads`, when the
+   * caller read them in the same turn, saves reading them again.
    */
   async appendOwn(
     context: BilateralContext,
     kind: EntryKind,
     body: JsonValue,
     records?: EntryRecords,
+    heads?: OwnHeads,
   ): Promise<StoredEntry> {
-    const head = await this.store.head(context.id, this.party);
-    const seen = (await this.store.head(context.id, context.counterparty.id)) ?? null;
+    const { own: head, seen } = heads ?? (await this.heads(context));
     const stored = this.#signOwn(context, head, seen, kind, body, false);
     const result =
       records === undefined
@@ -182,9 +196,9 @@ export class NodeCore {
     context: BilateralContext,
     kind: EntryKind,
     bodies: readonly JsonValue[],
+    heads?: OwnHeads,
   ): Promise<StoredEntry[]> {
-    let head = await this.store.head(context.id, this.party);
-    const seen = (await this.store.head(context.id, context.counterparty.id)) ?? null;
+    let { own: head, seen } = heads ?? (await this.heads(context));
     const out: StoredEntry[] = [];
     for (const body of bodies) {
       const stored = this.#signOwn(context, head, seen, kind, body, true);

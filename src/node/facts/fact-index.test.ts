@@ -146,4 +146,69 @@ describe('FactIndex', () => {
     // Read twice, the order would count as two orders of S1.
     expect(() => index.check(terms, fresh([activated('S1')]))).not.toThrow();
   });
+
+  it('given the heads, reads only streams behind them, and only up to them', async () => {
+    await recorded(SELLER, [order('S1')]);
+    const index = new FactIndex(store, id);
+    await index.refresh(
+      [SELLER, BUYER],
+      new Map([
+        [SELLER, 1],
+        [BUYER, 0],
+      ]),
+    );
+    // Stored after the heads were read: not read yet, so S2 is unknown...
+    await recorded(SELLER, [order('S2')]);
+    await index.refresh(
+      [SELLER, BUYER],
+      new Map([
+        [SELLER, 1],
+        [BUYER, 0],
+      ]),
+    );
+    expect(() => index.check(terms, fresh([activated('S2')]))).toThrow(/S2 was never ordered/);
+    // ...until a refresh given the new head reads it.
+    await index.refresh(
+      [SELLER, BUYER],
+      new Map([
+        [SELLER, 2],
+        [BUYER, 0],
+      ]),
+    );
+    expect(() => index.check(terms, fresh([activated('S2')]))).not.toThrow();
+  });
+
+  it('takes entries just appended after what it read, and leaves a gap for the next refresh', async () => {
+    const index = new FactIndex(store, id);
+    await index.refresh(
+      [SELLER, BUYER],
+      new Map([
+        [SELLER, 0],
+        [BUYER, 0],
+      ]),
+    );
+    await recorded(SELLER, [order('S1')]);
+    index.added(await store.listEntries(id, { author: SELLER }));
+    // Taken without a query: the heads say the stream is read up to seq 1.
+    await index.refresh(
+      [SELLER, BUYER],
+      new Map([
+        [SELLER, 1],
+        [BUYER, 0],
+      ]),
+    );
+    expect(() => index.check(terms, fresh([order('S1')]))).toThrow(/S1/);
+    // Seq 3 does not follow seq 1: ignored, and read (with seq 2) by the refresh to head 3.
+    await recorded(SELLER, [order('S2'), order('S3')]);
+    index.added((await store.listEntries(id, { author: SELLER })).slice(2));
+    expect(() => index.check(terms, fresh([activated('S3')]))).toThrow(/S3 was never ordered/);
+    await index.refresh(
+      [SELLER, BUYER],
+      new Map([
+        [SELLER, 3],
+        [BUYER, 0],
+      ]),
+    );
+    expect(() => index.check(terms, fresh([activated('S2'), activated('S3')]))).not.toThrow();
+  });
 });

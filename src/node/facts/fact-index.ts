@@ -32,7 +32,7 @@ import {
   type Terms,
 } from '../../core/index.ts';
 import { FACT_KINDS, factsOf } from '../../kinds/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { Store, StoredEntry } from '../../store/index.ts';
 
 const LIFECYCLE: ReadonlySet<string> = new Set([
   'service.ordered',
@@ -63,25 +63,49 @@ export class FactIndex {
     this.#bilateral = bilateral;
   }
 
-  /** Reads the `authors`' fact entries stored since the last refresh. */
-  refresh(authors: readonly string[]): Promise<void> {
-    const next = this.#refreshing.then(() => this.#refreshOnce(authors));
+  /**
+   * Reads the `authors`' fact entries stored since the last refresh. Given
+   * the streams' `heads` (seq by author, read by the caller), an author
+   * already read up to its head costs no query, and one behind is read up to
+   * its head only.
+   */
+  refresh(authors: readonly string[], heads?: ReadonlyMap<string, number>): Promise<void> {
+    const next = this.#refreshing.then(() => this.#refreshOnce(authors, heads));
     this.#refreshing = next.catch(() => undefined);
     return next;
   }
 
-  async #refreshOnce(authors: readonly string[]): Promise<void> {
+  async #refreshOnce(
+    authors: readonly string[],
+    heads: ReadonlyMap<string, number> | undefined,
+  ): Promise<void> {
     for (const author of authors) {
       const after = this.#read.get(author) ?? 0;
+      const head = heads?.get(author);
+      if (head !== undefined && head <= after) continue;
       const entries = await this.#store.listEntries(this.#bilateral, {
         author,
         kinds: FACT_KINDS,
         fromSeq: after + 1,
+        ...(head === undefined ? {} : { toSeq: head }),
       });
       for (const item of factsOf(entries)) this.#add(item);
-      const last = entries.at(-1)?.signed.entry.seq;
+      const last = head ?? entries.at(-1)?.signed.entry.seq;
       if (last !== undefined) this.#read.set(author, last);
     }
+  }
+
+  /**
+   * Takes entries just appended to a stream (by this node, in order) without
+   * reading them back; entries that do not follow what was read are left for
+   * the next refresh to read.
+   */
+  added(entries: readonly StoredEntry[]): void {
+    const first = entries[0]?.signed.entry;
+    if (first === undefined || first.seq !== (this.#read.get(first.author) ?? 0) + 1) return;
+    const facts = entries.filter((e) => (FACT_KINDS as readonly string[]).includes(e.signed.entry.kind));
+    for (const item of factsOf(facts)) this.#add(item);
+    this.#read.set(first.author, entries.at(-1)!.signed.entry.seq);
   }
 
   #add(item: FactRef): void {

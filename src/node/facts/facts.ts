@@ -9,7 +9,7 @@ import { FACTS_PER_ENTRY, factsOf } from '../../kinds/index.ts';
 import type { JsonValue } from '../../ledger/index.ts';
 import type { StoredEntry } from '../../store/index.ts';
 import type { BilateralContext } from '../core/context.ts';
-import type { NodeCore } from '../core/node-core.ts';
+import type { NodeCore, OwnHeads } from '../core/node-core.ts';
 import type { PushOutcome, Replication } from '../core/replication.ts';
 import { FactIndex } from './fact-index.ts';
 
@@ -103,17 +103,29 @@ export class Facts {
     const group = this.#groups.get(context.id) ?? [];
     this.#groups.delete(context.id);
     try {
-      const accepted = await this.#accepted(context, group);
+      const core = this.#core;
+      // Read once: the index's refresh and the entry's seq, prev and seen all come from them.
+      let heads = await core.heads(context);
+      const accepted = await this.#accepted(context, group, heads);
       for (let i = 0; i < accepted.length; i += FACTS_PER_ENTRY) {
         const chunk = accepted.slice(i, i + FACTS_PER_ENTRY);
-        const core = this.#core;
         if (chunk.length === 1) {
-          const entry = await core.appendOwn(context, 'fact', chunk[0]!.fact as unknown as JsonValue);
+          const entry = await core.appendOwn(
+            context,
+            'fact',
+            chunk[0]!.fact as unknown as JsonValue,
+            undefined,
+            heads,
+          );
+          this.#added(context, [entry]);
+          heads = { ...heads, own: { seq: entry.signed.entry.seq, hash: entry.hash } };
           chunk[0]!.resolve({ entry, ref: `${entry.signed.entry.author}/${entry.signed.entry.seq}` });
           continue;
         }
         const body = { facts: chunk.map((p) => p.fact) } as unknown as JsonValue;
-        const [entry] = await core.appendOwnChecked(context, 'facts', [body]);
+        const [entry] = await core.appendOwnChecked(context, 'facts', [body], heads);
+        this.#added(context, [entry!]);
+        heads = { ...heads, own: { seq: entry!.signed.entry.seq, hash: entry!.hash } };
         const { author, seq } = entry!.signed.entry;
         for (const [index, pending] of chunk.entries())
           pending.resolve({ entry: entry!, ref: `${author}/${seq}#${index}` });
@@ -128,10 +140,14 @@ export class Facts {
    * arrival order; the others are refused now. All together first (the usual
    * case, one check); when that fails, one by one against those before them.
    */
-  async #accepted(context: BilateralContext, group: readonly PendingFact[]): Promise<PendingFact[]> {
+  async #accepted(
+    context: BilateralContext,
+    group: readonly PendingFact[],
+    heads: OwnHeads,
+  ): Promise<PendingFact[]> {
     const refs = (list: readonly PendingFact[]) => list.map((p, i) => ({ ref: `facts[${i}]`, fact: p.fact }));
     try {
-      await this.#check(context, refs(group));
+      await this.#check(context, refs(group), heads);
       return [...group];
     } catch (error) {
       if (!(error instanceof BilateralError)) throw error;
@@ -139,7 +155,7 @@ export class Facts {
     const accepted: PendingFact[] = [];
     for (const pending of group) {
       try {
-        await this.#check(context, [...refs(accepted), { ref: 'fact', fact: pending.fact }]);
+        await this.#check(context, [...refs(accepted), { ref: 'fact', fact: pending.fact }], heads);
         accepted.push(pending);
       } catch (error) {
         pending.reject(error);
@@ -183,29 +199,55 @@ export class Facts {
     // One `facts` entry per FACTS_PER_ENTRY facts: one signature and one
     // verification per entry, not per fact; all stored in one transaction.
     const entries = await core.serially(id, async () => {
+      const heads = await core.heads(context);
       await this.#check(
         context,
         parsed.map((fact, index) => ({ ref: `facts[${index}]`, fact })),
+        heads,
       );
       const bodies: JsonValue[] = [];
       for (let i = 0; i < parsed.length; i += FACTS_PER_ENTRY) {
         bodies.push({ facts: parsed.slice(i, i + FACTS_PER_ENTRY) } as unknown as JsonValue);
       }
-      return core.appendOwnChecked(context, 'facts', bodies);
+      const appended = await core.appendOwnChecked(context, 'facts', bodies, heads);
+      this.#added(context, appended);
+      return appended;
     });
     const refs = factsOf(entries).map((f) => f.ref);
     return { entries, refs, push: await this.#push(id, wait) };
   }
 
-  /** Throws `FACTS_INCONSISTENT` unless `facts` keep the histories of the services they touch possible. */
-  async #check(context: BilateralContext, facts: readonly FactRef[]): Promise<void> {
+  /**
+   * Throws `FACTS_INCONSISTENT` unless `facts` keep the histories of the
+   * services they touch possible. `heads`: both streams' heads, read in this
+   * serial turn (a stream the index has read up to its head costs no query).
+   */
+  async #check(context: BilateralContext, facts: readonly FactRef[], heads: OwnHeads): Promise<void> {
+    const index = this.#index(context);
+    const party = this.#core.party;
+    const counterparty = context.counterparty.id;
+    await index.refresh(
+      [party, counterparty],
+      new Map([
+        [party, heads.own?.seq ?? 0],
+        [counterparty, heads.seen?.seq ?? 0],
+      ]),
+    );
+    index.check(context.terms, facts);
+    for (const check of this.#checks) await check(context, facts);
+  }
+
+  #index(context: BilateralContext): FactIndex {
     let index = this.#indexes.get(context.id);
     if (index === undefined) {
       index = new FactIndex(this.#core.store, context.id);
       this.#indexes.set(context.id, index);
     }
-    await index.refresh([this.#core.party, context.counterparty.id]);
-    index.check(context.terms, facts);
-    for (const check of this.#checks) await check(context, facts);
+    return index;
+  }
+
+  /** Our entries just appended (in this serial turn), given to the index so it need not read them back. */
+  #added(context: BilateralContext, entries: readonly StoredEntry[]): void {
+    this.#index(context).added(entries);
   }
 }

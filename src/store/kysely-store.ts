@@ -334,6 +334,18 @@ export class KyselyStore implements Store {
     return selectHead(this.#db, bilateral, author);
   }
 
+  async heads(
+    bilateral: Hash,
+    authors: readonly [string, string],
+  ): Promise<[StreamPosition | undefined, StreamPosition | undefined]> {
+    const rows = await twoHeads.rows(this.#db, { bilateral, first: authors[0], second: authors[1] });
+    const of = (author: string) => {
+      const row = rows.find((r) => r.author === author);
+      return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash };
+    };
+    return [of(authors[0]), of(authors[1])];
+  }
+
   async putEvidence(evidence: Evidence): Promise<void> {
     checkEvidence(evidence);
     await this.#db
@@ -791,6 +803,24 @@ const streamHead = prepared<{ seq: number; hash: string }>('stream-head', (db, $
     .orderBy('seq', 'desc')
     .limit(1),
 );
+
+/** Two streams' heads in one statement: each stream's last row, by its own index. */
+const twoHeads = prepared<{ author: string; seq: number; hash: string }>('two-heads', (db, $) => {
+  const last = (slot: string, alias: 'first' | 'second') =>
+    db
+      .selectFrom(
+        db
+          .selectFrom('entries')
+          .select(['author', 'seq', 'hash'])
+          .where('bilateral', '=', $('bilateral'))
+          .where('author', '=', $(slot))
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .as(alias),
+      )
+      .select(['author', 'seq', 'hash']);
+  return last('first', 'first').unionAll(last('second', 'second'));
+});
 
 async function selectHead(
   db: Kysely<Database>,

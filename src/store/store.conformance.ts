@@ -133,6 +133,14 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
         expect(await store.appendEntry(third)).toEqual({ status: 'appended' });
         expect(await store.head(id, SELLER)).toEqual({ seq: 3, hash: third.hash });
         expect(await store.head(id, BUYER)).toBeUndefined();
+        expect(await store.heads(id, [SELLER, BUYER])).toEqual([{ seq: 3, hash: third.hash }, undefined]);
+        expect(await store.heads(id, [BUYER, SELLER])).toEqual([undefined, { seq: 3, hash: third.hash }]);
+        const [theirs] = streamOf(id, BUYER, 1) as [StoredEntry];
+        await store.appendEntry(theirs);
+        expect(await store.heads(id, [SELLER, BUYER])).toEqual([
+          { seq: 3, hash: third.hash },
+          { seq: 1, hash: theirs.hash },
+        ]);
         expect(await store.getEntry(id, SELLER, 2)).toEqual(second);
         expect(await store.getEntry(id, SELLER, 4)).toBeUndefined();
         expect(await store.getEntry(id, SELLER, 2 ** 40)).toBeUndefined();

@@ -333,6 +333,11 @@ export interface Store {
   /** Entries in (author, seq) order; with `author`, that stream only. */
   listEntries(bilateral: Hash, range?: EntryRange): Promise<StoredEntry[]>;
   head(bilateral: Hash, author: string): Promise<StreamPosition | undefined>;
+  /** The heads of two streams, read together in one statement (one snapshot): [first's, second's]. */
+  heads(
+    bilateral: Hash,
+    authors: readonly [string, string],
+  ): Promise<[StreamPosition | undefined, StreamPosition | undefined]>;
 
   putEvidence(evidence: Evidence): Promise<void>;
   listEvidence(bilateral: Hash): Promise<Evidence[]>;

@@ -33,7 +33,7 @@ interface PendingAudit {
  */
 export const CREDENTIAL_CACHE_MS = 1000;
 /** How long audit records wait for others to share their write; a read of the log does not wait for it. */
-const AUDIT_PACE_MS = 20;
+const AUDIT_PACE_MS = 50;
 /** Records that are written at once, however young. */
 const AUDIT_BATCH = 500;
 

@@ -161,9 +161,8 @@ export class NodeCore {
 
   /** Both heads of `context`'s streams as stored now: ours, and the counterparty's (the `seen` of our next entry). */
   async heads(context: BilateralContext): Promise<OwnHeads> {
-    const own = await this.store.head(context.id, this.party);
-    const seen = (await this.store.head(context.id, context.counterparty.id)) ?? null;
-    return { own, seen };
+    const [own, seen] = await this.store.heads(context.id, [this.party, context.counterparty.id]);
+    return { own, seen: seen ?? null };
   }
 
   /**

@@ -31,6 +31,14 @@ export interface ServiceOrdered {
   readonly plan: string;
   readonly termMonths: number;
   readonly at: string;
+  /** The Seller's capacity pool the service draws on (capacity.ts); rating ignores it. */
+  readonly pool?: string;
+  /**
+   * Unique resources given to the service (a VLAN on a port, an IP prefix:
+   * `vlan:ams-1:101`, `prefix:192.0.2.0/28`), each to one service at most;
+   * released when it is terminated. Rating ignores them.
+   */
+  readonly resources?: readonly string[];
 }
 export interface ServiceActivated {
   readonly type: 'service.activated';
@@ -139,7 +147,7 @@ export interface FactCommon {
  * record (a 31 MB field and a `__proto__` key were once signed).
  */
 const FIELDS: Readonly<Record<FactType, readonly string[]>> = {
-  'service.ordered': ['service', 'offering', 'plan', 'termMonths', 'at'],
+  'service.ordered': ['service', 'offering', 'plan', 'termMonths', 'at', 'pool', 'resources'],
   'service.activated': ['service', 'at'],
   'service.modified': ['service', 'plan', 'at'],
   'service.terminated': ['service', 'at'],
@@ -149,8 +157,10 @@ const FIELDS: Readonly<Record<FactType, readonly string[]>> = {
   payment: ['id', 'amount', 'at', 'allocations'],
 };
 
-/** Longest service, offering, plan and metric name. */
+/** Longest service, offering, plan, metric, pool and resource name. */
 export const MAX_NAME = 128;
+/** Most unique resources one order may name. */
+export const MAX_RESOURCES = 64;
 /** Longest ref a correction may cite. */
 export const MAX_REF = 512;
 /** Longest usage id: as long as the usage importer allows (usage-record.ts). */
@@ -212,7 +222,7 @@ function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefi
       c.fail('corrects', 'expected the ref of an earlier fact');
     else bounded(c, f.corrects, 'corrects', MAX_REF);
   }
-  for (const key of ['service', 'offering', 'plan', 'metric'] as const) {
+  for (const key of ['service', 'offering', 'plan', 'metric', 'pool'] as const) {
     if (allowed.includes(key)) bounded(c, f[key], key, MAX_NAME);
   }
   if (type === 'usage' || type === 'payment') bounded(c, f.id, 'id', MAX_USAGE_ID);
@@ -229,6 +239,8 @@ function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefi
       const plan = c.string(f.plan, 'plan');
       c.integer(f.termMonths, 'termMonths');
       c.time(f.at, 'at');
+      if (f.pool !== undefined) c.string(f.pool, 'pool');
+      if (f.resources !== undefined) checkResources(c, f.resources);
       if (terms === undefined || offeringId === undefined) return;
       const offering = offerings.find((o) => o.id === offeringId);
       if (offering === undefined) c.fail('offering', 'expected an offering of the terms', offeringId);
@@ -275,6 +287,26 @@ function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefi
       return;
     }
   }
+}
+
+/** A unique resource's name: a kind, then `:` and what names it within the kind (`vlan:ams-1:101`). */
+export const RESOURCE_NAME = /^[a-z][a-z0-9-]{0,31}:[A-Za-z0-9._:/-]{1,95}$/;
+
+function checkResources(c: Checker, value: unknown): void {
+  const list = c.array(value, 'resources');
+  if (list === undefined) return;
+  if (list.length > MAX_RESOURCES) {
+    c.fail('resources', `expected at most ${MAX_RESOURCES} resources`);
+    return;
+  }
+  const seen = new Set<string>();
+  list.forEach((name, i) => {
+    const path = child('resources', i);
+    if (typeof name !== 'string' || !RESOURCE_NAME.test(name)) {
+      c.fail(path, 'expected a resource name: kind:name (vlan:ams-1:101, prefix:192.0.2.0/28)', name);
+    } else if (seen.has(name)) c.fail(path, 'expected each resource once', name);
+    else seen.add(name);
+  });
 }
 
 /** Most allocations one payment may carry. */

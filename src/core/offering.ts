@@ -3,6 +3,7 @@
  * charge, one-time charges due on activation, on-demand bandwidth prices and
  * usage metrics. Validation of `offerings[i]` lives here, beside the types.
  */
+import { checkCapacityMap } from './capacity.ts';
 import { type Checker, child, type DecimalBounds } from './checker.ts';
 import { ZERO } from './rational.ts';
 import { checkUsagePricing, type UsagePricing } from './usage-pricing.ts';
@@ -36,6 +37,11 @@ export interface Offering {
   readonly nrc?: Readonly<Record<string, string>>;
   readonly onDemand?: OnDemand;
   readonly usage?: readonly UsageMetric[];
+  /**
+   * Capacity each plan and on-demand level draws from the Seller's pool
+   * (capacity.ts), in the pool's unit: `{ "1G": "1000" }` in Mbps.
+   */
+  readonly capacity?: Readonly<Record<string, string>>;
 }
 
 const NON_NEGATIVE: DecimalBounds = { min: ZERO, rule: 'expected a non-negative decimal string' };
@@ -71,6 +77,11 @@ function checkOffering(c: Checker, value: unknown, path: string): string | undef
     }
   }
   if (o.onDemand !== undefined) checkOnDemand(c, o.onDemand, child(path, 'onDemand'));
+  if (o.capacity !== undefined) {
+    const onDemand =
+      isObject(o.onDemand) && isObject(o.onDemand.prices) ? Object.keys(o.onDemand.prices) : [];
+    checkCapacityMap(c, o.capacity, child(path, 'capacity'), [...Object.keys(plans ?? {}), ...onDemand]);
+  }
   if (o.usage !== undefined) {
     const metrics = new Set<string>();
     c.array(o.usage, child(path, 'usage'))?.forEach((item, i) => {
@@ -100,4 +111,8 @@ function checkOnDemand(c: Checker, value: unknown, path: string): void {
     if (level.trim() === '') c.fail(pricePath, 'expected a bandwidth level name', level);
     c.decimal(price, pricePath, NON_NEGATIVE);
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

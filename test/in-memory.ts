@@ -21,7 +21,7 @@ export interface MemoryNode {
   readonly peer: FastifyInstance;
   /** The owner API: a JSON request, its status and parsed body. */
   call<T = unknown>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }>;
@@ -48,8 +48,9 @@ export class MemoryNetwork {
     });
   };
 
-  async add(party: string): Promise<MemoryNode> {
-    const store = await openStore('sqlite::memory:');
+  /** A node of `party`, on a fresh in-memory SQLite store, or on the store at `storeUrl`. */
+  async add(party: string, storeUrl = 'sqlite::memory:'): Promise<MemoryNode> {
+    const store = await openStore(storeUrl);
     const host = `${party}.memory`;
     const keys = generateKeyPair();
     const node = new PartyNode({
@@ -63,7 +64,7 @@ export class MemoryNetwork {
     const owner = buildOwnerApp(node);
     const peer = buildPeerApp(node);
     this.#peers.set(host, peer);
-    const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const call = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => {
       const response = await owner.inject({
         method,
         url: path,
@@ -108,9 +109,9 @@ export class MemoryNetwork {
  */
 export async function exampleBilateral(
   network: MemoryNetwork,
-  options: { terms?: unknown; facts?: readonly { type: string }[] } = {},
+  options: { terms?: unknown; facts?: readonly { type: string }[]; sellerStore?: string } = {},
 ): Promise<{ seller: MemoryNode; buyer: MemoryNode; id: string }> {
-  const seller = await network.add('acme-fiber');
+  const seller = await network.add('acme-fiber', options.sellerStore);
   const buyer = await network.add('globex');
   await introduce(seller, buyer);
   const created = await seller.call<{ id: string }>('POST', '/bilaterals', {

@@ -89,7 +89,9 @@ export type Capability =
   | 'credentials'
   | 'events'
   | 'hub'
-  | 'settlement';
+  | 'settlement'
+  | 'resources.read'
+  | 'resources.manage';
 
 const everything: readonly Capability[] = [
   'any',
@@ -111,6 +113,8 @@ const everything: readonly Capability[] = [
   'events',
   'hub',
   'settlement',
+  'resources.read',
+  'resources.manage',
 ];
 
 /**
@@ -132,12 +136,23 @@ const everything: readonly Capability[] = [
  *   the operator, who does not see the money, does neither;
  * - answering a dispute is settlement work: finance's; sending the node what
  *   one's own systems observed is the operator's, like recording facts;
+ * - resource pools (what a Seller's services draw on) are the operator's to
+ *   keep and read; the auditor reads them; they hold no money;
  * - there is no pledge route yet, so the financier may call nothing about
  *   the bilaterals at all (only `GET /party`, the node's public identity).
  */
 export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   admin: new Set(everything),
-  operator: new Set(['any', 'read', 'facts', 'usage', 'sync', 'checkpoint']),
+  operator: new Set([
+    'any',
+    'read',
+    'facts',
+    'usage',
+    'sync',
+    'checkpoint',
+    'resources.read',
+    'resources.manage',
+  ]),
   finance: new Set([
     'any',
     'read',
@@ -158,6 +173,7 @@ export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
     'peers.read',
     'proposals.read',
     'events',
+    'resources.read',
   ]),
   financier: new Set(['any']),
 };
@@ -437,6 +453,39 @@ export const routes: readonly Route[] = [
     need: 'settlement',
     permission: 'settlement.manage',
     body: (n) => ({ reference: `BANK-${n}` }),
+  },
+  {
+    method: 'GET',
+    pattern: '/resource-pools',
+    path: () => '/resource-pools',
+    bilateral: false,
+    need: 'resources.read',
+    permission: 'resources.read',
+  },
+  {
+    method: 'PUT',
+    pattern: '/resource-pools/:pool',
+    path: () => '/resource-pools/ams-1',
+    bilateral: false,
+    need: 'resources.manage',
+    permission: 'resources.manage',
+    body: (n) => ({ kind: 'capacity', unit: 'Mbps', capacity: String(10000 + n) }),
+  },
+  {
+    method: 'GET',
+    pattern: '/resource-pools/:pool',
+    path: () => '/resource-pools/ams-1',
+    bilateral: false,
+    need: 'resources.read',
+    permission: 'resources.read',
+  },
+  {
+    method: 'GET',
+    pattern: '/resource-pools/:pool/availability',
+    path: () => '/resource-pools/ams-1/availability?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z',
+    bilateral: false,
+    need: 'resources.read',
+    permission: 'resources.read',
   },
   {
     method: 'POST',

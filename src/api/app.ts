@@ -28,6 +28,7 @@ import { paymentRoutes } from './routes/payments.ts';
 import { peerRoutes } from './routes/peer.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
+import { resourceRoutes } from './routes/resources.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { usageRoutes } from './routes/usage.ts';
 
@@ -107,6 +108,7 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   statementRoutes(app, node);
   paymentRoutes(app, node);
   nettingRoutes(app, node);
+  resourceRoutes(app, node);
   notificationRoutes(app, node);
   disputeRoutes(app, node);
   directoryRoutes(app, node);

@@ -8,6 +8,8 @@ export {
   type Billed,
 } from './adjustment.ts';
 export { addMonths, ceilTo, countUnits, floorTo, isTimeZone, monthStart, type TimeUnit } from './calendar.ts';
+export * from './capacity.ts';
+export { Checker, child } from './checker.ts';
 export { byCodeUnit } from './code-unit.ts';
 export { applyCorrections } from './corrections.ts';
 export { currencyCodes, isCurrencyCode, minorUnit } from './currency.ts';

@@ -50,6 +50,14 @@ export const nodeErrorStatus = {
   NETTING_MISMATCH: 409,
   /** A round with this id is already held, or an agreement already settled. */
   NETTING_EXISTS: 409,
+  /** A resource pool declaration that breaks a rule of its kind (the field named). */
+  POOL_INVALID: 422,
+  /** A pool declared again with another kind: a pool keeps its kind. */
+  POOL_KIND_CHANGED: 409,
+  /** A fact naming a pool this node has not declared (or not of the kind it needs). */
+  POOL_UNKNOWN: 422,
+  /** A fact whose service would draw more than its pool holds at some instant (pool, window, shortfall named). */
+  CAPACITY_EXCEEDED: 409,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 
 export type NodeErrorCode = keyof typeof nodeErrorStatus;

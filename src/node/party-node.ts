@@ -20,6 +20,8 @@
  *   notifications  the event feed and the webhooks of the hub
  *   payments     the Buyer's payments with the Seller's word on each (received, missing)
  *   statements   what the Buyer owes as of a day: invoices, payments, interest, aging
+ *   resources    the Seller's pools (capacity, VLANs, prefixes) and the admission of
+ *                facts that draw on them, before they are signed
  *
  * A new capability is a new folder beside these and a line here.
  */
@@ -41,6 +43,7 @@ import { Notifications } from './notifications/notifications.ts';
 import { Payments } from './payments/payments.ts';
 import { Peering } from './peering/peering.ts';
 import { Proofs } from './proofs/proofs.ts';
+import { Resources } from './resources/resources.ts';
 import { Statements } from './statements/statements.ts';
 import { Usage } from './usage/usage-capability.ts';
 
@@ -70,6 +73,7 @@ export class PartyNode {
   readonly statements: Statements;
   readonly netting: Netting;
   readonly nettingAgreements: NettingAgreements;
+  readonly resources: Resources;
 
   constructor(options: PartyNodeOptions) {
     this.core = new NodeCore(options);
@@ -100,6 +104,8 @@ export class PartyNode {
       this.facts,
     );
     this.facts.addCheck((context, facts) => this.statements.checkPayments(context, facts));
+    this.resources = new Resources(this.core);
+    this.facts.setAdmission(this.resources);
   }
 
   get party(): string {

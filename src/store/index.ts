@@ -15,5 +15,6 @@ export {
   peerPolicies,
   peerSources,
   proposalStatuses,
+  resourcePoolKinds,
 } from './types.ts';
 export { MAX_SEQ } from './validate.ts';

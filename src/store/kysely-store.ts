@@ -26,6 +26,7 @@ import * as nonces from './nonces.ts';
 import * as peers from './peers.ts';
 import { type Prepared, prepared, preparedRows, rowValues } from './prepared.ts';
 import * as proposals from './proposals.ts';
+import * as resources from './resources.ts';
 import { insertRuns } from './runs.ts';
 import type { Database, Engine, EntriesTable } from './schema.ts';
 import type {
@@ -49,6 +50,7 @@ import type {
   PeerRecord,
   ProposalRecord,
   ProposalStatus,
+  ResourcePoolRecord,
   Store,
   StoredEntry,
   StoredUsage,
@@ -598,6 +600,18 @@ export class KyselyStore implements Store {
 
   listAudit(query: AuditQuery): Promise<AuditRecord[]> {
     return audit.listAudit(this.#db, query);
+  }
+
+  putResourcePool(record: ResourcePoolRecord): Promise<void> {
+    return resources.putResourcePool(this.#db, record);
+  }
+
+  getResourcePool(id: string): Promise<ResourcePoolRecord | undefined> {
+    return resources.getResourcePool(this.#db, id);
+  }
+
+  listResourcePools(): Promise<ResourcePoolRecord[]> {
+    return resources.listResourcePools(this.#db);
   }
 
   putNettingAgreement(record: NettingAgreementRecord): Promise<void> {

@@ -504,6 +504,28 @@ function netting(engine: Engine): Migration {
   };
 }
 
+/**
+ * Resource pools (0010): what a Seller's node may give out — capacity in a
+ * unit, VLAN ID ranges on a port, an IP prefix — declared by its operator,
+ * node-wide (across every bilateral it sells in). What each service draws is
+ * derived from the record, not kept here.
+ */
+function resourcePools(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('resource_pools')
+        .addColumn('id', types.key, (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('spec', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
@@ -516,6 +538,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0007_anchor_finality': anchorFinality(),
     '0008_notifications': notifications(engine),
     '0009_netting': netting(engine),
+    '0010_resource_pools': resourcePools(engine),
   };
 }
 

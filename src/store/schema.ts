@@ -177,6 +177,15 @@ export interface SubscriptionsTable {
 }
 
 /** Netting agreements a node took part in (migration 0009). */
+export interface ResourcePoolsTable {
+  readonly id: string;
+  readonly kind: 'capacity' | 'vlan' | 'prefix';
+  /** JSON text: the kind's fields. */
+  readonly spec: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
 export interface NettingAgreementsTable {
   readonly hash: string;
   readonly type: 'settlement' | 'round';
@@ -225,6 +234,7 @@ export interface Database {
   readonly events: EventsTable;
   readonly subscriptions: SubscriptionsTable;
   readonly netting_agreements: NettingAgreementsTable;
+  readonly resource_pools: ResourcePoolsTable;
   readonly evidence: EvidenceTable;
   readonly checkpoints: CheckpointsTable;
   readonly meta: MetaTable;

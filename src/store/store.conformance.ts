@@ -10,6 +10,7 @@ import type { SignedCheckpoint } from '../ledger/index.ts';
 import { describeAccess } from './access.conformance.ts';
 import { describeEvents } from './events.conformance.ts';
 import { describeNetting } from './netting.conformance.ts';
+import { describeResourcePools } from './resources.conformance.ts';
 import { BUYER, bilateralRecord, hex, SELLER, storedEntry, streamOf } from './store.fixtures.ts';
 import type { Store, StoredEntry } from './types.ts';
 
@@ -82,6 +83,7 @@ export function describeStore(name: string, open: () => Promise<OpenedStore>): v
     describeAccess(open);
     describeEvents(open);
     describeNetting(open);
+    describeResourcePools(open);
 
     describe('migrations', () => {
       it('migrate is idempotent and keeps data', async () => {

@@ -241,6 +241,22 @@ export interface SubscriptionRecord {
   readonly lastError: string | null;
 }
 
+/** The kinds of resource pool (migration 0010). */
+export const resourcePoolKinds = ['capacity', 'vlan', 'prefix'] as const;
+
+/**
+ * A resource pool a Seller's node declared (migration 0010): its kind and the
+ * kind's fields (`spec`, checked by the resources capability), when it was
+ * declared and last changed.
+ */
+export interface ResourcePoolRecord {
+  readonly id: string;
+  readonly kind: (typeof resourcePoolKinds)[number];
+  readonly spec: JsonValue;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
 /**
  * A netting agreement this node took part in (migration 0009): a settlement
  * statement between two parties, or a round over a group's statements, with
@@ -435,6 +451,12 @@ export interface Store {
     id: string,
     state: Pick<SubscriptionRecord, 'cursor' | 'failures' | 'nextAt' | 'lastError'>,
   ): Promise<void>;
+
+  /** Adds a resource pool, or replaces its spec and update time (its kind and creation time stay). */
+  putResourcePool(record: ResourcePoolRecord): Promise<void>;
+  getResourcePool(id: string): Promise<ResourcePoolRecord | undefined>;
+  /** Every pool, by id. */
+  listResourcePools(): Promise<ResourcePoolRecord[]>;
 
   /** Adds a netting agreement, or replaces its signatures, progress and agreement time (the document never changes). */
   putNettingAgreement(record: NettingAgreementRecord): Promise<void>;

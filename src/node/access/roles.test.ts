@@ -9,13 +9,15 @@ describe('roles', () => {
     expect(permissionsOf('admin')).toEqual([...permissions]);
   });
 
-  it('gives an operator facts, usage, checkpoints and sync, and the operational record to read', () => {
+  it('gives an operator facts, usage, checkpoints, sync and the resource pools, and the operational record to read', () => {
     expect(permissionsOf('operator')).toEqual([
       'bilaterals.read',
       'facts.record',
       'usage.import',
       'checkpoints.create',
       'sync',
+      'resources.read',
+      'resources.manage',
     ]);
   });
 
@@ -47,10 +49,11 @@ describe('roles', () => {
     expect(permissionsOf('financier')).toEqual(['pledges.read']);
   });
 
-  it('keeps node-wide management to admin (auditors may read peers and proposals)', () => {
+  it('keeps node-wide management to admin (auditors may read peers and proposals), but resource pools to the operator too', () => {
     for (const role of roles.filter((r) => r !== 'admin')) {
       for (const permission of nodePermissions) {
-        if (!permission.endsWith('.read')) expect(can(role, permission)).toBe(false);
+        if (permission.endsWith('.read')) continue;
+        expect(can(role, permission)).toBe(role === 'operator' && permission === 'resources.manage');
       }
     }
   });

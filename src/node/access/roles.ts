@@ -61,6 +61,10 @@ export const permissions = [
   'proposals.decide',
   /** Rotate the party's signing key (node-wide). */
   'keys.rotate',
+  /** The Seller's resource pools and what is free in them (node-wide). */
+  'resources.read',
+  /** Declare resource pools, or change a pool's capacity (node-wide). */
+  'resources.manage',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -77,12 +81,23 @@ export const nodePermissions: ReadonlySet<Permission> = new Set<Permission>([
   'proposals.read',
   'proposals.decide',
   'keys.rotate',
+  'resources.read',
+  'resources.manage',
 ]);
 
 const grants: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   admin: new Set(permissions),
-  // Runs the service: records what happened and what was used, keeps the streams moving.
-  operator: new Set(['bilaterals.read', 'facts.record', 'usage.import', 'checkpoints.create', 'sync']),
+  // Runs the service: records what happened and what was used, keeps the streams moving, and
+  // keeps the pools the services draw on.
+  operator: new Set([
+    'bilaterals.read',
+    'facts.record',
+    'usage.import',
+    'checkpoints.create',
+    'sync',
+    'resources.read',
+    'resources.manage',
+  ]),
   // Bills and settles; proofs back an invoice in a dispute; pledging an invoice is financing it.
   finance: new Set([
     'bilaterals.read',
@@ -106,6 +121,7 @@ const grants: Readonly<Record<Role, ReadonlySet<Permission>>> = {
     'events.read',
     'peers.read',
     'proposals.read',
+    'resources.read',
   ]),
   // Sees its own pledges (narrowed by `canSeePledge`), nothing else.
   financier: new Set(['pledges.read']),

@@ -26,6 +26,22 @@ const PUSH_PACE_MS = 25;
 /** A check of facts about to be signed; throws a `BilateralError` naming the fact to refuse them. */
 export type FactCheck = (context: BilateralContext, facts: readonly FactRef[]) => Promise<void>;
 
+/** What an admission holds for facts about to be signed, until they are stored or not. */
+export interface Hold {
+  /** The facts were stored, under `refs` (in the order admitted). */
+  confirm(id: string, refs: readonly string[]): void;
+  /** They were not: what was held for them is let go. */
+  release(): void;
+}
+
+const NO_HOLD: Hold = { confirm: () => {}, release: () => {} };
+
+/** A last admission of facts before they are signed: `prepare` outside any serial turn, `admit` inside. */
+export interface FactAdmission {
+  prepare(): Promise<void>;
+  admit(context: BilateralContext, facts: readonly FactRef[]): Promise<Hold>;
+}
+
 interface PendingFact {
   readonly fact: Fact;
   resolve(recorded: { entry: StoredEntry; ref: string }): void;
@@ -43,10 +59,20 @@ export class Facts {
   readonly #groups = new Map<string, PendingFact[]>();
   /** Checks other capabilities add (statements: that a payment applies as recorded). */
   readonly #checks: FactCheck[] = [];
+  #admission: FactAdmission | undefined;
 
   constructor(core: NodeCore, replication: Replication) {
     this.#core = core;
     this.#replication = replication;
+  }
+
+  /**
+   * Sets the admission every fact passes last, before it is signed (the
+   * resources capability: capacity). Unlike a check it holds what it admits
+   * until the facts are stored (`Hold.confirm`) or not (`Hold.release`).
+   */
+  setAdmission(admission: FactAdmission): void {
+    this.#admission = admission;
   }
 
   /** Adds a check every fact must pass, after its service's history, before it is signed. */
@@ -71,6 +97,7 @@ export class Facts {
     const core = this.#core;
     const context = await core.context(id);
     const parsed = parseFact(fact, context.terms);
+    await this.#admission?.prepare();
     const { entry, ref } = await new Promise<{ entry: StoredEntry; ref: string }>((resolve, reject) => {
       let group = this.#groups.get(id);
       if (group === undefined) {
@@ -103,36 +130,87 @@ export class Facts {
     const group = this.#groups.get(context.id) ?? [];
     this.#groups.delete(context.id);
     try {
-      const core = this.#core;
       // Read once: the index's refresh and the entry's seq, prev and seen all come from them.
-      let heads = await core.heads(context);
+      let heads = await this.#core.heads(context);
       const accepted = await this.#accepted(context, group, heads);
       for (let i = 0; i < accepted.length; i += FACTS_PER_ENTRY) {
         const chunk = accepted.slice(i, i + FACTS_PER_ENTRY);
-        if (chunk.length === 1) {
-          const entry = await core.appendOwn(
+        let hold: Hold;
+        try {
+          hold = await this.#admit(
             context,
-            'fact',
-            chunk[0]!.fact as unknown as JsonValue,
-            undefined,
-            heads,
+            chunk.map((p) => p.fact),
           );
-          this.#added(context, [entry]);
-          heads = { ...heads, own: { seq: entry.signed.entry.seq, hash: entry.hash } };
-          chunk[0]!.resolve({ entry, ref: `${entry.signed.entry.author}/${entry.signed.entry.seq}` });
+        } catch (error) {
+          if (!(error instanceof BilateralError)) throw error;
+          if (chunk.length === 1) {
+            chunk[0]!.reject(error);
+            continue;
+          }
+          // One refused among several: each alone, in order, after those stored before it.
+          for (const pending of chunk) await this.#commitAlone(context, pending);
+          heads = await this.#core.heads(context);
           continue;
         }
-        const body = { facts: chunk.map((p) => p.fact) } as unknown as JsonValue;
-        const [entry] = await core.appendOwnChecked(context, 'facts', [body], heads);
-        this.#added(context, [entry!]);
-        heads = { ...heads, own: { seq: entry!.signed.entry.seq, hash: entry!.hash } };
-        const { author, seq } = entry!.signed.entry;
-        for (const [index, pending] of chunk.entries())
-          pending.resolve({ entry: entry!, ref: `${author}/${seq}#${index}` });
+        heads = await this.#append(context, chunk, heads, hold);
       }
     } catch (error) {
       for (const pending of group) pending.reject(error);
     }
+  }
+
+  /** Signs and stores `chunk` as one entry after `heads` (admitted under `hold`); answers the new heads. */
+  async #append(
+    context: BilateralContext,
+    chunk: readonly PendingFact[],
+    heads: OwnHeads,
+    hold: Hold,
+  ): Promise<OwnHeads> {
+    const core = this.#core;
+    let entry: StoredEntry;
+    let refs: string[];
+    try {
+      if (chunk.length === 1) {
+        entry = await core.appendOwn(
+          context,
+          'fact',
+          chunk[0]!.fact as unknown as JsonValue,
+          undefined,
+          heads,
+        );
+        refs = [`${entry.signed.entry.author}/${entry.signed.entry.seq}`];
+      } else {
+        const body = { facts: chunk.map((p) => p.fact) } as unknown as JsonValue;
+        [entry] = (await core.appendOwnChecked(context, 'facts', [body], heads)) as [StoredEntry];
+        const { author, seq } = entry.signed.entry;
+        refs = chunk.map((_, index) => `${author}/${seq}#${index}`);
+      }
+    } catch (error) {
+      hold.release();
+      throw error;
+    }
+    hold.confirm(context.id, refs);
+    this.#added(context, [entry]);
+    for (const [i, pending] of chunk.entries()) pending.resolve({ entry, ref: refs[i]! });
+    return { ...heads, own: { seq: entry.signed.entry.seq, hash: entry.hash } };
+  }
+
+  /** One fact on its own: checked against what is stored now, admitted, and stored as its own entry. */
+  async #commitAlone(context: BilateralContext, pending: PendingFact): Promise<void> {
+    try {
+      const heads = await this.#core.heads(context);
+      await this.#check(context, [{ ref: 'fact', fact: pending.fact }], heads);
+      const hold = await this.#admit(context, [pending.fact]);
+      await this.#append(context, [pending], heads, hold);
+    } catch (error) {
+      pending.reject(error);
+    }
+  }
+
+  /** Admits facts about to be signed (resources: capacity), in order; throws the first refusal. */
+  #admit(context: BilateralContext, facts: readonly Fact[]): Promise<Hold> {
+    const refs = facts.map((fact, i) => ({ ref: `facts[${i}]`, fact }));
+    return this.#admission?.admit(context, refs) ?? Promise.resolve(NO_HOLD);
   }
 
   /**
@@ -198,6 +276,7 @@ export class Facts {
     });
     // One `facts` entry per FACTS_PER_ENTRY facts: one signature and one
     // verification per entry, not per fact; all stored in one transaction.
+    await this.#admission?.prepare();
     const entries = await core.serially(id, async () => {
       const heads = await core.heads(context);
       await this.#check(
@@ -209,7 +288,18 @@ export class Facts {
       for (let i = 0; i < parsed.length; i += FACTS_PER_ENTRY) {
         bodies.push({ facts: parsed.slice(i, i + FACTS_PER_ENTRY) } as unknown as JsonValue);
       }
-      const appended = await core.appendOwnChecked(context, 'facts', bodies, heads);
+      const hold = await this.#admit(context, parsed);
+      let appended: StoredEntry[];
+      try {
+        appended = await core.appendOwnChecked(context, 'facts', bodies, heads);
+      } catch (error) {
+        hold.release();
+        throw error;
+      }
+      hold.confirm(
+        id,
+        factsOf(appended).map((f) => f.ref),
+      );
       this.#added(context, appended);
       return appended;
     });

@@ -1,0 +1,274 @@
+/**
+ * What every service this node sells draws from each capacity pool, over
+ * time, across all its bilaterals: one `Timeline` per pool, kept from the
+ * record (the facts of every bilateral this node is the Seller in) and
+ * changed only by synchronous steps, so a check and the reservation it
+ * admits happen with nothing in between (the node's one thread).
+ *
+ * An admission adds the new facts' demand at once (a hold) and answers a
+ * `Hold`: `confirm` once the facts are stored (with their refs), `release`
+ * if they were not. A refused fact leaves every timeline as it was.
+ */
+import {
+  type Capacity,
+  type Demand,
+  type FactRef,
+  formatCapacity,
+  formatInstant,
+  type ServiceDemand,
+  serviceDemand,
+  type Terms,
+} from '../../core/index.ts';
+import { FACT_KINDS, factsOf } from '../../kinds/index.ts';
+import type { Store } from '../../store/index.ts';
+import type { BilateralContext } from '../core/context.ts';
+import { NodeError } from '../errors.ts';
+import type { Hold } from '../facts/facts.ts';
+import { Timeline } from './timeline.ts';
+
+/** Fact types that change what a service draws. */
+const DRAWING: ReadonlySet<string> = new Set([
+  'service.ordered',
+  'service.modified',
+  'service.terminated',
+  'bandwidth.boost',
+]);
+
+interface Tracked {
+  readonly terms: Terms;
+  readonly facts: FactRef[];
+  demand: ServiceDemand | undefined;
+}
+
+/** A pool as the book needs it: its capacity, and its unit for messages. */
+export interface CapacityPool {
+  readonly capacity: Capacity;
+  readonly unit: string;
+}
+
+export class CapacityBook {
+  readonly #store: Store;
+  readonly #pool: (id: string) => CapacityPool | undefined;
+  readonly #timelines = new Map<string, Timeline>();
+  /** By bilateral, then service. */
+  readonly #services = new Map<string, Map<string, Tracked>>();
+  /** By bilateral: the refs of facts already counted (read from the record, or confirmed). */
+  readonly #known = new Map<string, Set<string>>();
+  /** By bilateral, then author: the last seq read. */
+  readonly #read = new Map<string, Map<string, number>>();
+
+  /** `pool(id)`: the declared capacity pool `id`, or undefined. */
+  constructor(store: Store, pool: (id: string) => CapacityPool | undefined) {
+    this.#store = store;
+    this.#pool = pool;
+  }
+
+  /** The timeline of pool `id` (empty until a service draws on it). */
+  timeline(id: string): Timeline {
+    let timeline = this.#timelines.get(id);
+    if (timeline === undefined) {
+      timeline = new Timeline();
+      this.#timelines.set(id, timeline);
+    }
+    return timeline;
+  }
+
+  /** Reads the facts of bilateral `context` stored since the last look, and counts their demand. */
+  async sync(context: BilateralContext, authors: readonly string[]): Promise<void> {
+    const id = context.id;
+    const read = this.#map(this.#read, id, () => new Map<string, number>());
+    const known = this.#map(this.#known, id, () => new Set<string>());
+    const heads = await this.#store.heads(id, [authors[0]!, authors[1]!]);
+    const touched = new Set<string>();
+    for (const [i, author] of authors.entries()) {
+      const after = read.get(author) ?? 0;
+      const head = heads[i]?.seq ?? 0;
+      if (head <= after) continue;
+      const entries = await this.#store.listEntries(id, {
+        author,
+        kinds: FACT_KINDS,
+        fromSeq: after + 1,
+        toSeq: head,
+      });
+      for (const item of factsOf(entries)) {
+        if (known.has(item.ref) || !DRAWING.has(item.fact.type) || !('service' in item.fact)) continue;
+        known.add(item.ref);
+        this.#tracked(context, item.fact.service).facts.push(item);
+        touched.add(item.fact.service);
+      }
+      if (head > (read.get(author) ?? 0)) read.set(author, head);
+    }
+    // Stored facts count whatever they draw: the record is what it is.
+    for (const service of touched) this.#redraw(id, service);
+  }
+
+  /**
+   * Admits `facts` (about to be signed in bilateral `context`, in order):
+   * each one's demand is added and checked against its pool wherever it
+   * draws more than before. Throws `CAPACITY_EXCEEDED` (or `POOL_UNKNOWN`)
+   * naming the first fact refused, leaving every timeline as it was.
+   */
+  admit(context: BilateralContext, facts: readonly FactRef[]): Hold {
+    const undo: (() => void)[] = [];
+    const added: { tracked: Tracked; item: FactRef }[] = [];
+    const release = () => {
+      for (const step of undo.reverse()) step();
+      undo.length = 0;
+    };
+    try {
+      for (const item of facts) {
+        if (!DRAWING.has(item.fact.type) || !('service' in item.fact)) continue;
+        const service = item.fact.service;
+        const tracked = this.#tracked(context, service);
+        if (item.fact.type === 'service.ordered' && item.fact.pool !== undefined) {
+          this.#requirePool(item.ref, item.fact.pool);
+        }
+        tracked.facts.push(item);
+        undo.push(() => tracked.facts.splice(tracked.facts.indexOf(item), 1));
+        added.push({ tracked, item });
+        const before = tracked.demand;
+        const after = this.#redraw(context.id, service);
+        undo.push(() => this.#swap(context.id, service, after, before));
+        if (after !== undefined) this.#check(item.ref, after, before);
+      }
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return {
+      confirm: (id, refs) => {
+        const known = this.#map(this.#known, id, () => new Set<string>());
+        // The stored facts replace the admitted ones under their refs.
+        for (const { tracked, item } of added) {
+          const ref = refs[facts.indexOf(item)];
+          if (ref === undefined) continue;
+          known.add(ref);
+          const at = tracked.facts.indexOf(item);
+          if (at >= 0) tracked.facts[at] = { ref, fact: item.fact };
+        }
+        this.#advance(id, refs);
+        undo.length = 0;
+      },
+      release,
+    };
+  }
+
+  /** Moves the read position of each author past the entries `refs` name, where they follow it. */
+  #advance(id: string, refs: readonly string[]): void {
+    const read = this.#map(this.#read, id, () => new Map<string, number>());
+    for (const ref of refs) {
+      const match = /^(.+)\/(\d+)(?:#\d+)?$/.exec(ref);
+      if (match === null) continue;
+      const author = match[1]!;
+      const seq = Number(match[2]);
+      const last = read.get(author) ?? 0;
+      if (seq === last + 1) read.set(author, seq);
+    }
+  }
+
+  /** Throws unless every window where `after` draws more than `before` stays within its pool. */
+  #check(ref: string, after: ServiceDemand, before: ServiceDemand | undefined): void {
+    const pool = this.#requirePool(ref, after.pool);
+    const timeline = this.timeline(after.pool);
+    const previous = before?.pool === after.pool ? before.demand : [];
+    for (const window of increases(after.demand, previous)) {
+      const peak = timeline.peak(window.from, window.to);
+      if (peak <= pool.capacity) continue;
+      const free = pool.capacity - (peak - window.amount);
+      const span = `[${formatInstant(window.from)}, ${window.to === null ? '…' : formatInstant(window.to)})`;
+      throw new NodeError(
+        'CAPACITY_EXCEEDED',
+        `${ref}: pool ${after.pool} has ${formatCapacity(free < 0n ? 0n : free)} ${pool.unit} free in ${span}; ` +
+          `${formatCapacity(window.amount)} more is ${formatCapacity(peak - pool.capacity)} ${pool.unit} short`,
+        {
+          details: {
+            ref,
+            service: after.service,
+            pool: after.pool,
+            from: formatInstant(window.from),
+            to: window.to === null ? null : formatInstant(window.to),
+            unit: pool.unit,
+            capacity: formatCapacity(pool.capacity),
+            peak: formatCapacity(peak),
+            shortfall: formatCapacity(peak - pool.capacity),
+          },
+        },
+      );
+    }
+  }
+
+  #requirePool(ref: string, id: string): CapacityPool {
+    const pool = this.#pool(id);
+    if (pool === undefined) {
+      throw new NodeError('POOL_UNKNOWN', `${ref}: pool ${id} is not a capacity pool this node declared`, {
+        details: { ref, pool: id },
+      });
+    }
+    return pool;
+  }
+
+  /** Recomputes what `service` draws from its facts and puts it in the timelines instead of what it drew. */
+  #redraw(id: string, service: string): ServiceDemand | undefined {
+    const tracked = this.#services.get(id)?.get(service);
+    if (tracked === undefined) return undefined;
+    const after = serviceDemand(tracked.terms, service, tracked.facts);
+    this.#swap(id, service, tracked.demand, after);
+    return after;
+  }
+
+  #swap(id: string, service: string, from: ServiceDemand | undefined, to: ServiceDemand | undefined): void {
+    if (from !== undefined) {
+      const timeline = this.timeline(from.pool);
+      for (const d of from.demand) timeline.add(d.from, d.to, -d.amount);
+    }
+    if (to !== undefined) {
+      const timeline = this.timeline(to.pool);
+      for (const d of to.demand) timeline.add(d.from, d.to, d.amount);
+    }
+    const tracked = this.#services.get(id)?.get(service);
+    if (tracked !== undefined) tracked.demand = to;
+  }
+
+  #tracked(context: BilateralContext, service: string): Tracked {
+    const services = this.#map(this.#services, context.id, () => new Map<string, Tracked>());
+    let tracked = services.get(service);
+    if (tracked === undefined) {
+      tracked = { terms: context.terms, facts: [], demand: undefined };
+      services.set(service, tracked);
+    }
+    return tracked;
+  }
+
+  #map<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+    let value = map.get(key);
+    if (value === undefined) {
+      value = make();
+      map.set(key, value);
+    }
+    return value;
+  }
+}
+
+/** The windows where `after` draws more than `before`, each with how much `after` draws there at most. */
+export function increases(after: readonly Demand[], before: readonly Demand[]): Demand[] {
+  const points = new Set<number>();
+  for (const d of [...after, ...before]) {
+    points.add(d.from);
+    if (d.to !== null) points.add(d.to);
+  }
+  const sorted = [...points].sort((a, b) => a - b);
+  const at = (list: readonly Demand[], t: number) =>
+    list.find((d) => d.from <= t && (d.to === null || t < d.to))?.amount ?? 0n;
+  const out: Demand[] = [];
+  sorted.forEach((from, i) => {
+    const to = i + 1 < sorted.length ? sorted[i + 1]! : null;
+    if (to === null && !after.some((d) => d.to === null)) return;
+    const amount = at(after, from);
+    if (amount <= at(before, from)) return;
+    const last = out.at(-1);
+    if (last !== undefined && last.to === from) {
+      out[out.length - 1] = { from: last.from, to, amount: amount > last.amount ? amount : last.amount };
+    } else out.push({ from, to, amount });
+  });
+  return out;
+}

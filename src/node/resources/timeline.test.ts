@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Timeline } from './timeline.ts';
+
+/** The use at `t` of `demands`, summed one by one. */
+function useAt(demands: readonly { from: number; to: number | null; amount: bigint }[], t: number): bigint {
+  let use = 0n;
+  for (const d of demands) if (d.from <= t && (d.to === null || t < d.to)) use += d.amount;
+  return use;
+}
+
+const demand = fc
+  .tuple(fc.integer({ min: 0, max: 100 }), fc.option(fc.integer({ min: 1, max: 40 })), fc.bigInt(-50n, 100n))
+  .map(([from, length, amount]) => ({ from, to: length === null ? null : from + length, amount }));
+
+describe('Timeline', () => {
+  it('answers the use at an instant and the peak over a window as a sum of every demand would', () => {
+    fc.assert(
+      fc.property(
+        fc.array(demand, { maxLength: 60 }),
+        fc.integer({ min: 0, max: 150 }),
+        fc.option(fc.integer({ min: 1, max: 60 })),
+        (demands, from, length) => {
+          const timeline = new Timeline();
+          for (const d of demands) timeline.add(d.from, d.to, d.amount);
+          const to = length === null ? null : from + length;
+          // Use only changes at breakpoints: the peak is the largest use at `from` or at a breakpoint inside.
+          const instants = [from, ...demands.flatMap((d) => [d.from, d.to ?? d.from])].filter(
+            (t) => t >= from && (to === null || t < to),
+          );
+          const expected = instants.reduce(
+            (max, t) => {
+              const use = useAt(demands, t);
+              return use > max ? use : max;
+            },
+            useAt(demands, from),
+          );
+          expect(timeline.peak(from, to)).toBe(expected);
+          for (let t = 0; t <= 150; t += 7) expect(timeline.at(t)).toBe(useAt(demands, t));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('takes a demand away exactly, leaving no breakpoint behind', () => {
+    const timeline = new Timeline();
+    timeline.add(10, 20, 5n);
+    timeline.add(15, null, 3n);
+    expect(timeline.peak(0, null)).toBe(8n);
+    timeline.add(10, 20, -5n);
+    timeline.add(15, null, -3n);
+    expect(timeline.size).toBe(0);
+    expect(timeline.peak(0, null)).toBe(0n);
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatCapacity, parseCapacity, serviceDemand } from './capacity.ts';
 import { type FactRef, parseFact } from './facts.ts';
@@ -110,5 +111,84 @@ describe('serviceDemand', () => {
       pool: 'ams-2',
       demand: [{ from: t('2026-01-05T00:00:00Z'), to: null, amount: mbps(100) }],
     });
+  });
+});
+
+describe('serviceDemand, against its definition', () => {
+  it('draws at every instant the larger of the plan in force and any boost level active then', () => {
+    const day = (d: number) => `2026-01-${String(d).padStart(2, '0')}T00:00:00Z`;
+    const plans = ['100M', '1G', '10G'] as const;
+    const capacityOf = { '100M': mbps(100), '1G': mbps(1000), '10G': mbps(10000) };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...plans),
+        fc.array(fc.tuple(fc.integer({ min: 6, max: 28 }), fc.constantFrom(...plans)), { maxLength: 4 }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 1, max: 28 }),
+            fc.integer({ min: 1, max: 5 }),
+            fc.constantFrom('1G' as const, '10G' as const),
+          ),
+          {
+            maxLength: 6,
+          },
+        ),
+        fc.option(fc.integer({ min: 6, max: 31 })),
+        (plan, modifications, boosts, terminated) => {
+          const facts = [
+            ref({
+              type: 'service.ordered',
+              service: 'S1',
+              offering: 'dia',
+              plan,
+              termMonths: 12,
+              at: day(5),
+              pool: 'p',
+            }),
+            ...modifications.map(([d, p]) =>
+              ref({ type: 'service.modified', service: 'S1', plan: p, at: day(d) }),
+            ),
+            ...boosts.map(([d, length, p]) =>
+              ref({
+                type: 'bandwidth.boost',
+                service: 'S1',
+                plan: p,
+                from: day(d),
+                to: day(Math.min(31, d + length)),
+              }),
+            ),
+            ...(terminated === null
+              ? []
+              : [ref({ type: 'service.terminated', service: 'S1', at: day(terminated) })]),
+          ];
+          const demand = serviceDemand(terms, 'S1', facts)?.demand ?? [];
+          for (let d = 1; d <= 31; d++) {
+            const at = t(day(d));
+            const inLife = d >= 5 && (terminated === null || d < terminated);
+            let expected = 0n;
+            if (inLife) {
+              let base = capacityOf[plan];
+              let baseAt = 5;
+              for (const [md, mp] of [...modifications].sort((a, b) => a[0] - b[0]))
+                if (md <= d && md >= baseAt) {
+                  base = capacityOf[mp];
+                  baseAt = md;
+                }
+              expected = base;
+              for (const [bd, length, bp] of boosts) {
+                if (bd <= d && d < Math.min(31, bd + length) && capacityOf[bp] > expected)
+                  expected = capacityOf[bp];
+              }
+            }
+            const got = demand.find((x) => x.from <= at && (x.to === null || at < x.to))?.amount ?? 0n;
+            expect(got).toBe(expected);
+          }
+          // Windows do not overlap and come in time order.
+          for (let i = 1; i < demand.length; i++)
+            expect(demand[i]!.from).toBeGreaterThanOrEqual(demand[i - 1]!.to!);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

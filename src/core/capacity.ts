@@ -109,29 +109,40 @@ export function serviceDemand(
   }
   changes.sort((a, b) => a.at - b.at);
   const start = changes[0]!.at;
-  const base = (t: Instant): Capacity => {
-    let amount = 0n;
-    for (const change of changes) if (change.at <= t) amount = change.amount;
-    return amount;
-  };
-  // Breakpoints: every instant the drawn amount may change, within [start, end).
-  const points = new Set<Instant>([start]);
-  for (const change of changes) points.add(change.at);
+  // One sweep over the instants the drawn amount may change, within [start, end).
+  const events: { at: Instant; change?: Capacity; boost?: Capacity; ends?: boolean }[] = [];
+  for (const change of changes) events.push({ at: change.at, change: change.amount });
   for (const boost of boosts) {
-    points.add(boost.from);
-    points.add(boost.to);
+    if (boost.to <= boost.from) continue;
+    events.push({ at: boost.from, boost: boost.amount });
+    events.push({ at: boost.to, boost: boost.amount, ends: true });
   }
-  const inside = [...points].filter((t) => t >= start && (end === null || t < end)).sort((a, b) => a - b);
+  events.sort((a, b) => a.at - b.at);
+  const levels = new Map<Capacity, number>();
+  let base: Capacity = 0n;
   const demand: Demand[] = [];
-  inside.forEach((from, i) => {
-    const to = inside[i + 1] ?? end;
-    let amount = base(from);
-    for (const boost of boosts)
-      if (boost.from <= from && from < boost.to && boost.amount > amount) amount = boost.amount;
+  for (let i = 0; i < events.length; ) {
+    const at = events[i]!.at;
+    for (; i < events.length && events[i]!.at === at; i++) {
+      const event = events[i]!;
+      if (event.change !== undefined) base = event.change;
+      else if (event.boost !== undefined) {
+        const count = (levels.get(event.boost) ?? 0) + (event.ends ? -1 : 1);
+        if (count === 0) levels.delete(event.boost);
+        else levels.set(event.boost, count);
+      }
+    }
+    if (at < start || (end !== null && at >= end)) continue;
+    let amount = base;
+    for (const level of levels.keys()) if (level > amount) amount = level;
     const last = demand.at(-1);
-    if (last !== undefined && last.amount === amount && last.to === from) {
-      demand[demand.length - 1] = { from: last.from, to, amount };
-    } else if (amount > 0n) demand.push({ from, to, amount });
-  });
+    if (last !== undefined && last.to === null) {
+      if (last.amount === amount) continue;
+      demand[demand.length - 1] = { ...last, to: at };
+    }
+    if (amount > 0n) demand.push({ from: at, to: null, amount });
+  }
+  const last = demand.at(-1);
+  if (last !== undefined && last.to === null && end !== null) demand[demand.length - 1] = { ...last, to: end };
   return { service, pool: order.pool, demand };
 }

@@ -217,13 +217,20 @@ export class CapacityBook {
   }
 
   #swap(id: string, service: string, from: ServiceDemand | undefined, to: ServiceDemand | undefined): void {
-    if (from !== undefined) {
-      const timeline = this.timeline(from.pool);
-      for (const d of from.demand) timeline.add(d.from, d.to, -d.amount);
-    }
-    if (to !== undefined) {
+    if (from !== undefined && to !== undefined && from.pool === to.pool) {
+      // The same pool: only where the two differ (a boost changes its window, not the whole life).
       const timeline = this.timeline(to.pool);
-      for (const d of to.demand) timeline.add(d.from, d.to, d.amount);
+      for (const change of difference(to.demand, from.demand))
+        timeline.add(change.from, change.to, change.delta);
+    } else {
+      if (from !== undefined) {
+        const timeline = this.timeline(from.pool);
+        for (const d of from.demand) timeline.add(d.from, d.to, -d.amount);
+      }
+      if (to !== undefined) {
+        const timeline = this.timeline(to.pool);
+        for (const d of to.demand) timeline.add(d.from, d.to, d.amount);
+      }
     }
     const tracked = this.#services.get(id)?.get(service);
     if (tracked !== undefined) tracked.demand = to;
@@ -249,26 +256,56 @@ export class CapacityBook {
   }
 }
 
-/** The windows where `after` draws more than `before`, each with how much `after` draws there at most. */
-export function increases(after: readonly Demand[], before: readonly Demand[]): Demand[] {
+/** A window where two demands differ: `delta` is `after` less `before` there, `amount` what `after` draws. */
+export interface Change {
+  readonly from: number;
+  readonly to: number | null;
+  readonly delta: Capacity;
+  readonly amount: Capacity;
+}
+
+/** Where `after` differs from `before` (both in time order, not overlapping), in one sweep. */
+export function difference(after: readonly Demand[], before: readonly Demand[]): Change[] {
   const points = new Set<number>();
   for (const d of [...after, ...before]) {
     points.add(d.from);
     if (d.to !== null) points.add(d.to);
   }
   const sorted = [...points].sort((a, b) => a - b);
-  const at = (list: readonly Demand[], t: number) =>
-    list.find((d) => d.from <= t && (d.to === null || t < d.to))?.amount ?? 0n;
-  const out: Demand[] = [];
+  const cursor = (list: readonly Demand[]) => {
+    let i = 0;
+    return (t: number): Capacity => {
+      while (i < list.length && list[i]!.to !== null && list[i]!.to! <= t) i++;
+      const d = list[i];
+      return d !== undefined && d.from <= t ? d.amount : 0n;
+    };
+  };
+  const afterAt = cursor(after);
+  const beforeAt = cursor(before);
+  const out: Change[] = [];
   sorted.forEach((from, i) => {
-    const to = i + 1 < sorted.length ? sorted[i + 1]! : null;
-    if (to === null && !after.some((d) => d.to === null)) return;
-    const amount = at(after, from);
-    if (amount <= at(before, from)) return;
+    const to = sorted[i + 1] ?? null;
+    const amount = afterAt(from);
+    const delta = amount - beforeAt(from);
+    if (delta === 0n) return;
     const last = out.at(-1);
-    if (last !== undefined && last.to === from) {
-      out[out.length - 1] = { from: last.from, to, amount: amount > last.amount ? amount : last.amount };
-    } else out.push({ from, to, amount });
+    if (last !== undefined && last.to === from && last.delta === delta && last.amount === amount) {
+      out[out.length - 1] = { ...last, to };
+    } else out.push({ from, to, delta, amount });
   });
+  return out;
+}
+
+/** The windows where `after` draws more than `before`, each with the most `after` draws there. */
+export function increases(after: readonly Demand[], before: readonly Demand[]): Demand[] {
+  const out: Demand[] = [];
+  for (const change of difference(after, before)) {
+    if (change.delta <= 0n) continue;
+    const last = out.at(-1);
+    if (last !== undefined && last.to === change.from) {
+      const amount = change.amount > last.amount ? change.amount : last.amount;
+      out[out.length - 1] = { from: last.from, to: change.to, amount };
+    } else out.push({ from: change.from, to: change.to, amount: change.amount });
+  }
   return out;
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { difference, increases } from './capacity-book.ts';
 import { Timeline } from './timeline.ts';
 
 /** The use at `t` of `demands`, summed one by one. */
@@ -52,5 +53,39 @@ describe('Timeline', () => {
     timeline.add(15, null, -3n);
     expect(timeline.size).toBe(0);
     expect(timeline.peak(0, null)).toBe(0n);
+  });
+});
+
+describe('difference', () => {
+  it('is what adding the change to the before demand makes of it, window by window', () => {
+    const windows = fc
+      .array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 10 }), fc.bigInt(1n, 9n)), {
+        maxLength: 6,
+      })
+      .map((list) => {
+        // Non-overlapping, in time order, as a service's demand is.
+        const out: { from: number; to: number | null; amount: bigint }[] = [];
+        let at = 0;
+        for (const [gap, length, amount] of list) {
+          out.push({ from: at + gap, to: at + gap + length, amount });
+          at += gap + length;
+        }
+        if (out.length > 0 && list.length % 2 === 1) out[out.length - 1] = { ...out.at(-1)!, to: null };
+        return out;
+      });
+    fc.assert(
+      fc.property(windows, windows, (after, before) => {
+        const timeline = new Timeline();
+        for (const d of before) timeline.add(d.from, d.to, d.amount);
+        for (const c of difference(after, before)) timeline.add(c.from, c.to, c.delta);
+        for (let t = 0; t < 200; t++) expect(timeline.at(t)).toBe(useAt(after, t));
+        const up = increases(after, before);
+        for (let t = 0; t < 200; t++) {
+          const inside = up.some((w) => w.from <= t && (w.to === null || t < w.to));
+          expect(inside).toBe(useAt(after, t) > useAt(before, t));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -142,13 +142,13 @@ export async function stop(node: Node): Promise<void> {
   await exited;
 }
 
-/** Pins the two nodes to each other, agrees the example terms and records S1's order and activation. */
-export async function agree(seller: Node, buyer: Node): Promise<string> {
+/** Pins the two nodes to each other, agrees `terms` (the example's) and records S1's order and activation. */
+export async function agree(seller: Node, buyer: Node, terms: unknown = TERMS): Promise<string> {
   const identity = (n: Node) => request<{ party: string; key: string; endpoint: string }>(n, 'GET', '/party');
   const [s, b] = [await identity(seller), await identity(buyer)];
   await request(seller, 'PUT', `/peers/${b.party}`, { key: b.key, endpoint: b.endpoint });
   await request(buyer, 'PUT', `/peers/${s.party}`, { key: s.key, endpoint: s.endpoint, policy: 'accept' });
-  const { id } = await request<{ id: string }>(seller, 'POST', '/bilaterals', { terms: TERMS });
+  const { id } = await request<{ id: string }>(seller, 'POST', '/bilaterals', { terms });
   for (const fact of LIFECYCLE) await request(seller, 'POST', `/bilaterals/${id}/facts`, fact);
   return id;
 }

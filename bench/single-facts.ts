@@ -29,12 +29,12 @@
  * Never a test: figures depend on the machine. Compare figures from one run.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { agree, closeClient, dropDatabases, type Node, request, startPair, stop } from './processes.ts';
+import { Connection } from './raw-http.ts';
 import { log, machine, positive, printReport, processCpuSeconds, sellerBuyerFacts } from './support.ts';
 
 const { values: flags } = parseArgs({
@@ -60,49 +60,6 @@ if (flags.store !== 'sqlite' && flags.store !== 'postgres') throw new Error('--s
 const COMMAND = ['npx tsx bench/single-facts.ts', ...process.argv.slice(2)].join(' ');
 const now = () => performance.now();
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-/** One client: a keep-alive connection sending a request at a time and reading its answer. */
-class Connection {
-  readonly #socket: Socket;
-  #buffer: Buffer = Buffer.alloc(0);
-  #waiting: { done(status: number, body: string): void; fail(error: Error): void } | undefined;
-
-  constructor(readonly node: Node) {
-    const url = new URL(node.url);
-    this.#socket = connect(Number(url.port), url.hostname);
-    this.#socket.setNoDelay(true);
-    this.#socket.on('data', (chunk: Buffer) => this.#read(chunk));
-    this.#socket.on('error', (error) => this.#waiting?.fail(error));
-  }
-
-  post(path: string, body: unknown): Promise<{ status: number; body: string }> {
-    const payload = Buffer.from(JSON.stringify(body));
-    const head = `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${this.node.token}\r\ncontent-type: application/json\r\ncontent-length: ${payload.length}\r\n\r\n`;
-    return new Promise((done, fail) => {
-      this.#waiting = { done: (status, text) => done({ status, body: text }), fail };
-      this.#socket.write(Buffer.concat([Buffer.from(head), payload]));
-    });
-  }
-
-  #read(chunk: Buffer): void {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    const end = this.#buffer.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const head = this.#buffer.subarray(0, end).toString('latin1');
-    const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? Number.NaN);
-    if (!Number.isSafeInteger(length)) throw new Error(`answer without content-length: ${head}`);
-    if (this.#buffer.length < end + 4 + length) return;
-    const text = this.#buffer.subarray(end + 4, end + 4 + length).toString('utf8');
-    this.#buffer = this.#buffer.subarray(end + 4 + length);
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    waiting?.done(Number(head.slice(9, 12)), text);
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-}
 
 // ── the facts ───────────────────────────────────────────────────────────────
 

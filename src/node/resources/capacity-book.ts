@@ -15,6 +15,8 @@ import {
   type FactRef,
   formatCapacity,
   formatInstant,
+  parseCapacity,
+  parseInstant,
   type ServiceDemand,
   serviceDemand,
   type Terms,
@@ -124,12 +126,31 @@ export class CapacityBook {
           this.#requirePool(item.ref, item.fact.pool);
         }
         tracked.facts.push(item);
-        undo.push(() => tracked.facts.splice(tracked.facts.indexOf(item), 1));
+        undo.push(() => tracked.facts.splice(tracked.facts.lastIndexOf(item), 1));
         added.push({ tracked, item });
         const before = tracked.demand;
+        const raised = this.#raise(tracked, item);
+        if (raised !== undefined) {
+          // A boost adds its window: only that window of the timeline moves, whatever the service held.
+          const timeline = this.timeline(raised.pool);
+          for (const change of raised.changes) timeline.add(change.from, change.to, change.delta);
+          tracked.demand = raised.after;
+          undo.push(() => {
+            for (const change of raised.changes) timeline.add(change.from, change.to, -change.delta);
+            tracked.demand = before;
+          });
+          this.#check(item.ref, raised.after, raised.changes);
+          continue;
+        }
         const after = this.#redraw(context.id, service);
         undo.push(() => this.#swap(context.id, service, after, before));
-        if (after !== undefined) this.#check(item.ref, after, before);
+        if (after !== undefined) {
+          const changes =
+            before?.pool === after.pool
+              ? difference(after.demand, before.demand)
+              : difference(after.demand, []);
+          this.#check(item.ref, after, changes);
+        }
       }
     } catch (error) {
       release();
@@ -166,12 +187,37 @@ export class CapacityBook {
     }
   }
 
-  /** Throws unless every window where `after` draws more than `before` stays within its pool. */
-  #check(ref: string, after: ServiceDemand, before: ServiceDemand | undefined): void {
+  /**
+   * What a plain boost (no correction) of a service that draws on a pool
+   * changes: within its window the service draws at least the boost level,
+   * elsewhere what it drew. Undefined for any other fact (recomputed whole).
+   */
+  #raise(
+    tracked: Tracked,
+    item: FactRef,
+  ): { pool: string; after: ServiceDemand; changes: Change[] } | undefined {
+    const fact = item.fact;
+    const before = tracked.demand;
+    if (fact.type !== 'bandwidth.boost' || fact.corrects !== undefined || before === undefined)
+      return undefined;
+    const order = tracked.facts.find((f) => f.fact.type === 'service.ordered')?.fact;
+    if (order?.type !== 'service.ordered' || order.corrects !== undefined) return undefined;
+    const capacity = tracked.terms.offerings.find((o) => o.id === order.offering)?.capacity ?? {};
+    // A plan drawing nothing leaves gaps in a life a boost would fill: recomputed whole.
+    if (Object.values(capacity).some((amount) => parseCapacity(amount) === 0n)) return undefined;
+    const level = parseCapacity(capacity[fact.plan]);
+    const from = parseInstant(fact.from);
+    const to = parseInstant(fact.to);
+    if (level === undefined || from === undefined || to === undefined || to <= from) return undefined;
+    const { demand, changes } = raiseWithin(before.demand, from, to, level);
+    return { pool: before.pool, after: { ...before, demand }, changes };
+  }
+
+  /** Throws unless every window where `changes` add to `after`'s pool stays within it. */
+  #check(ref: string, after: ServiceDemand, changes: readonly Change[]): void {
     const pool = this.#requirePool(ref, after.pool);
     const timeline = this.timeline(after.pool);
-    const previous = before?.pool === after.pool ? before.demand : [];
-    for (const window of increases(after.demand, previous)) {
+    for (const window of increasesOf(changes)) {
       const peak = timeline.peak(window.from, window.to);
       if (peak <= pool.capacity) continue;
       const free = pool.capacity - (peak - window.amount);
@@ -298,8 +344,13 @@ export function difference(after: readonly Demand[], before: readonly Demand[]):
 
 /** The windows where `after` draws more than `before`, each with the most `after` draws there. */
 export function increases(after: readonly Demand[], before: readonly Demand[]): Demand[] {
+  return increasesOf(difference(after, before));
+}
+
+/** The windows where `changes` add, adjacent ones joined, each with the most drawn there. */
+function increasesOf(changes: readonly Change[]): Demand[] {
   const out: Demand[] = [];
-  for (const change of difference(after, before)) {
+  for (const change of changes) {
     if (change.delta <= 0n) continue;
     const last = out.at(-1);
     if (last !== undefined && last.to === change.from) {
@@ -308,4 +359,44 @@ export function increases(after: readonly Demand[], before: readonly Demand[]): 
     } else out.push({ from: change.from, to: change.to, amount: change.amount });
   }
   return out;
+}
+
+/**
+ * `demand` (in time order, not overlapping) raised to at least `level`
+ * within `[from, to)` wherever it draws anything, and the changes that makes
+ * — found by binary search, so a boost costs O(log k) plus the windows it
+ * spans, not the service's whole life.
+ */
+export function raiseWithin(
+  demand: readonly Demand[],
+  from: number,
+  to: number,
+  level: Capacity,
+): { demand: Demand[]; changes: Change[] } {
+  // The first window that ends after `from`.
+  let lo = 0;
+  let hi = demand.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const end = demand[mid]!.to;
+    if (end !== null && end <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  const replaced: Demand[] = [];
+  const changes: Change[] = [];
+  let i = lo;
+  for (; i < demand.length && demand[i]!.from < to; i++) {
+    const d = demand[i]!;
+    const start = d.from > from ? d.from : from;
+    const stop = d.to === null ? to : d.to < to ? d.to : to;
+    if (d.amount >= level) {
+      replaced.push(d);
+      continue;
+    }
+    if (d.from < start) replaced.push({ from: d.from, to: start, amount: d.amount });
+    replaced.push({ from: start, to: stop, amount: level });
+    changes.push({ from: start, to: stop, delta: level - d.amount, amount: level });
+    if (d.to === null || stop < d.to) replaced.push({ from: stop, to: d.to, amount: d.amount });
+  }
+  return { demand: [...demand.slice(0, lo), ...replaced, ...demand.slice(i)], changes };
 }

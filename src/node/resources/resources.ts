@@ -124,8 +124,9 @@ export class Resources implements FactAdmission {
         },
       );
     }
+    // Current without reading the record: our admissions move the timelines as they hold, and the
+    // counterparties' facts are counted as they arrive.
     await this.prepare();
-    await this.#syncAll();
     const peak = this.#book.timeline(id).peak(start!, end ?? null);
     return {
       pool: id,

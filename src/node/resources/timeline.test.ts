@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { difference, increases } from './capacity-book.ts';
+import { difference, increases, raiseWithin } from './capacity-book.ts';
 import { Timeline } from './timeline.ts';
 
 /** The use at `t` of `demands`, summed one by one. */
@@ -56,23 +56,24 @@ describe('Timeline', () => {
   });
 });
 
+const windows = fc
+  .array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 10 }), fc.bigInt(1n, 9n)), {
+    maxLength: 6,
+  })
+  .map((list) => {
+    // Non-overlapping, in time order, as a service's demand is.
+    const out: { from: number; to: number | null; amount: bigint }[] = [];
+    let at = 0;
+    for (const [gap, length, amount] of list) {
+      out.push({ from: at + gap, to: at + gap + length, amount });
+      at += gap + length;
+    }
+    if (out.length > 0 && list.length % 2 === 1) out[out.length - 1] = { ...out.at(-1)!, to: null };
+    return out;
+  });
+
 describe('difference', () => {
   it('is what adding the change to the before demand makes of it, window by window', () => {
-    const windows = fc
-      .array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 10 }), fc.bigInt(1n, 9n)), {
-        maxLength: 6,
-      })
-      .map((list) => {
-        // Non-overlapping, in time order, as a service's demand is.
-        const out: { from: number; to: number | null; amount: bigint }[] = [];
-        let at = 0;
-        for (const [gap, length, amount] of list) {
-          out.push({ from: at + gap, to: at + gap + length, amount });
-          at += gap + length;
-        }
-        if (out.length > 0 && list.length % 2 === 1) out[out.length - 1] = { ...out.at(-1)!, to: null };
-        return out;
-      });
     fc.assert(
       fc.property(windows, windows, (after, before) => {
         const timeline = new Timeline();
@@ -85,6 +86,33 @@ describe('difference', () => {
           expect(inside).toBe(useAt(after, t) > useAt(before, t));
         }
       }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('raiseWithin', () => {
+  it('raises a demand to a level inside a window wherever it draws, and its changes move a timeline the same way', () => {
+    fc.assert(
+      fc.property(
+        windows,
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.bigInt(1n, 12n),
+        (before, from, length, level) => {
+          const to = from + length;
+          const { demand, changes } = raiseWithin(before, from, to, level);
+          const timeline = new Timeline();
+          for (const d of before) timeline.add(d.from, d.to, d.amount);
+          for (const c of changes) timeline.add(c.from, c.to, c.delta);
+          for (let t = 0; t < 200; t++) {
+            const old = useAt(before, t);
+            const expected = t >= from && t < to && old > 0n && old < level ? level : old;
+            expect(useAt(demand, t)).toBe(expected);
+            expect(timeline.at(t)).toBe(expected);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -170,6 +170,50 @@ describe('resource pools', () => {
     ]);
   });
 
+  it("asks the Seller's node before the Buyer's node signs a boost, and holds what it admitted until the entry arrives", async () => {
+    network = new MemoryNetwork();
+    const { seller, buyer, id } = await exampleBilateral(network, { terms: termsWithCapacity(), facts: [] });
+    await seller.call('PUT', '/resource-pools/ams-1', { kind: 'capacity', unit: 'Mbps', capacity: '1500' });
+    const setup = await seller.call('POST', `/bilaterals/${id}/facts?wait=replicated`, [
+      order('S1', '100M'),
+      { type: 'service.activated', service: 'S1', at: '2026-01-06T00:00:00Z' },
+    ]);
+    expect(setup.status).toBe(201);
+    // The Buyer boosts S1 to 10G: 9,900 Mbps more, beyond the pool. Its node asks, and refuses.
+    const refused = await buyer.call<{ code: string; message: string; details: Record<string, unknown> }>(
+      'POST',
+      `/bilaterals/${id}/facts`,
+      boost('S1', '2026-01-10T10:00:00Z', '2026-01-10T12:00:00Z'),
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('CAPACITY_EXCEEDED');
+    expect(refused.body.details).toEqual({
+      ref: 'facts[0]',
+      service: 'S1',
+      pool: 'ams-1',
+      from: '2026-01-10T10:00:00Z',
+      to: '2026-01-10T12:00:00Z',
+    });
+    // The Seller's capacity and what others draw stay the Seller's.
+    expect(JSON.stringify(refused.body)).not.toMatch(/1500|peak|shortfall/);
+    expect(await recorded(buyer, id)).toHaveLength(2);
+
+    // A boost to 1G (900 more) is admitted, held, then stored: it counts against the pool once.
+    const within = await buyer.call(
+      'POST',
+      `/bilaterals/${id}/facts?wait=replicated`,
+      boost('S1', '2026-01-10T10:00:00Z', '2026-01-10T12:00:00Z', '1G'),
+    );
+    expect(within.status).toBe(201);
+    await seller.node.idle();
+    const after = await seller.call<{ peak: string }>(
+      'GET',
+      '/resource-pools/ams-1/availability?from=2026-01-10T10:00:00Z&to=2026-01-10T12:00:00Z',
+    );
+    expect(after.body.peak).toBe('1000');
+    expect(await recorded(seller, id)).toHaveLength(3);
+  });
+
   for (const engine of ['sqlite', 'postgres'] as const) {
     it(`admits hundreds of concurrent boosts on one pool without exceeding it at any instant (${engine})`, async () => {
       network = new MemoryNetwork();

@@ -21,7 +21,7 @@ import { exampleFacts, exampleTerms } from './support.ts';
 const RUNS = Number(process.env.SB_FUZZ_RUNS ?? 25);
 const BOUND_MS = 2_000;
 
-/** The peer API's routes, as src/api/routes/peer.ts and netting.ts declare them. */
+/** The peer API's routes, as src/api/routes/peer.ts, netting.ts and resources.ts declare them. */
 const peerRoutes = [
   ['GET', '/peer/identity'],
   ['POST', '/peer/proposals'],
@@ -37,6 +37,7 @@ const peerRoutes = [
   ['POST', '/peer/netting/rounds/agreed'],
   ['POST', '/peer/netting/rounds/payments'],
   ['POST', '/peer/netting/agreement'],
+  ['POST', '/peer/bilaterals/:id/admissions'],
 ] as const;
 
 const hostileText = fc.oneof(

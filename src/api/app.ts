@@ -28,7 +28,7 @@ import { paymentRoutes } from './routes/payments.ts';
 import { peerRoutes } from './routes/peer.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
-import { resourceRoutes } from './routes/resources.ts';
+import { resourcePeerRoutes, resourceRoutes } from './routes/resources.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { usageRoutes } from './routes/usage.ts';
 
@@ -121,6 +121,7 @@ export function buildPeerApp(node: PartyNode, options: AppOptions = {}): Fastify
   const app = baseApp(node, options);
   peerRoutes(app, node);
   nettingPeerRoutes(app, node);
+  resourcePeerRoutes(app, node);
   return app;
 }
 

@@ -54,11 +54,18 @@ export class PeerClient {
     const text = await response.text();
     const parsed: unknown = text === '' ? undefined : JSON.parse(text);
     if (!response.ok) {
-      const error = (parsed ?? {}) as { code?: string; message?: string };
+      const error = (parsed ?? {}) as { code?: string; message?: string; details?: unknown };
       throw new NodeError(
         'PEER_REJECTED',
         `peer refused ${method} ${path}: ${error.code ?? response.status} ${error.message ?? ''}`.trim(),
-        { details: { status: response.status, peerCode: error.code, peerMessage: error.message } },
+        {
+          details: {
+            status: response.status,
+            peerCode: error.code,
+            peerMessage: error.message,
+            ...(error.details === undefined ? {} : { peerDetails: error.details }),
+          },
+        },
       );
     }
     return parsed as T;

@@ -8,6 +8,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { PartyNode } from '../../node/index.ts';
 import { guard } from '../access.ts';
+import type { IdParams } from './params.ts';
+import { call } from './peer.ts';
 
 type PoolParams = { pool: string };
 
@@ -29,4 +31,17 @@ export function resourceRoutes(app: FastifyInstance, node: PartyNode): void {
     guard('resources.read'),
     async (request) => node.resources.availability(request.params.pool, request.query.from, request.query.to),
   );
+}
+
+/**
+ * The Buyer's node asks the Seller's before signing a fact that may draw on
+ * one of the Seller's pools (a boost it records): 200 admitted and held until
+ * the Buyer's entry arrives (or a minute passes), or 409 CAPACITY_EXCEEDED
+ * naming the fact, the pool and the window — not the pool's capacity.
+ */
+export function resourcePeerRoutes(app: FastifyInstance, node: PartyNode): void {
+  app.post<{ Params: IdParams }>('/peer/bilaterals/:id/admissions', async (request) => {
+    const from = await node.peering.counterparty(call(request), request.params.id);
+    return node.resources.admitFor(request.params.id, from, request.body);
+  });
 }

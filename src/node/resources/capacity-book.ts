@@ -75,13 +75,21 @@ export class CapacityBook {
     return timeline;
   }
 
-  /** Reads the facts of bilateral `context` stored since the last look, and counts their demand. */
-  async sync(context: BilateralContext, authors: readonly string[]): Promise<void> {
+  /**
+   * Reads the facts of bilateral `context` stored since the last look, and
+   * counts their demand; `arriving` sees them first (before they count).
+   */
+  async sync(
+    context: BilateralContext,
+    authors: readonly string[],
+    arriving?: (facts: readonly FactRef[]) => void,
+  ): Promise<void> {
     const id = context.id;
     const read = this.#map(this.#read, id, () => new Map<string, number>());
     const known = this.#map(this.#known, id, () => new Set<string>());
     const heads = await this.#store.heads(id, [authors[0]!, authors[1]!]);
     const touched = new Set<string>();
+    const fresh: FactRef[] = [];
     for (const [i, author] of authors.entries()) {
       const after = read.get(author) ?? 0;
       const head = heads[i]?.seq ?? 0;
@@ -95,10 +103,15 @@ export class CapacityBook {
       for (const item of factsOf(entries)) {
         if (known.has(item.ref) || !DRAWING.has(item.fact.type) || !('service' in item.fact)) continue;
         known.add(item.ref);
-        this.#tracked(context, item.fact.service).facts.push(item);
-        touched.add(item.fact.service);
+        fresh.push(item);
       }
       if (head > (read.get(author) ?? 0)) read.set(author, head);
+    }
+    if (fresh.length > 0) arriving?.(fresh);
+    for (const item of fresh) {
+      if (!('service' in item.fact)) continue;
+      this.#tracked(context, item.fact.service).facts.push(item);
+      touched.add(item.fact.service);
     }
     // Stored facts count whatever they draw: the record is what it is.
     for (const service of touched) this.#redraw(id, service);
@@ -113,7 +126,7 @@ export class CapacityBook {
   admit(context: BilateralContext, facts: readonly FactRef[]): Hold {
     const undo: (() => void)[] = [];
     const added: { tracked: Tracked; item: FactRef }[] = [];
-    const release = () => {
+    const undoAll = () => {
       for (const step of undo.reverse()) step();
       undo.length = 0;
     };
@@ -153,7 +166,7 @@ export class CapacityBook {
         }
       }
     } catch (error) {
-      release();
+      undoAll();
       throw error;
     }
     return {
@@ -168,9 +181,18 @@ export class CapacityBook {
           if (at >= 0) tracked.facts[at] = { ref, fact: item.fact };
         }
         this.#advance(id, refs);
-        undo.length = 0;
       },
-      release,
+      // Other admissions may have changed the same services since: each is recomputed without these facts.
+      release: () => {
+        const services = new Set<string>();
+        for (const { tracked, item } of added) {
+          const at = tracked.facts.indexOf(item);
+          if (at >= 0) tracked.facts.splice(at, 1);
+          if ('service' in item.fact) services.add(item.fact.service);
+        }
+        added.length = 0;
+        for (const service of services) this.#redraw(context.id, service);
+      },
     };
   }
 

@@ -20,9 +20,11 @@ import {
   formatCapacity,
   formatInstant,
   parseCapacity,
+  parseFact,
   parseInstant,
   ValidationError,
 } from '../../core/index.ts';
+import { canonicalize, type JsonValue } from '../../ledger/index.ts';
 import type { ResourcePoolRecord } from '../../store/index.ts';
 import type { BilateralContext } from '../core/context.ts';
 import type { NodeCore } from '../core/node-core.ts';
@@ -47,6 +49,18 @@ export interface Availability {
 
 const NO_HOLD: Hold = { confirm: () => {}, release: () => {} };
 
+/** What the Seller admitted for the Buyer's node: its facts (canonical JSON) and the hold on them. */
+interface PeerHold {
+  readonly facts: string[];
+  readonly hold: Hold;
+  timer?: NodeJS.Timeout;
+}
+
+/** How long the Seller holds what it admitted for the Buyer's node before the Buyer's entry arrives. */
+export const PEER_HOLD_MS = 60_000;
+/** Most facts one admission request of the Buyer's node may carry. */
+const MAX_PEER_FACTS = 1000;
+
 export class Resources implements FactAdmission {
   readonly #core: NodeCore;
   readonly #book: CapacityBook;
@@ -55,6 +69,8 @@ export class Resources implements FactAdmission {
   /** The first reading of every bilateral this node sells in; then each is kept up to date. */
   #loading: Promise<void> | undefined;
   #loaded = false;
+  /** Per bilateral: what this node (as Seller) admitted for the Buyer's node, until its entry arrives. */
+  readonly #peerHolds = new Map<string, PeerHold[]>();
 
   constructor(core: NodeCore) {
     this.#core = core;
@@ -63,7 +79,12 @@ export class Resources implements FactAdmission {
     const received = (id: string) =>
       core.schedule(async () => {
         const context = await core.context(id);
-        if (this.#sells(context) && this.#loaded) await core.serially(id, () => this.#sync(context));
+        if (this.#sells(context) && this.#loaded) {
+          await core.serially(id, async () => {
+            // What we held for the Buyer's facts gives way to the facts themselves, once stored.
+            await this.#sync(context, (facts) => this.#settleHolds(id, facts));
+          });
+        }
       });
     core.onReceived('fact', received);
     core.onReceived('facts', received);
@@ -161,8 +182,23 @@ export class Resources implements FactAdmission {
    * refusal; answers a hold to confirm once the facts are stored, or release.
    */
   async admit(context: BilateralContext, facts: readonly FactRef[]): Promise<Hold> {
-    if (!this.#sells(context)) return NO_HOLD;
     if (!facts.some((f) => DRAWS.has(f.fact.type))) return NO_HOLD;
+    if (!this.#sells(context)) {
+      // The pools are the Seller's: its node admits what we are about to sign, or refuses it.
+      if (!context.terms.offerings.some((o) => o.capacity !== undefined)) return NO_HOLD;
+      try {
+        await this.#core.toCounterparty(context, 'POST', `/peer/bilaterals/${context.id}/admissions`, {
+          facts: facts.map((f) => f.fact),
+        });
+      } catch (error) {
+        const details = error instanceof NodeError ? error.details : undefined;
+        if (details?.peerCode !== 'CAPACITY_EXCEEDED' && details?.peerCode !== 'POOL_UNKNOWN') throw error;
+        throw new NodeError(details.peerCode, `the Seller's node refused it: ${String(details.peerMessage)}`, {
+          details: (details.peerDetails ?? {}) as Record<string, unknown>,
+        });
+      }
+      return NO_HOLD;
+    }
     if (!this.#loaded) throw new Error('resources: admit before prepare');
     await this.#sync(context);
     return this.#book.admit(context, facts);
@@ -172,8 +208,79 @@ export class Resources implements FactAdmission {
     return context.seller === this.#core.party;
   }
 
-  #sync(context: BilateralContext): Promise<void> {
-    return this.#book.sync(context, [context.seller, context.buyer]);
+  /**
+   * As the Seller, admits facts the Buyer's node is about to sign (a boost it
+   * records): held for PEER_HOLD_MS or until the Buyer's entry carrying them
+   * arrives, whichever is first. Throws the refusal, as for our own facts.
+   */
+  async admitFor(id: string, from: string, body: unknown): Promise<{ admitted: number }> {
+    const context = await this.#core.context(id);
+    if (!this.#sells(context) || from !== context.buyer) {
+      throw new NodeError('NOT_PERMITTED', 'only the Buyer of a bilateral asks its Seller to admit facts');
+    }
+    const list = (body as { facts?: unknown } | null)?.facts;
+    if (!Array.isArray(list) || list.length === 0 || list.length > MAX_PEER_FACTS) {
+      throw new ValidationError('FACT_INVALID', [
+        { path: 'facts', rule: `expected an array of 1 to ${MAX_PEER_FACTS} facts` },
+      ]);
+    }
+    const facts = list.map((fact, i) => ({ ref: `facts[${i}]`, fact: parseFact(fact, context.terms) }));
+    await this.prepare();
+    await this.#core.serially(id, async () => {
+      await this.#sync(context, (stored) => this.#settleHolds(id, stored));
+      let hold: Hold;
+      try {
+        hold = this.#book.admit(context, facts);
+      } catch (error) {
+        // The Buyer learns which fact and window, not the pool's capacity or what others draw from it.
+        if (!(error instanceof NodeError) || error.code !== 'CAPACITY_EXCEEDED') throw error;
+        const { ref, service, pool, from: start, to } = error.details as Record<string, unknown>;
+        throw new NodeError(
+          'CAPACITY_EXCEEDED',
+          `${String(ref)}: pool ${String(pool)} cannot take it in [${String(start)}, ${String(to ?? '…')})`,
+          { details: { ref, service, pool, from: start, to } },
+        );
+      }
+      const held: PeerHold = { facts: facts.map((f) => canonicalize(f.fact as unknown as JsonValue)), hold };
+      held.timer = setTimeout(() => this.#dropHold(id, held, true), PEER_HOLD_MS);
+      held.timer.unref();
+      const holds = this.#peerHolds.get(id) ?? [];
+      holds.push(held);
+      this.#peerHolds.set(id, holds);
+    });
+    return { admitted: facts.length };
+  }
+
+  /** Releases each hold all of whose facts are among `stored` (just read from the record). */
+  #settleHolds(id: string, stored: readonly FactRef[]): void {
+    const holds = this.#peerHolds.get(id);
+    if (holds === undefined || stored.length === 0) return;
+    const seen = new Map<string, number>();
+    for (const f of stored) {
+      const key = canonicalize(f.fact as unknown as JsonValue);
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    for (const held of [...holds]) {
+      const need = new Map<string, number>();
+      for (const key of held.facts) need.set(key, (need.get(key) ?? 0) + 1);
+      if ([...need].every(([key, n]) => (seen.get(key) ?? 0) >= n)) {
+        for (const [key, n] of need) seen.set(key, seen.get(key)! - n);
+        this.#dropHold(id, held, true);
+      }
+    }
+  }
+
+  #dropHold(id: string, held: PeerHold, release: boolean): void {
+    clearTimeout(held.timer);
+    const holds = this.#peerHolds.get(id) ?? [];
+    const at = holds.indexOf(held);
+    if (at < 0) return;
+    holds.splice(at, 1);
+    if (release) held.hold.release();
+  }
+
+  #sync(context: BilateralContext, arriving?: (facts: readonly FactRef[]) => void): Promise<void> {
+    return this.#book.sync(context, [context.seller, context.buyer], arriving);
   }
 
   /** Brings the book up to date with every bilateral this node sells in, each in its serial turn. */

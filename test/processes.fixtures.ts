@@ -47,6 +47,9 @@ export async function startNode(
       }
     };
     child.stdout?.on('data', onData);
+    // DEBUG_NODES=1 shows every node's log (its internal errors included) beside the test's output.
+    if (process.env.DEBUG_NODES) child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
+    if (process.env.DEBUG_NODES) child.stdout?.on('data', (c: Buffer) => process.stderr.write(c));
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`node exited with ${code}: ${output}`)));
   });

@@ -83,8 +83,14 @@ function baseApp(node: PartyNode, options: AppOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     const { status, body } = toHttpError(error);
+    // The caller learns nothing of it; the operator does.
+    if (status >= 500) {
+      node.core.log(
+        `internal error on ${request.method} ${request.url}: ${error instanceof Error ? error.stack : String(error)}`,
+      );
+    }
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

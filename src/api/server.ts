@@ -127,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningNode> 
         store,
         dataDir: options.dataDir,
         evmKey: identity.evmKey,
+        resourceSalt: identity.resourceSalt,
         config: options.chain ?? {},
         ...(options.log === undefined ? {} : { log: options.log }),
       });

@@ -13,5 +13,6 @@ export const chainErrorStatus: Readonly<Record<ChainErrorCode | 'CHAIN_CONFIG_IN
   CHAIN_PARTY_TAKEN: 409,
   CHAIN_KEY_MISMATCH: 409,
   CHAIN_TX_REVERTED: 409,
+  CHAIN_UNAVAILABLE: 503,
   CHAIN_CONFIG_INVALID: 422,
 };

@@ -17,6 +17,8 @@ export const CHAIN_ERROR_CODES = [
   'CHAIN_PARTY_TAKEN',
   'CHAIN_KEY_MISMATCH',
   'CHAIN_TX_REVERTED',
+  /** The chain did not take a transaction, after retries (unreachable, or a nonce race that would not settle). */
+  'CHAIN_UNAVAILABLE',
 ] as const;
 
 export type ChainErrorCode = (typeof CHAIN_ERROR_CODES)[number];

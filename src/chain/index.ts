@@ -79,6 +79,12 @@ export {
 } from './ids.ts';
 export { type RegisteredKey, type RegisteredParty, readParty } from './read-party.ts';
 export { approveParty, revokeParty } from './registrar.ts';
+export {
+  createResourceChain,
+  type ResourceChain,
+  type ResourceChainOptions,
+  resourceFingerprint,
+} from './resource-chain.ts';
 export { type ContractRevert, contractRevert } from './revert.ts';
 export { type KeyRotation, rotatePartyKey } from './rotate-party-key.ts';
 export { verifyAnchor, verifyAnchorOnChain } from './verify-anchor.ts';

@@ -143,6 +143,7 @@ export function serviceDemand(
     if (amount > 0n) demand.push({ from: at, to: null, amount });
   }
   const last = demand.at(-1);
-  if (last !== undefined && last.to === null && end !== null) demand[demand.length - 1] = { ...last, to: end };
+  if (last !== undefined && last.to === null && end !== null)
+    demand[demand.length - 1] = { ...last, to: end };
   return { service, pool: order.pool, demand };
 }

@@ -12,6 +12,7 @@ import {
   createAnchorChain,
   createChainPublicClient,
   createChainWalletClient,
+  createResourceChain,
   type EmbeddedChain,
   ensureParty,
   fetchChainId,
@@ -56,6 +57,8 @@ export interface ConnectOptions {
   readonly store: Store;
   readonly dataDir: string;
   readonly evmKey: Hex;
+  /** The party's secret salt for unique resources' fingerprints (party.json); absent: none are committed. */
+  readonly resourceSalt?: Hex;
   readonly config: ChainConfig;
   readonly log?: (line: string) => void;
 }
@@ -157,6 +160,15 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
     void anchorer.flush();
   });
   node.checkpoints.attachChain({ anchorer, chain });
+  if (options.resourceSalt !== undefined) {
+    const resources = createResourceChain({
+      publicClient,
+      walletClient,
+      addresses,
+      ensureBilateral: (bilateral) => chain.ensureBilateral(bilateral),
+    });
+    node.resources.attachChain({ chain: resources, salt: options.resourceSalt });
+  }
   node.peering.attachRegistry({ read: (party) => readParty(publicClient, addresses, party) });
   node.keys.onRotated(async (rotation) => {
     await rotatePartyKey(walletClient, publicClient, addresses, {
@@ -189,6 +201,7 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
       retry = undefined;
       await anchorer.stop();
       node.checkpoints.attachChain(undefined);
+      node.resources.attachChain(undefined);
       node.peering.attachRegistry(undefined);
       await embedded?.stop();
     },

@@ -58,6 +58,10 @@ export const nodeErrorStatus = {
   POOL_UNKNOWN: 422,
   /** A fact whose service would draw more than its pool holds at some instant (pool, window, shortfall named). */
   CAPACITY_EXCEEDED: 409,
+  /** A unique resource (a VLAN, a prefix) already given to another live service, here or on the chain. */
+  RESOURCE_TAKEN: 409,
+  /** A VLAN or prefix outside the declared pool it names. */
+  RESOURCE_INVALID: 422,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 
 export type NodeErrorCode = keyof typeof nodeErrorStatus;

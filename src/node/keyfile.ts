@@ -3,7 +3,8 @@
  * id, its Ed25519 entry key pair and the secp256k1 key of the EVM account that
  * sends its chain transactions. Created on first start with owner-only
  * permissions, written to a temporary file and renamed so a crash never leaves
- * half a key. A file from before the EVM key existed gains one on next start.
+ * half a key. A file from before the EVM key (or the resource salt) existed
+ * gains one on next start.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,12 @@ export interface PartyFile {
   readonly keys: KeyPair;
   /** 0x-prefixed 32-byte hex private key of the party's EVM account. */
   readonly evmKey: `0x${string}`;
+  /**
+   * 0x-prefixed 32 random bytes: the secret a Seller's unique resources are
+   * fingerprinted with on the chain (resources.ts). Every node of the party
+   * holds the same (copy `party.json`), so they commit the same fingerprints.
+   */
+  readonly resourceSalt: `0x${string}`;
   /** Every rotation of the entry key, oldest first (`sb` / `POST /party/rotate-key`). */
   readonly rotations?: readonly RotationRecord[];
   /** A rotation not yet recorded in every bilateral: the key pair being retired. Finished on start. */
@@ -36,13 +43,24 @@ export function loadOrCreatePartyFile(dataDir: string, party: string): PartyFile
     if (stored.party !== party || stored.keys === undefined) {
       throw new NodeError('PARTY_MISMATCH', `${path} belongs to party ${stored.party}, not ${party}`);
     }
-    if (stored.evmKey !== undefined) return stored as PartyFile;
-    const upgraded: PartyFile = { party, keys: stored.keys, evmKey: generatePrivateKey() };
+    if (stored.evmKey !== undefined && stored.resourceSalt !== undefined) return stored as PartyFile;
+    const upgraded: PartyFile = {
+      ...stored,
+      party,
+      keys: stored.keys,
+      evmKey: stored.evmKey ?? generatePrivateKey(),
+      resourceSalt: stored.resourceSalt ?? generatePrivateKey(),
+    };
     write(path, upgraded);
     return upgraded;
   }
   mkdirSync(dataDir, { recursive: true });
-  const created: PartyFile = { party, keys: generateKeyPair(), evmKey: generatePrivateKey() };
+  const created: PartyFile = {
+    party,
+    keys: generateKeyPair(),
+    evmKey: generatePrivateKey(),
+    resourceSalt: generatePrivateKey(),
+  };
   write(path, created);
   return created;
 }

@@ -32,6 +32,7 @@ import { NodeError } from '../errors.ts';
 import type { FactAdmission, Hold } from '../facts/facts.ts';
 import { CapacityBook, type CapacityPool } from './capacity-book.ts';
 import { checkPoolDeclaration } from './pool-spec.ts';
+import { type UniqueChain, UniqueResources } from './unique.ts';
 
 export type PoolView = ResourcePoolRecord;
 
@@ -71,9 +72,11 @@ export class Resources implements FactAdmission {
   #loaded = false;
   /** Per bilateral: what this node (as Seller) admitted for the Buyer's node, until its entry arrives. */
   readonly #peerHolds = new Map<string, PeerHold[]>();
+  readonly #unique: UniqueResources;
 
   constructor(core: NodeCore) {
     this.#core = core;
+    this.#unique = new UniqueResources(core.log);
     this.#book = new CapacityBook(core.store, (id) => this.#capacityPool(id));
     // The counterparty's facts draw too: counted once stored (never refused: they are signed).
     const received = (id: string) =>
@@ -82,7 +85,7 @@ export class Resources implements FactAdmission {
         if (this.#sells(context) && this.#loaded) {
           await core.serially(id, async () => {
             // What we held for the Buyer's facts gives way to the facts themselves, once stored.
-            await this.#sync(context, (facts) => this.#settleHolds(id, facts));
+            await this.#sync(context);
           });
         }
       });
@@ -193,15 +196,49 @@ export class Resources implements FactAdmission {
       } catch (error) {
         const details = error instanceof NodeError ? error.details : undefined;
         if (details?.peerCode !== 'CAPACITY_EXCEEDED' && details?.peerCode !== 'POOL_UNKNOWN') throw error;
-        throw new NodeError(details.peerCode, `the Seller's node refused it: ${String(details.peerMessage)}`, {
-          details: (details.peerDetails ?? {}) as Record<string, unknown>,
-        });
+        throw new NodeError(
+          details.peerCode,
+          `the Seller's node refused it: ${String(details.peerMessage)}`,
+          {
+            details: (details.peerDetails ?? {}) as Record<string, unknown>,
+          },
+        );
       }
       return NO_HOLD;
     }
     if (!this.#loaded) throw new Error('resources: admit before prepare');
     await this.#sync(context);
-    return this.#book.admit(context, facts);
+    const capacity = this.#book.admit(context, facts);
+    let unique: Hold;
+    try {
+      unique = await this.#unique.admit(context, facts, await this.#poolMap());
+    } catch (error) {
+      capacity.release();
+      throw error;
+    }
+    return {
+      confirm: (id, refs) => {
+        capacity.confirm(id, refs);
+        unique.confirm(id, refs);
+      },
+      release: () => {
+        capacity.release();
+        unique.release();
+      },
+    };
+  }
+
+  /** Commits unique resources on `chain` from now on (none attached: this node's record only). */
+  attachChain(chain: UniqueChain | undefined): void {
+    this.#unique.attachChain(chain);
+  }
+
+  /** Who holds unique resource `name` on this node: its bilateral and service, if anyone. */
+  holderOf(name: string): { bilateral: string; service: string } | undefined {
+    const holder = this.#unique.holderOf(name);
+    if (holder === undefined) return undefined;
+    const [bilateral = '', service = ''] = holder.split('\n');
+    return { bilateral, service };
   }
 
   #sells(context: BilateralContext): boolean {
@@ -227,7 +264,7 @@ export class Resources implements FactAdmission {
     const facts = list.map((fact, i) => ({ ref: `facts[${i}]`, fact: parseFact(fact, context.terms) }));
     await this.prepare();
     await this.#core.serially(id, async () => {
-      await this.#sync(context, (stored) => this.#settleHolds(id, stored));
+      await this.#sync(context);
       let hold: Hold;
       try {
         hold = this.#book.admit(context, facts);
@@ -279,8 +316,17 @@ export class Resources implements FactAdmission {
     if (release) held.hold.release();
   }
 
-  #sync(context: BilateralContext, arriving?: (facts: readonly FactRef[]) => void): Promise<void> {
-    return this.#book.sync(context, [context.seller, context.buyer], arriving);
+  /**
+   * Reads what the record of `context` holds beyond what was read: the
+   * Buyer's facts we held for give way to the facts themselves, orders hold
+   * their resources, terminations free them (on the chain too, after the
+   * first reading).
+   */
+  #sync(context: BilateralContext): Promise<void> {
+    return this.#book.sync(context, [context.seller, context.buyer], (facts) => {
+      this.#settleHolds(context.id, facts);
+      this.#unique.note(context, facts, this.#loaded);
+    });
   }
 
   /** Brings the book up to date with every bilateral this node sells in, each in its serial turn. */

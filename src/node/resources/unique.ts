@@ -1,0 +1,184 @@
+/**
+ * Unique resources a Seller gives its services: a VLAN on a port, an IP
+ * prefix, a wavelength, a cross-connect — named by an order's `resources`
+ * (`vlan:<pool>:<id>`, `prefix:<pool>:<cidr>`, or any other `kind:name`).
+ * Each is given to one live service at most:
+ * - on this node, across all its bilaterals (from the record);
+ * - on the chain, across every node of the Seller: before an order is
+ *   signed, each of its resources is committed on `ResourceCommitments` by a
+ *   fingerprint only the Seller can compute (its secret salt and the name),
+ *   and a resource committed to another bilateral refuses the order
+ *   (`409 RESOURCE_TAKEN`). A termination frees the service's resources.
+ * A VLAN or prefix must lie in a pool of its kind the node declared.
+ */
+
+import { type ResourceChain, resourceFingerprint } from '../../chain/index.ts';
+import type { FactRef } from '../../core/index.ts';
+import type { ResourcePoolRecord } from '../../store/index.ts';
+import type { BilateralContext } from '../core/context.ts';
+import { NodeError } from '../errors.ts';
+
+type Hex = `0x${string}`;
+
+import type { Hold } from '../facts/facts.ts';
+import { parsePrefix, prefixWithin } from './pool-spec.ts';
+
+export interface UniqueChain {
+  readonly chain: ResourceChain;
+  /** The Seller's secret salt (party.json), the same on every node of the party. */
+  readonly salt: Hex;
+}
+
+export class UniqueResources {
+  #chain: UniqueChain | undefined;
+  readonly #log: (line: string) => void;
+  /** Live resources: name → holder (`bilateral\nservice`). */
+  readonly #holder = new Map<string, string>();
+  /** Holder → its resources' names. */
+  readonly #names = new Map<string, string[]>();
+
+  constructor(log: (line: string) => void) {
+    this.#log = log;
+  }
+
+  attachChain(chain: UniqueChain | undefined): void {
+    this.#chain = chain;
+  }
+
+  /** Who holds resource `name` (`bilateral\nservice`), if anyone. */
+  holderOf(name: string): string | undefined {
+    return this.#holder.get(name);
+  }
+
+  /**
+   * Takes facts stored in bilateral `context` into account: an order's
+   * resources become held, a termination frees its service's (on the chain
+   * too, in the background: `release` says whether to).
+   */
+  note(context: BilateralContext, facts: readonly FactRef[], release: boolean): void {
+    for (const { fact } of facts) {
+      if (fact.type === 'service.ordered') this.#hold(context.id, fact.service, fact.resources ?? []);
+      else if (fact.type === 'service.terminated') this.#free(context.id, fact.service, release);
+    }
+  }
+
+  /**
+   * Checks and commits the resources of the orders among `facts` (about to
+   * be signed in `context` by its Seller); answers a hold whose `confirm`
+   * keeps them and whose `release` gives them back on the chain.
+   */
+  async admit(
+    context: BilateralContext,
+    facts: readonly FactRef[],
+    pools: ReadonlyMap<string, ResourcePoolRecord>,
+  ): Promise<Hold> {
+    const wanted: { ref: string; service: string; name: string }[] = [];
+    const seen = new Set<string>();
+    for (const { ref, fact } of facts) {
+      if (fact.type !== 'service.ordered') continue;
+      for (const name of fact.resources ?? []) {
+        checkName(ref, name, pools);
+        const holder = this.#holder.get(name);
+        if (seen.has(name) || (holder !== undefined && holder !== key(context.id, fact.service))) {
+          throw taken(ref, name, 'it is given to another service');
+        }
+        seen.add(name);
+        wanted.push({ ref, service: fact.service, name });
+      }
+    }
+    const committed: Hex[] = [];
+    const giveBack = () => {
+      const link = this.#chain;
+      for (const id of committed.splice(0)) {
+        void link?.chain.release(id, context.id).catch((error: unknown) => {
+          this.#log(`releasing a resource on the chain failed: ${String(error)}`);
+        });
+      }
+    };
+    const link = this.#chain;
+    if (link !== undefined) {
+      try {
+        for (const { ref, name } of wanted) {
+          const id = resourceFingerprint(link.salt, name);
+          const result = await link.chain.commit(id, context.id);
+          if (result.status === 'taken')
+            throw taken(ref, name, 'it is committed on the chain to another bilateral');
+          committed.push(id);
+        }
+      } catch (error) {
+        giveBack();
+        throw error;
+      }
+    }
+    return {
+      confirm: () => {
+        for (const { service, name } of wanted) this.#hold(context.id, service, [name]);
+        for (const { fact } of facts)
+          if (fact.type === 'service.terminated') this.#free(context.id, fact.service, true);
+      },
+      release: giveBack,
+    };
+  }
+
+  #hold(bilateral: string, service: string, names: readonly string[]): void {
+    const holder = key(bilateral, service);
+    const list = this.#names.get(holder) ?? [];
+    for (const name of names) {
+      if (this.#holder.has(name)) continue;
+      this.#holder.set(name, holder);
+      list.push(name);
+    }
+    this.#names.set(holder, list);
+  }
+
+  #free(bilateral: string, service: string, release: boolean): void {
+    const holder = key(bilateral, service);
+    const names = this.#names.get(holder) ?? [];
+    this.#names.delete(holder);
+    const link = this.#chain;
+    for (const name of names) {
+      if (this.#holder.get(name) === holder) this.#holder.delete(name);
+      if (!release || link === undefined) continue;
+      void link.chain.release(resourceFingerprint(link.salt, name), bilateral).catch((error: unknown) => {
+        this.#log(`releasing ${name} on the chain failed: ${String(error)}`);
+      });
+    }
+  }
+}
+
+function key(bilateral: string, service: string): string {
+  return `${bilateral}\n${service}`;
+}
+
+function taken(ref: string, resource: string, why: string): NodeError {
+  return new NodeError('RESOURCE_TAKEN', `${ref}: ${resource} cannot be given: ${why}`, {
+    details: { ref, resource },
+  });
+}
+
+/** A VLAN or prefix must lie in a declared pool of its kind; other kinds are names only. */
+function checkName(ref: string, name: string, pools: ReadonlyMap<string, ResourcePoolRecord>): void {
+  const [kind, pool, ...rest] = name.split(':');
+  if (kind !== 'vlan' && kind !== 'prefix') return;
+  const value = rest.join(':');
+  const declared = pools.get(pool ?? '');
+  if (declared?.kind !== kind) {
+    throw new NodeError('POOL_UNKNOWN', `${ref}: ${name} names no ${kind} pool ${pool} this node declared`, {
+      details: { ref, resource: name, pool },
+    });
+  }
+  const invalid = (rule: string) =>
+    new NodeError('RESOURCE_INVALID', `${ref}: ${name}: ${rule}`, { details: { ref, resource: name, pool } });
+  if (kind === 'vlan') {
+    const id = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
+    const ranges = (declared.spec as { ranges: [number, number][] }).ranges;
+    if (!ranges.some(([from, to]) => id >= from && id <= to))
+      throw invalid(`expected a VLAN ID within ${pool}'s ranges`);
+    return;
+  }
+  const prefix = parsePrefix(value);
+  const outer = parsePrefix((declared.spec as { prefix: string }).prefix);
+  if (prefix === undefined || outer === undefined || !prefixWithin(prefix, outer)) {
+    throw invalid(`expected a prefix in CIDR form within ${pool}'s prefix`);
+  }
+}

@@ -319,13 +319,14 @@ export class Resources implements FactAdmission {
   /**
    * Reads what the record of `context` holds beyond what was read: the
    * Buyer's facts we held for give way to the facts themselves, orders hold
-   * their resources, terminations free them (on the chain too, after the
-   * first reading).
+   * their resources, terminations free them (on the chain too: a release
+   * checks first that the resource is still committed to the bilateral).
    */
   #sync(context: BilateralContext): Promise<void> {
     return this.#book.sync(context, [context.seller, context.buyer], (facts) => {
       this.#settleHolds(context.id, facts);
-      this.#unique.note(context, facts, this.#loaded);
+      // A release a stop interrupted is made when the termination is read again, at the next start.
+      this.#unique.note(context, facts, true);
     });
   }
 

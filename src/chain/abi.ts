@@ -419,50 +419,36 @@ export const anchorRegistryAbi = [
 
 export const invoicePledgesAbi = [
   {
-    inputs: [{ internalType: 'contract BilateralRegistry', name: 'bilaterals_', type: 'address' }],
-    stateMutability: 'nonpayable',
-    type: 'constructor',
-  },
-  {
     inputs: [
-      { internalType: 'bytes32', name: 'invoiceHash', type: 'bytes32' },
+      { internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' },
       { internalType: 'address', name: 'financier', type: 'address' },
     ],
     name: 'AlreadyPledged',
     type: 'error',
   },
   {
+    inputs: [{ internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' }],
+    name: 'AlreadySettled',
+    type: 'error',
+  },
+  {
     inputs: [
-      { internalType: 'bytes32', name: 'invoiceHash', type: 'bytes32' },
+      { internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' },
       { internalType: 'address', name: 'caller', type: 'address' },
     ],
     name: 'NotFinancier',
     type: 'error',
   },
   {
-    inputs: [{ internalType: 'bytes32', name: 'invoiceHash', type: 'bytes32' }],
+    inputs: [{ internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' }],
     name: 'NotPledged',
     type: 'error',
   },
-  {
-    inputs: [
-      { internalType: 'bytes32', name: 'bilateralId', type: 'bytes32' },
-      { internalType: 'address', name: 'caller', type: 'address' },
-    ],
-    name: 'NotSeller',
-    type: 'error',
-  },
-  {
-    inputs: [{ internalType: 'bytes32', name: 'bilateralId', type: 'bytes32' }],
-    name: 'UnknownBilateral',
-    type: 'error',
-  },
-  { inputs: [], name: 'ZeroFinancier', type: 'error' },
+  { inputs: [], name: 'ZeroKey', type: 'error' },
   {
     anonymous: false,
     inputs: [
-      { indexed: true, internalType: 'bytes32', name: 'invoiceHash', type: 'bytes32' },
-      { indexed: true, internalType: 'bytes32', name: 'bilateralId', type: 'bytes32' },
+      { indexed: true, internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' },
       { indexed: true, internalType: 'address', name: 'financier', type: 'address' },
     ],
     name: 'Pledged',
@@ -471,45 +457,49 @@ export const invoicePledgesAbi = [
   {
     anonymous: false,
     inputs: [
-      { indexed: true, internalType: 'bytes32', name: 'invoiceHash', type: 'bytes32' },
-      { indexed: true, internalType: 'bytes32', name: 'bilateralId', type: 'bytes32' },
+      { indexed: true, internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' },
       { indexed: true, internalType: 'address', name: 'financier', type: 'address' },
     ],
     name: 'Released',
     type: 'event',
   },
   {
-    inputs: [],
-    name: 'bilaterals',
-    outputs: [{ internalType: 'contract BilateralRegistry', name: '', type: 'address' }],
-    stateMutability: 'view',
-    type: 'function',
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' },
+      { indexed: true, internalType: 'address', name: 'financier', type: 'address' },
+    ],
+    name: 'Settled',
+    type: 'event',
   },
   {
-    inputs: [
-      { internalType: 'bytes32', name: 'invoiceHash', type: 'bytes32' },
-      { internalType: 'bytes32', name: 'bilateralId', type: 'bytes32' },
-      { internalType: 'address', name: 'financier', type: 'address' },
-    ],
+    inputs: [{ internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' }],
     name: 'pledge',
     outputs: [],
     stateMutability: 'nonpayable',
     type: 'function',
   },
   {
-    inputs: [{ internalType: 'bytes32', name: 'invoiceHash', type: 'bytes32' }],
+    inputs: [{ internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' }],
     name: 'pledgeOf',
     outputs: [
       { internalType: 'address', name: 'financier', type: 'address' },
-      { internalType: 'bytes32', name: 'bilateralId', type: 'bytes32' },
       { internalType: 'uint64', name: 'pledgedAt', type: 'uint64' },
+      { internalType: 'uint64', name: 'settledAt', type: 'uint64' },
     ],
     stateMutability: 'view',
     type: 'function',
   },
   {
-    inputs: [{ internalType: 'bytes32', name: 'invoiceHash', type: 'bytes32' }],
+    inputs: [{ internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' }],
     name: 'release',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [{ internalType: 'bytes32', name: 'pledgeKey', type: 'bytes32' }],
+    name: 'settle',
     outputs: [],
     stateMutability: 'nonpayable',
     type: 'function',

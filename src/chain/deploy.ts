@@ -36,6 +36,7 @@ import {
 import type { ChainPublicClient, ChainWalletClient } from './client.ts';
 import { ChainError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
+import { contractRevert } from './revert.ts';
 
 export interface ContractAddresses {
   readonly chainId: number;
@@ -101,9 +102,7 @@ export async function deployContracts(
   const anchorRegistry = await deploy('AnchorRegistry', anchorRegistryAbi, anchorRegistryBytecode, [
     bilateralRegistry,
   ]);
-  const invoicePledges = await deploy('InvoicePledges', invoicePledgesAbi, invoicePledgesBytecode, [
-    bilateralRegistry,
-  ]);
+  const invoicePledges = await deploy('InvoicePledges', invoicePledgesAbi, invoicePledgesBytecode, []);
   const resourceCommitments = await deploy(
     'ResourceCommitments',
     resourceCommitmentsAbi,
@@ -167,11 +166,6 @@ export async function isDeployed(
       functionName: 'bilaterals',
     }),
     publicClient.readContract({
-      address: addresses.invoicePledges,
-      abi: invoicePledgesAbi,
-      functionName: 'bilaterals',
-    }),
-    publicClient.readContract({
       address: addresses.resourceCommitments,
       abi: resourceCommitmentsAbi,
       functionName: 'bilaterals',
@@ -180,6 +174,7 @@ export async function isDeployed(
   if (links === undefined) return false;
   const [registrar, parties, ...bilaterals] = links;
   return (
+    (await pledgesByKey(publicClient, addresses.invoicePledges)) &&
     isAddressEqual(registrar, addresses.registrar ?? zeroAddress) &&
     isAddressEqual(parties, addresses.partyRegistry) &&
     bilaterals.every((address) => isAddressEqual(address, addresses.bilateralRegistry))
@@ -265,5 +260,24 @@ function safeRead(file: string): ContractAddresses | undefined {
     return readContractAddresses(file);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether the InvoicePledges at `address` is the one keyed by pledge key
+ * (settling what is not pledged reverts `NotPledged`), not an earlier one
+ * keyed by invoice and bilateral, which a chain folder may still hold.
+ */
+async function pledgesByKey(publicClient: ChainPublicClient, address: Address): Promise<boolean> {
+  try {
+    await publicClient.simulateContract({
+      address,
+      abi: invoicePledgesAbi,
+      functionName: 'settle',
+      args: [`0x${'0'.repeat(63)}1`],
+    });
+    return false;
+  } catch (error) {
+    return contractRevert(error)?.name === 'NotPledged';
   }
 }

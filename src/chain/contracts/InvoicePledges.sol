@@ -1,72 +1,76 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity ^0.8.24;
 
-import {UnknownBilateral} from "./Errors.sol";
-import {BilateralRegistry} from "./BilateralRegistry.sol";
-
 /// @title InvoicePledges
-/// @notice An invoice (by its hash) pledged to one financier at most, so the
-/// same receivable cannot be financed twice.
-/// @dev Why the seller pledges and only the financier releases: the seller
-/// owns the receivable and offers it; once it is pledged, the financier holds
-/// the claim until it is repaid, and the seller must not be able to withdraw
-/// it to pledge elsewhere. The key is the invoice hash alone, across all
-/// bilaterals, because double financing is exactly the same invoice presented
-/// to two financiers. After release the invoice may be pledged again.
+/// @notice An invoice, by its pledge key, pledged to one financier at most, so
+/// the same receivable cannot be financed twice.
+/// @dev Why a pledge key and no bilateral: the key is a hash of the invoice's
+/// own hash (keccak256("sb-pledge" ‖ invoice hash)), which only those holding
+/// the invoice can compute — its two parties and the financiers they show it
+/// to. A financier holding the invoice finds its pledge by the key; everybody
+/// else sees an opaque key and an account, and learns neither the invoice, its
+/// parties nor its bilateral. Why the financier pledges: it checked the
+/// invoice (the package its Seller gave it) and pays for it; a second pledge of
+/// the same invoice, by it or by anyone, reverts. Only the financier settles
+/// (the invoice was paid: it stays pledged, never to be financed again) or
+/// releases (the financing did not go ahead: it may be pledged again).
 contract InvoicePledges {
     struct Pledge {
         address financier;
         uint64 pledgedAt;
-        bytes32 bilateralId;
+        uint64 settledAt;
     }
 
-    BilateralRegistry public immutable bilaterals;
-    mapping(bytes32 invoiceHash => Pledge) private _pledges;
+    mapping(bytes32 pledgeKey => Pledge) private _pledges;
 
-    error NotSeller(bytes32 bilateralId, address caller);
-    error ZeroFinancier();
-    error AlreadyPledged(bytes32 invoiceHash, address financier);
-    error NotPledged(bytes32 invoiceHash);
-    error NotFinancier(bytes32 invoiceHash, address caller);
+    error ZeroKey();
+    error AlreadyPledged(bytes32 pledgeKey, address financier);
+    error NotPledged(bytes32 pledgeKey);
+    error NotFinancier(bytes32 pledgeKey, address caller);
+    error AlreadySettled(bytes32 pledgeKey);
 
-    event Pledged(bytes32 indexed invoiceHash, bytes32 indexed bilateralId, address indexed financier);
-    event Released(bytes32 indexed invoiceHash, bytes32 indexed bilateralId, address indexed financier);
+    event Pledged(bytes32 indexed pledgeKey, address indexed financier);
+    event Settled(bytes32 indexed pledgeKey, address indexed financier);
+    event Released(bytes32 indexed pledgeKey, address indexed financier);
 
-    constructor(BilateralRegistry bilaterals_) {
-        bilaterals = bilaterals_;
+    /// @notice Pledges the invoice of `pledgeKey` to the caller, its financier.
+    function pledge(bytes32 pledgeKey) external {
+        if (pledgeKey == bytes32(0)) revert ZeroKey();
+        address current = _pledges[pledgeKey].financier;
+        if (current != address(0)) revert AlreadyPledged(pledgeKey, current);
+        _pledges[pledgeKey] = Pledge({financier: msg.sender, pledgedAt: uint64(block.timestamp), settledAt: 0});
+        emit Pledged(pledgeKey, msg.sender);
     }
 
-    /// @notice Pledges `invoiceHash` of `bilateralId` to `financier`; only the seller's current account.
-    function pledge(bytes32 invoiceHash, bytes32 bilateralId, address financier) external {
-        (address sellerAccount,) = bilaterals.accountsOf(bilateralId);
-        if (sellerAccount == address(0)) revert UnknownBilateral(bilateralId);
-        if (msg.sender != sellerAccount) revert NotSeller(bilateralId, msg.sender);
-        if (financier == address(0)) revert ZeroFinancier();
-        address current = _pledges[invoiceHash].financier;
-        if (current != address(0)) revert AlreadyPledged(invoiceHash, current);
-        _pledges[invoiceHash] =
-            Pledge({financier: financier, pledgedAt: uint64(block.timestamp), bilateralId: bilateralId});
-        emit Pledged(invoiceHash, bilateralId, financier);
+    /// @notice Marks the pledge settled (the invoice was paid); only its financier, once.
+    function settle(bytes32 pledgeKey) external {
+        Pledge storage p = _held(pledgeKey);
+        if (p.settledAt != 0) revert AlreadySettled(pledgeKey);
+        p.settledAt = uint64(block.timestamp);
+        emit Settled(pledgeKey, msg.sender);
     }
 
-    /// @notice Releases the pledge; only the financier it is pledged to.
-    function release(bytes32 invoiceHash) external {
-        Pledge storage p = _pledges[invoiceHash];
-        address financier = p.financier;
-        if (financier == address(0)) revert NotPledged(invoiceHash);
-        if (msg.sender != financier) revert NotFinancier(invoiceHash, msg.sender);
-        bytes32 bilateralId = p.bilateralId;
-        delete _pledges[invoiceHash];
-        emit Released(invoiceHash, bilateralId, financier);
+    /// @notice Releases an unsettled pledge (the financing did not go ahead); only its financier.
+    function release(bytes32 pledgeKey) external {
+        Pledge storage p = _held(pledgeKey);
+        if (p.settledAt != 0) revert AlreadySettled(pledgeKey);
+        delete _pledges[pledgeKey];
+        emit Released(pledgeKey, msg.sender);
     }
 
-    /// @notice The current pledge; all zero when the invoice is not pledged.
-    function pledgeOf(bytes32 invoiceHash)
+    /// @notice The pledge of `pledgeKey`; all zero when the invoice is not pledged.
+    function pledgeOf(bytes32 pledgeKey)
         external
         view
-        returns (address financier, bytes32 bilateralId, uint64 pledgedAt)
+        returns (address financier, uint64 pledgedAt, uint64 settledAt)
     {
-        Pledge storage p = _pledges[invoiceHash];
-        return (p.financier, p.bilateralId, p.pledgedAt);
+        Pledge storage p = _pledges[pledgeKey];
+        return (p.financier, p.pledgedAt, p.settledAt);
+    }
+
+    function _held(bytes32 pledgeKey) private view returns (Pledge storage p) {
+        p = _pledges[pledgeKey];
+        if (p.financier == address(0)) revert NotPledged(pledgeKey);
+        if (p.financier != msg.sender) revert NotFinancier(pledgeKey, msg.sender);
     }
 }

@@ -135,6 +135,62 @@ describe('resource pools', () => {
     expect(unknown.body).toMatchObject({ code: 'POOL_UNKNOWN', details: { pool: 'nowhere' } });
   });
 
+  it('refuses a malformed pool field by field, a change of kind, and a malformed window', async () => {
+    network = new MemoryNetwork();
+    const { seller } = await exampleBilateral(network, { terms: termsWithCapacity(), facts: [] });
+    const bad = await seller.call<{ code: string; details: { path: string }[] }>(
+      'PUT',
+      '/resource-pools/ams-1',
+      {
+        kind: 'capacity',
+        unit: '',
+        capacity: '1.0000001',
+        extra: true,
+      },
+    );
+    expect(bad.status).toBe(422);
+    expect(bad.body.code).toBe('POOL_INVALID');
+    expect(bad.body.details.map((i) => i.path).sort()).toEqual(['capacity', 'extra', 'unit']);
+    const vlans = await seller.call<{ details: { path: string; rule: string }[] }>(
+      'PUT',
+      '/resource-pools/v',
+      {
+        kind: 'vlan',
+        port: 'ams-1',
+        ranges: [
+          [100, 199],
+          [150, 250],
+          [0, 5000],
+        ],
+      },
+    );
+    expect(vlans.status).toBe(422);
+    expect(vlans.body.details.map((i) => i.path)).toEqual(['ranges[1]', 'ranges[2]']);
+    const prefix = await seller.call('PUT', '/resource-pools/p', { kind: 'prefix', prefix: '192.0.2.1/24' });
+    expect(prefix.status).toBe(422);
+    expect((await seller.call('GET', '/resource-pools')).body).toEqual({ pools: [] });
+
+    expect(
+      (await seller.call('PUT', '/resource-pools/ams-1', { kind: 'capacity', unit: 'Mbps', capacity: '1' }))
+        .status,
+    ).toBe(200);
+    const changed = await seller.call<{ code: string }>('PUT', '/resource-pools/ams-1', {
+      kind: 'prefix',
+      prefix: '192.0.2.0/24',
+    });
+    expect(changed.status).toBe(409);
+    expect(changed.body.code).toBe('POOL_KIND_CHANGED');
+    const window = await seller.call<{ code: string }>(
+      'GET',
+      '/resource-pools/ams-1/availability?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z',
+    );
+    expect(window.status).toBe(422);
+    expect((await seller.call('GET', '/resource-pools/ams-1/availability')).status).toBe(422);
+    expect(
+      (await seller.call('GET', '/resource-pools/none/availability?from=2026-02-01T00:00:00Z')).status,
+    ).toBe(404);
+  });
+
   it('counts every bilateral the Seller sells in against the same pool', async () => {
     network = new MemoryNetwork();
     const { seller, id } = await exampleBilateral(network, { terms: termsWithCapacity(), facts: [] });

@@ -23,7 +23,7 @@
  *
  * Never a test: figures depend on the machine. Compare figures from one run.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -39,7 +39,7 @@ import {
   TERMS,
 } from './processes.ts';
 import { Connection } from './raw-http.ts';
-import { log, machine, positive, printReport, prng, processCpuSeconds } from './support.ts';
+import { log, machine, positive, printReport, prng, processCpuSeconds, writeResult } from './support.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -193,11 +193,7 @@ async function main(): Promise<void> {
     };
     printReport(report);
     if (!flags['no-json']) {
-      const dir = join(import.meta.dirname, 'results');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, `admission-${date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
-      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-      log(`wrote ${file}`);
+      writeResult('admission', date, report);
     }
   } finally {
     await Promise.all(nodes.map(stop));

@@ -35,7 +35,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -65,7 +65,15 @@ import { generateKeyPair, hashJson, type JsonValue } from '../src/ledger/index.t
 import { Anchorer, storedBilateralTerms } from '../src/node/index.ts';
 import { putSignedBilateral } from '../src/node/node.fixtures.ts';
 import { type AnchorKey, openStore, type Store } from '../src/store/index.ts';
-import { api, type Machine, machine, positive, processCpuSeconds, sellerBuyerFacts } from './support.ts';
+import {
+  api,
+  type Machine,
+  machine,
+  positive,
+  processCpuSeconds,
+  sellerBuyerFacts,
+  writeResult,
+} from './support.ts';
 
 // ── options ─────────────────────────────────────────────────────────────────
 
@@ -748,11 +756,7 @@ async function main(): Promise<void> {
     };
     printReport(report);
     if (!flags['no-json']) {
-      const dir = join(import.meta.dirname, 'results');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, `anchoring-${date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
-      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-      log(`wrote ${file}`);
+      writeResult('anchoring', date, report);
     }
   } finally {
     await embedded.stop();

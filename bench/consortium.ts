@@ -1,39 +1,10 @@
-/**
- * Benchmark: a consortium closing one month — `--providers` providers (20),
- * `--bilaterals` bilaterals between them (100; each a random ordered pair,
- * seller to buyer), `--services` services (1,000) spread over them, each
- * ordered and active through the month, some with an outage. Timed phases:
- *   1. agree every bilateral and record its facts (both parties' nodes);
- *   2. the month's invoice of every bilateral issued by its Seller's node
- *      and accepted by its Buyer's node after recomputing it;
- *   3. every bilateral's statement, on both nodes, as of a day after the
- *      due date (and checked equal);
- *   4. a multilateral netting round over every provider, run by the first:
- *      a co-signed statement for every pair that trades, every member's
- *      signature on the round, and every member recording it in the
- *      bilaterals it sells in; then every invoice checked settled on both
- *      nodes. The payments it needs, against one payment per open invoice.
- *
- * The nodes are real `PartyNode`s with their owner and peer apps, each with
- * its own in-memory SQLite store, in one process; requests go through
- * fastify's `inject`, not sockets (test/in-memory.ts): 20 processes would not
- * fit a 2-core machine. No chain: the round's hash reaches the chain with
- * each bilateral's next anchored checkpoint, as any entry does (measured in
- * the anchoring benchmarks).
- *
- *   npx tsx bench/consortium.ts [--providers 20] [--bilaterals 100] [--services 1000] [--seed 7] [--no-json]
- *
- * Never a test: figures depend on the machine.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { introduce } from '../src/api/index.ts';
 import type { IssuedInvoice } from '../src/node/index.ts';
 import { MemoryNetwork, type MemoryNode } from '../test/in-memory.ts';
 import { exampleTerms } from '../test/support.ts';
-import { log, machine, positive, printReport, prng } from './support.ts';
+import { log, machine, positive, printReport, prng, writeResult } from './support.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -217,11 +188,7 @@ async function main(): Promise<void> {
     };
     printReport(report);
     if (!flags['no-json']) {
-      const dir = join(import.meta.dirname, 'results');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, `consortium-${date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
-      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-      log(`wrote ${file}`);
+      writeResult('consortium', date, report);
     }
   } finally {
     await network.close();

@@ -28,14 +28,22 @@
  *
  * Never a test: figures depend on the machine. Compare figures from one run.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { agree, closeClient, dropDatabases, type Node, request, startPair, stop } from './processes.ts';
 import { Connection } from './raw-http.ts';
-import { log, machine, positive, printReport, processCpuSeconds, sellerBuyerFacts } from './support.ts';
+import {
+  log,
+  machine,
+  positive,
+  printReport,
+  processCpuSeconds,
+  sellerBuyerFacts,
+  writeResult,
+} from './support.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -211,11 +219,7 @@ async function main(): Promise<void> {
     };
     printReport(report);
     if (!flags['no-json']) {
-      const dir = join(import.meta.dirname, 'results');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, `single-facts-${date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
-      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-      log(`wrote ${file}`);
+      writeResult('single-facts', date, report);
     }
   } finally {
     await Promise.all(nodes.map(stop));

@@ -4,8 +4,9 @@
  * is shared, so the load says how much to trust absolute figures).
  */
 import { once } from 'node:events';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import type { RunningNode } from '../src/api/index.ts';
 import type { OwnerApi } from '../src/cli/rest.ts';
 
@@ -151,4 +152,13 @@ export function positive(name: string, value: string | undefined): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive integer`);
   return n;
+}
+
+/** Writes `report` to bench/results/<name>-<date>.json and says where. */
+export function writeResult(name: string, date: string, report: unknown): void {
+  const dir = join(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote ${file}`);
 }

@@ -23,14 +23,14 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { repo } from '../test/processes.fixtures.ts';
 import { agree, closeClient, dropDatabases, startPair, stop } from './processes.ts';
-import { log, machine, printReport, writeUsageCsv } from './support.ts';
+import { log, machine, printReport, writeResult, writeUsageCsv } from './support.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -194,11 +194,7 @@ async function main(): Promise<void> {
     };
     printReport(report);
     if (!flags['no-json']) {
-      const dir = join(import.meta.dirname, 'results');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, `usage-cli-${date.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
-      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-      log(`wrote ${file}`);
+      writeResult('usage-cli', date, report);
     }
   } finally {
     rmSync(root, { recursive: true, force: true });

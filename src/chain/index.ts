@@ -77,6 +77,7 @@ export {
   signatureBytes,
   signatureFromBytes,
 } from './ids.ts';
+export { type PledgeState, pledgeKeyOf, readPledge, writePledge } from './pledge-chain.ts';
 export { type RegisteredKey, type RegisteredParty, readParty } from './read-party.ts';
 export { approveParty, revokeParty } from './registrar.ts';
 export {

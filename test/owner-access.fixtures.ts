@@ -481,6 +481,14 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET',
+    pattern: '/resource-pools/:pool/holdings',
+    path: () => '/resource-pools/ams-1/holdings',
+    bilateral: false,
+    need: 'resources.read',
+    permission: 'resources.read',
+  },
+  {
+    method: 'GET',
     pattern: '/resource-pools/:pool/availability',
     path: () => '/resource-pools/ams-1/availability?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z',
     bilateral: false,

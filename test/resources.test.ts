@@ -130,6 +130,29 @@ describe('resource pools', () => {
     expect((await record(boost('S1', '2026-01-10T10:00:00Z', '2026-01-10T12:00:00Z'))).status).toBe(201);
     const free = await seller.call('GET', '/resource-pools/ams-1/availability?from=2026-01-09T00:00:00Z');
     expect(free.body).toMatchObject({ peak: '10000', free: '1000', to: null });
+    // Who draws what, when: S1 at 1G, 10G within its boost; S2 until its termination.
+    expect((await seller.call('GET', '/resource-pools/ams-1/holdings')).body).toEqual({
+      pool: 'ams-1',
+      kind: 'capacity',
+      services: [
+        {
+          bilateral: id,
+          service: 'S1',
+          draws: [
+            { from: '2026-01-05T00:00:00Z', to: '2026-01-10T10:00:00Z', amount: '1000', unit: 'Mbps' },
+            { from: '2026-01-10T10:00:00Z', to: '2026-01-10T12:00:00Z', amount: '10000', unit: 'Mbps' },
+            { from: '2026-01-10T12:00:00Z', to: null, amount: '1000', unit: 'Mbps' },
+          ],
+        },
+        {
+          bilateral: id,
+          service: 'S2',
+          draws: [
+            { from: '2026-01-05T00:00:00Z', to: '2026-01-08T00:00:00Z', amount: '10000', unit: 'Mbps' },
+          ],
+        },
+      ],
+    });
     const unknown = await record(order('S3', '100M', 'nowhere'));
     expect(unknown.status).toBe(422);
     expect(unknown.body).toMatchObject({ code: 'POOL_UNKNOWN', details: { pool: 'nowhere' } });

@@ -79,6 +79,15 @@ describe('unique resources on one node', () => {
     ).toBe(201);
     expect((await record(order('S2', ['vlan:ams-1-vlans:101'], '2026-02-02T00:00:00Z'))).status).toBe(201);
     expect(seller.node.resources.holderOf('vlan:ams-1-vlans:101')).toEqual({ bilateral: id, service: 'S2' });
+    // The pool's holdings: what it has given out, to whom.
+    expect((await seller.call('GET', '/resource-pools/ams-1-vlans/holdings')).body).toEqual({
+      pool: 'ams-1-vlans',
+      kind: 'vlan',
+      resources: [{ resource: 'vlan:ams-1-vlans:101', bilateral: id, service: 'S2' }],
+    });
+    expect((await seller.call('GET', '/resource-pools/ams-v4/holdings')).body).toMatchObject({
+      resources: [],
+    });
   });
 });
 

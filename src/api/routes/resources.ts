@@ -26,6 +26,12 @@ export function resourceRoutes(app: FastifyInstance, node: PartyNode): void {
     async (request) => node.resources.declare(request.params.pool, request.body),
   );
 
+  app.get<{ Params: PoolParams }>(
+    '/resource-pools/:pool/holdings',
+    guard('resources.read'),
+    async (request) => node.resources.holdings(request.params.pool),
+  );
+
   app.get<{ Params: PoolParams; Querystring: { from?: string; to?: string } }>(
     '/resource-pools/:pool/availability',
     guard('resources.read'),

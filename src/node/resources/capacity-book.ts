@@ -65,6 +65,19 @@ export class CapacityBook {
     this.#pool = pool;
   }
 
+  /** The services drawing on pool `id`, with what each draws, by bilateral then service. */
+  drawing(id: string): { bilateral: string; service: string; demand: readonly Demand[] }[] {
+    const out: { bilateral: string; service: string; demand: readonly Demand[] }[] = [];
+    for (const [bilateral, services] of this.#services) {
+      for (const [service, tracked] of services) {
+        if (tracked.demand?.pool === id && tracked.demand.demand.length > 0) {
+          out.push({ bilateral, service, demand: tracked.demand.demand });
+        }
+      }
+    }
+    return out.sort((a, b) => a.bilateral.localeCompare(b.bilateral) || a.service.localeCompare(b.service));
+  }
+
   /** The timeline of pool `id` (empty until a service draws on it). */
   timeline(id: string): Timeline {
     let timeline = this.#timelines.get(id);

@@ -36,6 +36,23 @@ import { type UniqueChain, UniqueResources } from './unique.ts';
 
 export type PoolView = ResourcePoolRecord;
 
+/** What a pool has given out (`holdings`). */
+export type Holdings =
+  | {
+      readonly pool: string;
+      readonly kind: 'capacity';
+      readonly services: readonly {
+        readonly bilateral: string;
+        readonly service: string;
+        readonly draws: readonly { from: string; to: string | null; amount: string; unit: string }[];
+      }[];
+    }
+  | {
+      readonly pool: string;
+      readonly kind: 'vlan' | 'prefix';
+      readonly resources: readonly { resource: string; bilateral: string; service: string }[];
+    };
+
 export interface Availability {
   readonly pool: string;
   readonly unit: string;
@@ -161,6 +178,34 @@ export class Resources implements FactAdmission {
       peak: formatCapacity(peak),
       free: formatCapacity(capacity.capacity - peak),
     };
+  }
+
+  /**
+   * What pool `id` has given out: for a capacity pool each service drawing on
+   * it and what it draws when; for a VLAN or prefix pool each resource held
+   * by a live service.
+   */
+  async holdings(id: string): Promise<Holdings> {
+    const pool = await this.get(id);
+    await this.prepare();
+    if (pool.kind === 'capacity') {
+      const unit = (pool.spec as { unit: string }).unit;
+      return {
+        pool: id,
+        kind: pool.kind,
+        services: this.#book.drawing(id).map(({ bilateral, service, demand }) => ({
+          bilateral,
+          service,
+          draws: demand.map((d) => ({
+            from: formatInstant(d.from),
+            to: d.to === null ? null : formatInstant(d.to),
+            amount: formatCapacity(d.amount),
+            unit,
+          })),
+        })),
+      };
+    }
+    return { pool: id, kind: pool.kind, resources: this.#unique.heldWith(`${pool.kind}:${id}:`) };
   }
 
   // ── admission ─────────────────────────────────────────────────────────────

@@ -45,6 +45,17 @@ export class UniqueResources {
     this.#chain = chain;
   }
 
+  /** The live resources whose names start with `prefix`, with their holders, by name. */
+  heldWith(prefix: string): { resource: string; bilateral: string; service: string }[] {
+    const out: { resource: string; bilateral: string; service: string }[] = [];
+    for (const [resource, holder] of this.#holder) {
+      if (!resource.startsWith(prefix)) continue;
+      const [bilateral = '', service = ''] = holder.split('\n');
+      out.push({ resource, bilateral, service });
+    }
+    return out.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+  }
+
   /** Who holds resource `name` (`bilateral\nservice`), if anyone. */
   holderOf(name: string): string | undefined {
     return this.#holder.get(name);

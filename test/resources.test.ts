@@ -291,6 +291,25 @@ describe('resource pools', () => {
     );
     expect(after.body.peak).toBe('1000');
     expect(await recorded(seller, id)).toHaveLength(3);
+
+    // With the Seller's node away, a boost cannot be admitted and is not signed; a termination,
+    // which only frees capacity, is.
+    const away = network.unplug('acme-fiber')!;
+    const unreachable = await buyer.call<{ code: string }>(
+      'POST',
+      `/bilaterals/${id}/facts`,
+      boost('S1', '2026-01-20T10:00:00Z', '2026-01-20T12:00:00Z', '1G'),
+    );
+    expect(unreachable.status).toBe(502);
+    expect(unreachable.body.code).toBe('PEER_UNREACHABLE');
+    const ended = await buyer.call('POST', `/bilaterals/${id}/facts`, {
+      type: 'service.terminated',
+      service: 'S1',
+      at: '2026-03-01T00:00:00Z',
+    });
+    expect(ended.status).toBe(201);
+    network.plug('acme-fiber', away);
+    expect(await recorded(buyer, id)).toHaveLength(4);
   });
 
   for (const engine of ['sqlite', 'postgres'] as const) {

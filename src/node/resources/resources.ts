@@ -234,9 +234,12 @@ export class Resources implements FactAdmission {
     if (!this.#sells(context)) {
       // The pools are the Seller's: its node admits what we are about to sign, or refuses it.
       if (!context.terms.offerings.some((o) => o.capacity !== undefined)) return NO_HOLD;
+      // A termination only frees capacity: it needs nobody's word, and goes ahead with the Seller away.
+      const raising = facts.filter((f) => f.fact.type !== 'service.terminated');
+      if (raising.length === 0) return NO_HOLD;
       try {
         await this.#core.toCounterparty(context, 'POST', `/peer/bilaterals/${context.id}/admissions`, {
-          facts: facts.map((f) => f.fact),
+          facts: raising.map((f) => f.fact),
         });
       } catch (error) {
         const details = error instanceof NodeError ? error.details : undefined;

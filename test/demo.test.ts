@@ -39,6 +39,11 @@ describe('sb demo', () => {
     expect(out.match(/credit note for 2026-03/g)).toHaveLength(2);
     expect(out).toContain('Statement as of 2026-07-15 (identical on both nodes)');
     expect(out).toMatch(/invoice\s+2026-01\s+total\s+1310\.70\s+applied\s+1310\.70\s+open\s+0\.00\s+settled/);
+    // Resource pools: the order signed, the boost beyond the port and the second claim on its VLAN refused.
+    expect(out).toContain('order P1, 1G on ams-1 with VLAN 101 (committed on the chain): signed');
+    expect(out).toMatch(/boost P1 to 10G for two hours: refused, CAPACITY_EXCEEDED: .*8000 Mbps short/);
+    expect(out).toMatch(/order P2 with VLAN 101 too: refused, RESOURCE_TAKEN/);
+    expect(out).toContain('ams-1 on 2026-02-10: 1000 Mbps in use at the peak, 1000 free');
     // The netting round: signed by the three, its positions summing to zero, at most two payments.
     expect(out).toMatch(
       /round [0-9a-f]{16}…: \d co-signed bilateral statements, signed by acme-fiber, globex, initech/,

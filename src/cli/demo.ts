@@ -22,12 +22,15 @@ import { hashJson, type Proof } from '../ledger/index.ts';
 import type { DisputeView, IssuedInvoice, IssuedNote } from '../node/index.ts';
 import { parseFlags } from './flags.ts';
 import type { Command, Io } from './main.ts';
-import { rest } from './rest.ts';
+import { RestError, rest } from './rest.ts';
 
 const exampleDir = fileURLToPath(new URL('../../examples/dia-acme-globex/', import.meta.url));
 const PERIODS = ['2026-01', '2026-02', '2026-03'] as const;
 
 /** Who records which fact in the demo: the Buyer reports the outage, the Seller the rest. */
+/** A running node's owner API, with its admin token. */
+const api = (running: RunningNode) => ({ url: running.url, token: running.adminToken });
+
 function recorder(fact: { type: string }): 'seller' | 'buyer' {
   return fact.type === 'outage' ? 'buyer' : 'seller';
 }
@@ -70,7 +73,6 @@ export const demo: Command = async (args, io) => {
   // The two operators pin each other (key and peer endpoint), and the Buyer's
   // policy accepts the Seller's proposals without waiting for a person.
   await introduce(seller, buyer, { a: 'approve', b: 'accept' });
-  const api = (running: RunningNode) => ({ url: running.url, token: running.adminToken });
   /** What `sb verify` checks of a proof, the anchor on the chain included. */
   const auditorChecks = async (proof: Proof) => [
     ...verifyProof(proof).checks,
@@ -247,6 +249,7 @@ export const demo: Command = async (args, io) => {
       `  as of today (${today.asOf}, the credit note applied): open ${today.totals.open}, interest ${today.totals.interest}\n`,
     );
 
+    await resourcePools(io, seller, buyer, terms);
     await nettingRound(io, seller, buyer, chain, dataDir);
 
     // Checkpoint the final record and anchor it; then prove each invoice to a third party.
@@ -311,6 +314,72 @@ export const demo: Command = async (args, io) => {
 };
 
 /**
+ * The Seller's pools: a port's capacity and its VLANs. Under a second MSA
+ * whose terms map plans to capacity, an order draws on the port and takes a
+ * VLAN (committed on the chain by fingerprint); a boost beyond the port and a
+ * second order for the same VLAN are refused before they are signed.
+ */
+async function resourcePools(io: Io, seller: RunningNode, buyer: RunningNode, terms: unknown): Promise<void> {
+  const base = terms as { id: string; offerings: Record<string, unknown>[] };
+  const capacityTerms = {
+    ...base,
+    id: `${base.id}-ports`,
+    offerings: [{ ...base.offerings[0], capacity: { '100M': '100', '1G': '1000', '10G': '10000' } }],
+  };
+  await rest(api(seller), 'PUT', '/resource-pools/ams-1', {
+    kind: 'capacity',
+    unit: 'Mbps',
+    capacity: '2000',
+  });
+  await rest(api(seller), 'PUT', '/resource-pools/ams-1-vlans', {
+    kind: 'vlan',
+    port: 'ams-1',
+    ranges: [[100, 199]],
+  });
+  const { id } = await rest<{ id: string }>(api(seller), 'POST', '/bilaterals', {
+    terms: capacityTerms,
+    peer: buyer.peerUrl,
+  });
+  io.stdout(`\nResource pools of ${seller.node.party}: port ams-1 (2000 Mbps), VLANs 100-199 on it\n`);
+  const record = async (fact: unknown): Promise<string> => {
+    try {
+      await rest(api(seller), 'POST', `/bilaterals/${id}/facts`, fact);
+      return 'signed';
+    } catch (error) {
+      if (!(error instanceof RestError)) throw error;
+      return `refused, ${error.code}: ${error.message.replace(/^\w+ \S+: /, '')}`;
+    }
+  };
+  const order = (service: string) => ({
+    type: 'service.ordered',
+    service,
+    offering: 'dia',
+    plan: '1G',
+    termMonths: 12,
+    at: '2026-02-01T00:00:00Z',
+    pool: 'ams-1',
+    resources: ['vlan:ams-1-vlans:101'],
+  });
+  io.stdout(`  order P1, 1G on ams-1 with VLAN 101 (committed on the chain): ${await record(order('P1'))}\n`);
+  await record({ type: 'service.activated', service: 'P1', at: '2026-02-02T00:00:00Z' });
+  const boost = {
+    type: 'bandwidth.boost',
+    service: 'P1',
+    plan: '10G',
+    from: '2026-02-10T08:00:00Z',
+    to: '2026-02-10T10:00:00Z',
+  };
+  io.stdout(`  boost P1 to 10G for two hours: ${await record(boost)}\n`);
+  io.stdout(`  order P2 with VLAN 101 too: ${await record(order('P2'))}\n`);
+  const free = await rest<{ peak: string; free: string; unit: string }>(
+    api(seller),
+    'GET',
+    '/resource-pools/ams-1/availability?from=2026-02-10T00:00:00Z&to=2026-02-11T00:00:00Z',
+  );
+  io.stdout(`  ams-1 on 2026-02-10: ${free.peak} ${free.unit} in use at the peak, ${free.free} free\n`);
+}
+
+/**
  * A third provider joins; Globex sells Acme a port and Initech sells Globex
  * and buys from Acme (February and March invoiced and agreed); Acme runs a
  * netting round over the three that every member signs, and prints each
@@ -335,7 +404,6 @@ async function nettingRound(
     await introduce(seller, buyer);
     await introduce(seller, third);
     await introduce(buyer, third);
-    const api = (running: RunningNode) => ({ url: running.url, token: running.adminToken });
     const base = JSON.parse(readFileSync(join(exampleDir, 'terms.json'), 'utf8')) as Record<
       string,
       unknown

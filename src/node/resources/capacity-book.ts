@@ -259,8 +259,8 @@ export class CapacityBook {
       const span = `[${formatInstant(window.from)}, ${window.to === null ? '…' : formatInstant(window.to)})`;
       throw new NodeError(
         'CAPACITY_EXCEEDED',
-        `${ref}: pool ${after.pool} has ${formatCapacity(free < 0n ? 0n : free)} ${pool.unit} free in ${span}; ` +
-          `${formatCapacity(window.amount)} more is ${formatCapacity(peak - pool.capacity)} ${pool.unit} short`,
+        `${ref}: pool ${after.pool} has ${formatCapacity(free < 0n ? 0n : free)} ${pool.unit} for ${after.service} ` +
+          `in ${span}; it would draw ${formatCapacity(window.amount)}: ${formatCapacity(peak - pool.capacity)} ${pool.unit} short`,
         {
           details: {
             ref,

@@ -6,7 +6,7 @@
  * client for their owner APIs.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { freePort, startNode } from '../test/processes.fixtures.ts';
@@ -151,4 +151,12 @@ export async function agree(seller: Node, buyer: Node, terms: unknown = TERMS): 
   const { id } = await request<{ id: string }>(seller, 'POST', '/bilaterals', { terms });
   for (const fact of LIFECYCLE) await request(seller, 'POST', `/bilaterals/${id}/facts`, fact);
   return id;
+}
+
+/** Stops the pair, drops its PostgreSQL databases, closes the HTTP client and removes `root` (when given). */
+export async function stopPair(nodes: readonly Node[], root?: string): Promise<void> {
+  await Promise.all(nodes.map(stop));
+  await dropDatabases();
+  closeClient();
+  if (root !== undefined) rmSync(root, { recursive: true, force: true });
 }

@@ -28,12 +28,12 @@
  *
  * Never a test: figures depend on the machine. Compare figures from one run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { agree, closeClient, dropDatabases, type Node, request, startPair, stop } from './processes.ts';
+import { agree, type Node, request, startPair, stopPair } from './processes.ts';
 import { Connection } from './raw-http.ts';
 import {
   log,
@@ -222,10 +222,7 @@ async function main(): Promise<void> {
       writeResult('single-facts', date, report);
     }
   } finally {
-    await Promise.all(nodes.map(stop));
-    await dropDatabases();
-    closeClient();
-    rmSync(root, { recursive: true, force: true });
+    await stopPair(nodes, root);
   }
 }
 

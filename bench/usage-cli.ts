@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { repo } from '../test/processes.fixtures.ts';
-import { agree, closeClient, dropDatabases, startPair, stop } from './processes.ts';
+import { agree, startPair, stopPair } from './processes.ts';
 import { log, machine, printReport, writeResult, writeUsageCsv } from './support.ts';
 
 const { values: flags } = parseArgs({
@@ -140,9 +140,7 @@ async function cliImport(
     };
     return { seconds, accepted: report.accepted, cpu };
   } finally {
-    await Promise.all(nodes.map(stop));
-    await dropDatabases();
-    closeClient();
+    await stopPair(nodes);
   }
 }
 

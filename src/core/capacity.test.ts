@@ -136,15 +136,7 @@ describe('serviceDemand, against its definition', () => {
         fc.option(fc.integer({ min: 6, max: 31 })),
         (plan, modifications, boosts, terminated) => {
           const facts = [
-            ref({
-              type: 'service.ordered',
-              service: 'S1',
-              offering: 'dia',
-              plan,
-              termMonths: 12,
-              at: day(5),
-              pool: 'p',
-            }),
+            order(plan), // on day 5
             ...modifications.map(([d, p]) =>
               ref({ type: 'service.modified', service: 'S1', plan: p, at: day(d) }),
             ),

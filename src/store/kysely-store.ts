@@ -751,7 +751,7 @@ const metaValue = prepared<{ value: string }>('meta-value', (db, $) =>
   db.selectFrom('meta').select('value').where('key', '=', $('key')),
 );
 
-const entryAt = prepared<{ envelope: string; hash: string; received_at: string }>('entry-at', (db, $) =>
+const entryAt = prepared<EntryRow>('entry-at', (db, $) =>
   db
     .selectFrom('entries')
     .select(['envelope', 'hash', 'received_at'])

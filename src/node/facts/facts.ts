@@ -34,7 +34,8 @@ export interface Hold {
   release(): void;
 }
 
-const NO_HOLD: Hold = { confirm: () => {}, release: () => {} };
+/** A hold on nothing: what an admission answers for facts it has nothing to hold for. */
+export const NO_HOLD: Hold = { confirm: () => {}, release: () => {} };
 
 /** A last admission of facts before they are signed: `prepare` outside any serial turn, `admit` inside. */
 export interface FactAdmission {

@@ -28,8 +28,8 @@ import { NodeError } from '../errors.ts';
 import type { Hold } from '../facts/facts.ts';
 import { Timeline } from './timeline.ts';
 
-/** Fact types that change what a service draws. */
-const DRAWING: ReadonlySet<string> = new Set([
+/** Fact types that change what a service draws (and, for an order, which unique resources it holds). */
+export const DRAWING: ReadonlySet<string> = new Set([
   'service.ordered',
   'service.modified',
   'service.terminated',
@@ -122,9 +122,9 @@ export class CapacityBook {
     }
     if (fresh.length > 0) arriving?.(fresh);
     for (const item of fresh) {
-      if (!('service' in item.fact)) continue;
-      this.#tracked(context, item.fact.service).facts.push(item);
-      touched.add(item.fact.service);
+      const { service } = item.fact as { service: string };
+      this.#tracked(context, service).facts.push(item);
+      touched.add(service);
     }
     // Stored facts count whatever they draw: the record is what it is.
     for (const service of touched) this.#redraw(id, service);

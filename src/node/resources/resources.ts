@@ -29,8 +29,8 @@ import type { ResourcePoolRecord } from '../../store/index.ts';
 import type { BilateralContext } from '../core/context.ts';
 import type { NodeCore } from '../core/node-core.ts';
 import { NodeError } from '../errors.ts';
-import type { FactAdmission, Hold } from '../facts/facts.ts';
-import { CapacityBook, type CapacityPool } from './capacity-book.ts';
+import { type FactAdmission, type Hold, NO_HOLD } from '../facts/facts.ts';
+import { CapacityBook, type CapacityPool, DRAWING } from './capacity-book.ts';
 import { checkPoolDeclaration } from './pool-spec.ts';
 import { type UniqueChain, UniqueResources } from './unique.ts';
 
@@ -65,8 +65,6 @@ export interface Availability {
   readonly free: string;
 }
 
-const NO_HOLD: Hold = { confirm: () => {}, release: () => {} };
-
 /** What the Seller admitted for the Buyer's node: its facts (canonical JSON) and the hold on them. */
 interface PeerHold {
   readonly facts: string[];
@@ -99,12 +97,8 @@ export class Resources implements FactAdmission {
     const received = (id: string) =>
       core.schedule(async () => {
         const context = await core.context(id);
-        if (this.#sells(context) && this.#loaded) {
-          await core.serially(id, async () => {
-            // What we held for the Buyer's facts gives way to the facts themselves, once stored.
-            await this.#sync(context);
-          });
-        }
+        // What we held for the Buyer's facts gives way to the facts themselves, once stored.
+        if (this.#sells(context) && this.#loaded) await core.serially(id, () => this.#sync(context));
       });
     core.onReceived('fact', received);
     core.onReceived('facts', received);
@@ -216,6 +210,7 @@ export class Resources implements FactAdmission {
    * (it takes each of them in turn).
    */
   async prepare(): Promise<void> {
+    if (this.#loaded) return;
     await this.#poolMap();
     this.#loading ??= this.#syncAll().then(() => {
       this.#loaded = true;
@@ -230,7 +225,7 @@ export class Resources implements FactAdmission {
    * refusal; answers a hold to confirm once the facts are stored, or release.
    */
   async admit(context: BilateralContext, facts: readonly FactRef[]): Promise<Hold> {
-    if (!facts.some((f) => DRAWS.has(f.fact.type))) return NO_HOLD;
+    if (!facts.some((f) => DRAWING.has(f.fact.type))) return NO_HOLD;
     if (!this.#sells(context)) {
       // The pools are the Seller's: its node admits what we are about to sign, or refuses it.
       if (!context.terms.offerings.some((o) => o.capacity !== undefined)) return NO_HOLD;
@@ -283,10 +278,7 @@ export class Resources implements FactAdmission {
 
   /** Who holds unique resource `name` on this node: its bilateral and service, if anyone. */
   holderOf(name: string): { bilateral: string; service: string } | undefined {
-    const holder = this.#unique.holderOf(name);
-    if (holder === undefined) return undefined;
-    const [bilateral = '', service = ''] = holder.split('\n');
-    return { bilateral, service };
+    return this.#unique.holderOf(name);
   }
 
   #sells(context: BilateralContext): boolean {
@@ -327,7 +319,7 @@ export class Resources implements FactAdmission {
         );
       }
       const held: PeerHold = { facts: facts.map((f) => canonicalize(f.fact as unknown as JsonValue)), hold };
-      held.timer = setTimeout(() => this.#dropHold(id, held, true), PEER_HOLD_MS);
+      held.timer = setTimeout(() => this.#dropHold(id, held), PEER_HOLD_MS);
       held.timer.unref();
       const holds = this.#peerHolds.get(id) ?? [];
       holds.push(held);
@@ -350,18 +342,19 @@ export class Resources implements FactAdmission {
       for (const key of held.facts) need.set(key, (need.get(key) ?? 0) + 1);
       if ([...need].every(([key, n]) => (seen.get(key) ?? 0) >= n)) {
         for (const [key, n] of need) seen.set(key, seen.get(key)! - n);
-        this.#dropHold(id, held, true);
+        this.#dropHold(id, held);
       }
     }
   }
 
-  #dropHold(id: string, held: PeerHold, release: boolean): void {
+  /** Lets go of a hold (its facts arrived, or its time ran out): what it held is released. */
+  #dropHold(id: string, held: PeerHold): void {
     clearTimeout(held.timer);
     const holds = this.#peerHolds.get(id) ?? [];
     const at = holds.indexOf(held);
     if (at < 0) return;
     holds.splice(at, 1);
-    if (release) held.hold.release();
+    held.hold.release();
   }
 
   /**
@@ -399,10 +392,3 @@ export class Resources implements FactAdmission {
     return capacity === undefined ? undefined : { capacity, unit: spec.unit };
   }
 }
-
-const DRAWS: ReadonlySet<string> = new Set([
-  'service.ordered',
-  'service.modified',
-  'service.terminated',
-  'bandwidth.boost',
-]);

@@ -49,16 +49,15 @@ export class UniqueResources {
   heldWith(prefix: string): { resource: string; bilateral: string; service: string }[] {
     const out: { resource: string; bilateral: string; service: string }[] = [];
     for (const [resource, holder] of this.#holder) {
-      if (!resource.startsWith(prefix)) continue;
-      const [bilateral = '', service = ''] = holder.split('\n');
-      out.push({ resource, bilateral, service });
+      if (resource.startsWith(prefix)) out.push({ resource, ...holderFrom(holder) });
     }
     return out.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
   }
 
-  /** Who holds resource `name` (`bilateral\nservice`), if anyone. */
-  holderOf(name: string): string | undefined {
-    return this.#holder.get(name);
+  /** Who holds resource `name`: its bilateral and service, if anyone. */
+  holderOf(name: string): { bilateral: string; service: string } | undefined {
+    const holder = this.#holder.get(name);
+    return holder === undefined ? undefined : holderFrom(holder);
   }
 
   /**
@@ -159,6 +158,11 @@ export class UniqueResources {
 
 function key(bilateral: string, service: string): string {
   return `${bilateral}\n${service}`;
+}
+
+function holderFrom(holder: string): { bilateral: string; service: string } {
+  const [bilateral = '', service = ''] = holder.split('\n');
+  return { bilateral, service };
 }
 
 function taken(ref: string, resource: string, why: string): NodeError {

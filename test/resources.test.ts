@@ -292,6 +292,35 @@ describe('resource pools', () => {
     expect(after.body.peak).toBe('1000');
     expect(await recorded(seller, id)).toHaveLength(3);
 
+    // The admission route answers the Buyer only, and only for a bounded, well-formed list of facts.
+    /** `node` asks its counterparty's node to admit `body`: 200, or the status and code of the refusal. */
+    const asked = async (node: MemoryNode, body: unknown) => {
+      const own = await node.node.core.context(id);
+      return node.node.core.toCounterparty(own, 'POST', `/peer/bilaterals/${id}/admissions`, body).then(
+        () => 200,
+        (error: { details?: { status?: number; peerCode?: string } }) =>
+          `${error.details?.status} ${error.details?.peerCode}`,
+      );
+    };
+    expect(
+      await asked(seller, { facts: [boost('S1', '2026-01-11T10:00:00Z', '2026-01-11T12:00:00Z', '1G')] }),
+    ).toBe('403 NOT_PERMITTED');
+    const tooMany = Array.from({ length: 1001 }, () =>
+      boost('S1', '2026-01-11T10:00:00Z', '2026-01-11T12:00:00Z', '1G'),
+    );
+    expect(await asked(buyer, { facts: tooMany })).toBe('422 FACT_INVALID');
+    expect(await asked(buyer, { facts: [{ type: 'bandwidth.boost', service: 'S1', plan: 'x' }] })).toBe(
+      '422 FACT_INVALID',
+    );
+    expect(await asked(buyer, 'not an object')).toBe('422 FACT_INVALID');
+    expect(await recorded(seller, id)).toHaveLength(3);
+    const unchanged = await seller.call<{ peak: string }>(
+      'GET',
+      '/resource-pools/ams-1/availability?from=2026-01-11T00:00:00Z&to=2026-01-12T00:00:00Z',
+    );
+    // Nothing held for the refused requests: on January 11 only S1's 100M is drawn.
+    expect(unchanged.body.peak).toBe('100');
+
     // With the Seller's node away, a boost cannot be admitted and is not signed; a termination,
     // which only frees capacity, is.
     const away = network.unplug('acme-fiber')!;

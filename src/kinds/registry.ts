@@ -12,16 +12,17 @@ import {
   type SubjectSpec,
   type VerifyProofOptions,
 } from '../ledger/index.ts';
-import { disputeAcceptedKind, disputeRaisedKind, disputeRejectedKind } from './disputes.ts';
+import { DISPUTE_KINDS, disputeAcceptedKind, disputeRaisedKind, disputeRejectedKind } from './disputes.ts';
 import { factKind, factsKind, factsSlice } from './facts.ts';
 import { invoiceProof } from './invoice-proof.ts';
 import { invoiceAcceptedKind, invoiceIssuedKind, invoiceRejectedKind, invoicesSlice } from './invoices.ts';
 import type { EntryKindSpec, KindContext } from './kind.ts';
-import { nettingSettledKind } from './netting.ts';
-import { noteAcceptedKind, noteIssuedKind, noteRejectedKind } from './notes.ts';
+import { NETTING_KINDS, nettingSettledKind } from './netting.ts';
+import { NOTE_KINDS, noteAcceptedKind, noteIssuedKind, noteRejectedKind } from './notes.ts';
 import { partyKeyKind } from './party-key.ts';
-import { paymentMissingKind, paymentReceivedKind } from './payments.ts';
-import type { StateSlice } from './state.ts';
+import { PAYMENT_RECEIPT_KINDS, paymentMissingKind, paymentReceivedKind } from './payments.ts';
+import { receivableProofOf } from './receivable-proof.ts';
+import { countSlice, type StateSlice } from './state.ts';
 import { usageBatchKind } from './usage-batch.ts';
 import { usageProof } from './usage-proof.ts';
 
@@ -65,7 +66,16 @@ export const entryKinds = [
 export type EntryKind = (typeof entryKinds)[number];
 
 /** The slices of the agreed state, in the order they are derived. */
-export const stateSlices: readonly StateSlice[] = [factsSlice, invoicesSlice];
+export const stateSlices: readonly StateSlice[] = [
+  factsSlice,
+  invoicesSlice,
+  // How many entries of the kinds an account is computed from (absent while none):
+  // a financing package proves it holds all of them (receivable-proof.ts).
+  countSlice('notes', NOTE_KINDS),
+  countSlice('disputes', DISPUTE_KINDS),
+  countSlice('receipts', PAYMENT_RECEIPT_KINDS),
+  countSlice('nettings', NETTING_KINDS),
+];
 
 const byKind = new Map(entryKindSpecs.map((spec) => [spec.kind, spec]));
 
@@ -107,6 +117,7 @@ export function bodyValidators(terms: Terms, author: string, bilateral?: string)
 export const proofSubjects: Readonly<Record<string, SubjectSpec>> = {
   invoice: invoiceProof,
   usage: usageProof,
+  receivable: receivableProofOf(stateSlices),
 };
 
 /**

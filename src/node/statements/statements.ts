@@ -27,16 +27,14 @@ import {
   dayOf,
   dayStart,
   type FactRef,
-  formatMinor,
   type ItemLine,
   type ItemState,
   itemStates,
   minorUnit,
   parseDay,
   type Statement,
-  type StatementDispute,
   type StatementInvoice,
-  type StatementNote,
+  type StatementOptions,
   type StatementSource,
   statement,
   statementPeriods,
@@ -44,9 +42,14 @@ import {
 import {
   FACT_KINDS,
   factsOf,
+  type MissingPayment,
   NETTING_KINDS,
-  nettingSettlementsOf,
   type PaymentReceipt,
+  statementDisputes,
+  statementFacts,
+  statementInvoices,
+  statementNotes,
+  statementRefusing,
 } from '../../kinds/index.ts';
 import type { BilateralContext } from '../core/context.ts';
 import type { NodeCore } from '../core/node-core.ts';
@@ -105,37 +108,23 @@ export class Statements {
   async statement(id: string, asOf?: string): Promise<NodeStatement> {
     const context = await this.#core.context(id);
     const day = asOf ?? dayOf(this.#core.now().getTime(), context.terms.billing.timeZone);
-    const read = await this.#facts(id);
-    let { facts } = read;
-    const { marks, missing } = read;
-    const refused: { ref: string; reason: string }[] = [];
-    for (;;) {
-      try {
-        const { statement: result, items } = await this.#statementWithItems(context, facts, day);
-        return {
-          ...result,
-          invoices: result.invoices.map((invoice) => {
-            const listed = items(invoice);
-            return listed === undefined ? invoice : { ...invoice, items: listed };
-          }),
-          payments: result.payments.map((p) =>
-            p.id.startsWith('netting-') && !marks.has(p.id)
-              ? p
-              : { ...p, receipt: marks.get(p.id)?.status ?? 'pending' },
-          ),
-          ...(missing.length === 0 ? {} : { missingPayments: missing }),
-          ...(refused.length === 0 ? {} : { refusedPayments: refused }),
-        };
-      } catch (error) {
-        const ref =
-          error instanceof BilateralError && error.code === 'PAYMENT_INVALID'
-            ? error.details?.ref
-            : undefined;
-        if (typeof ref !== 'string' || refused.some((r) => r.ref === ref)) throw error;
-        refused.push({ ref, reason: (error as Error).message });
-        facts = facts.filter((f) => f.ref !== ref);
-      }
-    }
+    const { facts, marks, missing } = await this.#facts(id);
+    const { options, items } = await this.#inputs(context, day);
+    const { statement: result, refused } = statementRefusing(context.terms, facts, day, options);
+    return {
+      ...result,
+      invoices: result.invoices.map((invoice) => {
+        const listed = items(invoice);
+        return listed === undefined ? invoice : { ...invoice, items: listed };
+      }),
+      payments: result.payments.map((p) =>
+        p.id.startsWith('netting-') && !marks.has(p.id)
+          ? p
+          : { ...p, receipt: marks.get(p.id)?.status ?? 'pending' },
+      ),
+      ...(missing.length === 0 ? {} : { missingPayments: missing }),
+      ...(refused.length === 0 ? {} : { refusedPayments: refused }),
+    };
   }
 
   /**
@@ -161,7 +150,8 @@ export class Statements {
       if (latest === undefined || day > latest) latest = day;
     }
     if (latest === undefined) return;
-    await this.#statement(context, [...(await this.#facts(context.id)).facts, ...facts], latest);
+    const { options } = await this.#inputs(context, latest);
+    statement(context.terms, [...(await this.#facts(context.id)).facts, ...facts], latest, options);
   }
 
   /**
@@ -171,63 +161,34 @@ export class Statements {
   async #facts(id: string): Promise<{
     facts: FactRef[];
     marks: Awaited<ReturnType<Payments['receipts']>>;
-    missing: { id: string; ref: string; reason?: string }[];
+    missing: MissingPayment[];
   }> {
     const context = await this.#core.context(id);
     const marks = await this.#payments.receipts(id);
-    const facts: FactRef[] = [];
-    const missing: { id: string; ref: string; reason?: string }[] = [];
-    for (const item of factsOf(await this.#core.store.listEntries(id, { kinds: FACT_KINDS }))) {
-      const mark = item.fact.type === 'payment' ? marks.get(item.fact.id) : undefined;
-      if (item.fact.type === 'payment' && mark?.status === 'missing') {
-        missing.push({
-          id: item.fact.id,
-          ref: item.ref,
-          ...(mark.reason === undefined ? {} : { reason: mark.reason }),
-        });
-      } else facts.push(item);
-    }
-    const decimals = minorUnit(context.terms.currency);
-    for (const { ref, body } of nettingSettlementsOf(
+    const { facts, missing } = statementFacts(
+      factsOf(await this.#core.store.listEntries(id, { kinds: FACT_KINDS })),
+      marks,
       await this.#core.store.listEntries(id, { kinds: NETTING_KINDS }),
-    )) {
-      let total = 0n;
-      for (const item of body.items) total += BigInt(item.amount.replace('.', ''));
-      facts.push({
-        ref,
-        fact: {
-          type: 'payment',
-          id: `netting-${body.hash.slice(0, 16)}`,
-          amount: formatMinor(total, decimals),
-          at: body.at,
-          allocations: body.items,
-        },
-      });
-    }
+      minorUnit(context.terms.currency),
+    );
     return { facts, marks, missing };
   }
 
-  async #statement(context: BilateralContext, facts: readonly FactRef[], asOf: string): Promise<Statement> {
-    return (await this.#statementWithItems(context, facts, asOf)).statement;
-  }
-
   /**
-   * The statement, and each invoice's items with their MEF 141 state: the
-   * invoice's lines, with what open disputes put at stake and what notes
+   * What a statement as of `asOf` applies besides the facts (the invoices,
+   * notes and disputes), and each invoice's items with their MEF 141 state:
+   * the invoice's lines, with what open disputes put at stake and what notes
    * issued by the end of the day changed.
    */
-  async #statementWithItems(
+  async #inputs(
     context: BilateralContext,
-    facts: readonly FactRef[],
     asOf: string,
-  ): Promise<{ statement: Statement; items: (invoice: StatementInvoice) => StatementItem[] | undefined }> {
+  ): Promise<{
+    options: StatementOptions;
+    items: (invoice: StatementInvoice) => StatementItem[] | undefined;
+  }> {
     const periods = statementPeriods(context.terms, asOf);
-    const issued = new Map<string, StatementSource>();
-    for (const held of await this.#invoices.list(context.id)) {
-      if (held.status !== 'rejected') {
-        issued.set(held.period, { ...held.body.invoice, agreed: held.status === 'accepted' });
-      }
-    }
+    const issued = statementInvoices(await this.#invoices.list(context.id));
     const invoices = new Map<string, StatementSource>();
     for (const period of periods) {
       const source = issued.get(period) ?? {
@@ -237,26 +198,9 @@ export class Statements {
       invoices.set(period, source);
     }
     const held = (await this.#notes.list(context.id)).filter((n) => n.status !== 'rejected');
-    const notes: StatementNote[] = held.map((n) => ({
-      type: n.body.note.type,
-      period: n.period,
-      total: n.body.note.total,
-      issuedAt: n.recordedAt,
-      agreed: n.status === 'accepted',
-    }));
-    // What the Buyer disputes (a dispute that lowers what it owes) is set aside while open.
+    const notes = statementNotes(held);
     const raised = await this.#disputes.list(context.id);
-    const disputes: StatementDispute[] = raised
-      .filter((d) => d.entry.author === context.buyer && d.body.atStake.total.startsWith('-'))
-      .map((d) => ({
-        period: d.body.period,
-        amount: d.body.atStake.total.slice(1),
-        raisedAt: d.raisedAt,
-        ...(d.answer === undefined
-          ? {}
-          : { resolved: { for: d.status === 'accepted' ? 'buyer' : 'seller', at: d.answer.at } as const }),
-      }));
-    const result = statement(context.terms, facts, asOf, { invoices, notes, disputes });
+    const disputes = statementDisputes(raised, context.buyer);
     const end = dayStart(parseDay(asOf)! + 1, context.terms.billing.timeZone);
     const linesOf = (lines: readonly unknown[]) => lines as readonly ItemLine[];
     const items = (invoice: StatementInvoice): StatementItem[] | undefined => {
@@ -283,6 +227,6 @@ export class Statements {
         state: states[i]!,
       }));
     };
-    return { statement: result, items };
+    return { options: { invoices, notes, disputes }, items };
   }
 }

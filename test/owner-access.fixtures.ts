@@ -91,7 +91,8 @@ export type Capability =
   | 'hub'
   | 'settlement'
   | 'resources.read'
-  | 'resources.manage';
+  | 'resources.manage'
+  | 'pledges.manage';
 
 const everything: readonly Capability[] = [
   'any',
@@ -115,6 +116,7 @@ const everything: readonly Capability[] = [
   'settlement',
   'resources.read',
   'resources.manage',
+  'pledges.manage',
 ];
 
 /**
@@ -138,8 +140,10 @@ const everything: readonly Capability[] = [
  *   one's own systems observed is the operator's, like recording facts;
  * - resource pools (what a Seller's services draw on) are the operator's to
  *   keep and read; the auditor reads them; they hold no money;
- * - there is no pledge route yet, so the financier may call nothing about
- *   the bilaterals at all (only `GET /party`, the node's public identity).
+ * - offering an invoice to a financier (its package) is finance's: it is
+ *   financing the Seller's receivables;
+ * - the financier may call nothing about the bilaterals at all (only `GET
+ *   /party`, the node's public identity).
  */
 export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   admin: new Set(everything),
@@ -163,6 +167,7 @@ export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
     'events',
     'hub',
     'settlement',
+    'pledges.manage',
   ]),
   auditor: new Set([
     'any',
@@ -214,7 +219,8 @@ export interface Route {
   readonly body?: (n: number, world: World) => unknown;
 }
 
-const month = (n: number) => `2026-${String(1 + (n % 12)).padStart(2, '0')}`;
+/** A month the world has not invoiced (it invoices January to April), whatever the counter. */
+const month = (n: number) => `2026-${String(5 + (n % 7)).padStart(2, '0')}`;
 
 /** Every owner route (src/api/routes/*.ts) but `/health`, which is public. */
 export const routes: readonly Route[] = [
@@ -386,6 +392,15 @@ export const routes: readonly Route[] = [
     bilateral: true,
     need: 'proofs',
     permission: 'proofs.read',
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/financing/packages',
+    path: (ids) => `/bilaterals/${ids.bilateral}/financing/packages`,
+    bilateral: true,
+    need: 'pledges.manage',
+    permission: 'pledges.manage',
+    body: () => ({ period: '2026-01' }),
   },
   {
     method: 'GET',

@@ -21,6 +21,7 @@ import { credentialRoutes } from './routes/credentials.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { disputeRoutes } from './routes/disputes.ts';
 import { factRoutes } from './routes/facts.ts';
+import { financingRoutes } from './routes/financing.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { nettingPeerRoutes, nettingRoutes } from './routes/netting.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -115,6 +116,7 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   paymentRoutes(app, node);
   nettingRoutes(app, node);
   resourceRoutes(app, node);
+  financingRoutes(app, node);
   notificationRoutes(app, node);
   disputeRoutes(app, node);
   directoryRoutes(app, node);

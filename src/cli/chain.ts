@@ -149,7 +149,7 @@ async function showParty(args: readonly string[], io: Io): Promise<number> {
   return 0;
 }
 
-function readKey(file: string): Hex {
+export function readKey(file: string): Hex {
   const key = readFileSync(resolve(file), 'utf8').trim();
   if (!/^0x[0-9a-fA-F]{64}$/.test(key))
     throw new UsageError(`${file}: expected a 0x-prefixed 32-byte hex key`);
@@ -157,7 +157,7 @@ function readKey(file: string): Hex {
 }
 
 /** The chain endpoint and the addresses file, refusing a file made for another chain. */
-async function connect(rpcUrl: string, file: string) {
+export async function connect(rpcUrl: string, file: string) {
   const addresses = readContractAddresses(resolve(file));
   if (addresses === undefined) throw new UsageError(`${file}: no such addresses file`);
   const chainId = await fetchChainId(rpcUrl);

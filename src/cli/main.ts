@@ -38,6 +38,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'import usage records: import FILE --node URL --bilateral ID [--batch-size N] [--json]',
     load: async () => (await import('./usage.ts')).usage,
   },
+  financing: {
+    summary:
+      'an accepted invoice as collateral: package (Seller), verify, pledge and settle (financier) — see sb financing',
+    load: async () => (await import('./financing.ts')).financing,
+  },
   verify: {
     summary:
       'check a proof offline, and its anchor on a chain: PROOF.json [--chain-rpc URL] [--allow-unanchored] [--json]',

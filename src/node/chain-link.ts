@@ -160,6 +160,7 @@ export async function connectChain(options: ConnectOptions): Promise<ChainLink> 
     void anchorer.flush();
   });
   node.checkpoints.attachChain({ anchorer, chain });
+  node.financing.attachChain({ publicClient, addresses });
   if (options.resourceSalt !== undefined) {
     const resources = createResourceChain({
       publicClient,

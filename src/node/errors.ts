@@ -62,6 +62,10 @@ export const nodeErrorStatus = {
   RESOURCE_TAKEN: 409,
   /** A VLAN or prefix outside the declared pool it names. */
   RESOURCE_INVALID: 422,
+  /** An invoice offered as collateral (or assigned) that the Buyer has not accepted. */
+  INVOICE_NOT_ACCEPTED: 409,
+  /** An invoice already assigned to a financier (a notice of assignment is recorded). */
+  INVOICE_ASSIGNED: 409,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 
 export type NodeErrorCode = keyof typeof nodeErrorStatus;

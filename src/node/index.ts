@@ -32,6 +32,7 @@ export * from './core/replication.ts';
 export * from './disputes/disputes.ts';
 export * from './errors.ts';
 export * from './facts/facts.ts';
+export * from './financing/financing.ts';
 export * from './invoices/invoices.ts';
 export * from './keyfile.ts';
 export * from './keys/party-keys.ts';

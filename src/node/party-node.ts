@@ -22,6 +22,8 @@
  *   statements   what the Buyer owes as of a day: invoices, payments, interest, aging
  *   resources    the Seller's pools (capacity, VLANs, prefixes) and the admission of
  *                facts that draw on them, before they are signed
+ *   financing    accepted invoices offered to a financier as collateral: the package
+ *                a financier checks, the notice of assignment, the financier's view
  *
  * A new capability is a new folder beside these and a line here.
  */
@@ -34,6 +36,7 @@ import { NodeCore, type NodeCoreOptions } from './core/node-core.ts';
 import { Replication } from './core/replication.ts';
 import { Disputes } from './disputes/disputes.ts';
 import { Facts } from './facts/facts.ts';
+import { Financing } from './financing/financing.ts';
 import { Invoices } from './invoices/invoices.ts';
 import { type KeyFile, PartyKeys } from './keys/party-keys.ts';
 import { NettingAgreements } from './netting/agreements.ts';
@@ -74,6 +77,7 @@ export class PartyNode {
   readonly netting: Netting;
   readonly nettingAgreements: NettingAgreements;
   readonly resources: Resources;
+  readonly financing: Financing;
 
   constructor(options: PartyNodeOptions) {
     this.core = new NodeCore(options);
@@ -87,6 +91,7 @@ export class PartyNode {
     this.checkpoints = new Checkpoints(this.core, this.replication);
     this.invoices = new Invoices(this.core, this.replication, this.checkpoints, this.usage);
     this.proofs = new Proofs(this.core, this.invoices, this.checkpoints);
+    this.financing = new Financing(this.core, this.invoices, this.checkpoints);
     this.notes = new Notes(this.core, this.replication, this.invoices);
     this.disputes = new Disputes(this.core, this.replication, this.facts, this.invoices);
     this.notifications = new Notifications(

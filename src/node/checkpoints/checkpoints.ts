@@ -14,6 +14,7 @@ import {
   cosign,
   type HexString,
   hashJson,
+  type JsonValue,
   type ProofAnchor,
   recordRootOf,
   type SignedCheckpoint,
@@ -57,6 +58,16 @@ export class Checkpoints {
    * only for slices that need them) — never the whole record.
    */
   async fingerprints(id: string, heads: Basis): Promise<{ stateHash: string; root: string }> {
+    const { state, root } = await this.#derive(id, heads);
+    return { stateHash: hashJson(state), root };
+  }
+
+  /** The agreed state of the entries inside `heads`: what a checkpoint at those heads carries the hash of. */
+  async state(id: string, heads: Basis): Promise<Record<string, JsonValue>> {
+    return (await this.#derive(id, heads)).state;
+  }
+
+  async #derive(id: string, heads: Basis): Promise<{ state: Record<string, JsonValue>; root: string }> {
     const store = this.#core.store;
     const streams: { author: string; root: string }[] = [];
     const counts = new Map<string, number>();
@@ -82,7 +93,7 @@ export class Checkpoints {
         { count: counts.get(slice.name) ?? 0, entries: entries.get(slice.name) ?? [] },
       ]),
     );
-    return { stateHash: hashJson(agreedState(stateSlices, inputs)), root: recordRootOf(streams) };
+    return { state: agreedState(stateSlices, inputs), root: recordRootOf(streams) };
   }
 
   /**

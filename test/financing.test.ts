@@ -12,6 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
 import { devPrivateKey } from '../src/chain/index.ts';
@@ -195,6 +196,107 @@ describe('an accepted invoice as collateral, financed once', () => {
       },
     );
     expect(made.pledge.status).toBe('pledged');
+  });
+
+  it('assigns the pledged invoice; the Buyer acknowledges; the financier sees it, then settles once paid', async () => {
+    const northbank = privateKeyToAccount(devPrivateKey(8)).address;
+    const notice = {
+      period: '2026-03',
+      financier: { id: 'northbank', account: northbank },
+      payTo: 'IBAN NL00 NBNK 0123 4567 89',
+    };
+    // To an account that pledged nothing, or an invoice nobody pledged: refused, nothing written.
+    const wrong = await call<{ code: string }>(seller, 'POST', `/bilaterals/${id}/assignments`, {
+      ...notice,
+      financier: { id: 'rival', account: privateKeyToAccount(devPrivateKey(9)).address },
+    });
+    expect([wrong.status, wrong.body.code]).toEqual([409, 'PLEDGE_MISSING']);
+    const unpledged = await call<{ code: string }>(seller, 'POST', `/bilaterals/${id}/assignments`, {
+      ...notice,
+      period: '2026-02',
+    });
+    expect([unpledged.status, unpledged.body.code]).toEqual([409, 'PLEDGE_MISSING']);
+    const malformed = await call<{ code: string; details: { path: string }[] }>(
+      seller,
+      'POST',
+      `/bilaterals/${id}/assignments`,
+      { period: '2026-03', financier: { id: '', account: '0x12' } },
+    );
+    expect(malformed.status).toBe(422);
+    expect(malformed.body.details.map((d) => d.path)).toEqual(['financier.id', 'financier.account', 'payTo']);
+    expect(await callOk<unknown[]>(seller, 'GET', `/bilaterals/${id}/assignments`)).toEqual([]);
+
+    await callOk(seller, 'POST', `/bilaterals/${id}/assignments`, notice);
+    await buyer.node.idle();
+    await seller.node.idle();
+    const [assignment] = await callOk<
+      { acknowledged?: { at: string }; body: { financier: { account: string } } }[]
+    >(seller, 'GET', `/bilaterals/${id}/assignments`);
+    expect(assignment?.acknowledged).toBeDefined();
+    expect(assignment?.body.financier.account).toBe(northbank.toLowerCase());
+    const twice = await call<{ code: string }>(seller, 'POST', `/bilaterals/${id}/assignments`, notice);
+    expect([twice.status, twice.body.code]).toEqual([409, 'INVOICE_ASSIGNED']);
+
+    // The financier's own credential: its pledges and exposure, nothing of anyone else's.
+    const credential = async (party: string) =>
+      (
+        await callOk<{ token: string }>(seller, 'POST', '/credentials', {
+          name: party,
+          role: 'financier',
+          party,
+        })
+      ).token;
+    const asNorthbank = { url: seller.url, adminToken: await credential('northbank') };
+    const asRival = { url: seller.url, adminToken: await credential('rival') };
+    type Pledged = { period: string; state: string; open: string; chain?: { status: string } };
+    const [pledged] = await callOk<Pledged[]>(asNorthbank, 'GET', '/financing/pledges');
+    expect(pledged).toMatchObject({ period: '2026-03', state: 'overdue', chain: { status: 'pledged' } });
+    expect(await callOk(asNorthbank, 'GET', '/financing/exposure')).toEqual([
+      {
+        buyer: terms.buyer.id,
+        currency: 'EUR',
+        invoices: 1,
+        open: pledged!.open,
+        overdue: pledged!.open,
+        disputed: '0.00',
+      },
+    ]);
+    expect(await callOk(asRival, 'GET', '/financing/pledges')).toEqual([]);
+    expect(await callOk(asRival, 'GET', `/bilaterals/${id}/assignments`)).toEqual([]);
+    const denied = await call<{ code: string }>(asNorthbank, 'GET', `/bilaterals/${id}/statement`);
+    expect([denied.status, denied.body.code]).toEqual([403, 'ACCESS_DENIED']);
+
+    // The Buyer pays the rest: the statement shows it paid to the financier; the financier settles.
+    const at = new Date().toISOString();
+    await callOk(buyer, 'POST', `/bilaterals/${id}/facts?wait=replicated`, {
+      type: 'payment',
+      id: 'P4',
+      amount: pledged!.open,
+      at,
+      allocations: [{ period: '2026-03', amount: pledged!.open }],
+    });
+    await seller.node.idle();
+    const statement = await callOk<{
+      invoices: { period: string; assignedTo?: { financier: { id: string } } }[];
+      payments: { id: string; applied: { period: string; payee?: string }[] }[];
+    }>(seller, 'GET', `/bilaterals/${id}/statement`);
+    expect(statement.invoices.find((i) => i.period === '2026-03')?.assignedTo?.financier.id).toBe(
+      'northbank',
+    );
+    expect(statement.payments.find((p) => p.id === 'P4')?.applied).toEqual([
+      { period: '2026-03', amount: pledged!.open, payee: 'northbank' },
+    ]);
+    expect((await callOk<Pledged[]>(asNorthbank, 'GET', '/financing/pledges'))[0]?.state).toBe('paid');
+
+    const onChain = ['--package', file, '--chain-rpc', seller.chain!.rpcUrl, '--addresses', addresses];
+    const byRival = await sb(['financing', 'settle', ...onChain, '--key-file', rival]);
+    expect(byRival.code).toBe(1);
+    expect(byRival.out).toContain('refused by the chain (NotFinancier)');
+    const settled = await sb(['financing', 'settle', ...onChain, '--key-file', financier]);
+    expect(settled.out).toMatch(/^settled: the pledge of the 2026-03 invoice/);
+    expect((await callOk<Pledged[]>(asNorthbank, 'GET', '/financing/pledges'))[0]?.chain?.status).toBe(
+      'settled',
+    );
   });
 
   describe('a tampered package is refused with the reason', () => {

@@ -92,7 +92,8 @@ export type Capability =
   | 'settlement'
   | 'resources.read'
   | 'resources.manage'
-  | 'pledges.manage';
+  | 'pledges.manage'
+  | 'pledges.read';
 
 const everything: readonly Capability[] = [
   'any',
@@ -117,6 +118,7 @@ const everything: readonly Capability[] = [
   'resources.read',
   'resources.manage',
   'pledges.manage',
+  'pledges.read',
 ];
 
 /**
@@ -142,8 +144,10 @@ const everything: readonly Capability[] = [
  *   keep and read; the auditor reads them; they hold no money;
  * - offering an invoice to a financier (its package) is finance's: it is
  *   financing the Seller's receivables;
- * - the financier may call nothing about the bilaterals at all (only `GET
- *   /party`, the node's public identity).
+ * - pledges (notices of assignment, the financier's view of its assigned
+ *   invoices and exposure) are read by finance, the auditor and the
+ *   financier — a financier only those assigned to it; nothing else about
+ *   the bilaterals (and `GET /party`, the node's public identity).
  */
 export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
   admin: new Set(everything),
@@ -168,6 +172,7 @@ export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
     'hub',
     'settlement',
     'pledges.manage',
+    'pledges.read',
   ]),
   auditor: new Set([
     'any',
@@ -179,8 +184,9 @@ export const allowed: Readonly<Record<Role, ReadonlySet<Capability>>> = {
     'proposals.read',
     'events',
     'resources.read',
+    'pledges.read',
   ]),
-  financier: new Set(['any']),
+  financier: new Set(['any', 'pledges.read']),
 };
 
 export const roleNames: readonly Role[] = ['admin', 'operator', 'finance', 'auditor', 'financier'];
@@ -217,6 +223,11 @@ export interface Route {
   readonly permission: string | null;
   /** A valid body; `n` differs on every call, so a repeated call is a new request. */
   readonly body?: (n: number, world: World) => unknown;
+  /**
+   * What a valid call by the admin gets where the world lacks what the route
+   * needs besides access (a chain): that refusal, asserted, instead of a 2xx.
+   */
+  readonly without?: { readonly status: number; readonly code: string };
 }
 
 /** A month the world has not invoiced (it invoices January to April), whatever the counter. */
@@ -401,6 +412,44 @@ export const routes: readonly Route[] = [
     need: 'pledges.manage',
     permission: 'pledges.manage',
     body: () => ({ period: '2026-01' }),
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/assignments',
+    path: (ids) => `/bilaterals/${ids.bilateral}/assignments`,
+    bilateral: true,
+    need: 'pledges.manage',
+    permission: 'pledges.manage',
+    body: () => ({
+      period: '2026-01',
+      financier: { id: 'northbank', account: `0x${'11'.repeat(20)}` },
+      payTo: 'IBAN NL00 NBNK 0123 4567 89',
+    }),
+    without: { status: 409, code: 'PLEDGE_UNVERIFIED' },
+  },
+  {
+    method: 'GET',
+    pattern: '/bilaterals/:id/assignments',
+    path: (ids) => `/bilaterals/${ids.bilateral}/assignments`,
+    bilateral: true,
+    need: 'pledges.read',
+    permission: 'pledges.read',
+  },
+  {
+    method: 'GET',
+    pattern: '/financing/pledges',
+    path: () => '/financing/pledges',
+    bilateral: false,
+    need: 'pledges.read',
+    permission: 'pledges.read',
+  },
+  {
+    method: 'GET',
+    pattern: '/financing/exposure',
+    path: () => '/financing/exposure',
+    bilateral: false,
+    need: 'pledges.read',
+    permission: 'pledges.read',
   },
   {
     method: 'GET',

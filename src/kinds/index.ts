@@ -1,3 +1,4 @@
+export * from './assignments.ts';
 /** Public surface of the kinds layer: what each entry kind means, above the ledger and below the node. */
 
 export * from './account.ts';

@@ -12,6 +12,7 @@ import {
   type SubjectSpec,
   type VerifyProofOptions,
 } from '../ledger/index.ts';
+import { assignmentAcknowledgedKind, invoiceAssignedKind } from './assignments.ts';
 import { DISPUTE_KINDS, disputeAcceptedKind, disputeRaisedKind, disputeRejectedKind } from './disputes.ts';
 import { factKind, factsKind, factsSlice } from './facts.ts';
 import { invoiceProof } from './invoice-proof.ts';
@@ -43,6 +44,8 @@ export const entryKindSpecs: readonly EntryKindSpec[] = [
   paymentReceivedKind,
   paymentMissingKind,
   nettingSettledKind,
+  invoiceAssignedKind,
+  assignmentAcknowledgedKind,
 ];
 
 export const entryKinds = [
@@ -62,6 +65,8 @@ export const entryKinds = [
   'payment.received',
   'payment.missing',
   'netting.settled',
+  'invoice.assigned',
+  'invoice.assignment.acknowledged',
 ] as const;
 export type EntryKind = (typeof entryKinds)[number];
 

@@ -66,6 +66,10 @@ export const nodeErrorStatus = {
   INVOICE_NOT_ACCEPTED: 409,
   /** An invoice already assigned to a financier (a notice of assignment is recorded). */
   INVOICE_ASSIGNED: 409,
+  /** A notice of assignment to an account that holds no open pledge of the invoice on the chain. */
+  PLEDGE_MISSING: 409,
+  /** A node run without a chain cannot check a pledge, so it assigns nothing. */
+  PLEDGE_UNVERIFIED: 409,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 
 export type NodeErrorCode = keyof typeof nodeErrorStatus;

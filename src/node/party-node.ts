@@ -91,7 +91,6 @@ export class PartyNode {
     this.checkpoints = new Checkpoints(this.core, this.replication);
     this.invoices = new Invoices(this.core, this.replication, this.checkpoints, this.usage);
     this.proofs = new Proofs(this.core, this.invoices, this.checkpoints);
-    this.financing = new Financing(this.core, this.invoices, this.checkpoints);
     this.notes = new Notes(this.core, this.replication, this.invoices);
     this.disputes = new Disputes(this.core, this.replication, this.facts, this.invoices);
     this.notifications = new Notifications(
@@ -100,6 +99,13 @@ export class PartyNode {
     );
     this.payments = new Payments(this.core, this.replication);
     this.statements = new Statements(this.core, this.invoices, this.notes, this.disputes, this.payments);
+    this.financing = new Financing(
+      this.core,
+      this.replication,
+      this.invoices,
+      this.checkpoints,
+      this.statements,
+    );
     this.netting = new Netting(this.core, this.statements);
     this.nettingAgreements = new NettingAgreements(
       this.core,

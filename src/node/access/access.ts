@@ -6,7 +6,7 @@
  */
 import type { AuditInput, AuditQuery, AuditRecord, CredentialRecord, Store } from '../../store/index.ts';
 import type { NodeCore } from '../core/node-core.ts';
-import { authorize, type Grant, inScope } from './authorize.ts';
+import { authorize, canSeePledge, type Grant, inScope } from './authorize.ts';
 import { authenticate, type IssueCredential, issueCredential } from './credentials.ts';
 import { AccessError } from './errors.ts';
 import type { Permission } from './roles.ts';
@@ -90,6 +90,11 @@ export class Access {
 
   inScope(credential: Grant, bilateral: string): boolean {
     return inScope(credential, bilateral);
+  }
+
+  /** Whether the credential may see a pledge made to `financier` in `bilateral` (a financier: only its own). */
+  canSeePledge(credential: Grant, pledge: { bilateral: string; financier: string }): boolean {
+    return canSeePledge(credential, pledge);
   }
 
   /** Issues a credential; its token is in the answer and nowhere else, ever. */

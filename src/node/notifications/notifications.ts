@@ -47,6 +47,8 @@ export const EVENT_TYPES = [
   'payment.received',
   'payment.missing',
   'netting.settled',
+  'invoice.assigned',
+  'invoice.assignment.acknowledged',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -386,6 +388,14 @@ function eventOf(stored: StoredEntry): EventInput {
         type: kind,
         data: { agreement: b.agreement, hash: b.hash, at: b.at, items: b.items },
       };
+    case 'invoice.assigned':
+      return {
+        ...base,
+        type: kind,
+        data: { period: b.period, invoiceHash: b.invoiceHash, financier: b.financier },
+      };
+    case 'invoice.assignment.acknowledged':
+      return { ...base, type: kind, data: { period: b.period, assignment: b.assignment } };
     default:
       return { ...base, type: kind, data: {} };
   }

@@ -40,6 +40,8 @@ import {
   statementPeriods,
 } from '../../core/index.ts';
 import {
+  ASSIGNMENT_KINDS,
+  assignmentsOf,
   FACT_KINDS,
   factsOf,
   type MissingPayment,
@@ -69,9 +71,24 @@ export interface StatementItem {
 }
 
 export type NodeStatement = Omit<Statement, 'payments' | 'invoices'> & {
-  /** Each invoice (not a debit note) with its items and their states. */
-  readonly invoices: readonly (StatementInvoice & { readonly items?: readonly StatementItem[] })[];
-  readonly payments: readonly (Statement['payments'][number] & {
+  /**
+   * Each invoice (not a debit note) with its items and their states, and —
+   * once the Buyer acknowledged a notice of assignment — the financier it is
+   * paid to from then on.
+   */
+  readonly invoices: readonly (StatementInvoice & {
+    readonly items?: readonly StatementItem[];
+    readonly assignedTo?: {
+      readonly financier: { readonly id: string; readonly account: string };
+      readonly payTo: string;
+      readonly since: string;
+    };
+  })[];
+  readonly payments: readonly (Omit<Statement['payments'][number], 'applied'> & {
+    /** Each application; `payee`: the financier an assigned invoice was paid to. */
+    readonly applied: readonly (Statement['payments'][number]['applied'][number] & {
+      readonly payee?: string;
+    })[];
     readonly receipt?: PaymentReceipt | 'pending';
   })[];
   /** Payments the Seller marked missing: set aside, not applied. */
@@ -111,17 +128,39 @@ export class Statements {
     const { facts, marks, missing } = await this.#facts(id);
     const { options, items } = await this.#inputs(context, day);
     const { statement: result, refused } = statementRefusing(context.terms, facts, day, options);
+    // An invoice assigned to a financier (notice acknowledged by the Buyer): paid to the financier from then on.
+    const assigned = new Map(
+      assignmentsOf(await this.#core.store.listEntries(id, { kinds: ASSIGNMENT_KINDS }))
+        .filter((a) => a.acknowledged !== undefined)
+        .map((a) => [
+          a.body.period,
+          { financier: a.body.financier, payTo: a.body.payTo, since: a.acknowledged!.at },
+        ]),
+    );
+    const payee = (period: string, at: string) => {
+      const to = assigned.get(period);
+      return to !== undefined && Date.parse(at) >= Date.parse(to.since) ? to.financier.id : undefined;
+    };
     return {
       ...result,
       invoices: result.invoices.map((invoice) => {
         const listed = items(invoice);
-        return listed === undefined ? invoice : { ...invoice, items: listed };
+        const to = invoice.document === 'invoice' ? assigned.get(invoice.period) : undefined;
+        return {
+          ...invoice,
+          ...(listed === undefined ? {} : { items: listed }),
+          ...(to === undefined ? {} : { assignedTo: to }),
+        };
       }),
-      payments: result.payments.map((p) =>
-        p.id.startsWith('netting-') && !marks.has(p.id)
-          ? p
-          : { ...p, receipt: marks.get(p.id)?.status ?? 'pending' },
-      ),
+      payments: result.payments.map((p) => {
+        const applied = p.applied.map((a) => {
+          const to = payee(a.period, p.at);
+          return to === undefined ? a : { ...a, payee: to };
+        });
+        return p.id.startsWith('netting-') && !marks.has(p.id)
+          ? { ...p, applied }
+          : { ...p, applied, receipt: marks.get(p.id)?.status ?? 'pending' };
+      }),
       ...(missing.length === 0 ? {} : { missingPayments: missing }),
       ...(refused.length === 0 ? {} : { refusedPayments: refused }),
     };

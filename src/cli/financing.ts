@@ -182,7 +182,7 @@ function chainOf(flags: { 'chain-rpc'?: string; addresses?: string }) {
 }
 
 function report(io: Io, file: string, result: Awaited<ReturnType<typeof checkPackage>>, json: boolean) {
-  const { ok, checks } = result;
+  const { checks } = result;
   if (json) {
     io.stdout(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
     return;

@@ -225,7 +225,10 @@ export class Financing {
     }
     const pledge = await this.pledgeOf(issued.body.invoiceHash);
     if (pledge === undefined) {
-      throw new NodeError('PLEDGE_UNVERIFIED', 'this node runs without a chain: it cannot check the pledge, so it assigns nothing');
+      throw new NodeError(
+        'PLEDGE_UNVERIFIED',
+        'this node runs without a chain: it cannot check the pledge, so it assigns nothing',
+      );
     }
     if (pledge.status !== 'pledged' || pledge.financier.toLowerCase() !== financier.account) {
       throw new NodeError(

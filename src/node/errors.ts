@@ -62,6 +62,10 @@ export const nodeErrorStatus = {
   RESOURCE_TAKEN: 409,
   /** A VLAN or prefix outside the declared pool it names. */
   RESOURCE_INVALID: 422,
+  /** A financing package asked for a day that is not a date (the field named). */
+  PACKAGE_INVALID: 422,
+  /** A notice of assignment that breaks a rule (each field named). */
+  ASSIGNMENT_INVALID: 422,
   /** An invoice offered as collateral (or assigned) that the Buyer has not accepted. */
   INVOICE_NOT_ACCEPTED: 409,
   /** An invoice already assigned to a financier (a notice of assignment is recorded). */

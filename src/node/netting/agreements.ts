@@ -5,9 +5,10 @@
  *
  * - A settlement statement: one party's node computes it from its record
  *   (the undisputed open amounts of the agreed invoices of every bilateral
- *   with the other party, in one currency, up to a period, as of a day),
- *   signs it and sends it to the other; that node computes its own from its
- *   own record and co-signs only if the bytes are the same. Standing alone,
+ *   with the other party, in one currency, up to a period, as of a day —
+ *   an invoice assigned to a financier left out: it is not the Seller's to
+ *   set off), signs it and sends it to the other; that node computes its
+ *   own from its own record and co-signs only if the bytes are the same. Standing alone,
  *   it settles by set-off at once and the net payer's one payment settles
  *   the rest (`payNet`).
  * - A round: a member (the coordinator) gathers a co-signed statement for
@@ -186,6 +187,8 @@ export class NettingAgreements {
             i.document === 'invoice' &&
             i.period <= header.period &&
             i.state !== 'generated' &&
+            // An invoice assigned to a financier is the financier's to collect: never set off.
+            i.assignedTo === undefined &&
             !reserved.has(`${record.id}/${i.period}`),
         )
         .map((i) => ({

@@ -39,12 +39,26 @@ describe('sb demo', () => {
     expect(out.match(/credit note for 2026-03/g)).toHaveLength(2);
     expect(out).toContain('Statement as of 2026-07-15 (identical on both nodes)');
     expect(out).toMatch(/invoice\s+2026-01\s+total\s+1310\.70\s+applied\s+1310\.70\s+open\s+0\.00\s+settled/);
+    // Financing: the March invoice packaged, verified, pledged once; a second pledge refused; assigned.
+    expect(out).toContain(
+      "36434.75 EUR open of 85393.55, due 2026-05-01, not disputed; acme-fiber's Buyer paid 1 of 3 invoices on time (0.3333)",
+    );
+    expect(out).toMatch(/the financier checks it: VERIFIED \(\d+ checks, offline and on the chain\)/);
+    expect(out).toMatch(/northbank pledges it on the chain \(key 0x[0-9a-f]{16}…\): pledged/);
+    expect(out).toContain(
+      'a second financier pledges the same invoice: refused by the chain (AlreadyPledged)',
+    );
+    expect(out).toMatch(/the package checked again: already pledged to 0x[0-9a-fA-F]{40}/);
+    expect(out).toMatch(/notice of assignment acme-fiber\/\d+: acknowledged by globex/);
+    const pkg = JSON.parse(readFileSync(join(root, 'data', 'financing-2026-03.json'), 'utf8'));
+    expect(pkg.subject.kind).toBe('receivable');
     // Resource pools: the order signed, the boost beyond the port and the second claim on its VLAN refused.
     expect(out).toContain('order P1, 1G on ams-1 with VLAN 101 (committed on the chain): signed');
     expect(out).toMatch(/boost P1 to 10G for two hours: refused, CAPACITY_EXCEEDED: .*8000 Mbps short/);
     expect(out).toMatch(/order P2 with VLAN 101 too: refused, RESOURCE_TAKEN/);
     expect(out).toContain('ams-1 on 2026-02-10: 1000 Mbps in use at the peak, 1000 free');
-    // The netting round: signed by the three, its positions summing to zero, at most two payments.
+    // The netting round: signed by the three, its positions summing to zero, at most two payments
+    // (the March invoice is assigned to the financier, so it is not set off).
     expect(out).toMatch(
       /round [0-9a-f]{16}…: \d co-signed bilateral statements, signed by acme-fiber, globex, initech/,
     );

@@ -16,29 +16,15 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
 import { devPrivateKey } from '../src/chain/index.ts';
+import { runCli } from '../src/cli/cli.fixtures.ts';
 import { checkPackage } from '../src/cli/financing.ts';
-import { main } from '../src/cli/main.ts';
 import type { ReceivableSubject } from '../src/kinds/index.ts';
 import type { Proof } from '../src/ledger/index.ts';
 import { call, callOk, exampleDir, exampleFacts, exampleTerms } from './support.ts';
 
 const terms = { ...exampleTerms(), disputes: { windowDays: 3650, responseDays: 15 } };
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) },
-    text: () => out.join(''),
-    errors: () => err.join(''),
-  };
-}
-
-async function sb(args: string[]) {
-  const c = capture();
-  const code = await main(args, c.io);
-  return { code, out: c.text(), err: c.errors() };
-}
+const sb = runCli;
 
 // biome-ignore lint/suspicious/noExplicitAny: a package taken apart by hand, as a forger would
 type Tampered = any;

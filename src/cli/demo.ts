@@ -5,7 +5,10 @@
  * their node's REST API, and for each month the Seller issues the invoice, the
  * Buyer's node recomputes it from the same signed facts and accepts it. A
  * late outage then brings a credit note, the Buyer pays, and both nodes give
- * the same account statement. A third provider joins; the three sell to each
+ * the same account statement. The Seller offers the March invoice to a
+ * financier, who checks the package and pledges it on the chain (a second
+ * pledge is refused), and the Buyer acknowledges the notice of assignment.
+ * A third provider joins; the three sell to each
  * other, and one netting round, signed by all three, settles what they owe
  * in fewer payments.
  * `--out DIR` also writes each invoice as each node computed it.
@@ -15,11 +18,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { introduce, type RunningNode, startServer } from '../api/index.ts';
-import { verifyAnchorOnChain } from '../chain/index.ts';
+import {
+  createChainPublicClient,
+  createChainWalletClient,
+  devPrivateKey,
+  verifyAnchorOnChain,
+  writePledge,
+} from '../chain/index.ts';
 import type { Invoice, Statement } from '../core/index.ts';
-import { verifyProof } from '../kinds/index.ts';
+import { type HeldAssignment, type ReceivableSubject, verifyProof } from '../kinds/index.ts';
 import { hashJson, type Proof } from '../ledger/index.ts';
 import type { DisputeView, IssuedInvoice, IssuedNote } from '../node/index.ts';
+import { checkPackage } from './financing.ts';
 import { parseFlags } from './flags.ts';
 import type { Command, Io } from './main.ts';
 import { RestError, rest } from './rest.ts';
@@ -249,6 +259,7 @@ export const demo: Command = async (args, io) => {
       `  as of today (${today.asOf}, the credit note applied): open ${today.totals.open}, interest ${today.totals.interest}\n`,
     );
 
+    const financed = await financing(io, seller, buyer, bilateral.id, dataDir);
     await resourcePools(io, seller, buyer, terms);
     await nettingRound(io, seller, buyer, chain, dataDir);
 
@@ -264,7 +275,7 @@ export const demo: Command = async (args, io) => {
       );
     }
 
-    let verdict = 0;
+    let verdict = financed ? 0 : 1;
     for (const period of PERIODS) {
       const proof = await rest<Proof>(
         api(seller),
@@ -282,18 +293,22 @@ export const demo: Command = async (args, io) => {
       }
       io.stdout(`  invoice ${period}: ${ok ? 'VERIFIED' : 'NOT VERIFIED'} (${checks.length} checks)\n`);
     }
-    // The netting round's entry in this bilateral is in the anchored checkpoint too: prove it.
-    const listed = await rest<{ entry: { author: string; seq: number; kind: string } }[]>(
-      api(seller),
-      'GET',
-      `/bilaterals/${bilateral.id}/entries`,
-    );
-    const settled = listed.find((e) => e.entry.kind === 'netting.settled')?.entry;
-    if (settled !== undefined) {
+    // The netting round's entry (in the Seller's bilateral with initech: the March invoice to globex
+    // is assigned to a financier, so it is not set off) is anchored with that bilateral's checkpoint: prove it.
+    for (const other of await rest<{ id: string }[]>(api(seller), 'GET', '/bilaterals')) {
+      const listed = await rest<{ entry: { author: string; seq: number; kind: string } }[]>(
+        api(seller),
+        'GET',
+        `/bilaterals/${other.id}/entries`,
+      );
+      const settled = listed.find(
+        (e) => e.entry.kind === 'netting.settled' && e.entry.author === seller.node.party,
+      )?.entry;
+      if (settled === undefined) continue;
       const proof = await rest<Proof>(
         api(seller),
         'GET',
-        `/bilaterals/${bilateral.id}/proof?entry=${settled.author}/${settled.seq}`,
+        `/bilaterals/${other.id}/proof?entry=${settled.author}/${settled.seq}`,
       );
       const checks = await auditorChecks(proof);
       const ok = checks.every((c) => c.ok);
@@ -312,6 +327,79 @@ export const demo: Command = async (args, io) => {
     await buyer.close();
   }
 };
+
+/**
+ * The March invoice as collateral: the Seller's node packages it (as of the
+ * statement's day), a financier checks the package offline and on the chain
+ * and pledges it with its own chain key; a second financier's pledge of the
+ * same invoice is refused by the chain; the Seller records the notice of
+ * assignment and the Buyer's node acknowledges it. Answers whether every
+ * step went as it should.
+ */
+async function financing(
+  io: Io,
+  seller: RunningNode,
+  buyer: RunningNode,
+  id: string,
+  dataDir: string,
+): Promise<boolean> {
+  const link = seller.chain!;
+  const addressesFile = join(dataDir, 'chain', 'addresses.json');
+  const made = await rest<{ package: Proof }>(api(seller), 'POST', `/bilaterals/${id}/financing/packages`, {
+    period: '2026-03',
+    asOf: '2026-07-15',
+  });
+  const file = join(dataDir, 'financing-2026-03.json');
+  writeFileSync(file, `${JSON.stringify(made.package, null, 2)}\n`);
+  const { account, pledgeKey } = made.package.subject as unknown as ReceivableSubject;
+  io.stdout(`\nThe March invoice as collateral (sb financing): package written to ${file}\n`);
+  io.stdout(
+    `  ${account.invoice.open} ${account.currency} open of ${account.invoice.total}, due ${account.invoice.dueDate}, not disputed; ${seller.node.party}'s Buyer paid ${account.onTime.paid} of ${account.onTime.due} invoices on time (${account.onTime.ratio}), all proven from the record\n`,
+  );
+  const checked = await checkPackage(made.package, { rpcUrl: link.rpcUrl, addressesFile });
+  io.stdout(
+    `  the financier checks it: ${checked.ok ? `VERIFIED (${checked.checks.length} checks, offline and on the chain)` : `NOT VERIFIED: ${checked.checks.find((c) => !c.ok)?.detail}`}\n`,
+  );
+  const endpoint = { rpcUrl: link.rpcUrl, chainId: link.chainId };
+  const pledgeAs = (key: number) =>
+    writePledge(
+      createChainWalletClient({ ...endpoint, privateKey: devPrivateKey(key) }),
+      createChainPublicClient(endpoint),
+      link.addresses,
+      'pledge',
+      pledgeKey as `0x${string}`,
+    );
+  const first = await pledgeAs(8);
+  io.stdout(
+    `  northbank pledges it on the chain (key ${pledgeKey.slice(0, 18)}…): ${first.done ? 'pledged' : `refused (${first.reason})`}\n`,
+  );
+  const second = await pledgeAs(9);
+  io.stdout(
+    `  a second financier pledges the same invoice: ${second.done ? 'PLEDGED TWICE' : `refused by the chain (${second.reason})`}\n`,
+  );
+  const again = await checkPackage(made.package, { rpcUrl: link.rpcUrl, addressesFile });
+  const status = again.checks.find((c) => c.name === 'chain: pledge')?.detail ?? '';
+  io.stdout(`  the package checked again: ${status}\n`);
+  const financier = first.state.status === 'free' ? '' : first.state.financier;
+  await rest(api(seller), 'POST', `/bilaterals/${id}/assignments`, {
+    period: '2026-03',
+    financier: { id: 'northbank', account: financier },
+    payTo: 'northbank, IBAN NL00 NBNK 0123 4567 89',
+  });
+  await buyer.node.idle();
+  await seller.node.idle();
+  const [notice] = await rest<HeldAssignment[]>(api(seller), 'GET', `/bilaterals/${id}/assignments`);
+  io.stdout(
+    `  notice of assignment ${notice?.entry.author}/${notice?.entry.seq}: ${notice?.acknowledged === undefined ? 'not acknowledged' : `acknowledged by ${buyer.node.party} (entry ${notice.acknowledged.entry.author}/${notice.acknowledged.entry.seq})`}; its payments of March are due to northbank\n`,
+  );
+  return (
+    checked.ok &&
+    first.done &&
+    !second.done &&
+    status.startsWith('already pledged') &&
+    notice?.acknowledged !== undefined
+  );
+}
 
 /**
  * The Seller's pools: a port's capacity and its VLANs. Under a second MSA
@@ -479,6 +567,10 @@ A netting round: ${third.node.party} joins; the three sell to each other
 `,
     );
     for (const n of nodes) await n.node.idle();
+    // Checkpoint (and anchor) the Seller's bilaterals with the round in while initech's node still runs.
+    for (const other of await rest<{ id: string }[]>(api(seller), 'GET', '/bilaterals')) {
+      await rest(api(seller), 'POST', `/bilaterals/${other.id}/checkpoints`).catch(() => undefined);
+    }
   } finally {
     await third.close();
   }

@@ -283,6 +283,10 @@ describe('an accepted invoice as collateral, financed once', () => {
     expect((await callOk<Pledged[]>(asNorthbank, 'GET', '/financing/pledges'))[0]?.chain?.status).toBe(
       'settled',
     );
+    const view = await sb(['financing', 'pledges', '--node', seller.url, '--token', asNorthbank.adminToken]);
+    expect(view.code).toBe(0);
+    expect(view.out).toMatch(new RegExp(`${terms.buyer.id}\\s+2026-03\\s+paid\\s+open\\s+0\\.00 EUR`));
+    expect(view.out).toContain('settled');
   });
 
   describe('a tampered package is refused with the reason', () => {

@@ -9,7 +9,9 @@
  *   pledge   the financier, with its own chain key, checks the package and
  *            pledges the invoice on `InvoicePledges`: a second pledge of the
  *            same invoice, by anyone, is refused by the chain;
- *   settle   the financier marks its pledge settled once the invoice is paid.
+ *   settle   the financier marks its pledge settled once the invoice is paid;
+ *   pledges  the financier's view on the Seller's node (its own credential):
+ *            its assigned invoices with their state, and its exposure per Buyer.
  *
  * Exit codes: 0 done (verified, pledged, settled), 1 a check failed or the
  * chain refused, 2 usage errors and unreadable files.
@@ -27,6 +29,7 @@ import {
 import { verifyAnchorOnChain } from '../chain/verify-anchor.ts';
 import { type ReceivableSubject, verifyProof } from '../kinds/index.ts';
 import type { Check, Proof } from '../ledger/index.ts';
+import type { Exposure, PledgedInvoice } from '../node/index.ts';
 import { connect, readKey } from './chain.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import type { Command, Io } from './main.ts';
@@ -37,7 +40,8 @@ const USAGE = `usage:
   sb financing package --node URL --bilateral ID --period YYYY-MM [--as-of YYYY-MM-DD] [--out FILE] [--token T]
   sb financing verify  --package FILE [--chain-rpc URL --addresses FILE] [--json]
   sb financing pledge  --package FILE --chain-rpc URL --addresses FILE --key-file FILE [--json]
-  sb financing settle  --package FILE --chain-rpc URL --addresses FILE --key-file FILE`;
+  sb financing settle  --package FILE --chain-rpc URL --addresses FILE --key-file FILE
+  sb financing pledges --node URL [--token T] [--json]`;
 
 export const financing: Command = async (args, io) => {
   const [action, ...rest] = args;
@@ -49,6 +53,8 @@ export const financing: Command = async (args, io) => {
     case 'pledge':
     case 'settle':
       return pledgeCommand(action, rest, io);
+    case 'pledges':
+      return pledgesCommand(rest, io);
     default:
       throw new UsageError(USAGE);
   }
@@ -259,4 +265,29 @@ async function pledgeCommand(action: 'pledge' | 'settle', args: readonly string[
     io.stdout(`refused by the chain (${outcome.reason}): ${words}\n`);
   }
   return outcome.done ? 0 : 1;
+}
+
+async function pledgesCommand(args: readonly string[], io: Io): Promise<number> {
+  const flags = parseFlags(args, { node: 'string', token: 'string', json: 'boolean' });
+  if (flags.node === undefined) throw new UsageError('--node URL is required');
+  const target = { url: flags.node, token: tokenFrom(flags.token) };
+  const pledges = await rest<PledgedInvoice[]>(target, 'GET', '/financing/pledges');
+  const exposure = await rest<Exposure[]>(target, 'GET', '/financing/exposure');
+  if (flags.json === true) {
+    io.stdout(`${JSON.stringify({ pledges, exposure }, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout(`${pledges.length} assigned invoice(s)\n`);
+  for (const p of pledges) {
+    io.stdout(
+      `  ${p.buyer.padEnd(12)} ${p.period}  ${p.state.padEnd(8)} open ${p.open.padStart(12)} ${p.currency} of ${p.total}, due ${p.dueDate}; ${p.chain === undefined ? 'chain not read' : pledgeWords(p.chain)}\n`,
+    );
+  }
+  io.stdout('exposure per Buyer\n');
+  for (const e of exposure) {
+    io.stdout(
+      `  ${e.buyer.padEnd(12)} ${e.currency}  ${e.invoices} invoice(s)  open ${e.open}  overdue ${e.overdue}  disputed ${e.disputed}\n`,
+    );
+  }
+  return 0;
 }

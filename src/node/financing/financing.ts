@@ -260,7 +260,11 @@ export class Financing {
     return (await this.assignments(id)).find((a) => a.body.invoice.hash === issued.entry.hash)!;
   }
 
-  /** Buyer: acknowledges each notice of an invoice it accepted, once per invoice. */
+  /**
+   * Buyer: acknowledges each notice of an invoice it accepted, once per
+   * invoice, when the chain holds the financier's open pledge of it (a node
+   * without a chain acknowledges nothing: it could not check).
+   */
   async #acknowledgePending(id: string): Promise<void> {
     const core = this.#core;
     const context = await core.context(id);
@@ -274,6 +278,17 @@ export class Financing {
         if (invoice?.status !== 'accepted' || invoice.body.invoiceHash !== assignment.body.invoiceHash) {
           core.log(
             `notice of assignment ${assignment.entry.author}/${assignment.entry.seq} of ${short(id)} names no invoice this node accepted`,
+          );
+          continue;
+        }
+        // The Buyer pays someone else from now on: only for a pledge the chain holds, by that account.
+        const pledge = await this.pledgeOf(assignment.body.invoiceHash);
+        if (
+          pledge?.status !== 'pledged' ||
+          pledge.financier.toLowerCase() !== assignment.body.financier.account
+        ) {
+          core.log(
+            `notice of assignment ${assignment.entry.author}/${assignment.entry.seq} of ${short(id)} not acknowledged: the chain holds no open pledge by ${assignment.body.financier.account} (${pledge?.status ?? 'no chain'})`,
           );
           continue;
         }

@@ -14,10 +14,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   createChainPublicClient,
+  createChainWalletClient,
+  createResourceChain,
   readContractAddresses,
   resourceCommitmentsAbi,
   resourceFingerprint,
 } from '../src/chain/index.ts';
+import { openStore } from '../src/store/index.ts';
 import { exampleBilateral, MemoryNetwork } from './in-memory.ts';
 import { termsBetween } from './netting.fixtures.ts';
 import { freePort, partyArgs, startNode } from './processes.fixtures.ts';
@@ -100,21 +103,40 @@ describe('unique resources between two nodes of one Seller, on the chain', () =>
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(
       children.map(
-        (c) => new Promise((resolve) => (c.exitCode === null ? c.once('exit', resolve) : resolve(null))),
+        (c) =>
+          new Promise((resolve) =>
+            c.exitCode === null && c.signalCode === null ? c.once('exit', resolve) : resolve(null),
+          ),
       ),
     );
     rmSync(root, { recursive: true, force: true });
   });
 
-  /** Starts `name`'s node in `dir` on the shared embedded chain; its owner API. */
-  async function start(name: string, dir: string): Promise<Target & { url: string }> {
+  /** Starts `name`'s node in `dir` on the shared embedded chain; its owner API and process. */
+  async function start(name: string, dir: string): Promise<Target & { url: string; child: ChildProcess }> {
     const p = { name, dir, port: await freePort(), peerPort: await freePort() };
     const args = partyArgs(p).filter((a) => a !== '--no-chain');
-    children.push(await startNode([...args, '--chain-dir', chainDir]));
+    const child = await startNode([...args, '--chain-dir', chainDir]);
+    children.push(child);
     return {
       url: `http://127.0.0.1:${p.port}`,
       adminToken: readFileSync(join(dir, 'admin.token'), 'utf8').trim(),
+      child,
     };
+  }
+
+  /** The bilateral a resource of `salt` is committed to on the chain (zero when free). */
+  async function committedTo(salt: `0x${string}`, name: string): Promise<string> {
+    const endpoint = JSON.parse(readFileSync(join(chainDir, 'endpoint.json'), 'utf8')) as { rpcUrl: string };
+    const addresses = readContractAddresses(join(chainDir, 'addresses.json'))!;
+    const client = createChainPublicClient({ rpcUrl: endpoint.rpcUrl, chainId: addresses.chainId });
+    const [bilateralId] = await client.readContract({
+      address: addresses.resourceCommitments,
+      abi: resourceCommitmentsAbi,
+      functionName: 'commitmentOf',
+      args: [resourceFingerprint(salt, name)],
+    });
+    return bilateralId;
   }
 
   /** `buyer` and `seller` pin each other; `seller` proposes `msa` and answers the bilateral's id. */
@@ -178,18 +200,7 @@ describe('unique resources between two nodes of one Seller, on the chain', () =>
     const party = JSON.parse(readFileSync(join(root, 'acme-a', 'party.json'), 'utf8')) as {
       resourceSalt: `0x${string}`;
     };
-    const endpoint = JSON.parse(readFileSync(join(chainDir, 'endpoint.json'), 'utf8')) as { rpcUrl: string };
-    const addresses = readContractAddresses(join(chainDir, 'addresses.json'))!;
-    const client = createChainPublicClient({ rpcUrl: endpoint.rpcUrl, chainId: addresses.chainId });
-    const holder = async () => {
-      const [bilateralId] = await client.readContract({
-        address: addresses.resourceCommitments,
-        abi: resourceCommitmentsAbi,
-        functionName: 'commitmentOf',
-        args: [resourceFingerprint(party.resourceSalt, vlan)],
-      });
-      return bilateralId;
-    };
+    const holder = () => committedTo(party.resourceSalt, vlan);
     expect(await holder()).toBe(`0x${won}`);
 
     // The winner's service ends: the VLAN is released on the chain, and the other node may give it.
@@ -215,5 +226,61 @@ describe('unique resources between two nodes of one Seller, on the chain', () =>
     );
     expect(retried.status).toBe(201);
     expect(await holder()).toBe(`0x${lost}`);
+  }, 120_000);
+
+  it('releases at the next start what a kill between a commitment and its order left on the chain', async () => {
+    const dir = join(root, 'hooli');
+    const seller = await start('hooli', dir);
+    const buyer = await start('umbrella', join(root, 'umbrella'));
+    const id = await bilateral(seller, buyer, 'msa-hooli-umbrella');
+    await callOk(seller, 'PUT', '/resource-pools/ams-1-vlans', {
+      kind: 'vlan',
+      port: 'ams-1',
+      ranges: [[100, 199]],
+    });
+    const held = 'vlan:ams-1-vlans:170';
+    const orphan = 'vlan:ams-1-vlans:171';
+    expect((await call(seller, 'POST', `/bilaterals/${id}/facts`, order('H1', [held]))).status).toBe(201);
+
+    // Killed after claiming and committing a VLAN for an order it never signed (made here by hand,
+    // with the Seller's own key and store); and with the claim of the order it did sign still there.
+    seller.child.kill('SIGKILL');
+    await new Promise((resolve) =>
+      seller.child.exitCode === null ? seller.child.once('exit', resolve) : resolve(null),
+    );
+    const party = JSON.parse(readFileSync(join(dir, 'party.json'), 'utf8')) as {
+      evmKey: `0x${string}`;
+      resourceSalt: `0x${string}`;
+    };
+    const endpoint = JSON.parse(readFileSync(join(chainDir, 'endpoint.json'), 'utf8')) as { rpcUrl: string };
+    const addresses = readContractAddresses(join(chainDir, 'addresses.json'))!;
+    const chain = { rpcUrl: endpoint.rpcUrl, chainId: addresses.chainId };
+    const resources = createResourceChain({
+      publicClient: createChainPublicClient(chain),
+      walletClient: createChainWalletClient({ ...chain, privateKey: party.evmKey }),
+      addresses,
+      ensureBilateral: async () => {},
+    });
+    const fingerprint = (name: string) => resourceFingerprint(party.resourceSalt, name);
+    expect((await resources.commit(fingerprint(orphan), id)).status).not.toBe('taken');
+    const store = await openStore(`sqlite:${join(dir, 'node.db')}`);
+    const claimedAt = new Date().toISOString();
+    await store.putResourceClaims([
+      { fingerprint: fingerprint(orphan), bilateral: id, name: orphan, claimedAt },
+      { fingerprint: fingerprint(held), bilateral: id, name: held, claimedAt },
+    ]);
+    await store.close();
+    expect(await committedTo(party.resourceSalt, orphan)).toBe(`0x${id}`);
+
+    // The next start releases the orphan, keeps what the signed order holds, and forgets both claims.
+    const again = await start('hooli', dir);
+    for (let i = 0; i < 100 && (await committedTo(party.resourceSalt, orphan)) !== `0x${'0'.repeat(64)}`; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await committedTo(party.resourceSalt, orphan)).toBe(`0x${'0'.repeat(64)}`);
+    expect(await committedTo(party.resourceSalt, held)).toBe(`0x${id}`);
+    const reread = await openStore(`sqlite:${join(dir, 'node.db')}`);
+    expect(await reread.listResourceClaims()).toEqual([]);
+    await reread.close();
+    expect((await call(again, 'POST', `/bilaterals/${id}/facts`, order('H2', [orphan]))).status).toBe(201);
   }, 120_000);
 });

@@ -34,6 +34,7 @@ export const storeErrorCodes = [
   'STORE_BAD_NONCE',
   'STORE_BAD_NETTING',
   'STORE_BAD_POOL',
+  'STORE_BAD_CLAIM',
   /** `openStore`: not `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
   'STORE_BAD_URL',
   /** `migrate`: a migration failed; `cause` holds the engine's error. */
@@ -69,6 +70,7 @@ export const storeErrorStatus: Readonly<Record<StoreErrorCode, HttpStatus>> = {
   STORE_BAD_NONCE: 422,
   STORE_BAD_NETTING: 422,
   STORE_BAD_POOL: 422,
+  STORE_BAD_CLAIM: 422,
   STORE_BAD_URL: 422,
   STORE_MIGRATION_FAILED: 500,
 };

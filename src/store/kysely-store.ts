@@ -50,6 +50,7 @@ import type {
   PeerRecord,
   ProposalRecord,
   ProposalStatus,
+  ResourceClaimRecord,
   ResourcePoolRecord,
   Store,
   StoredEntry,
@@ -612,6 +613,20 @@ export class KyselyStore implements Store {
 
   listResourcePools(): Promise<ResourcePoolRecord[]> {
     return resources.listResourcePools(this.#db);
+  }
+
+  putResourceClaims(claims: readonly ResourceClaimRecord[]): Promise<void> {
+    return resources.putResourceClaims(this.#db, claims);
+  }
+
+  deleteResourceClaims(
+    claims: readonly Pick<ResourceClaimRecord, 'fingerprint' | 'bilateral'>[],
+  ): Promise<void> {
+    return resources.deleteResourceClaims(this.#db, claims);
+  }
+
+  listResourceClaims(): Promise<ResourceClaimRecord[]> {
+    return resources.listResourceClaims(this.#db);
   }
 
   putNettingAgreement(record: NettingAgreementRecord): Promise<void> {

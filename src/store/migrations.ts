@@ -526,6 +526,28 @@ function resourcePools(engine: Engine): Migration {
   };
 }
 
+/**
+ * Resource claims in flight (0011): a unique resource a node is committing on
+ * the chain for an order not yet signed. Written before the commitment and
+ * deleted once the order is stored or the commitment given back, so a node
+ * killed in between finds the claim on its next start and releases it.
+ */
+function resourceClaims(engine: Engine): Migration {
+  const types = columnTypes(engine);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('resource_claims')
+        .addColumn('fingerprint', types.key, (c) => c.notNull())
+        .addColumn('bilateral', types.key, (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('claimed_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('resource_claims_pk', ['fingerprint', 'bilateral'])
+        .execute();
+    },
+  };
+}
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
@@ -539,6 +561,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0008_notifications': notifications(engine),
     '0009_netting': netting(engine),
     '0010_resource_pools': resourcePools(engine),
+    '0011_resource_claims': resourceClaims(engine),
   };
 }
 

@@ -59,4 +59,43 @@ export function describeResourcePools(open: () => Promise<OpenedStore>): void {
       expect(await store.listResourcePools()).toEqual([]);
     });
   });
+
+  describe('resource claims table', () => {
+    const fresh = freshStores(open);
+    const claim = (n: number, bilateral = 'a'.repeat(64)) => ({
+      fingerprint: `0x${n.toString(16).padStart(64, '0')}`,
+      bilateral,
+      name: `vlan:ams-1-vlans:${100 + n}`,
+      claimedAt: `2026-04-10T09:00:0${n}.000Z`,
+    });
+
+    it('keeps claims across a reopen, once each, and forgets those deleted', async () => {
+      const { store, reopen } = await fresh();
+      await store.putResourceClaims([claim(2), claim(1)]);
+      await store.putResourceClaims([claim(1)]);
+      await store.putResourceClaims([claim(1, 'b'.repeat(64))]);
+      const again = await reopen();
+      expect((await again.listResourceClaims()).map((c) => [c.name, c.bilateral[0]])).toEqual([
+        ['vlan:ams-1-vlans:101', 'a'],
+        ['vlan:ams-1-vlans:101', 'b'],
+        ['vlan:ams-1-vlans:102', 'a'],
+      ]);
+      await again.deleteResourceClaims([
+        claim(1),
+        { fingerprint: claim(9).fingerprint, bilateral: 'a'.repeat(64) },
+      ]);
+      expect((await again.listResourceClaims()).map((c) => c.name)).toEqual([
+        'vlan:ams-1-vlans:101',
+        'vlan:ams-1-vlans:102',
+      ]);
+    });
+
+    it('refuses a malformed claim whole, naming the field', async () => {
+      const { store } = await fresh();
+      await expect(
+        store.putResourceClaims([claim(1), { ...claim(2), fingerprint: '0xABC' }]),
+      ).rejects.toMatchObject({ code: 'STORE_BAD_CLAIM' });
+      expect(await store.listResourceClaims()).toEqual([]);
+    });
+  });
 }

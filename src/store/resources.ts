@@ -6,6 +6,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Issue } from '../core/index.ts';
 import type { Database, ResourcePoolsTable } from './schema.ts';
+import type { ResourceClaimRecord } from './types.ts';
 import { type ResourcePoolRecord, resourcePoolKinds } from './types.ts';
 import { fail, instant, oneOf, text } from './validate.ts';
 
@@ -47,4 +48,64 @@ function toRecord(row: Selectable<ResourcePoolsTable>): ResourcePoolRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+export async function putResourceClaims(
+  db: Kysely<Database>,
+  claims: readonly ResourceClaimRecord[],
+): Promise<void> {
+  const issues: Issue[] = [];
+  for (const [i, c] of claims.entries()) {
+    if (typeof c.fingerprint !== 'string' || !/^0x[0-9a-f]{64}$/.test(c.fingerprint)) {
+      issues.push({ path: `[${i}].fingerprint`, rule: 'expected 0x and 64 lowercase hex characters' });
+    }
+    text(issues, `[${i}].bilateral`, c.bilateral);
+    text(issues, `[${i}].name`, c.name);
+    instant(issues, `[${i}].claimedAt`, c.claimedAt);
+  }
+  fail('STORE_BAD_CLAIM', issues);
+  if (claims.length === 0) return;
+  await db
+    .insertInto('resource_claims')
+    .values(
+      claims.map((c) => ({
+        fingerprint: c.fingerprint,
+        bilateral: c.bilateral,
+        name: c.name,
+        claimed_at: c.claimedAt,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['fingerprint', 'bilateral']).doNothing())
+    .execute();
+}
+
+export async function deleteResourceClaims(
+  db: Kysely<Database>,
+  claims: readonly Pick<ResourceClaimRecord, 'fingerprint' | 'bilateral'>[],
+): Promise<void> {
+  if (claims.length === 0) return;
+  await db.transaction().execute(async (tx) => {
+    for (const c of claims) {
+      await tx
+        .deleteFrom('resource_claims')
+        .where('fingerprint', '=', c.fingerprint)
+        .where('bilateral', '=', c.bilateral)
+        .execute();
+    }
+  });
+}
+
+export async function listResourceClaims(db: Kysely<Database>): Promise<ResourceClaimRecord[]> {
+  const rows = await db
+    .selectFrom('resource_claims')
+    .selectAll()
+    .orderBy('claimed_at')
+    .orderBy('fingerprint')
+    .execute();
+  return rows.map((r) => ({
+    fingerprint: r.fingerprint,
+    bilateral: r.bilateral,
+    name: r.name,
+    claimedAt: r.claimed_at,
+  }));
 }

@@ -186,6 +186,16 @@ export interface ResourcePoolsTable {
   readonly updated_at: string;
 }
 
+/** Unique resources being committed on the chain for an order not yet signed (migration 0011). */
+export interface ResourceClaimsTable {
+  /** `0x` + the fingerprint committed on the chain. */
+  readonly fingerprint: string;
+  readonly bilateral: string;
+  /** The resource's name (`vlan:<pool>:<id>`, …), for the operator's log. */
+  readonly name: string;
+  readonly claimed_at: string;
+}
+
 export interface NettingAgreementsTable {
   readonly hash: string;
   readonly type: 'settlement' | 'round';
@@ -235,6 +245,7 @@ export interface Database {
   readonly subscriptions: SubscriptionsTable;
   readonly netting_agreements: NettingAgreementsTable;
   readonly resource_pools: ResourcePoolsTable;
+  readonly resource_claims: ResourceClaimsTable;
   readonly evidence: EvidenceTable;
   readonly checkpoints: CheckpointsTable;
   readonly meta: MetaTable;

@@ -249,6 +249,15 @@ export const resourcePoolKinds = ['capacity', 'vlan', 'prefix'] as const;
  * kind's fields (`spec`, checked by the resources capability), when it was
  * declared and last changed.
  */
+/** A unique resource being committed on the chain for an order not yet signed. */
+export interface ResourceClaimRecord {
+  /** `0x` + 64 hex: the fingerprint committed on the chain. */
+  readonly fingerprint: string;
+  readonly bilateral: string;
+  readonly name: string;
+  readonly claimedAt: string;
+}
+
 export interface ResourcePoolRecord {
   readonly id: string;
   readonly kind: (typeof resourcePoolKinds)[number];
@@ -457,6 +466,15 @@ export interface Store {
   getResourcePool(id: string): Promise<ResourcePoolRecord | undefined>;
   /** Every pool, by id. */
   listResourcePools(): Promise<ResourcePoolRecord[]>;
+
+  /** Records unique resources about to be committed on the chain for an order not yet signed (durably). */
+  putResourceClaims(claims: readonly ResourceClaimRecord[]): Promise<void>;
+  /** Forgets claims (the order stored, or the commitment given back); unknown ones are ignored. */
+  deleteResourceClaims(
+    claims: readonly Pick<ResourceClaimRecord, 'fingerprint' | 'bilateral'>[],
+  ): Promise<void>;
+  /** Every claim still recorded, oldest first. */
+  listResourceClaims(): Promise<ResourceClaimRecord[]>;
 
   /** Adds a netting agreement, or replaces its signatures, progress and agreement time (the document never changes). */
   putNettingAgreement(record: NettingAgreementRecord): Promise<void>;

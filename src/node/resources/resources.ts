@@ -91,7 +91,7 @@ export class Resources implements FactAdmission {
 
   constructor(core: NodeCore) {
     this.#core = core;
-    this.#unique = new UniqueResources(core.log);
+    this.#unique = new UniqueResources(core.log, core.store, () => core.now());
     this.#book = new CapacityBook(core.store, (id) => this.#capacityPool(id));
     // The counterparty's facts draw too: counted once stored (never refused: they are signed).
     const received = (id: string) =>
@@ -212,9 +212,16 @@ export class Resources implements FactAdmission {
   async prepare(): Promise<void> {
     if (this.#loaded) return;
     await this.#poolMap();
-    this.#loading ??= this.#syncAll().then(() => {
-      this.#loaded = true;
-    });
+    this.#loading ??= this.#syncAll()
+      // What a kill between a chain commitment and its order left behind is released, once the record is read.
+      .then(() =>
+        this.#unique.recover().catch((error: unknown) => {
+          this.#core.log(`resource claims not recovered (next start tries again): ${String(error)}`);
+        }),
+      )
+      .then(() => {
+        this.#loaded = true;
+      });
     await this.#loading;
   }
 
@@ -274,6 +281,10 @@ export class Resources implements FactAdmission {
   /** Commits unique resources on `chain` from now on (none attached: this node's record only). */
   attachChain(chain: UniqueChain | undefined): void {
     this.#unique.attachChain(chain);
+    // Read the record now, so claims a kill left are released at start, not at the first order.
+    if (chain !== undefined) {
+      void this.prepare().catch((error: unknown) => this.#core.log(`resources not loaded: ${String(error)}`));
+    }
   }
 
   /** Who holds unique resource `name` on this node: its bilateral and service, if anyone. */

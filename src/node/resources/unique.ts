@@ -10,11 +10,18 @@
  *   and a resource committed to another bilateral refuses the order
  *   (`409 RESOURCE_TAKEN`). A termination frees the service's resources.
  * A VLAN or prefix must lie in a pool of its kind the node declared.
+ *
+ * A commitment is made before the order is signed, so a node killed in
+ * between would leave it on the chain with no service holding it. Each is
+ * therefore claimed in the store first (`resource_claims`), and the claim is
+ * dropped once the order is stored or the commitment given back; `recover`
+ * (at the next start, once the record is read) releases what a claim left
+ * behind.
  */
 
 import { type ResourceChain, resourceFingerprint } from '../../chain/index.ts';
 import type { FactRef } from '../../core/index.ts';
-import type { ResourcePoolRecord } from '../../store/index.ts';
+import type { ResourcePoolRecord, Store } from '../../store/index.ts';
 import type { BilateralContext } from '../core/context.ts';
 import { NodeError } from '../errors.ts';
 
@@ -32,13 +39,42 @@ export interface UniqueChain {
 export class UniqueResources {
   #chain: UniqueChain | undefined;
   readonly #log: (line: string) => void;
+  readonly #claims: Pick<Store, 'putResourceClaims' | 'deleteResourceClaims' | 'listResourceClaims'>;
+  readonly #now: () => Date;
   /** Live resources: name → holder (`bilateral\nservice`). */
   readonly #holder = new Map<string, string>();
   /** Holder → its resources' names. */
   readonly #names = new Map<string, string[]>();
 
-  constructor(log: (line: string) => void) {
+  constructor(
+    log: (line: string) => void,
+    claims: Pick<Store, 'putResourceClaims' | 'deleteResourceClaims' | 'listResourceClaims'>,
+    now: () => Date,
+  ) {
     this.#log = log;
+    this.#claims = claims;
+    this.#now = now;
+  }
+
+  /**
+   * Releases what a node killed between a commitment and its order left on
+   * the chain: each claim still recorded whose resource no live service of
+   * its bilateral holds (the record read first) is released there, then
+   * forgotten; a claim whose order was stored is only forgotten. Without a
+   * chain, claims wait for one.
+   */
+  async recover(): Promise<number> {
+    const link = this.#chain;
+    if (link === undefined) return 0;
+    let released = 0;
+    for (const claim of await this.#claims.listResourceClaims()) {
+      if (this.holderOf(claim.name)?.bilateral !== claim.bilateral) {
+        if (await link.chain.release(claim.fingerprint as Hex, claim.bilateral)) released++;
+        this.#log(`released ${claim.name} on the chain: committed for an order that was never signed`);
+      }
+      await this.#claims.deleteResourceClaims([claim]);
+    }
+    return released;
   }
 
   attachChain(chain: UniqueChain | undefined): void {
@@ -97,19 +133,36 @@ export class UniqueResources {
       }
     }
     const committed: Hex[] = [];
-    const giveBack = () => {
-      const link = this.#chain;
-      for (const id of committed.splice(0)) {
-        void link?.chain.release(id, context.id).catch((error: unknown) => {
-          this.#log(`releasing a resource on the chain failed: ${String(error)}`);
-        });
-      }
-    };
     const link = this.#chain;
-    if (link !== undefined) {
+    const claims =
+      link === undefined
+        ? []
+        : wanted.map(({ name }) => ({
+            fingerprint: resourceFingerprint(link.salt, name),
+            bilateral: context.id,
+            name,
+            claimedAt: this.#now().toISOString(),
+          }));
+    const forget = () =>
+      this.#claims.deleteResourceClaims(claims).catch((error: unknown) => {
+        this.#log(`forgetting resource claims failed: ${String(error)}`);
+      });
+    const giveBack = () => {
+      const releases = committed.splice(0).map((id) =>
+        link?.chain.release(id, context.id).catch((error: unknown) => {
+          this.#log(`releasing a resource on the chain failed: ${String(error)}`);
+          return false;
+        }),
+      );
+      // Forgotten once given back (a release that failed is made at the next start, from the claim).
+      void Promise.all(releases).then((done) => (done.every((d) => d !== false) ? forget() : undefined));
+    };
+    if (link !== undefined && claims.length > 0) {
+      // Claimed durably before anything is committed: a kill from here on is undone at the next start.
+      await this.#claims.putResourceClaims(claims);
       try {
-        for (const { ref, name } of wanted) {
-          const id = resourceFingerprint(link.salt, name);
+        for (const [i, { ref, name }] of wanted.entries()) {
+          const id = claims[i]!.fingerprint;
           const result = await link.chain.commit(id, context.id);
           if (result.status === 'taken')
             throw taken(ref, name, 'it is committed on the chain to another bilateral');
@@ -125,6 +178,7 @@ export class UniqueResources {
         for (const { service, name } of wanted) this.#hold(context.id, service, [name]);
         for (const { fact } of facts)
           if (fact.type === 'service.terminated') this.#free(context.id, fact.service, true);
+        void forget();
       },
       release: giveBack,
     };

@@ -38,6 +38,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'import usage records: import FILE --node URL --bilateral ID [--batch-size N] [--json]',
     load: async () => (await import('./usage.ts')).usage,
   },
+  terms: {
+    summary:
+      'the terms as a contract schedule people read, with the terms hash: render --terms T [--format markdown|html] [--out F]',
+    load: async () => (await import('./terms.ts')).terms,
+  },
   financing: {
     summary:
       'an accepted invoice as collateral: package (Seller), verify, pledge and settle (financier) — see sb financing',

@@ -67,6 +67,11 @@ function parseJson(text: string, where: (line: number) => string): unknown {
 }
 
 /** The terms document in `file`, or every problem with it as `file:line: path: rule`. */
+/** A JSON file's value, or `file:line: invalid JSON: …`. */
+export function readJson(file: string): unknown {
+  return parseJson(read(file), (line) => `${file}:${line}`);
+}
+
 export function loadTerms(file: string): Terms {
   const text = read(file);
   const json = parseJson(text, (line) => `${file}:${line}`);

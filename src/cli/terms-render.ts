@@ -131,7 +131,7 @@ export function termsSchedule(terms: Terms, termsHash: string): Schedule {
     const tolerance = terms.disputes.tolerance;
     money.push(
       p(
-        `Disputes: a party may dispute an invoice within ${terms.disputes.windowDays} days of its issue; the other party answers within ${terms.disputes.responseDays} days.${tolerance === undefined ? '' : ` Differences within ${[tolerance.absolute === undefined ? undefined : `${tolerance.absolute} ${terms.currency}`, tolerance.percent === undefined ? undefined : `${tolerance.percent} %`].filter((x) => x !== undefined).join(' or ')} are not disputed.`}`,
+        `Disputes: a party may dispute an invoice within ${terms.disputes.windowDays} days of its issue; the other party answers within ${terms.disputes.responseDays} days.${tolerance === undefined ? '' : ` Usage records both parties measured are matched in reconciliation when their quantities differ by at most ${[tolerance.absolute === undefined ? undefined : `${tolerance.absolute} units`, tolerance.percent === undefined ? undefined : `${tolerance.percent} %`].filter((x) => x !== undefined).join(' or ')}.`}`,
       ),
     );
   }

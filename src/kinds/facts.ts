@@ -50,12 +50,27 @@ export const factsKind: EntryKindSpec = {
 
 /** Throws unless the entry's author may record `fact`: a payment is the Buyer's. */
 function byItsAuthor(fact: Fact, context: KindContext): void {
-  if (fact.type === 'payment' && context.author !== context.buyer) {
-    throw new Error('type: a payment is recorded by the Buyer only');
+  const issue = authorIssue(fact, context.author, context.buyer);
+  if (issue !== undefined) throw new Error(`${issue.field}: ${issue.rule}`);
+}
+
+/**
+ * Why `author` may not record `fact` in a bilateral whose Buyer is `buyer`
+ * (a payment is the Buyer's; a fact is corrected only by its own author), or
+ * undefined. The node checks it before signing, however the fact arrives.
+ */
+export function authorIssue(
+  fact: Fact,
+  author: string,
+  buyer: string,
+): { field: 'type' | 'corrects'; rule: string } | undefined {
+  if (fact.type === 'payment' && author !== buyer) {
+    return { field: 'type', rule: 'a payment is recorded by the Buyer only' };
   }
-  if (fact.corrects !== undefined && !fact.corrects.startsWith(`${context.author}/`)) {
-    throw new Error('corrects: a fact is corrected only by its own author');
+  if (fact.corrects !== undefined && !fact.corrects.startsWith(`${author}/`)) {
+    return { field: 'corrects', rule: 'a fact is corrected only by its own author' };
   }
+  return undefined;
 }
 
 /** The facts recorded in the streams, limited to each stream's head in `basis` when given. */

@@ -22,13 +22,17 @@ import { type IdParams, waitOf } from './params.ts';
 export function factRoutes(app: FastifyInstance, node: PartyNode): void {
   app.post<{ Params: IdParams; Querystring: { wait?: string } }>(
     '/bilaterals/:id/facts',
-    guard('facts.record', 'facts.record'),
+    // Who may record depends on what: checked below, once the body says.
+    guard('any', 'facts.record'),
     async (request, reply) => {
-      // A payment is money: recording one takes the finance team's permission too.
+      // A payment is money, recorded by the finance team (`settlement.manage`); every other fact
+      // by operations (`facts.record`); an array of both needs both.
       const list: unknown[] = Array.isArray(request.body) ? request.body : [request.body];
-      if (list.some((f) => (f as { type?: unknown } | null)?.type === 'payment')) {
-        node.access.authorize(request.credential!, 'settlement.manage', request.params.id);
+      const payments = list.filter((f) => (f as { type?: unknown } | null)?.type === 'payment').length;
+      if (payments < list.length || list.length === 0) {
+        node.access.authorize(request.credential!, 'facts.record', request.params.id);
       }
+      if (payments > 0) node.access.authorize(request.credential!, 'settlement.manage', request.params.id);
       if (Array.isArray(request.body)) {
         const wait = waitOf(request.query.wait, 'replicated');
         const { entries, refs, push } = await node.facts.recordMany(request.params.id, request.body, wait);

@@ -5,7 +5,7 @@
  * impossible is refused before it is signed (`FACTS_INCONSISTENT`).
  */
 import { BilateralError, type Fact, type FactRef, parseFact, ValidationError } from '../../core/index.ts';
-import { FACTS_PER_ENTRY, factsOf } from '../../kinds/index.ts';
+import { authorIssue, FACTS_PER_ENTRY, factsOf } from '../../kinds/index.ts';
 import type { JsonValue } from '../../ledger/index.ts';
 import type { StoredEntry } from '../../store/index.ts';
 import type { BilateralContext } from '../core/context.ts';
@@ -314,8 +314,18 @@ export class Facts {
    * serial turn (a stream the index has read up to its head costs no query).
    */
   async #check(context: BilateralContext, facts: readonly FactRef[], heads: OwnHeads): Promise<void> {
-    const index = this.#index(context);
     const party = this.#core.party;
+    // Who may record what (a payment is the Buyer's; only a fact's author corrects it), before
+    // anything is signed: an entry the counterparty would refuse must never be made.
+    for (const { ref, fact } of facts) {
+      const issue = authorIssue(fact, party, context.buyer);
+      if (issue !== undefined) {
+        throw new ValidationError('FACT_INVALID', [
+          { path: `${ref}.${issue.field}`, rule: issue.rule, value: fact[issue.field as keyof Fact] },
+        ]);
+      }
+    }
+    const index = this.#index(context);
     const counterparty = context.counterparty.id;
     await index.refresh(
       [party, counterparty],

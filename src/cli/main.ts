@@ -38,6 +38,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'import usage records: import FILE --node URL --bilateral ID [--batch-size N] [--json]',
     load: async () => (await import('./usage.ts')).usage,
   },
+  ubl: {
+    summary:
+      'one period as a UBL 2.1 / Peppol BIS 3 invoice, offline: --terms T.json --events F.jsonl --period YYYY-MM [--details D.json] [--id ID]',
+    load: async () => (await import('./ubl.ts')).ubl,
+  },
   terms: {
     summary:
       'the terms as a contract schedule people read, with the terms hash: render --terms T [--format markdown|html] [--out F]',

@@ -113,6 +113,7 @@ export {
   TERMS_SCHEMA,
   type Terms,
 } from './terms.ts';
+export * from './ubl.ts';
 export { priceUsage, type Tier, type UsagePricing } from './usage-pricing.ts';
 export {
   activeAt,

@@ -67,6 +67,41 @@ function parseJson(text: string, where: (line: number) => string): unknown {
 }
 
 /** The terms document in `file`, or every problem with it as `file:line: path: rule`. */
+/**
+ * The `--flag value` (or `--flag=value`) arguments of offline command
+ * `sb NAME`: every flag in `values` takes a value, every flag in `switches`
+ * none; `required` must be given. Answers 'help' for `--help`/`-h`; refuses
+ * an unknown argument, a flag without a value and a missing one, naming them.
+ */
+export function offlineFlags(
+  name: string,
+  args: readonly string[],
+  spec: { values: readonly string[]; switches?: readonly string[]; required?: readonly string[] },
+): Record<string, string | true> | 'help' {
+  const out: Record<string, string | true> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--help' || arg === '-h') return 'help';
+    if (spec.switches?.includes(arg.slice(2)) === true && arg.startsWith('--')) {
+      out[arg.slice(2)] = true;
+      continue;
+    }
+    const [flag = '', inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg];
+    if (!flag.startsWith('--') || !spec.values.includes(flag.slice(2))) {
+      throw new InputError([`sb ${name}: unknown argument '${arg}'`]);
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined || value === '') throw new InputError([`sb ${name}: ${flag} needs a value`]);
+    out[flag.slice(2)] = value;
+  }
+  const missing = (spec.required ?? []).filter((flag) => out[flag] === undefined);
+  if (missing.length > 0) throw new InputError(missing.map((flag) => `sb ${name}: missing --${flag}`));
+  return out;
+}
+
 /** A JSON file's value, or `file:line: invalid JSON: …`. */
 export function readJson(file: string): unknown {
   return parseJson(read(file), (line) => `${file}:${line}`);

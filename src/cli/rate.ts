@@ -6,7 +6,7 @@
  */
 import { BilateralError, type Invoice, isPeriodId, rate as rateInvoice } from '../core/index.ts';
 import type { Command, Io } from './main.ts';
-import { InputError, loadFacts, loadTerms, runOffline } from './offline-inputs.ts';
+import { InputError, loadFacts, loadTerms, offlineFlags, runOffline } from './offline-inputs.ts';
 
 const USAGE = 'usage: sb rate --terms TERMS.json --events FACTS.jsonl --period YYYY-MM [--json]\n';
 
@@ -18,31 +18,20 @@ interface Options {
 }
 
 function parseArgs(args: readonly string[]): Options | 'help' {
-  const values: Record<string, string> = {};
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (arg === '--json') {
-      json = true;
-      continue;
-    }
-    const [flag = '', inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg];
-    if (flag !== '--terms' && flag !== '--events' && flag !== '--period') {
-      throw new InputError([`sb rate: unknown argument '${arg}'`]);
-    }
-    const value = inline ?? args[++i];
-    if (value === undefined || value === '') throw new InputError([`sb rate: ${flag} needs a value`]);
-    values[flag.slice(2)] = value;
-  }
-  const missing = ['terms', 'events', 'period'].filter((name) => values[name] === undefined);
-  if (missing.length > 0) throw new InputError(missing.map((name) => `sb rate: missing --${name}`));
-  const period = values.period!;
+  const values = offlineFlags('rate', args, {
+    values: ['terms', 'events', 'period'],
+    switches: ['json'],
+    required: ['terms', 'events', 'period'],
+  });
+  if (values === 'help') return 'help';
+  const period = values.period as string;
   if (!isPeriodId(period)) throw new InputError([`sb rate: --period: expected YYYY-MM, got '${period}'`]);
-  return { terms: values.terms!, events: values.events!, period, json };
+  return {
+    terms: values.terms as string,
+    events: values.events as string,
+    period,
+    json: values.json === true,
+  };
 }
 
 export const rate: Command = async (args: readonly string[], io: Io): Promise<number> =>

@@ -23,7 +23,7 @@ import {
   type UblPartyDetails,
 } from '../core/index.ts';
 import type { Command, Io } from './main.ts';
-import { InputError, loadFacts, loadTerms, readJson, runOffline } from './offline-inputs.ts';
+import { InputError, loadFacts, loadTerms, offlineFlags, readJson, runOffline } from './offline-inputs.ts';
 
 const USAGE =
   'usage: sb ubl --terms TERMS.json --events FACTS.jsonl --period YYYY-MM [--details DETAILS.json] [--id INVOICE-ID]\n' +
@@ -42,30 +42,19 @@ interface Options {
 }
 
 function parseArgs(args: readonly string[]): Options | 'help' {
-  const values: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--help' || arg === '-h') return 'help';
-    const [flag = '', inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg];
-    if (!(FLAGS as readonly string[]).includes(flag))
-      throw new InputError([`sb ubl: unknown argument '${arg}'`]);
-    const value = inline ?? args[++i];
-    if (value === undefined || value === '') throw new InputError([`sb ubl: ${flag} needs a value`]);
-    values[flag.slice(2)] = value;
-  }
-  const missing = ['terms', 'events', 'period'].filter((name) => values[name] === undefined);
-  if (missing.length > 0) throw new InputError(missing.map((name) => `sb ubl: missing --${name}`));
-  const period = values.period!;
+  const values = offlineFlags('ubl', args, {
+    values: ['terms', 'events', 'period', 'details', 'id'],
+    required: ['terms', 'events', 'period'],
+  });
+  if (values === 'help') return 'help';
+  const period = values.period as string;
   if (!isPeriodId(period)) throw new InputError([`sb ubl: --period: expected YYYY-MM, got '${period}'`]);
   return {
-    terms: values.terms!,
-    events: values.events!,
+    terms: values.terms as string,
+    events: values.events as string,
     period,
-    ...(values.details === undefined ? {} : { details: values.details }),
-    ...(values.id === undefined ? {} : { id: values.id }),
+    ...(values.details === undefined ? {} : { details: values.details as string }),
+    ...(values.id === undefined ? {} : { id: values.id as string }),
   };
 }
 

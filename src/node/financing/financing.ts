@@ -52,9 +52,11 @@ import {
   KEY_ROTATION_KIND,
   type Proof,
   type ProofAnchor,
+  type SignedCheckpoint,
 } from '../../ledger/index.ts';
 import type { StoredEntry } from '../../store/index.ts';
 import type { Checkpoints } from '../checkpoints/checkpoints.ts';
+import type { BilateralContext } from '../core/context.ts';
 import { type NodeCore, short } from '../core/node-core.ts';
 import type { Replication } from '../core/replication.ts';
 import { NodeError } from '../errors.ts';
@@ -156,15 +158,15 @@ export class Financing {
     }
     const day =
       asOf === undefined ? dayOf(core.now().getTime(), context.terms.billing.timeZone) : this.day(asOf);
-    const checkpoint = await this.#checkpoints.now(id);
-    if (checkpoint === undefined) {
+    const fresh = await this.#checkpoints.now(id);
+    if (fresh === undefined) {
       throw new NodeError(
         'PEER_UNREACHABLE',
         'no checkpoint: the Buyer did not co-sign one now (try again later)',
       );
     }
     await this.#checkpoints.anchorer?.flush();
-    const anchor: ProofAnchor | null = await this.#checkpoints.anchorOf(context, checkpoint);
+    const { checkpoint, anchor } = await this.#anchored(context, fresh, issued.answer.entry);
     const inside = entriesWithin(await core.store.listEntries(id), checkpoint.checkpoint.heads);
     const first = [issued.entry.hash, issued.answer.entry.hash];
     const byHash = (hash: string) => inside.find((e) => e.hash === hash)!;
@@ -190,6 +192,31 @@ export class Financing {
     });
     const pledge = await this.pledgeOf(issued.body.invoiceHash);
     return { package: proof, ...(pledge === undefined ? {} : { pledge }) };
+  }
+
+  /**
+   * The checkpoint a package is made against: the fresh one when its anchor
+   * is final already; otherwise (a chain that wants more confirmations than
+   * one round gives) the newest co-signed checkpoint with a final anchor that
+   * holds the acceptance — older, but one a financier can check on the
+   * chain; failing that, the fresh one, unanchored.
+   */
+  async #anchored(
+    context: BilateralContext,
+    fresh: SignedCheckpoint,
+    acceptance: { readonly author: string; readonly seq: number },
+  ): Promise<{ checkpoint: SignedCheckpoint; anchor: ProofAnchor | null }> {
+    const anchor = await this.#checkpoints.anchorOf(context, fresh);
+    if (anchor !== null) return { checkpoint: fresh, anchor };
+    const stored = await this.#core.store.listCheckpoints(context.id);
+    for (const candidate of [...stored].reverse()) {
+      const covers = (candidate.checkpoint.heads[acceptance.author]?.seq ?? 0) >= acceptance.seq;
+      if (candidate.checkpoint.root === undefined || Object.keys(candidate.sigs).length !== 2 || !covers)
+        continue;
+      const final = await this.#checkpoints.anchorOf(context, candidate);
+      if (final !== null) return { checkpoint: candidate, anchor: final };
+    }
+    return { checkpoint: fresh, anchor: null };
   }
 
   /** The notices of assignment of bilateral `id`, each with the Buyer's acknowledgement once made. */

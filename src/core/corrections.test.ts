@@ -49,6 +49,15 @@ describe('corrections', () => {
     );
   });
 
+  it('refuses a correction of a payment, which would count beside it (a wrong payment is marked missing)', () => {
+    expect(() =>
+      parseFact(
+        { type: 'payment', id: 'P9', amount: '1.00', at: '2026-02-20T10:00:00Z', corrects: 'x:1' },
+        terms,
+      ),
+    ).toThrow(/corrects: a payment is not corrected: the Seller marks it missing/);
+  });
+
   it('refuses a correction of nothing, of another type or service, and a second correction of one fact', () => {
     const inconsistent = (list: FactRef[]) => {
       try {

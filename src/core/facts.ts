@@ -218,7 +218,10 @@ function checkFact(c: Checker, f: Record<string, unknown>, terms: Terms | undefi
   }
   if (Object.hasOwn(f, 'ext')) checkExt(c, f.ext);
   if (Object.hasOwn(f, 'corrects')) {
-    if (typeof f.corrects !== 'string' || f.corrects === '')
+    // A payment is not rated, so a correction of one would count beside it: a payment recorded
+    // wrongly is set aside by the Seller's mark (payment.missing) and recorded again instead.
+    if (type === 'payment') c.fail('corrects', 'a payment is not corrected: the Seller marks it missing');
+    else if (typeof f.corrects !== 'string' || f.corrects === '')
       c.fail('corrects', 'expected the ref of an earlier fact');
     else bounded(c, f.corrects, 'corrects', MAX_REF);
   }

@@ -38,6 +38,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'import usage records: import FILE --node URL --bilateral ID [--batch-size N] [--json]',
     load: async () => (await import('./usage.ts')).usage,
   },
+  erp: {
+    summary:
+      'the ERP export offline, CSV files and a balanced journal: --terms T.json --events F.jsonl [--events P.jsonl] --as-of YYYY-MM-DD --side seller|buyer [--mapping M.json] --out DIR',
+    load: async () => (await import('./erp.ts')).erp,
+  },
   ubl: {
     summary:
       'one period as a UBL 2.1 / Peppol BIS 3 invoice, offline: --terms T.json --events F.jsonl --period YYYY-MM [--details D.json] [--id ID]',

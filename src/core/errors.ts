@@ -67,5 +67,11 @@ export const coreErrorStatus = {
   PAYMENT_INVALID: 422,
   /** A settlement statement or netting round that breaks a rule (the field named). */
   NETTING_INVALID: 422,
+  /** An ERP account mapping that breaks a rule (the field named). */
+  ERP_MAPPING_INVALID: 422,
+  /** A document whose figures do not add up, so no balanced journal entry can be made of it. */
+  ERP_DOCUMENT_INVALID: 422,
+  /** A journal entry that does not balance: a defect, never input. */
+  ERP_UNBALANCED: 500,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 export type CoreErrorCode = keyof typeof coreErrorStatus;

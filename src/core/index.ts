@@ -33,6 +33,7 @@ export {
   type Finding,
   findings,
 } from './disputes.ts';
+export * from './erp.ts';
 export * from './errors.ts';
 export * from './facts.ts';
 export { buildHistories, inconsistent } from './history.ts';

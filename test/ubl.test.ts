@@ -8,7 +8,7 @@
  * Saxon-HE (`apt-get install -y libxml2-utils libsaxonhe-java`): no skipping.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,8 +27,17 @@ import {
 } from '../src/core/index.ts';
 
 const repo = resolve(import.meta.dirname, '..');
-const validator = join(repo, '..', 'shared', 'validators', 'validate-ubl');
-const schemas = join(repo, '..', 'shared', 'validators', 'ubl-2.1', 'xsd', 'maindoc');
+/**
+ * The published validators (not part of the product): `../shared` beside the
+ * checkout, or where `SB_SHARED_DIR` says, or the machine's `/work/shared`
+ * when the checkout is elsewhere (a clean clone in a temporary folder).
+ */
+const shared =
+  [process.env.SB_SHARED_DIR, join(repo, '..', 'shared'), '/work/shared'].find(
+    (dir): dir is string => dir !== undefined && existsSync(join(dir, 'validators', 'validate-ubl')),
+  ) ?? join(repo, '..', 'shared');
+const validator = join(shared, 'validators', 'validate-ubl');
+const schemas = join(shared, 'validators', 'ubl-2.1', 'xsd', 'maindoc');
 const example = join(repo, 'examples', 'dia-acme-globex');
 const raw = JSON.parse(readFileSync(join(example, 'terms.json'), 'utf8'));
 const factsText = readFileSync(join(example, 'facts.jsonl'), 'utf8');

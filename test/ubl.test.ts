@@ -18,6 +18,7 @@ import { parseJsonl } from '../src/core/fixtures/example.ts';
 import {
   adjustment,
   creditNoteUbl,
+  debitNoteUbl,
   invoiceUbl,
   parseTerms,
   rate,
@@ -150,8 +151,21 @@ function earlierTermination(): UblDocument {
   return creditNoteUbl(terms, note, issued, { ...details, id: 'CN-2026-03-1', issueDate: '2026-04-20' });
 }
 
+/** The termination was a day later: March bills a day more (a debit note, an Invoice of type 383). */
+function laterTermination(): UblDocument {
+  const terms = parseTerms(raw);
+  const issued = rate(terms, facts(terms), '2026-03');
+  const corrected = facts(
+    terms,
+    '{"type":"service.terminated","service":"S1","at":"2026-03-11T08:00:00Z","corrects":"facts.jsonl:5"}\n',
+  );
+  const note = adjustment([issued], rate(terms, corrected, '2026-03'))!;
+  expect(note.type).toBe('debit');
+  return debitNoteUbl(terms, note, issued, { ...details, id: 'DN-2026-03-1', issueDate: '2026-04-20' });
+}
+
 describe('UBL export through the Peppol validator', () => {
-  it('the example months, reverse charge, JPY and credit notes pass UBL 2.1, EN 16931 and Peppol BIS 3', async () => {
+  it('the example months, reverse charge, JPY, credit and debit notes pass UBL 2.1, EN 16931 and Peppol BIS 3', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-ubl-'));
     const documents: Record<string, string> = {};
     for (const period of ['2026-01', '2026-02', '2026-03'])
@@ -161,6 +175,7 @@ describe('UBL export through the Peppol validator', () => {
       'jpy-2026-03.xml': yen(),
       'credit-note-late-outage.xml': lateOutage(),
       'credit-note-earlier-termination.xml': earlierTermination(),
+      'debit-note-later-termination.xml': laterTermination(),
     };
     for (const [name, doc] of Object.entries(built)) {
       expect({ name, reasons: doc.reasons }).toEqual({ name, reasons: [] });

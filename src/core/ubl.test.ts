@@ -10,6 +10,7 @@ import { add, compare, mul, type Rational, ZERO } from './rational.ts';
 import { parseTerms } from './terms.ts';
 import {
   creditNoteUbl,
+  debitNoteUbl,
   invoiceUbl,
   PEPPOL_CUSTOMIZATION_ID,
   PEPPOL_PROFILE_ID,
@@ -185,6 +186,36 @@ describe('creditNoteUbl', () => {
     expect(debit.type).toBe('debit');
     expect(() => creditNoteUbl(terms, debit, issued, options)).toThrow(/debit note/);
     expect(() => creditNoteUbl(terms, note, rate(terms, facts, '2026-01'), options)).toThrow(
+      /another invoice/,
+    );
+  });
+});
+
+describe('debitNoteUbl', () => {
+  const withoutOutage = facts.filter((f) => f.fact.type !== 'outage');
+  // Invoiced with the outage's credit; the outage then withdrawn: the Buyer owes the credit back.
+  const issued = rate(terms, facts, '2026-02');
+  const note = adjustment([issued], rate(terms, withoutOutage, '2026-02'))!;
+  const options = { ...details, id: 'DN-2026-02-1', issueDate: '2026-04-15' };
+
+  it('an Invoice of type 383 with the note’s own positive figures, referencing the invoice it corrects', () => {
+    expect(note.type).toBe('debit');
+    const { xml, peppol } = debitNoteUbl(terms, note, issued, options);
+    expect(peppol).toBe(true);
+    expect(xml).toContain('<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"');
+    expect(texts(xml, 'cbc:InvoiceTypeCode')).toEqual(['383']);
+    expect(texts(xml, 'cbc:DueDate')).toEqual(['2026-05-15']);
+    expect(xml).toMatch(
+      /<cac:BillingReference>\s*<cac:InvoiceDocumentReference>\s*<cbc:ID>msa-acme-globex-2026-2026-02<\/cbc:ID>/,
+    );
+    expect(texts(xml, 'cbc:PayableAmount')).toEqual([note.total]);
+    expect(note.total).toBe('226.80');
+  });
+
+  it('refuses a credit note and a note of another period', () => {
+    const credit = adjustment([rate(terms, withoutOutage, '2026-02')], issued)!;
+    expect(() => debitNoteUbl(terms, credit, issued, options)).toThrow(/credit note/);
+    expect(() => debitNoteUbl(terms, note, rate(terms, facts, '2026-01'), options)).toThrow(
       /another invoice/,
     );
   });

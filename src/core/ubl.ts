@@ -1,7 +1,8 @@
 /**
  * UBL 2.1 e-invoices from what `rate` and `adjustment` compute: an `Invoice`
- * (type 380) and a `CreditNote` (type 381, with a BillingReference to the
- * invoice it corrects), shaped for Peppol BIS Billing 3.0 (EN 16931), the
+ * (type 380), a `CreditNote` (type 381) and a debit note (an `Invoice` of
+ * type 383: UBL has no debit-note document in Peppol BIS 3), both notes with
+ * a BillingReference to the invoice they correct, shaped for Peppol BIS Billing 3.0 (EN 16931), the
  * format the parties' finance systems and access points take.
  *
  * Design rationale:
@@ -143,6 +144,52 @@ export function creditNoteUbl(
     ...credit.lines.map((line, i) => ctx.line(i, line)),
   ];
   return ctx.document(body);
+}
+
+/**
+ * A debit note (`adjustment` of type debit: the Buyer owes more) as a UBL
+ * 2.1 Invoice of type 383 (UNCL 1001 "debit note", which Peppol BIS 3
+ * accepts) with a BillingReference to the invoice it corrects; its figures
+ * are the note's own, positive. Due like an invoice: the payment terms from
+ * the note's issue date.
+ * @throws RangeError for a credit note, a note of another period or terms, or figures that do not add up.
+ */
+export function debitNoteUbl(
+  terms: Terms,
+  note: Adjustment,
+  correctedInvoice: Invoice,
+  options: CreditNoteUblOptions,
+): UblDocument {
+  if (note.type !== 'debit') throw new RangeError('debitNoteUbl: the note is a credit note');
+  if (note.terms !== correctedInvoice.terms || note.period.id !== correctedInvoice.period.id)
+    throw new RangeError('debitNoteUbl: the note corrects another invoice');
+  checkSums(note);
+  const ctx = context('Invoice', terms, note, options);
+  const invoiceId = options.invoiceId ?? ublInvoiceId(correctedInvoice);
+  const due = addDays(options.issueDate, terms.billing.paymentTermsDays);
+  const body: Children = [
+    ...ctx.header(options.id, options.issueDate),
+    leaf('cbc:DueDate', due),
+    leaf('cbc:InvoiceTypeCode', '383'),
+    ...ctx.references({ id: invoiceId, issueDate: correctedInvoice.issueDate }),
+    ...ctx.parties(),
+    ...ctx.payment(
+      options.id,
+      `Debit for invoice ${invoiceId}; net ${terms.billing.paymentTermsDays} days, due ${due}`,
+    ),
+    ctx.taxTotal(note),
+    ctx.monetaryTotal(note),
+    ...note.lines.map((line, i) => ctx.line(i, line)),
+  ];
+  return ctx.document(body);
+}
+
+/** `date` (YYYY-MM-DD) plus `days` calendar days. */
+function addDays(date: string, days: number): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+    throw new RangeError(`UBL export: issue date '${date}' is not YYYY-MM-DD`);
+  const [y, m, d] = date.split('-').map((part) => Number.parseInt(part, 10)) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
 // ---------------------------------------------------------------------------

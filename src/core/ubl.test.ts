@@ -179,6 +179,11 @@ describe('creditNoteUbl', () => {
     expect(texts(line!, 'cbc:CreditedQuantity')).toEqual(['1']);
     expect(texts(line!, 'cbc:LineExtensionAmount')).toEqual(['189.00']);
     expect(texts(line!, 'cbc:Note')).toEqual(['Facts: facts.jsonl:3']);
+    // Each line names its service and kind, so a receiving system matches lines to its own.
+    expect(line).toMatch(/<cac:SellersItemIdentification>\s*<cbc:ID>S1<\/cbc:ID>/);
+    expect(line).toMatch(
+      /<cac:AdditionalItemProperty>\s*<cbc:Name>charge-type<\/cbc:Name>\s*<cbc:Value>sla-credit<\/cbc:Value>/,
+    );
   });
 
   it('refuses a debit note and a note of another period', () => {

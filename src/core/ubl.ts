@@ -201,7 +201,17 @@ interface Figures {
   readonly period: Invoice['period'];
   readonly lines: readonly Pick<
     InvoiceLine,
-    'description' | 'amount' | 'quantity' | 'unit' | 'unitPrice' | 'periodCoverage' | 'refs'
+    | 'kind'
+    | 'service'
+    | 'plan'
+    | 'metric'
+    | 'description'
+    | 'amount'
+    | 'quantity'
+    | 'unit'
+    | 'unitPrice'
+    | 'periodCoverage'
+    | 'refs'
   >[];
   readonly subtotal: string;
   readonly taxes: readonly {
@@ -323,7 +333,12 @@ function context(root: Root, terms: Terms, doc: Figures, options: UblOptions) {
           : period(line.periodCoverage.start, line.periodCoverage.end, zone),
         node('cac:Item', [
           leaf('cbc:Name', line.description),
+          // The service and the charge type, so a receiving system (or a parallel run) matches lines.
+          node('cac:SellersItemIdentification', [leaf('cbc:ID', line.service)]),
           taxCategory('cac:ClassifiedTaxCategory', category),
+          itemProperty(LINE_KIND_PROPERTY, line.kind),
+          line.plan === undefined ? undefined : itemProperty('plan', line.plan),
+          line.metric === undefined ? undefined : itemProperty('metric', line.metric),
         ]),
         node('cac:Price', [money('cbc:PriceAmount', price)]),
       ]);
@@ -337,6 +352,13 @@ function context(root: Root, terms: Terms, doc: Figures, options: UblOptions) {
 }
 
 type Root = 'Invoice' | 'CreditNote';
+
+/** The AdditionalItemProperty naming a line's kind (TERMS.md §5: recurring, usage, sla-credit, …). */
+export const LINE_KIND_PROPERTY = 'charge-type';
+
+function itemProperty(name: string, value: string): Xml {
+  return node('cac:AdditionalItemProperty', [leaf('cbc:Name', name), leaf('cbc:Value', value)]);
+}
 
 /** Every line of one invoice is in the contract's one tax category (terms.tax; TERMS.md §3). */
 function lineCategory(terms: Terms, doc: Figures): { category: TaxCategory; ratePercent: string } {

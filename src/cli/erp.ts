@@ -9,14 +9,12 @@
  * its header only. Bad input exits 2 naming the file and line.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import {
-  BilateralError,
   DEFAULT_ERP_MAPPING,
   ERP_SIDES,
   type ErpMapping,
   type ErpSide,
-  type FactRef,
   formatIssue,
   invoicesCsv,
   journal,
@@ -31,11 +29,18 @@ import {
   parseErpMapping,
   paymentsCsv,
   statementCsv,
-  type Terms,
   ValidationError,
 } from '../core/index.ts';
 import type { Command, Io } from './main.ts';
-import { InputError, loadFacts, loadTerms, offlineFlags, readJson, runOffline } from './offline-inputs.ts';
+import {
+  computed,
+  InputError,
+  loadAllFacts,
+  loadTerms,
+  offlineFlags,
+  readJson,
+  runOffline,
+} from './offline-inputs.ts';
 
 const USAGE =
   'usage: sb erp --terms TERMS.json --events FACTS.jsonl [--events PAYMENTS.jsonl ...] --as-of YYYY-MM-DD\n' +
@@ -127,22 +132,6 @@ export const erp: Command = async (args: readonly string[], io: Io): Promise<num
     ].join('');
   });
 
-/** Every `--events` file's facts, with every problem of every file reported at once. */
-function loadAllFacts(files: readonly string[], terms: Terms): FactRef[] {
-  const facts: FactRef[] = [];
-  const problems: string[] = [];
-  for (const file of files) {
-    try {
-      facts.push(...loadFacts(file, terms));
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      problems.push(...error.lines);
-    }
-  }
-  if (problems.length > 0) throw new InputError(problems);
-  return facts;
-}
-
 /** The mapping file, or every problem with it as `file:line: path: rule`. */
 function loadMapping(file: string): ErpMapping {
   const json = readJson(file);
@@ -158,24 +147,6 @@ function loadMapping(file: string): ErpMapping {
       ),
     );
   }
-}
-
-/** Runs the core, turning what is wrong with the facts or payments into a located input error. */
-function computed<T>(work: () => T, files: readonly string[]): T {
-  try {
-    return work();
-  } catch (error) {
-    if (error instanceof BilateralError && ['PAYMENT_INVALID', 'FACTS_INCONSISTENT'].includes(error.code)) {
-      throw new InputError([`${located(error.message, files)} (${error.code})`]);
-    }
-    throw error;
-  }
-}
-
-/** A message starting with a fact's ref (`payments.jsonl:3: …`), with the file as the user named it. */
-function located(message: string, files: readonly string[]): string {
-  const file = files.find((f) => message.startsWith(`${basename(f)}:`));
-  return file === undefined ? message : `${file}${message.slice(basename(file).length)}`;
 }
 
 /** Data rows of a CSV text (the header not counted); a quoted line break does not end a row. */

@@ -48,6 +48,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
       'one period as a UBL 2.1 / Peppol BIS 3 invoice, offline: --terms T.json --events F.jsonl --period YYYY-MM [--details D.json] [--id ID]',
     load: async () => (await import('./ubl.ts')).ubl,
   },
+  'parallel-run': {
+    summary:
+      "compare a legacy billing system's invoices (CSV, UBL) with the Smart Bilateral's, line by line: --manifest M.json --out DIR [--json]",
+    load: async () => (await import('./parallel-run.ts')).parallelRunCommand,
+  },
   terms: {
     summary:
       'the terms as a contract schedule people read, with the terms hash: render --terms T [--format markdown|html] [--out F]',

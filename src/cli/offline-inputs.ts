@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
+  BilateralError,
   type FactRef,
   formatIssue,
   locateJsonError,
@@ -145,4 +146,38 @@ export function loadFacts(file: string, terms: Terms): FactRef[] {
     });
   if (problems.length > 0) throw new InputError(problems);
   return facts;
+}
+
+/** Every `--events` file's facts, with every problem of every file reported at once. */
+export function loadAllFacts(files: readonly string[], terms: Terms): FactRef[] {
+  const facts: FactRef[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      facts.push(...loadFacts(file, terms));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.lines);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return facts;
+}
+
+/** Runs the core, turning what is wrong with the facts or payments into a located input error. */
+export function computed<T>(work: () => T, files: readonly string[]): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof BilateralError && ['PAYMENT_INVALID', 'FACTS_INCONSISTENT'].includes(error.code)) {
+      throw new InputError([`${located(error.message, files)} (${error.code})`]);
+    }
+    throw error;
+  }
+}
+
+/** A message starting with a fact's ref (`payments.jsonl:3: …`), with the file as the user named it. */
+function located(message: string, files: readonly string[]): string {
+  const file = files.find((f) => message.startsWith(`${basename(f)}:`));
+  return file === undefined ? message : `${file}${message.slice(basename(file).length)}`;
 }

@@ -9,9 +9,9 @@
  * is open on it).
  */
 import { basename } from 'node:path';
-import { BilateralError, type FactRef, parseDay, type Statement, statement } from '../core/index.ts';
+import { BilateralError, parseDay, type Statement, statement } from '../core/index.ts';
 import type { Command, Io } from './main.ts';
-import { InputError, loadFacts, loadTerms, runOffline } from './offline-inputs.ts';
+import { InputError, loadAllFacts, loadTerms, runOffline } from './offline-inputs.ts';
 
 const USAGE =
   'usage: sb statement --terms TERMS.json --events FACTS.jsonl [--events PAYMENTS.jsonl] --as-of YYYY-MM-DD [--json]\n';
@@ -63,17 +63,7 @@ export const statementCommand: Command = async (args: readonly string[], io: Io)
     const options = parseArgs(args);
     if (options === 'help') return undefined;
     const terms = loadTerms(options.terms);
-    const facts: FactRef[] = [];
-    const problems: string[] = [];
-    for (const file of options.events) {
-      try {
-        facts.push(...loadFacts(file, terms));
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        problems.push(...error.lines);
-      }
-    }
-    if (problems.length > 0) throw new InputError(problems);
+    const facts = loadAllFacts(options.events, terms);
     let result: Statement;
     try {
       result = statement(terms, facts, options.asOf);

@@ -31,8 +31,6 @@ const USAGE =
   '                 "legalId": {"id", "scheme"}}, "payment": {"meansCode", "accountId", "accountName"},\n' +
   '                 "buyerReference", "exemptionReason"}\n';
 
-const FLAGS = ['--terms', '--events', '--period', '--details', '--id'] as const;
-
 interface Options {
   readonly terms: string;
   readonly events: string;

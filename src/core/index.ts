@@ -64,6 +64,7 @@ export {
   settlementStatement,
 } from './netting-agreement.ts';
 export type { Offering, OnDemand, OnDemandUnit, Plan, UsageMetric } from './offering.ts';
+export * from './parallel-run/index.ts';
 export { type BillingPeriod, billingPeriod, isPeriodId, nextPeriod, periodOf } from './period.ts';
 export { type RateOptions, rate } from './rate.ts';
 export type { Rational } from './rational.ts';

@@ -14,7 +14,8 @@ import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { NodeError, type PartyNode, ValidationError } from '../node/index.ts';
 import { accessControl, guard } from './access.ts';
-import { toHttpError } from './errors.ts';
+import { collectRoutes, type DocumentedRoute, docsRoutes } from './docs/openapi.ts';
+import { errorCatalogue, PROBLEM_CONTENT_TYPE, problem, toHttpError } from './errors.ts';
 import { bilateralRoutes } from './routes/bilaterals.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
 import { credentialRoutes } from './routes/credentials.ts';
@@ -47,7 +48,7 @@ export interface AppOptions {
   readonly https?: Pick<HttpsOptions, 'key' | 'cert'>;
 }
 
-function baseApp(node: PartyNode, options: AppOptions): FastifyInstance {
+function baseApp(node: PartyNode, options: AppOptions): { app: FastifyInstance; routes: DocumentedRoute[] } {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
@@ -55,6 +56,8 @@ function baseApp(node: PartyNode, options: AppOptions): FastifyInstance {
     forceCloseConnections: true,
     ...(options.https === undefined ? {} : { https: options.https }),
   }) as unknown as FastifyInstance;
+  // Every route is collected as it is registered, for the OpenAPI document (docs/openapi.ts).
+  const routes = collectRoutes(app);
 
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -92,18 +95,27 @@ function baseApp(node: PartyNode, options: AppOptions): FastifyInstance {
         `internal error on ${request.method} ${request.url}: ${error instanceof Error ? error.stack : String(error)}`,
       );
     }
-    void reply.status(status).send(body);
+    void reply
+      .status(status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(problem(status, body, request.url));
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` });
+    const body = { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` };
+    void reply
+      .status(404)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(problem(404, body, request.url));
   });
   app.get('/health', guard('public'), async () => ({ status: 'ok', party: node.party }));
-  return app;
+  return { app, routes };
 }
+
+const VERSION = '0.1.0';
 
 /** The owner API: what the party's own systems call. */
 export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): FastifyInstance {
-  const app = baseApp(node, options);
+  const { app, routes } = baseApp(node, options);
   accessControl(app, node);
   bilateralRoutes(app, node);
   factRoutes(app, node);
@@ -121,15 +133,36 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   disputeRoutes(app, node);
   directoryRoutes(app, node);
   credentialRoutes(app, node);
+  docsRoutes(
+    app,
+    routes,
+    {
+      title: `Smart Bilaterals owner API — ${node.party}`,
+      description: "The REST API a party's own ERP, OSS and staff use (docs/api.md).",
+      version: VERSION,
+    },
+    errorCatalogue,
+  );
   return app;
 }
 
 /** The peer API: what counterparties' nodes call, every request signed. */
 export function buildPeerApp(node: PartyNode, options: AppOptions = {}): FastifyInstance {
-  const app = baseApp(node, options);
+  const { app, routes } = baseApp(node, options);
   peerRoutes(app, node);
   nettingPeerRoutes(app, node);
   resourcePeerRoutes(app, node);
+  docsRoutes(
+    app,
+    routes,
+    {
+      title: `Smart Bilaterals peer protocol — ${node.party}`,
+      description:
+        "What counterparties' nodes call; every request is signed by the calling node (docs/api.md).",
+      version: VERSION,
+    },
+    errorCatalogue,
+  );
   return app;
 }
 

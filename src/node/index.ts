@@ -6,6 +6,7 @@ export {
   BilateralError,
   coreErrorStatus,
   type ErrorDetails,
+  FACT_TYPES,
   type HttpStatus,
   type Issue,
   ValidationError,

@@ -18,9 +18,11 @@ import { collectRoutes, type DocumentedRoute, docsRoutes } from './docs/openapi.
 import { errorCatalogue, PROBLEM_CONTENT_TYPE, problem, toHttpError } from './errors.ts';
 import { bilateralRoutes } from './routes/bilaterals.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { disputeRoutes } from './routes/disputes.ts';
+import { documentRoutes } from './routes/documents.ts';
 import { factRoutes } from './routes/facts.ts';
 import { financingRoutes } from './routes/financing.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
@@ -125,6 +127,7 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   checkpointRoutes(app, node);
   proofRoutes(app, node);
   statementRoutes(app, node);
+  documentRoutes(app, node);
   paymentRoutes(app, node);
   nettingRoutes(app, node);
   resourceRoutes(app, node);
@@ -133,6 +136,7 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   disputeRoutes(app, node);
   directoryRoutes(app, node);
   credentialRoutes(app, node);
+  consoleRoutes(app, node);
   docsRoutes(
     app,
     routes,

@@ -48,6 +48,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
       'one period as a UBL 2.1 / Peppol BIS 3 invoice, offline: --terms T.json --events F.jsonl --period YYYY-MM [--details D.json] [--id ID]',
     load: async () => (await import('./ubl.ts')).ubl,
   },
+  print: {
+    summary:
+      'one period as a printable invoice, offline: --terms T.json --events F.jsonl --period YYYY-MM [--details D.json] [--id ID] [--format html|pdf] [--out F]',
+    load: async () => (await import('./print.ts')).print,
+  },
   'parallel-run': {
     summary:
       "compare a legacy billing system's invoices (CSV, UBL) with the Smart Bilateral's, line by line: --manifest M.json --out DIR [--json]",
@@ -80,7 +85,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   node: {
     summary:
-      'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL] [--chain-rpc URL --chain-addresses FILE | --chain-dir DIR | --no-chain] [--anchor-confirmations N] [--invoice-delay MS|off]',
+      'run a party node: --data DIR --party ID [--port N] [--host H] [--store URL] [--public-url URL] [--chain-rpc URL --chain-addresses FILE | --chain-dir DIR | --no-chain] [--anchor-confirmations N] [--invoice-delay MS|off] [--document-details D.json]',
     load: async () => (await import('./node.ts')).node,
   },
 };

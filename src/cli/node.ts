@@ -6,11 +6,15 @@
  * optional TLS from PEM files. As a Seller it issues each closed period's
  * invoice by itself `--invoice-delay` ms after the period ends (default one
  * hour; `off` leaves it to people), looking every `--invoice-interval` ms.
+ * `--document-details FILE` (the `sb ubl --details` file) gives the
+ * addresses, endpoints and payee account its UBL exports need for Peppol.
  */
 import { resolve } from 'node:path';
 import { startServer } from '../api/index.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import type { Command } from './main.ts';
+import { InputError } from './offline-inputs.ts';
+import { loadDetails } from './ubl.ts';
 
 export const node: Command = async (args, io) => {
   const flags = parseFlags(args, {
@@ -37,6 +41,7 @@ export const node: Command = async (args, io) => {
     'invoice-delay': 'string',
     'invoice-interval': 'string',
     'notify-interval': 'string',
+    'document-details': 'string',
   });
   if (flags.data === undefined || flags.party === undefined)
     throw new UsageError('--data and --party are required');
@@ -60,6 +65,15 @@ export const node: Command = async (args, io) => {
   const confirmations = flags['anchor-confirmations'];
   if (confirmations !== undefined && !/^[1-9]\d{0,3}$/.test(confirmations))
     throw new UsageError('--anchor-confirmations: expected an integer from 1 to 9999');
+  let details: ReturnType<typeof loadDetails> | undefined;
+  if (flags['document-details'] !== undefined) {
+    try {
+      details = loadDetails(resolve(flags['document-details']));
+    } catch (error) {
+      if (error instanceof InputError) throw new UsageError(`--document-details: ${error.lines.join('; ')}`);
+      throw error;
+    }
+  }
   const chain = flags['no-chain']
     ? false
     : {
@@ -90,6 +104,7 @@ export const node: Command = async (args, io) => {
     ...(flags['public-url'] === undefined ? {} : { publicUrl: flags['public-url'] }),
     log: (line) => io.stdout(`${new Date().toISOString()} ${line}\n`),
   });
+  if (details !== undefined) running.node.documents.configure(details);
   const ledger =
     running.chain === undefined ? 'no chain' : `chain ${running.chain.chainId} at ${running.chain.rpcUrl}`;
   io.stdout(

@@ -83,7 +83,7 @@ export const ubl: Command = async (args: readonly string[], io: Io): Promise<num
   });
 
 /** The details file, or every problem with it as `file:line: path: rule`. */
-function loadDetails(file: string): UblOptions {
+export function loadDetails(file: string): UblOptions {
   const json = readJson(file);
   const c = new Checker();
   const doc = c.object(json, '');

@@ -39,6 +39,15 @@ export * from './facts.ts';
 export { buildHistories, inconsistent } from './history.ts';
 export { formatInstant, type Instant, parseInstant } from './instant.ts';
 export * from './invoice.ts';
+export {
+  escapeHtml,
+  invoiceHtml,
+  type NotePrintOptions,
+  noteHtml,
+  type PrintAddress,
+  type PrintOptions,
+  REVERSE_CHARGE_TEXT,
+} from './invoice-html.ts';
 export { ITEM_STATES, type ItemLine, type ItemState, itemStates } from './item-states.ts';
 export { type JsonPosition, locateJsonError, locateJsonPath } from './json-locate.ts';
 export {

@@ -74,6 +74,8 @@ export const nodeErrorStatus = {
   PLEDGE_MISSING: 409,
   /** A node run without a chain cannot check a pledge, so it assigns nothing. */
   PLEDGE_UNVERIFIED: 409,
+  /** A document export (UBL, HTML) of an invoice or note the record does not hold (yet): issue it first. */
+  DOCUMENT_NOT_ISSUED: 409,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 
 export type NodeErrorCode = keyof typeof nodeErrorStatus;

@@ -31,6 +31,7 @@ export * from './core/context.ts';
 export * from './core/node-core.ts';
 export * from './core/replication.ts';
 export * from './disputes/disputes.ts';
+export * from './documents/documents.ts';
 export * from './errors.ts';
 export * from './facts/facts.ts';
 export * from './financing/financing.ts';

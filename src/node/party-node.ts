@@ -24,6 +24,8 @@
  *                facts that draw on them, before they are signed
  *   financing    accepted invoices offered to a financier as collateral: the package
  *                a financier checks, the notice of assignment, the financier's view
+ *   documents    issued invoices and notes as UBL e-invoices and printable pages, and
+ *                the ERP export, from the record (read only)
  *
  * A new capability is a new folder beside these and a line here.
  */
@@ -35,6 +37,7 @@ import { Checkpoints } from './checkpoints/checkpoints.ts';
 import { NodeCore, type NodeCoreOptions } from './core/node-core.ts';
 import { Replication } from './core/replication.ts';
 import { Disputes } from './disputes/disputes.ts';
+import { Documents } from './documents/documents.ts';
 import { Facts } from './facts/facts.ts';
 import { Financing } from './financing/financing.ts';
 import { Invoices } from './invoices/invoices.ts';
@@ -78,6 +81,7 @@ export class PartyNode {
   readonly nettingAgreements: NettingAgreements;
   readonly resources: Resources;
   readonly financing: Financing;
+  readonly documents: Documents;
 
   constructor(options: PartyNodeOptions) {
     this.core = new NodeCore(options);
@@ -106,6 +110,7 @@ export class PartyNode {
       this.checkpoints,
       this.statements,
     );
+    this.documents = new Documents(this.core, this.invoices, this.notes, this.statements);
     this.netting = new Netting(this.core, this.statements);
     this.nettingAgreements = new NettingAgreements(
       this.core,

@@ -146,6 +146,36 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     summary: 'Issue every credit or debit note the record now implies',
     tag: 'invoices',
   },
+  // Documents from the record (routes/documents.ts, docs/documents.md).
+  'GET /bilaterals/:id/invoices/:period/ubl': {
+    summary: 'The issued invoice as UBL 2.1 (application/xml); X-Peppol: bis-3 or none, X-Peppol-Reasons',
+    tag: 'documents',
+    responses: { 200: { description: 'The e-invoice (application/xml)', schema: { type: 'string' } } },
+  },
+  'GET /bilaterals/:id/invoices/:period/html': {
+    summary: 'The issued invoice as a printable page (text/html)',
+    tag: 'documents',
+    responses: { 200: { description: 'The page (text/html)', schema: { type: 'string' } } },
+  },
+  'GET /bilaterals/:id/notes/:period/:n/ubl': {
+    summary: "The period's n-th note as UBL 2.1: a CreditNote, or an Invoice of type 383",
+    tag: 'documents',
+    responses: { 200: { description: 'The e-invoice (application/xml)', schema: { type: 'string' } } },
+  },
+  'GET /bilaterals/:id/notes/:period/:n/html': {
+    summary: "The period's n-th note as a printable page (text/html)",
+    tag: 'documents',
+    responses: { 200: { description: 'The page (text/html)', schema: { type: 'string' } } },
+  },
+  'GET /bilaterals/:id/erp/:file': {
+    summary: "One file of the ERP export (text/csv), booked for this node's side",
+    tag: 'documents',
+    query: {
+      asOf: { description: 'The day, YYYY-MM-DD in the billing zone (default: today)', schema: Day },
+      mapping: { description: 'The account mapping as JSON text (default: the built-in one)' },
+    },
+    responses: { 200: { description: 'The CSV file (text/csv)', schema: { type: 'string' } } },
+  },
   'GET /bilaterals/:id/statement': {
     summary: 'The account statement as of a day (TERMS §6)',
     tag: 'settlement',

@@ -224,6 +224,38 @@ describe('the dispute window', () => {
   });
 });
 
+describe('the dispute window, in the billing zone', () => {
+  const network = new MemoryNetwork();
+  afterAll(() => network.close());
+
+  it('closes at the end of its last day where the parties bill, not in UTC', async () => {
+    // Auckland is UTC+12 in April: the window of an invoice issued 2026-04-01 with windowDays 10
+    // ends at 2026-04-12T00:00 there, 2026-04-11T12:00Z.
+    // The Buyer's clock runs true while the bilateral is agreed (peer requests carry the time).
+    let now: Date | undefined;
+    const base = exampleTerms() as { billing: Record<string, unknown> };
+    const terms = {
+      ...base,
+      billing: { ...base.billing, timeZone: 'Pacific/Auckland' },
+      disputes: { windowDays: 10, responseDays: 15 },
+    };
+    const { seller, buyer, id } = await exampleBilateral(network, { terms, buyerNow: () => now ?? new Date() });
+    expect((await seller.call('POST', `/bilaterals/${id}/invoices`, { period: '2026-03' })).status).toBe(201);
+    await buyer.node.idle();
+    const observe = () =>
+      buyer.call<{ raised: unknown[] }>('POST', `/bilaterals/${id}/observations`, {
+        source: 'noc',
+        facts: noc,
+      });
+    // 12:30Z is still April 11 in UTC, but April 12 in Auckland: closed.
+    now = new Date('2026-04-11T12:30:00Z');
+    expect((await observe()).body.raised).toEqual([]);
+    // A minute before the end of April 11 in Auckland: open.
+    now = new Date('2026-04-11T11:59:00Z');
+    expect((await observe()).body.raised).toHaveLength(1);
+  });
+});
+
 describe('an acceptance cut short', () => {
   const network = new MemoryNetwork();
   afterAll(() => network.close());

@@ -49,7 +49,11 @@ export class MemoryNetwork {
   };
 
   /** A node of `party`, on a fresh in-memory SQLite store, or on the store at `storeUrl`. */
-  async add(party: string, storeUrl = 'sqlite::memory:'): Promise<MemoryNode> {
+  async add(
+    party: string,
+    storeUrl = 'sqlite::memory:',
+    options: { now?: () => Date } = {},
+  ): Promise<MemoryNode> {
     const store = await openStore(storeUrl);
     const host = `${party}.memory`;
     const keys = generateKeyPair();
@@ -59,6 +63,7 @@ export class MemoryNetwork {
       store,
       endpoint: `http://${host}`,
       fetch: this.fetch,
+      ...(options.now === undefined ? {} : { now: options.now }),
     });
     const { token } = await node.access.issue({ name: 'test admin', role: 'admin' });
     const owner = buildOwnerApp(node);
@@ -109,10 +114,20 @@ export class MemoryNetwork {
  */
 export async function exampleBilateral(
   network: MemoryNetwork,
-  options: { terms?: unknown; facts?: readonly { type: string }[]; sellerStore?: string } = {},
+  options: {
+    terms?: unknown;
+    facts?: readonly { type: string }[];
+    sellerStore?: string;
+    /** The Buyer node's clock (default: the real one). */
+    buyerNow?: () => Date;
+  } = {},
 ): Promise<{ seller: MemoryNode; buyer: MemoryNode; id: string }> {
   const seller = await network.add('acme-fiber', options.sellerStore);
-  const buyer = await network.add('globex');
+  const buyer = await network.add(
+    'globex',
+    undefined,
+    options.buyerNow === undefined ? {} : { now: options.buyerNow },
+  );
   await introduce(seller, buyer);
   const created = await seller.call<{ id: string }>('POST', '/bilaterals', {
     terms: options.terms ?? exampleTerms(),

@@ -22,6 +22,7 @@ import {
   adjustment,
   applyCorrections,
   DEFAULT_DISPUTE_RULES,
+  dayStart,
   DISPUTED_TYPES,
   type Fact,
   findings,
@@ -238,7 +239,8 @@ export class Disputes {
     );
     if (issued === undefined) return true;
     const issueDay = parseDay(issued.body.invoice.issueDate)!;
-    return this.#core.now().getTime() <= (issueDay + windowDays + 1) * DAY_MS;
+    // Days are the billing zone's (TERMS §6): the window closes at the end of its last day there.
+    return this.#core.now().getTime() < dayStart(issueDay + windowDays + 1, context.terms.billing.timeZone);
   }
 }
 

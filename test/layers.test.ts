@@ -14,8 +14,11 @@ const allowed: Record<string, readonly string[]> = {
   store: ['ledger', 'core'],
   kinds: ['ledger', 'core'],
   node: ['kinds', 'store', 'chain', 'ledger', 'core'],
-  // Routes reach the store, chain and ledger only through the node (DESIGN.md).
-  api: ['node'],
+  // Routes reach the store, chain and ledger only through the node (DESIGN.md); the API also
+  // serves the console's bundle (src/console/build.ts).
+  api: ['node', 'console'],
+  // The web console: browser code, talking to the node over HTTP only.
+  console: [],
   // The CLI is the exception on purpose: `sb rate` and `sb verify` run offline from core, kinds
   // and ledger alone (loading the node would start nothing but cost the store and chain
   // modules' load time), and `sb credentials|peers|chain` work on a store or chain directly.

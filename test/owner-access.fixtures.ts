@@ -637,6 +637,23 @@ export const routes: readonly Route[] = [
     permission: 'events.read',
   },
   {
+    // The console's event stream; `follow=false` ends it once the backlog is sent.
+    method: 'GET',
+    pattern: '/events/stream',
+    path: () => '/events/stream?after=0&follow=false',
+    bilateral: false,
+    need: 'events',
+    permission: 'events.read',
+  },
+  {
+    method: 'GET',
+    pattern: '/whoami',
+    path: () => '/whoami',
+    bilateral: false,
+    need: 'any',
+    permission: null,
+  },
+  {
     method: 'POST',
     pattern: '/hub',
     path: () => '/hub',

@@ -133,9 +133,10 @@ describe('the route table covers the owner API', () => {
     const world = await makeWorld();
     try {
       const listed = new Set(routes.map((r) => `${r.method} ${r.pattern.split('?')[0]}`));
-      // The public routes (/health, the API's own documentation: test/openapi.test.ts) aside.
+      // The public routes (/health, the API's own documentation: test/openapi.test.ts, the
+      // console's static files: test/console.test.ts) aside.
       const owner = registered(world.seller.owner).filter(
-        (r) => r !== 'GET /health' && !r.startsWith('GET /docs'),
+        (r) => r !== 'GET /health' && !r.startsWith('GET /docs') && !r.startsWith('GET /console'),
       );
       expect(owner).toEqual([...listed].sort());
     } finally {

@@ -334,6 +334,26 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     summary: "A counterparty asks for this party's signature of an agreement",
     tag: 'peer',
   },
+  // The web console (docs/console.md).
+  'GET /console': { summary: 'The web console (a page for people)', tag: 'console' },
+  'GET /console/app.js': {
+    summary: "The console's script (bundled from src/console by the node)",
+    tag: 'console',
+  },
+  'GET /console/console.css': { summary: "The console's styles", tag: 'console' },
+  'GET /whoami': { summary: 'The calling credential: its name, role, scope and permissions', tag: 'access' },
+  'GET /events/stream': {
+    summary: 'The event feed as server-sent events (live updates)',
+    tag: 'events',
+    query: {
+      after: { description: 'After this event seq, or `latest`' },
+      types: { description: 'Comma-separated event types' },
+      follow: {
+        description: '`false`: end once the backlog is sent',
+        schema: { type: 'string', enum: ['true', 'false'] },
+      },
+    },
+  },
   // This documentation.
   'GET /docs': { summary: 'This API, as an interactive page', tag: 'docs' },
   'GET /docs/openapi.json': { summary: 'This API as an OpenAPI 3 document', tag: 'docs' },

@@ -239,7 +239,10 @@ describe('the dispute window, in the billing zone', () => {
       billing: { ...base.billing, timeZone: 'Pacific/Auckland' },
       disputes: { windowDays: 10, responseDays: 15 },
     };
-    const { seller, buyer, id } = await exampleBilateral(network, { terms, buyerNow: () => now ?? new Date() });
+    const { seller, buyer, id } = await exampleBilateral(network, {
+      terms,
+      buyerNow: () => now ?? new Date(),
+    });
     expect((await seller.call('POST', `/bilaterals/${id}/invoices`, { period: '2026-03' })).status).toBe(201);
     await buyer.node.idle();
     const observe = () =>

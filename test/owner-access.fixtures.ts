@@ -768,6 +768,64 @@ export const routes: readonly Route[] = [
     need: 'audit',
     permission: 'audit.read',
   },
+  // MEF LSO Sonata (docs/sonata.md): ordering records facts; reading orders and products reads the record.
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/mefApi/sonata/productOrderingManagement/v10/productOrder',
+    path: (ids) => `/bilaterals/${ids.bilateral}/mefApi/sonata/productOrderingManagement/v10/productOrder`,
+    bilateral: true,
+    need: 'facts',
+    permission: 'facts.record',
+    body: (n) => ({
+      relatedContactInformation: [
+        { name: 'Ops', emailAddress: 'ops@example.com', number: '1', role: 'productOrderContact' },
+      ],
+      productOrderItem: [
+        {
+          id: `i${n}`,
+          action: 'add',
+          product: {
+            productOffering: { id: 'dia' },
+            productConfiguration: { '@type': 'urn:smart-bilaterals:sonata:plan', plan: '1G', termMonths: 36 },
+          },
+        },
+      ],
+    }),
+  },
+  {
+    method: 'POST',
+    pattern:
+      '/bilaterals/:id/mefApi/sonata/productOrderingManagement/v10/productOrder/:order/productOrderItem/:item/complete',
+    path: (ids) =>
+      `/bilaterals/${ids.bilateral}/mefApi/sonata/productOrderingManagement/v10/productOrder/PO-S1/productOrderItem/1/complete`,
+    bilateral: true,
+    need: 'facts',
+    permission: 'facts.record',
+    body: () => ({}),
+    // S1 of the world is active already: completing its order again is refused as such.
+    without: { status: 409, code: 'conflict' },
+  },
+  ...(
+    [
+      ['/productOrderingManagement/v10/productOrder', '/productOrderingManagement/v10/productOrder'],
+      [
+        '/productOrderingManagement/v10/productOrder/:order',
+        '/productOrderingManagement/v10/productOrder/PO-S1',
+      ],
+      ['/productInventory/v7/product', '/productInventory/v7/product'],
+      ['/productInventory/v7/product/:product', '/productInventory/v7/product/S1'],
+      ['/troubleTicket/v4/incident', '/troubleTicket/v4/incident'],
+    ] as const
+  ).map(
+    ([pattern, suffix]): Route => ({
+      method: 'GET',
+      pattern: `/bilaterals/:id/mefApi/sonata${pattern}`,
+      path: (ids) => `/bilaterals/${ids.bilateral}/mefApi/sonata${suffix}`,
+      bilateral: true,
+      need: 'read',
+      permission: 'bilaterals.read',
+    }),
+  ),
   // Rotating the party's signing key is as node-wide and as sensitive as issuing credentials: admin only. Last:
   // a held proposal made under the old key cannot be accepted after it (the matrix accepts one).
   {

@@ -33,6 +33,7 @@ import { peerRoutes } from './routes/peer.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { resourcePeerRoutes, resourceRoutes } from './routes/resources.ts';
+import { sonataOrderingRoutes } from './routes/sonata/ordering.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { usageRoutes } from './routes/usage.ts';
 
@@ -137,6 +138,7 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   directoryRoutes(app, node);
   credentialRoutes(app, node);
   consoleRoutes(app, node);
+  sonataOrderingRoutes(app, node);
   docsRoutes(
     app,
     routes,

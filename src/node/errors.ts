@@ -76,6 +76,14 @@ export const nodeErrorStatus = {
   PLEDGE_UNVERIFIED: 409,
   /** A document export (UBL, HTML) of an invoice or note the record does not hold (yet): issue it first. */
   DOCUMENT_NOT_ISSUED: 409,
+  /** A Sonata request body that breaks a rule of ours (the issue names the field and the rule). */
+  SONATA_INVALID: 400,
+  /** A Sonata resource (product order, item, product, incident) the record does not hold. */
+  SONATA_NOT_FOUND: 404,
+  /** A Sonata step already taken (an item completed twice). */
+  SONATA_CONFLICT: 409,
+  /** A step of the Seller's fulfilment asked of the Buyer's node. */
+  SONATA_SELLER_ONLY: 403,
 } as const satisfies Readonly<Record<string, HttpStatus>>;
 
 export type NodeErrorCode = keyof typeof nodeErrorStatus;

@@ -50,6 +50,7 @@ export * from './peering/directory.ts';
 export * from './peering/peering.ts';
 export * from './proofs/proofs.ts';
 export * from './resources/resources.ts';
+export * from './sonata/sonata.ts';
 export * from './statements/statements.ts';
 export * from './usage/reconciliation.ts';
 export * from './usage/sources.ts';

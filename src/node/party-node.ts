@@ -50,6 +50,7 @@ import { Payments } from './payments/payments.ts';
 import { Peering } from './peering/peering.ts';
 import { Proofs } from './proofs/proofs.ts';
 import { Resources } from './resources/resources.ts';
+import { Sonata } from './sonata/sonata.ts';
 import { Statements } from './statements/statements.ts';
 import { Usage } from './usage/usage-capability.ts';
 
@@ -82,6 +83,7 @@ export class PartyNode {
   readonly resources: Resources;
   readonly financing: Financing;
   readonly documents: Documents;
+  readonly sonata: Sonata;
 
   constructor(options: PartyNodeOptions) {
     this.core = new NodeCore(options);
@@ -122,6 +124,7 @@ export class PartyNode {
     this.facts.addCheck((context, facts) => this.statements.checkPayments(context, facts));
     this.resources = new Resources(this.core);
     this.facts.setAdmission(this.resources);
+    this.sonata = new Sonata(this.core, this.facts);
   }
 
   get party(): string {

@@ -5,6 +5,7 @@
  * itself, errors are the problem shape everywhere. The node's own checks
  * decide what a request may hold (docs/api.md); these schemas describe it.
  */
+import { sonataRouteDocs } from '../routes/sonata/docs.ts';
 import {
   AnyObject,
   Day,
@@ -354,6 +355,8 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
       },
     },
   },
+  // MEF LSO Sonata (docs/sonata.md), documented beside its routes.
+  ...sonataRouteDocs,
   // This documentation.
   'GET /docs': { summary: 'This API, as an interactive page', tag: 'docs' },
   'GET /docs/openapi.json': { summary: 'This API as an OpenAPI 3 document', tag: 'docs' },

@@ -185,9 +185,12 @@ for (const engine of ['sqlite', 'postgres'] as const) {
 
     it('outage facts are Sonata incidents, with their maintenance flag', async () => {
       const service = `${orderId}.1`;
+      // Each time computed once: `later` reads the clock, and a second may pass between two calls.
+      const repairFrom = later(20);
+      const maintenanceFrom = later(21);
       for (const [from, maintenance] of [
-        [later(20), false],
-        [later(21), true],
+        [repairFrom, false],
+        [maintenanceFrom, true],
       ] as const) {
         const to = new Date(Date.parse(from) + 3_600_000).toISOString().replace('.000Z', 'Z');
         const fact = { type: 'outage', service, from, to, maintenance };
@@ -196,7 +199,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       }
       const list = await sonata(seller, trouble, 'GET', '/incident', '/incident');
       expect(list.body.map((i) => i.incidentType)).toEqual(['repair', 'maintenance']);
-      expect(list.body[1]).toMatchObject({ status: 'closed', creationDate: later(21) });
+      expect(list.body[1]).toMatchObject({ status: 'closed', creationDate: maintenanceFrom });
       expect(list.body[1]!.relatedEntity).toEqual([
         { '@referredType': 'Product', id: service, role: 'impactedProduct' },
       ]);

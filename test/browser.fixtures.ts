@@ -5,23 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+/** The browser launch `sb print` uses, shared so the tests look with the same Chromium. */
+export { launchChromium } from '../src/cli/print.ts';
 
 /** The folder a test writes its screenshots to (created), printed by the caller. */
 export function screenshotDir(name: string): string {

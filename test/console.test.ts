@@ -10,9 +10,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
+import { launchChromium } from './browser.fixtures.ts';
 import { call, exampleFacts, exampleTerms } from './support.ts';
 
 const shots = resolve(import.meta.dirname, '..', 'test-results', 'console');
@@ -76,17 +77,7 @@ beforeAll(async () => {
   for (const role of ['admin', 'operator', 'finance', 'auditor']) {
     tokens[role] = (await seller.node.access.issue({ name: `console ${role}`, role: role as 'admin' })).token;
   }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -40,9 +40,10 @@ export const CHROMIUM_PATH = process.env.SB_CHROMIUM ?? '/usr/bin/chromium';
  * page loads nothing (it is self-contained), and any request it tried would be
  * refused anyway: the browser gets no network.
  */
-export async function htmlToPdf(html: string): Promise<Uint8Array> {
+/** Debian's Chromium, headless, with no background traffic: the one browser launch of the project (tests use it too). */
+export async function launchChromium(): Promise<import('playwright-core').Browser> {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
       '--headless',
@@ -53,6 +54,10 @@ export async function htmlToPdf(html: string): Promise<Uint8Array> {
       '--disable-sync',
     ],
   });
+}
+
+export async function htmlToPdf(html: string): Promise<Uint8Array> {
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ javaScriptEnabled: false });
     await page.route('**/*', (route) => route.abort());

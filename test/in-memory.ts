@@ -120,9 +120,15 @@ export async function exampleBilateral(
     sellerStore?: string;
     /** The Buyer node's clock (default: the real one). */
     buyerNow?: () => Date;
+    /** The Seller node's clock (default: the real one). */
+    sellerNow?: () => Date;
   } = {},
 ): Promise<{ seller: MemoryNode; buyer: MemoryNode; id: string }> {
-  const seller = await network.add('acme-fiber', options.sellerStore);
+  const seller = await network.add(
+    'acme-fiber',
+    options.sellerStore,
+    options.sellerNow === undefined ? {} : { now: options.sellerNow },
+  );
   const buyer = await network.add(
     'globex',
     undefined,

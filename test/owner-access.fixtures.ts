@@ -200,6 +200,9 @@ export interface Ids {
   readonly expireCredential: string;
   /** A webhook subscription on the Seller's node. */
   readonly subscription: string;
+  /** An incident (outage fact) in A, and a Sonata hub of each API in A, on the Seller's node. */
+  readonly incident: string;
+  readonly sonataHubs: Readonly<Record<string, string>>;
   /** Disputes the Buyer's node raised in bilateral A, for the Seller to accept and to reject. */
   readonly acceptDispute: string;
   readonly rejectDispute: string;
@@ -826,6 +829,123 @@ export const routes: readonly Route[] = [
       permission: 'bilaterals.read',
     }),
   ),
+  // Sonata incidents: the Seller's monitoring reports one (an outage fact); reading one by id.
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/mefApi/sonata/troubleTicket/v4/incident',
+    path: (ids) => `/bilaterals/${ids.bilateral}/mefApi/sonata/troubleTicket/v4/incident`,
+    bilateral: true,
+    need: 'facts',
+    permission: 'facts.record',
+    body: (n) => {
+      const at = `${month(n)}-${String(1 + (n % 28)).padStart(2, '0')}T${String(Math.floor(n / 28) % 24).padStart(2, '0')}`;
+      return {
+        incidentType: 'repair',
+        situationStartDate: `${at}:00:00Z`,
+        closedDate: `${at}:30:00Z`,
+        relatedEntity: [{ '@referredType': 'Product', id: 'S1', role: 'impactedProduct' }],
+      };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/bilaterals/:id/mefApi/sonata/troubleTicket/v4/incident/:incident',
+    path: (ids) => `/bilaterals/${ids.bilateral}/mefApi/sonata/troubleTicket/v4/incident/${ids.incident}`,
+    bilateral: true,
+    need: 'read',
+    permission: 'bilaterals.read',
+  },
+  // Customer Bill Management: the world's A has January to April billed.
+  ...(
+    [
+      ['/customerBill', '/customerBill'],
+      ['/customerBill/:bill', '/customerBill/2026-01'],
+      ['/customerBillItem/:item', '/customerBillItem/2026-01.1'],
+    ] as const
+  ).map(
+    ([pattern, suffix]): Route => ({
+      method: 'GET',
+      pattern: `/bilaterals/:id/mefApi/sonata/customerBillManagement/v2${pattern}`,
+      path: (ids) => `/bilaterals/${ids.bilateral}/mefApi/sonata/customerBillManagement/v2${suffix}`,
+      bilateral: true,
+      need: 'read',
+      permission: 'bilaterals.read',
+    }),
+  ),
+  // The Sonata hubs: registering is managing events. Removing one is once only, so its row is not among
+  // the bilateral scope's (a scoped credential's hubs are tested in test/sonata-month.test.ts).
+  ...(['productOrderingManagement/v10', 'troubleTicket/v4', 'customerBillManagement/v2'] as const).flatMap(
+    (api): Route[] => [
+      {
+        method: 'POST',
+        pattern: `/bilaterals/:id/mefApi/sonata/${api}/hub`,
+        path: (ids) => `/bilaterals/${ids.bilateral}/mefApi/sonata/${api}/hub`,
+        bilateral: true,
+        need: 'hub',
+        permission: 'events.manage',
+        body: () => ({ callback: 'http://127.0.0.1:9/sonata' }),
+      },
+      {
+        method: 'GET',
+        pattern: `/bilaterals/:id/mefApi/sonata/${api}/hub/:hub`,
+        path: (ids) => `/bilaterals/${ids.bilateral}/mefApi/sonata/${api}/hub/${ids.sonataHubs[api]}`,
+        bilateral: true,
+        need: 'events',
+        permission: 'events.read',
+      },
+      {
+        method: 'DELETE',
+        pattern: `/bilaterals/:id/mefApi/sonata/${api}/hub/:hub`,
+        path: (ids) => `/bilaterals/${ids.bilateral}/mefApi/sonata/${api}/hub/${ids.sonataHubs[api]}`,
+        bilateral: false,
+        need: 'hub',
+        permission: 'events.manage',
+      },
+    ],
+  ),
+  // TMF635 usage (the Seller's mediation) and TMF676 payments (the Buyer's: refused on the Seller's node).
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/tmf-api/usageManagement/v4/usage',
+    path: (ids) => `/bilaterals/${ids.bilateral}/tmf-api/usageManagement/v4/usage`,
+    bilateral: true,
+    need: 'usage',
+    permission: 'usage.import',
+    body: (n) => ({
+      id: `tmf635-${n}`,
+      usageDate: '2026-03-02T00:00:00Z',
+      usageType: 'gb',
+      usageCharacteristic: [
+        { name: 'service', value: 'S1' },
+        { name: 'quantity', value: '1' },
+      ],
+    }),
+  },
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/tmf-api/paymentManagement/v4/payment',
+    path: (ids) => `/bilaterals/${ids.bilateral}/tmf-api/paymentManagement/v4/payment`,
+    bilateral: true,
+    need: 'facts',
+    permission: 'facts.record',
+    body: (n) => ({ paymentDate: '2026-03-01T00:00:00Z', amount: { unit: 'EUR', value: `${n}.00` } }),
+    without: { status: 409, code: 'conflict' },
+  },
+  ...(
+    [
+      ['/payment', '/payment'],
+      ['/payment/:payment', '/payment/P-W1'],
+    ] as const
+  ).map(
+    ([pattern, suffix]): Route => ({
+      method: 'GET',
+      pattern: `/bilaterals/:id/tmf-api/paymentManagement/v4${pattern}`,
+      path: (ids) => `/bilaterals/${ids.bilateral}/tmf-api/paymentManagement/v4${suffix}`,
+      bilateral: true,
+      need: 'read',
+      permission: 'bilaterals.read',
+    }),
+  ),
   // Rotating the party's signing key is as node-wide and as sensitive as issuing credentials: admin only. Last:
   // a held proposal made under the old key cannot be accepted after it (the matrix accepts one).
   {
@@ -859,6 +979,10 @@ export interface World {
   readonly admin: string;
   /** A webhook subscription on the Seller's node (to be removed by the table's DELETE). */
   readonly subscription: string;
+  /** An outage the Seller recorded in A, as its Sonata incident id. */
+  readonly incident: string;
+  /** A Sonata hub in A of each API, by the API's base path (`troubleTicket/v4`). */
+  readonly sonataHubs: Readonly<Record<string, string>>;
   /** Two disputes the Buyer's node raised in A: one to accept, one to reject. */
   readonly disputes: readonly [string, string];
   /** A payment the Buyer recorded in A. */
@@ -982,6 +1106,27 @@ export async function makeWorld(): Promise<World> {
     callback: 'http://127.0.0.1:9/world',
     createdBy: admin.credential.id,
   });
+  const outage = await seller.call<{ ref: string }>('POST', `/bilaterals/${a}/facts?wait=replicated`, {
+    type: 'outage',
+    service: 'S1',
+    from: '2026-11-05T01:00:00Z',
+    to: '2026-11-05T02:00:00Z',
+  });
+  expect(outage.status, JSON.stringify(outage.body)).toBe(201);
+  const sonataHubs: Record<string, string> = {};
+  for (const [base, api] of [
+    ['productOrderingManagement/v10', 'ordering'],
+    ['troubleTicket/v4', 'troubleTicket'],
+    ['customerBillManagement/v2', 'billing'],
+  ] as const) {
+    const hub = await seller.node.sonataHub.register(
+      a,
+      api,
+      { callback: 'http://127.0.0.1:9/sonata' },
+      { createdBy: admin.credential.id },
+    );
+    sonataHubs[base] = hub.id as string;
+  }
   const settle = async () => {
     await seller.node.idle();
     await buyer.node.idle();
@@ -996,6 +1141,8 @@ export async function makeWorld(): Promise<World> {
     initechKey: generateKeyPair().publicKey,
     admin: admin.token,
     subscription: subscription.subscription.id,
+    incident: outage.body.ref.replace('/', '.').replace('#', '.'),
+    sonataHubs,
     disputes: observed.body.raised.map((d) => d.id) as [string, string],
     payment: 'P-W1',
     agreement: agreement.hash,

@@ -35,6 +35,8 @@ function idsOf(world: World, bilateral: string, credentials: { revoke: string; e
     revokeCredential: credentials.revoke,
     expireCredential: credentials.expire,
     subscription: world.subscription,
+    incident: world.incident,
+    sonataHubs: world.sonataHubs,
     acceptDispute: world.disputes[0],
     rejectDispute: world.disputes[1],
     payment: world.payment,

@@ -33,6 +33,8 @@ import { peerRoutes } from './routes/peer.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { resourcePeerRoutes, resourceRoutes } from './routes/resources.ts';
+import { sonataBillingRoutes } from './routes/sonata/billing.ts';
+import { sonataHubRoutes } from './routes/sonata/hubs.ts';
 import { sonataOrderingRoutes } from './routes/sonata/ordering.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { usageRoutes } from './routes/usage.ts';
@@ -139,6 +141,8 @@ export function buildOwnerApp(node: PartyNode, options: AppOptions = {}): Fastif
   credentialRoutes(app, node);
   consoleRoutes(app, node);
   sonataOrderingRoutes(app, node);
+  sonataBillingRoutes(app, node);
+  sonataHubRoutes(app, node);
   docsRoutes(
     app,
     routes,

@@ -26,6 +26,8 @@
  *                a financier checks, the notice of assignment, the financier's view
  *   documents    issued invoices and notes as UBL e-invoices and printable pages, and
  *                the ERP export, from the record (read only)
+ *   sonata       MEF LSO Sonata ordering, inventory, incidents, bills and their hubs,
+ *                TMF635 usage and TMF676 payments, all over the shared record
  *
  * A new capability is a new folder beside these and a line here.
  */
@@ -50,7 +52,10 @@ import { Payments } from './payments/payments.ts';
 import { Peering } from './peering/peering.ts';
 import { Proofs } from './proofs/proofs.ts';
 import { Resources } from './resources/resources.ts';
+import { SonataBilling } from './sonata/billing.ts';
+import { SonataHub } from './sonata/hub.ts';
 import { Sonata } from './sonata/sonata.ts';
+import { TmfFinance } from './sonata/tmf.ts';
 import { Statements } from './statements/statements.ts';
 import { Usage } from './usage/usage-capability.ts';
 
@@ -84,6 +89,9 @@ export class PartyNode {
   readonly financing: Financing;
   readonly documents: Documents;
   readonly sonata: Sonata;
+  readonly sonataBilling: SonataBilling;
+  readonly sonataHub: SonataHub;
+  readonly tmf: TmfFinance;
 
   constructor(options: PartyNodeOptions) {
     this.core = new NodeCore(options);
@@ -125,6 +133,15 @@ export class PartyNode {
     this.resources = new Resources(this.core);
     this.facts.setAdmission(this.resources);
     this.sonata = new Sonata(this.core, this.facts);
+    this.sonataBilling = new SonataBilling(
+      this.core,
+      this.invoices,
+      this.notes,
+      this.statements,
+      this.sonata,
+    );
+    this.sonataHub = new SonataHub(this.core, this.notifications, this.sonata, this.sonataBilling);
+    this.tmf = new TmfFinance(this.core, this.facts, this.payments, this.usage);
   }
 
   get party(): string {

@@ -227,7 +227,17 @@ export interface EventQuery {
 export interface SubscriptionRecord {
   readonly id: string;
   readonly callback: string;
-  readonly query: { readonly types?: readonly string[]; readonly bilaterals?: readonly string[] };
+  readonly query: {
+    readonly types?: readonly string[];
+    readonly bilaterals?: readonly string[];
+    /**
+     * How events are delivered: absent, each event as it is (`x-sb-*` headers);
+     * else the name of a format the node registered (a Sonata hub's), which
+     * turns each event into zero or more listener calls, of `events` only.
+     */
+    readonly format?: string;
+    readonly events?: readonly string[];
+  };
   readonly secret: string;
   readonly createdAt: string;
   /** The credential that made it. */

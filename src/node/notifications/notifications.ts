@@ -55,9 +55,31 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** A subscription as it is shown (never its secret). */
 export type SubscriptionView = Omit<SubscriptionRecord, 'secret'>;
 
+/** One listener call an event makes in a format: `path` is appended to the callback. */
+export interface FormattedDelivery {
+  readonly path: string;
+  /** Names the call to the receiver (the `x-sb-event` header). */
+  readonly type: string;
+  readonly body: string;
+  /** Stable across retries, for the receiver to deduplicate (the `x-sb-delivery` header). */
+  readonly id: string;
+}
+
+/**
+ * A delivery format (a Sonata hub's, src/node/sonata/hub.ts): the listener
+ * calls one event makes for a subscription, in order; none when the
+ * subscription does not take that event.
+ */
+export type NotificationFormat = (
+  subscription: SubscriptionRecord,
+  event: EventRecord,
+) => Promise<readonly FormattedDelivery[]>;
+
 export interface SubscribeRequest {
   readonly callback: unknown;
   readonly query?: unknown;
+  /** A registered format and the event names it delivers (set by the capability that owns the format). */
+  readonly format?: { readonly name: string; readonly events: readonly string[] };
   /** The credential subscribing. */
   readonly createdBy: string;
   /** A scoped credential's bilaterals: the subscription sees only these. */
@@ -74,12 +96,18 @@ export class Notifications {
   readonly #serial = new SerialQueue();
   /** Per stream, the last entry seq with an event (from the store on the first look, then kept here). */
   #heads: Map<string, number> | undefined;
+  readonly #formats = new Map<string, NotificationFormat>();
 
   constructor(core: NodeCore, options: { fetch?: typeof fetch } = {}) {
     this.#core = core;
     this.#fetch = options.fetch ?? fetch;
     for (const kind of entryKinds)
       core.onReceived(kind, () => core.schedule(async () => void (await this.derive())));
+  }
+
+  /** Lets subscriptions of format `name` be delivered by `format` (a capability registers its own at start). */
+  registerFormat(name: string, format: NotificationFormat): void {
+    this.#formats.set(name, format);
   }
 
   /** Derives the events of every entry stored since the last look; answers how many are new. */
@@ -136,7 +164,15 @@ export class Notifications {
   /** Adds a webhook; its secret is in the answer and nowhere else shown. Delivery starts after the last event now. */
   async subscribe(request: SubscribeRequest): Promise<{ subscription: SubscriptionView; secret: string }> {
     const callback = callbackOf(request.callback);
-    const query = queryOf(request.query, request.scope);
+    const query = {
+      ...queryOf(request.query, request.scope),
+      ...(request.format === undefined
+        ? {}
+        : { format: request.format.name, events: [...request.format.events] }),
+    };
+    if (request.format !== undefined && !this.#formats.has(request.format.name)) {
+      throw new Error(`no notification format ${request.format.name}`);
+    }
     await this.derive();
     const now = this.#core.now().toISOString();
     const secret = randomBytes(32).toString('base64url');
@@ -193,7 +229,7 @@ export class Notifications {
     });
     let cursor = subscription.cursor;
     for (const event of events) {
-      const error = await this.#post(subscription, event);
+      const error = await this.#send(subscription, event);
       if (error !== undefined) {
         const failures = subscription.failures + 1;
         const wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures - 1, 20));
@@ -218,17 +254,47 @@ export class Notifications {
     return events.length;
   }
 
-  /** POSTs one event; undefined when the callback answered 2xx, else why not. */
-  async #post(subscription: SubscriptionRecord, event: EventRecord): Promise<string | undefined> {
-    const body = JSON.stringify(event);
-    const signature = createHmac('sha256', subscription.secret).update(body).digest('hex');
+  /** Delivers one event as the subscription's format says; undefined when every call answered 2xx, else why not. */
+  async #send(subscription: SubscriptionRecord, event: EventRecord): Promise<string | undefined> {
+    const name = subscription.query.format;
+    if (name === undefined) {
+      return this.#post(subscription, {
+        path: '',
+        type: event.type,
+        body: JSON.stringify(event),
+        id: `${subscription.id}:${event.seq}`,
+      });
+    }
+    const format = this.#formats.get(name);
+    if (format === undefined) return `no notification format ${name} on this node`;
+    let calls: readonly FormattedDelivery[];
     try {
-      const response = await this.#fetch(subscription.callback, {
+      calls = await format(subscription, event);
+    } catch (error) {
+      return `event ${event.seq} could not be formatted: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    // In order; a failed call stops here and the whole event is sent again (receivers deduplicate by id).
+    for (const call of calls) {
+      const error = await this.#post(subscription, call);
+      if (error !== undefined) return error;
+    }
+    return undefined;
+  }
+
+  /** POSTs one call; undefined when the callback answered 2xx, else why not. */
+  async #post(subscription: SubscriptionRecord, call: FormattedDelivery): Promise<string | undefined> {
+    const { body } = call;
+    const signature = createHmac('sha256', subscription.secret).update(body).digest('hex');
+    const url =
+      call.path === '' ? subscription.callback : `${subscription.callback.replace(/\/+$/, '')}${call.path}`;
+    try {
+      const response = await this.#fetch(url, {
         method: 'POST',
         headers: {
-          'content-type': 'application/json',
-          'x-sb-event': event.type,
-          'x-sb-delivery': `${subscription.id}:${event.seq}`,
+          'content-type':
+            subscription.query.format === undefined ? 'application/json' : 'application/json;charset=utf-8',
+          'x-sb-event': call.type,
+          'x-sb-delivery': call.id,
           'x-sb-signature': `sha256=${signature}`,
         },
         body,

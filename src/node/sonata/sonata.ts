@@ -13,6 +13,7 @@ import { FACT_KINDS } from '../../kinds/index.ts';
 import type { NodeCore } from '../core/node-core.ts';
 import { NodeError } from '../errors.ts';
 import type { Facts } from '../facts/facts.ts';
+import { bad, instant, isObject, text } from './input.ts';
 
 /** The `productConfiguration['@type']` an added item carries: the plan and term of the agreed offering. */
 export const PLAN_CONFIGURATION = 'urn:smart-bilaterals:sonata:plan';
@@ -32,32 +33,6 @@ export interface SonataContact {
   readonly emailAddress: string;
   readonly number: string;
   readonly role: string;
-}
-
-function bad(path: string, rule: string): never {
-  throw new ValidationError('SONATA_INVALID', [{ path, rule }]);
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown, path: string, max = 200): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    bad(path, `expected a non-empty string of at most ${max} characters`);
-  }
-  return value;
-}
-
-function instant(value: unknown, path: string): string {
-  const s = text(value, path, 40);
-  if (
-    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(s) ||
-    Number.isNaN(Date.parse(s))
-  ) {
-    bad(path, 'expected an RFC 3339 date-time');
-  }
-  return new Date(Date.parse(s)).toISOString().replace('.000Z', 'Z');
 }
 
 const ITEM_ID = /^[A-Za-z0-9_-]{1,40}$/;
@@ -341,6 +316,58 @@ export class Sonata {
     );
     if (found === undefined) throw new NodeError('SONATA_NOT_FOUND', `no incident ${incident}`);
     return incidentView(id, found);
+  }
+
+  /**
+   * Not in the spec (the Seller's monitoring creates incidents): the Seller's
+   * systems report a closed incident, which becomes an `outage` fact of its
+   * product — `maintenance` when `incidentType` says so, a repair otherwise.
+   */
+  async createIncident(id: string, body: unknown): Promise<Json> {
+    const context = await this.#core.context(id);
+    if (context.seller !== this.#core.party) {
+      throw new NodeError('SONATA_SELLER_ONLY', 'only the Seller reports an incident');
+    }
+    if (!isObject(body)) bad('', 'expected an incident');
+    const type = body.incidentType;
+    if (type !== 'maintenance' && type !== 'repair')
+      bad('incidentType', "expected 'maintenance' or 'repair'");
+    const related = body.relatedEntity;
+    const product = Array.isArray(related)
+      ? related.find((r) => isObject(r) && r['@referredType'] === 'Product')
+      : undefined;
+    if (!isObject(product)) bad('relatedEntity', "expected an entity of '@referredType' 'Product'");
+    const service = text(product.id, 'relatedEntity.id', 120);
+    const from = instant(body.situationStartDate, 'situationStartDate');
+    const to = instant(body.closedDate, 'closedDate');
+    const externalId = body.externalId === undefined ? undefined : text(body.externalId, 'externalId');
+    const { refs } = await this.#facts.recordMany(
+      id,
+      [
+        {
+          type: 'outage',
+          service,
+          from,
+          to,
+          maintenance: type === 'maintenance',
+          ...(externalId === undefined ? {} : { ext: { sonata: { incident: externalId } } }),
+        },
+      ],
+      'replicated',
+    );
+    return this.incident(id, refs[0]!.replace('/', '.').replace('#', '.'));
+  }
+
+  /** Each service's product order and item, from its `service.ordered` fact. */
+  async orderItems(id: string): Promise<Map<string, { order: string; item: string }>> {
+    const out = new Map<string, { order: string; item: string }>();
+    for (const l of await this.#located(id)) {
+      if (l.fact.type !== 'service.ordered' || l.fact.corrects !== undefined || out.has(l.fact.service))
+        continue;
+      const s = sonataOf(l.fact);
+      if (s !== undefined) out.set(l.fact.service, { order: s.order, item: s.item });
+    }
+    return out;
   }
 
   /** Product Inventory: every service on the record, as its facts say. */

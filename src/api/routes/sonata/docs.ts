@@ -5,6 +5,18 @@
 const ORDERING = '/bilaterals/:id/mefApi/sonata/productOrderingManagement/v10';
 const INVENTORY = '/bilaterals/:id/mefApi/sonata/productInventory/v7';
 const TROUBLE = '/bilaterals/:id/mefApi/sonata/troubleTicket/v4';
+const BILLING = '/bilaterals/:id/mefApi/sonata/customerBillManagement/v2';
+const USAGE = '/bilaterals/:id/tmf-api/usageManagement/v4';
+const PAYMENT = '/bilaterals/:id/tmf-api/paymentManagement/v4';
+
+/** The hub routes of one Sonata API (`what`: its name in the summaries). */
+function hubDocs(base: string, what: string) {
+  return {
+    [`POST ${base}/hub`]: { summary: `MEF Sonata: register a listener for ${what} events`, tag: 'sonata' },
+    [`GET ${base}/hub/:hub`]: { summary: `MEF Sonata: one ${what} listener registration`, tag: 'sonata' },
+    [`DELETE ${base}/hub/:hub`]: { summary: `MEF Sonata: remove a ${what} listener`, tag: 'sonata' },
+  };
+}
 
 export const sonataRouteDocs: Readonly<Record<string, { readonly summary: string; readonly tag: string }>> = {
   [`POST ${ORDERING}/productOrder`]: {
@@ -26,4 +38,22 @@ export const sonataRouteDocs: Readonly<Record<string, { readonly summary: string
   },
   [`GET ${INVENTORY}/product/:product`]: { summary: 'MEF Sonata: one product', tag: 'sonata' },
   [`GET ${TROUBLE}/incident`]: { summary: 'MEF Sonata: the incidents (outage facts)', tag: 'sonata' },
+  [`GET ${TROUBLE}/incident/:incident`]: { summary: 'MEF Sonata: one incident', tag: 'sonata' },
+  [`POST ${TROUBLE}/incident`]: {
+    summary: "The Seller's monitoring reports a closed incident (an outage fact)",
+    tag: 'sonata',
+  },
+  [`GET ${BILLING}/customerBill`]: { summary: 'MEF Sonata: the bills (issued invoices)', tag: 'sonata' },
+  [`GET ${BILLING}/customerBill/:bill`]: { summary: 'MEF Sonata: one bill', tag: 'sonata' },
+  [`GET ${BILLING}/customerBillItem/:item`]: {
+    summary: 'MEF Sonata: one bill item (invoice line)',
+    tag: 'sonata',
+  },
+  ...hubDocs('/bilaterals/:id/mefApi/sonata/productOrderingManagement/v10', 'product order'),
+  ...hubDocs(TROUBLE, 'incident'),
+  ...hubDocs(BILLING, 'bill'),
+  [`POST ${USAGE}/usage`]: { summary: 'TMF635: one usage record (stored in a signed batch)', tag: 'sonata' },
+  [`POST ${PAYMENT}/payment`]: { summary: "TMF676: the Buyer's payment (a payment fact)", tag: 'sonata' },
+  [`GET ${PAYMENT}/payment`]: { summary: 'TMF676: the payments on the record', tag: 'sonata' },
+  [`GET ${PAYMENT}/payment/:payment`]: { summary: 'TMF676: one payment', tag: 'sonata' },
 };

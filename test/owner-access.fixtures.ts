@@ -203,6 +203,8 @@ export interface Ids {
   /** An incident (outage fact) in A, and a Sonata hub of each API in A, on the Seller's node. */
   readonly incident: string;
   readonly sonataHubs: Readonly<Record<string, string>>;
+  /** A Sonata order cancellation in A. */
+  readonly cancellation: string;
   /** Disputes the Buyer's node raised in bilateral A, for the Seller to accept and to reject. */
   readonly acceptDispute: string;
   readonly rejectDispute: string;
@@ -829,6 +831,36 @@ export const routes: readonly Route[] = [
       permission: 'bilaterals.read',
     }),
   ),
+  // Sonata order cancellation: the world's orders are completed (S1) or cancelled already: refused as such.
+  {
+    method: 'POST',
+    pattern: '/bilaterals/:id/mefApi/sonata/productOrderingManagement/v10/cancelProductOrder',
+    path: (ids) =>
+      `/bilaterals/${ids.bilateral}/mefApi/sonata/productOrderingManagement/v10/cancelProductOrder`,
+    bilateral: true,
+    need: 'facts',
+    permission: 'facts.record',
+    body: () => ({
+      productOrder: { productOrderId: 'PO-S1' },
+      relatedContactInformation: [{ name: 'Ops', emailAddress: 'ops@acme.example', number: '1', role: 'x' }],
+    }),
+    without: { status: 422, code: 'invalidValue' },
+  },
+  ...(
+    [
+      ['/cancelProductOrder', () => '/cancelProductOrder'],
+      ['/cancelProductOrder/:cancel', (ids: Ids) => `/cancelProductOrder/${ids.cancellation}`],
+    ] as const
+  ).map(
+    ([pattern, suffix]): Route => ({
+      method: 'GET',
+      pattern: `/bilaterals/:id/mefApi/sonata/productOrderingManagement/v10${pattern}`,
+      path: (ids) => `/bilaterals/${ids.bilateral}/mefApi/sonata/productOrderingManagement/v10${suffix(ids)}`,
+      bilateral: true,
+      need: 'read',
+      permission: 'bilaterals.read',
+    }),
+  ),
   // Sonata incidents: the Seller's monitoring reports one (an outage fact); reading one by id.
   {
     method: 'POST',
@@ -983,6 +1015,8 @@ export interface World {
   readonly incident: string;
   /** A Sonata hub in A of each API, by the API's base path (`troubleTicket/v4`). */
   readonly sonataHubs: Readonly<Record<string, string>>;
+  /** An order the Seller's systems placed in A through Sonata and cancelled. */
+  readonly cancellation: string;
   /** Two disputes the Buyer's node raised in A: one to accept, one to reject. */
   readonly disputes: readonly [string, string];
   /** A payment the Buyer recorded in A. */
@@ -1127,6 +1161,26 @@ export async function makeWorld(): Promise<World> {
     );
     sonataHubs[base] = hub.id as string;
   }
+  const contact = [
+    { name: 'Ops', emailAddress: 'ops@acme.example', number: '1', role: 'productOrderContact' },
+  ];
+  const placed = await seller.node.sonata.createOrder(a, {
+    relatedContactInformation: contact,
+    productOrderItem: [
+      {
+        id: '1',
+        action: 'add',
+        product: {
+          productOffering: { id: 'dia' },
+          productConfiguration: { '@type': 'urn:smart-bilaterals:sonata:plan', plan: '1G', termMonths: 12 },
+        },
+      },
+    ],
+  });
+  const cancelled = await seller.node.sonata.cancelOrder(a, {
+    productOrder: { productOrderId: placed.id },
+    relatedContactInformation: contact,
+  });
   const settle = async () => {
     await seller.node.idle();
     await buyer.node.idle();
@@ -1143,6 +1197,7 @@ export async function makeWorld(): Promise<World> {
     subscription: subscription.subscription.id,
     incident: outage.body.ref.replace('/', '.').replace('#', '.'),
     sonataHubs,
+    cancellation: cancelled.id as string,
     disputes: observed.body.raised.map((d) => d.id) as [string, string],
     payment: 'P-W1',
     agreement: agreement.hash,

@@ -33,6 +33,31 @@ const PAYMENT = '/tmf-api/paymentManagement/v4';
 
 type Any = Record<string, unknown> & { [key: string]: unknown };
 
+/** A ProductOrder_Create of one added DIA service, as the Buyer's OSS sends it. */
+function orderOf(externalId: string, plan: string, termMonths: number): Any {
+  return {
+    externalId,
+    relatedContactInformation: [
+      {
+        name: 'Ops desk',
+        emailAddress: 'ops@globex.example',
+        number: '+31 20 555 0100',
+        role: 'productOrderContact',
+      },
+    ],
+    productOrderItem: [
+      {
+        id: '1',
+        action: 'add',
+        product: {
+          productOffering: { id: 'dia' },
+          productConfiguration: { '@type': PLAN, plan, termMonths },
+        },
+      },
+    ],
+  };
+}
+
 interface Heard {
   readonly path: string;
   readonly body: Any;
@@ -129,10 +154,14 @@ for (const engine of ['sqlite', 'postgres'] as const) {
 
     let orderId: string;
     let service: string;
+    let cancelledOrder: string;
 
     it("the Buyer's systems register listeners at the three hubs", async () => {
       for (const [spec, query] of [
-        [ordering, 'eventType=productOrderStateChangeEvent,productOrderItemStateChangeEvent'],
+        [
+          ordering,
+          'eventType=productOrderStateChangeEvent,productOrderItemStateChangeEvent,cancelProductOrderStateChangeEvent',
+        ],
         [trouble, 'eventType=incidentCreateEvent'],
         [billing, ''],
       ] as const) {
@@ -153,27 +182,14 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     });
 
     it('order, completion, incident, usage: each a fact on the shared record', async () => {
-      const created = await call(buyer, ordering, 'POST', '/productOrder', '/productOrder', {
-        externalId: 'GLX-2026-001',
-        relatedContactInformation: [
-          {
-            name: 'Ops desk',
-            emailAddress: 'ops@globex.example',
-            number: '+31 20 555 0100',
-            role: 'productOrderContact',
-          },
-        ],
-        productOrderItem: [
-          {
-            id: '1',
-            action: 'add',
-            product: {
-              productOffering: { id: 'dia' },
-              productConfiguration: { '@type': PLAN, plan: '1G', termMonths: 36 },
-            },
-          },
-        ],
-      });
+      const created = await call(
+        buyer,
+        ordering,
+        'POST',
+        '/productOrder',
+        '/productOrder',
+        orderOf('GLX-2026-001', '1G', 36),
+      );
       expect(created.status, created.raw).toBe(201);
       orderId = created.body.id as string;
       service = `${orderId}.1`;
@@ -210,6 +226,73 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       });
       expect(refused.status).toBe(403);
 
+      // A second order, cancelled before the Seller completes it: cancelled everywhere, never billed.
+      clock = Date.parse('2026-01-22T09:00:00Z');
+      const second = await call(
+        buyer,
+        ordering,
+        'POST',
+        '/productOrder',
+        '/productOrder',
+        orderOf('GLX-2026-002', '10G', 12),
+      );
+      expect(second.status, second.raw).toBe(201);
+      cancelledOrder = second.body.id as string;
+      const cancel = await call(buyer, ordering, 'POST', '/cancelProductOrder', '/cancelProductOrder', {
+        productOrder: { productOrderId: cancelledOrder },
+        cancellationReasonType: 'commercial',
+        cancellationReason: 'project postponed',
+        relatedContactInformation: [
+          {
+            name: 'Ops desk',
+            emailAddress: 'ops@globex.example',
+            number: '+31 20 555 0100',
+            role: 'cancelProductOrderContact',
+          },
+        ],
+      });
+      expect(cancel.status, cancel.raw).toBe(201);
+      expect(cancel.body).toMatchObject({ id: `CPO-${cancelledOrder}`, state: 'done' });
+      const cancelledView = await call(
+        seller,
+        ordering,
+        'GET',
+        '/productOrder/{id}',
+        `/productOrder/${cancelledOrder}`,
+      );
+      expect(cancelledView.body).toMatchObject({
+        state: 'cancelled',
+        productOrderItem: [{ state: 'cancelled' }],
+      });
+      const listed = await call(seller, ordering, 'GET', '/cancelProductOrder', '/cancelProductOrder');
+      expect(listed.body.map((c) => c.id)).toEqual([`CPO-${cancelledOrder}`]);
+      await call(
+        buyer,
+        ordering,
+        'GET',
+        '/cancelProductOrder/{id}',
+        `/cancelProductOrder/CPO-${cancelledOrder}`,
+      );
+      // Neither completed afterwards, nor cancelled twice; a completed order is not cancelled.
+      const late = await call(
+        seller,
+        undefined,
+        'POST',
+        '',
+        `/mefApi/sonata/productOrderingManagement/v10/productOrder/${cancelledOrder}/productOrderItem/1/complete`,
+        {},
+      );
+      expect(late.status).toBe(409);
+      for (const target of [cancelledOrder, orderId]) {
+        const again = await call(buyer, ordering, 'POST', '/cancelProductOrder', '/cancelProductOrder', {
+          productOrder: { productOrderId: target },
+          relatedContactInformation: [
+            { name: 'Ops desk', emailAddress: 'ops@globex.example', number: '1', role: 'x' },
+          ],
+        });
+        expect([again.status, again.body[0]?.code]).toEqual([422, 'invalidValue']);
+      }
+
       clock = Date.parse('2026-01-31T23:00:00Z');
       for (const [n, gb, at] of [
         [1, '600', '2026-01-12T00:00:00Z'],
@@ -233,7 +316,10 @@ for (const engine of ['sqlite', 'postgres'] as const) {
           expect((await call(seller, undefined, 'POST', '', `${USAGE}/usage`, usage)).status).toBe(200);
       }
       const products = await call(buyer, inventory, 'GET', '/product', '/product');
-      expect(products.body.map((p) => [p.id, p.status])).toEqual([[service, 'active']]);
+      expect(products.body.map((p) => [p.id, p.status])).toEqual([
+        [service, 'active'],
+        [`${cancelledOrder}.1`, 'cancelled'],
+      ]);
     });
 
     let total: string;
@@ -248,7 +334,8 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       expect(invoice.status).toBe('accepted');
       const lines = invoice.body.invoice.lines;
       total = invoice.body.invoice.total;
-      // 1,600 GB in the month: the first 1,000 free, 600 at 0.05.
+      // The cancelled order's service has no line; 1,600 GB in the month: the first 1,000 free, 600 at 0.05.
+      expect(lines.every((l) => l.service === service)).toBe(true);
       expect(lines.find((l) => l.kind === 'usage')?.amount).toBe('30.00');
 
       const list = await call(buyer, billing, 'GET', '/customerBill', '/customerBill?state=paymentDue');
@@ -346,6 +433,11 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         `productOrderStateChangeEvent ${orderId}`,
         `productOrderItemStateChangeEvent ${orderId}`,
         `productOrderStateChangeEvent ${orderId}`,
+        `productOrderItemStateChangeEvent ${cancelledOrder}`,
+        `productOrderStateChangeEvent ${cancelledOrder}`,
+        `productOrderItemStateChangeEvent ${cancelledOrder}`,
+        `cancelProductOrderStateChangeEvent CPO-${cancelledOrder}`,
+        `productOrderStateChangeEvent ${cancelledOrder}`,
       ]);
       expect(of('troubleTicketNotification')).toEqual([
         expect.stringMatching(/^incidentCreateEvent acme-fiber\.\d+(\.\d+)?$/),
@@ -355,11 +447,134 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         'customerBillStateChangeEvent 2026-01',
         'customerBillStateChangeEvent 2026-01',
       ]);
-      expect(heard).toHaveLength(8);
+      expect(heard).toHaveLength(13);
       // Delivered once each: a second round sends nothing new.
       await buyer.node.notifications.deliver();
       expect(listener.heard).toHaveLength(heard.length);
       expect(new Set(listener.heard.map((h) => h.delivery)).size).toBe(heard.length);
+    });
+
+    it('hostile input on bills, hubs, usage and payments: a 4xx naming field and rule, nothing written', async () => {
+      const before = JSON.stringify(await buyer.node.bilaterals.entries(id, {}));
+      const bills: [string, number][] = [
+        ['/customerBill?state=overdue', 400],
+        ['/customerBill?billingPeriod.startDateTime.gt=yesterday', 400],
+        ['/customerBill?limit=-1', 400],
+        ['/customerBill?offset=1e9', 400],
+      ];
+      for (const [path, status] of bills) {
+        const answer = await call(buyer, billing, 'GET', '/customerBill', path);
+        expect(answer.status, path).toBe(status);
+        expect(answer.body.reason, path).toMatch(/SONATA_INVALID/);
+      }
+      for (const path of ['/customerBill/2099-01', '/customerBill/%00']) {
+        expect((await call(buyer, billing, 'GET', '/customerBill/{id}', path)).status, path).toBe(404);
+      }
+      for (const path of [
+        '/customerBillItem/2026-01.99',
+        '/customerBillItem/2026-01.0',
+        '/customerBillItem/x',
+      ]) {
+        expect((await call(buyer, billing, 'GET', '/customerBillItem/{id}', path)).status, path).toBe(404);
+      }
+      for (const body of [
+        {},
+        { callback: 'ftp://listener.example/x' },
+        { callback: listener.url, query: 'eventType=' },
+        { callback: listener.url, query: 'eventType=customerBillCreateEvent;drop' },
+        { callback: listener.url, query: 'x'.repeat(2000) },
+      ]) {
+        const answer = await buyer.owner.inject({
+          method: 'POST',
+          url: `/bilaterals/${id}${billing.base}/hub`,
+          headers: { authorization: `Bearer ${await token(buyer)}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(body),
+        });
+        expect(answer.statusCode, JSON.stringify(body)).toBe(400);
+        billing.response('/hub', 'POST', 400, answer.json());
+      }
+      const usage = (over: Any) => ({
+        id: 'CDR-x',
+        usageDate: '2026-01-15T00:00:00Z',
+        usageType: 'gb',
+        usageCharacteristic: [
+          { name: 'service', value: service },
+          { name: 'quantity', value: '1' },
+        ],
+        ...over,
+      });
+      for (const [body, field] of [
+        [{}, 'id'],
+        [usage({ usageType: '' }), 'usageType'],
+        [usage({ usageCharacteristic: 'many' }), 'usageCharacteristic'],
+        [
+          usage({
+            usageCharacteristic: [
+              { name: 'service', value: service },
+              { name: 'quantity', value: 'lots' },
+            ],
+          }),
+          'quantity',
+        ],
+        [
+          usage({
+            usageCharacteristic: [
+              { name: 'service', value: 'nope' },
+              { name: 'quantity', value: '1' },
+            ],
+          }),
+          'service',
+        ],
+        [
+          usage({
+            usageCharacteristic: [
+              { name: 'service', value: service },
+              { name: 'quantity', value: 0.1 + 0.2 },
+            ],
+          }),
+          'usageCharacteristic.quantity',
+        ],
+      ] as const) {
+        const answer = await call(seller, undefined, 'POST', '', `${USAGE}/usage`, body);
+        expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+        expect(answer.body.propertyPath, JSON.stringify(answer.body)).toBe(field);
+      }
+      const pay = (over: Any) => ({
+        paymentDate: '2026-02-25T10:00:00Z',
+        amount: { unit: 'EUR', value: '10.00' },
+        ...over,
+      });
+      for (const [body, field] of [
+        [{ paymentDate: '2026-02-25T10:00:00Z' }, 'amount'],
+        [pay({ amount: { unit: 'USD', value: '10.00' } }), 'amount.unit'],
+        [pay({ amount: { unit: 'EUR', value: '-5' } }), 'amount.value'],
+        [pay({ amount: { unit: 'EUR', value: 1e21 } }), 'amount.value'],
+        [
+          pay({ paymentItem: [{ item: { id: 'January' }, amount: { unit: 'EUR', value: '10.00' } }] }),
+          'paymentItem[0].item.id',
+        ],
+        [pay({ paymentItem: 'all' }), 'paymentItem'],
+        [pay({ correlatorId: '' }), 'correlatorId'],
+      ] as const) {
+        const answer = await call(buyer, undefined, 'POST', '', `${PAYMENT}/payment`, body);
+        expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+        expect(answer.body.propertyPath, JSON.stringify(answer.body)).toBe(field);
+      }
+      // Paying a settled bill again is refused by the statement's rule, as any payment fact would be.
+      const over = await call(
+        buyer,
+        undefined,
+        'POST',
+        '',
+        `${PAYMENT}/payment`,
+        pay({
+          paymentItem: [{ item: { id: '2026-01' }, amount: { unit: 'EUR', value: '10.00' } }],
+        }),
+      );
+      expect(over.status, over.raw).toBeGreaterThanOrEqual(400);
+      expect(over.status).toBeLessThan(500);
+      await buyer.node.idle();
+      expect(JSON.stringify(await buyer.node.bilaterals.entries(id, {}))).toBe(before);
     });
 
     it('a hub removed stops its calls', async () => {

@@ -84,6 +84,8 @@ export const nodeErrorStatus = {
   SONATA_CONFLICT: 409,
   /** A step of the Seller's fulfilment asked of the Buyer's node. */
   SONATA_SELLER_ONLY: 403,
+  /** A Sonata request the record's state cannot take (cancelling a completed order): the spec's 422. */
+  SONATA_UNPROCESSABLE: 422,
   /** A step only the Buyer takes (its payment) asked of the Seller's node: the node's role conflicts. */
   SONATA_BUYER_ONLY: 409,
 } as const satisfies Readonly<Record<string, HttpStatus>>;

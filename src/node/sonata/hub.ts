@@ -43,7 +43,11 @@ export const SONATA_HUBS: Readonly<Record<SonataApi, ApiSpec>> = {
   ordering: {
     base: 'mefApi/sonata/productOrderingManagement/v10',
     listenerBase: '/mefApi/sonata/productOrderingNotification/v10',
-    events: ['productOrderStateChangeEvent', 'productOrderItemStateChangeEvent'],
+    events: [
+      'productOrderStateChangeEvent',
+      'productOrderItemStateChangeEvent',
+      'cancelProductOrderStateChangeEvent',
+    ],
   },
   troubleTicket: {
     base: 'mefApi/sonata/troubleTicket/v4',
@@ -220,6 +224,15 @@ export class SonataHub {
         href: `${base}/productOrder/${at.order}`,
       });
       if (!touched.includes(at.order)) touched.push(at.order);
+      if (
+        fact.corrects !== undefined &&
+        typeof (ext as { cancelled?: unknown } | undefined)?.cancelled === 'object'
+      ) {
+        add('cancelProductOrderStateChangeEvent', {
+          id: `CPO-${at.order}`,
+          href: `${base}/cancelProductOrder/CPO-${at.order}`,
+        });
+      }
     }
     for (const order of touched)
       add('productOrderStateChangeEvent', { id: order, href: `${base}/productOrder/${order}` });

@@ -71,18 +71,7 @@ export class Sonata {
   /** Creates a product order (the Buyer's OSS): its items become service facts in one entry. */
   async createOrder(id: string, body: unknown): Promise<Json> {
     if (!isObject(body)) bad('', 'expected a ProductOrder_Create object');
-    const contacts = body.relatedContactInformation;
-    if (!Array.isArray(contacts) || contacts.length === 0) {
-      bad('relatedContactInformation', 'expected at least one contact');
-    }
-    const first = contacts[0];
-    if (!isObject(first)) bad('relatedContactInformation[0]', 'expected an object');
-    const contact: SonataContact = {
-      name: text(first.name, 'relatedContactInformation[0].name'),
-      emailAddress: text(first.emailAddress, 'relatedContactInformation[0].emailAddress'),
-      number: text(first.number, 'relatedContactInformation[0].number', 40),
-      role: text(first.role, 'relatedContactInformation[0].role', 60),
-    };
+    const contact = contactOf(body.relatedContactInformation);
     const externalId = body.externalId === undefined ? undefined : text(body.externalId, 'externalId');
     const items = body.productOrderItem;
     if (!Array.isArray(items) || items.length === 0 || items.length > 100) {
@@ -207,9 +196,10 @@ export class Sonata {
   }
 
   #orderView(id: string, order: string, located: readonly Located[]): Json | undefined {
+    const corrected = correctedRefs(located);
     const placed = located.filter((l) => {
       const s = sonataOf(l.fact);
-      return s?.order === order && s.complete !== true;
+      return s?.order === order && s.complete !== true && !corrected.has(l.ref);
     });
     if (placed.length === 0) return undefined;
     // An added item is completed by its service's activation, however it was recorded.
@@ -242,24 +232,34 @@ export class Sonata {
       } else if (l.fact.type === 'service.modified') {
         product.productConfiguration = { '@type': PLAN_CONFIGURATION, plan: l.fact.plan };
       }
+      const state =
+        s.cancelled !== undefined ? 'cancelled' : completion === undefined ? 'inProgress' : 'completed';
       return {
         id: s.item,
         action,
         product,
-        state: completion === undefined ? 'inProgress' : 'completed',
-        ...(completion === undefined ? {} : { completionDate: (completion.fact as { at: string }).at }),
+        state,
+        ...(state === 'completed' ? { completionDate: (completion!.fact as { at: string }).at } : {}),
         ledgerRef: ledgerRef(completion ?? l),
       };
     });
     const complete = items.every((i) => i.state === 'completed');
+    const cancelled = items.every((i) => i.state === 'cancelled');
     const dates = items.map((i) => (i as { completionDate?: string }).completionDate ?? '').sort();
+    const cancellation = sonataOf(placed[0]!.fact)?.cancelled;
     return {
       id: order,
       href: `/bilaterals/${id}/mefApi/sonata/productOrderingManagement/v10/productOrder/${order}`,
       ...(first.externalId === undefined ? {} : { externalId: first.externalId }),
       orderDate: factAt(placed[0]!.fact),
-      state: complete ? 'completed' : 'inProgress',
+      state: complete ? 'completed' : cancelled ? 'cancelled' : 'inProgress',
       ...(complete ? { completionDate: dates[dates.length - 1] } : {}),
+      ...(cancelled && cancellation !== undefined
+        ? {
+            cancellationDate: cancellation.at,
+            cancellationReason: cancellation.reason ?? cancellation.reasonType,
+          }
+        : {}),
       relatedContactInformation: [contact],
       productOrderItem: items,
       ledgerRef: ledgerRef(placed[0]!),
@@ -285,6 +285,7 @@ export class Sonata {
       throw new NodeError('SONATA_NOT_FOUND', `no item ${item} in product order ${order}`);
     if (found.state === 'completed')
       throw new NodeError('SONATA_CONFLICT', `item ${item} is already completed`);
+    if (found.state === 'cancelled') throw new NodeError('SONATA_CONFLICT', `item ${item} was cancelled`);
     await this.#facts.recordMany(
       id,
       [
@@ -316,6 +317,122 @@ export class Sonata {
     );
     if (found === undefined) throw new NodeError('SONATA_NOT_FOUND', `no incident ${incident}`);
     return incidentView(id, found);
+  }
+
+  /**
+   * `cancelProductOrder`: the party that placed an order cancels it while
+   * none of its items is completed. Nothing is deleted from the record: each
+   * item's `service.ordered` fact is corrected by the same fact with the
+   * cancellation in its `ext` (rating is unchanged — a service never
+   * activated costs nothing), and the order, its items and its products read
+   * `cancelled`. The cancellation's id is `CPO-<order>`.
+   */
+  async cancelOrder(id: string, body: unknown): Promise<Json> {
+    if (!isObject(body)) bad('', 'expected a CancelProductOrder_Create object');
+    if (!isObject(body.productOrder)) bad('productOrder', 'expected {productOrderId} of the product order');
+    const order = text(body.productOrder.productOrderId, 'productOrder.productOrderId', 60);
+    const contact = contactOf(body.relatedContactInformation);
+    const type = body.cancellationReasonType ?? 'commercial';
+    if (type !== 'technical' && type !== 'commercial') {
+      bad('cancellationReasonType', "expected 'technical' or 'commercial'");
+    }
+    const reason =
+      body.cancellationReason === undefined
+        ? undefined
+        : text(body.cancellationReason, 'cancellationReason', 1000);
+    const located = await this.#located(id);
+    const view = this.#orderView(id, order, located);
+    if (view === undefined) throw new NodeError('SONATA_NOT_FOUND', `no product order ${order}`);
+    const items = view.productOrderItem as Json[];
+    if (view.state === 'cancelled')
+      throw new NodeError('SONATA_UNPROCESSABLE', `product order ${order} is cancelled already`);
+    if (items.some((i) => i.action !== 'add' || i.state !== 'inProgress')) {
+      throw new NodeError(
+        'SONATA_UNPROCESSABLE',
+        `product order ${order} cannot be cancelled: only an order of added items none of which is completed can`,
+      );
+    }
+    const corrected = correctedRefs(located);
+    const originals = located.filter(
+      (l) => l.fact.type === 'service.ordered' && sonataOf(l.fact)?.order === order && !corrected.has(l.ref),
+    );
+    if (originals.some((l) => l.author !== this.#core.party)) {
+      throw new NodeError(
+        'SONATA_UNPROCESSABLE',
+        `product order ${order} is cancelled on the node of the party that placed it`,
+      );
+    }
+    const cancelled: Cancellation = {
+      at: this.#core
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
+      reasonType: type,
+      ...(reason === undefined ? {} : { reason }),
+    };
+    await this.#facts.recordMany(
+      id,
+      originals.map((l) => {
+        const ext = (l.fact.ext ?? {}) as Json;
+        const sonata = sonataOf(l.fact)!;
+        return {
+          ...l.fact,
+          corrects: l.ref,
+          ext: {
+            ...ext,
+            sonata: {
+              ...(ext.sonata as Json | undefined),
+              order: sonata.order,
+              item: sonata.item,
+              cancelled,
+              cancelContact: { ...contact },
+            },
+          },
+        };
+      }),
+      'replicated',
+    );
+    return this.cancellation(id, `CPO-${order}`);
+  }
+
+  /** Every cancellation on the record (`CancelProductOrder_Find`). */
+  async cancellations(id: string): Promise<Json[]> {
+    const orders = await this.orders(id);
+    const out: Json[] = [];
+    for (const o of orders.filter((x) => x.state === 'cancelled')) {
+      const c = await this.cancellation(id, `CPO-${o.id as string}`);
+      out.push({
+        id: c.id,
+        cancellationReasonType: c.cancellationReasonType,
+        productOrder: c.productOrder,
+        state: c.state,
+      });
+    }
+    return out;
+  }
+
+  async cancellation(id: string, cancellation: string): Promise<Json> {
+    const order = cancellation.startsWith('CPO-') ? cancellation.slice(4) : '';
+    const located = await this.#located(id);
+    const corrected = correctedRefs(located);
+    const found = located.find((l) => {
+      const s = sonataOf(l.fact);
+      return s?.order === order && s.cancelled !== undefined && !corrected.has(l.ref);
+    });
+    const ext = found === undefined ? undefined : sonataOf(found.fact);
+    const c = ext?.cancelled;
+    if (c === undefined) throw new NodeError('SONATA_NOT_FOUND', `no cancellation ${cancellation}`);
+    const base = `/bilaterals/${id}/mefApi/sonata/productOrderingManagement/v10`;
+    return {
+      id: cancellation,
+      href: `${base}/cancelProductOrder/${cancellation}`,
+      productOrder: { productOrderId: order, productOrderHref: `${base}/productOrder/${order}` },
+      state: 'done',
+      cancellationReasonType: c.reasonType,
+      ...(c.reason === undefined ? {} : { cancellationReason: c.reason }),
+      relatedContactInformation: ext?.cancelContact === undefined ? [] : [ext.cancelContact],
+      ledgerRef: ledgerRef(found!),
+    };
   }
 
   /**
@@ -387,12 +504,41 @@ export class Sonata {
   }
 }
 
+/** The first of a request's `relatedContactInformation`, the one kept on the record. */
+function contactOf(contacts: unknown): SonataContact {
+  if (!Array.isArray(contacts) || contacts.length === 0) {
+    bad('relatedContactInformation', 'expected at least one contact');
+  }
+  const first = contacts[0];
+  if (!isObject(first)) bad('relatedContactInformation[0]', 'expected an object');
+  return {
+    name: text(first.name, 'relatedContactInformation[0].name'),
+    emailAddress: text(first.emailAddress, 'relatedContactInformation[0].emailAddress'),
+    number: text(first.number, 'relatedContactInformation[0].number', 40),
+    role: text(first.role, 'relatedContactInformation[0].role', 60),
+  };
+}
+
+/** What a cancelled order's items carry in `ext.sonata.cancelled` (its contact in `ext.sonata.cancelContact`). */
+interface Cancellation {
+  readonly at: string;
+  readonly reasonType: 'technical' | 'commercial';
+  readonly reason?: string;
+}
+
+/** The refs of facts a later fact corrects: each view uses the latest version of a fact. */
+function correctedRefs(located: readonly Located[]): Set<string> {
+  return new Set(located.flatMap((l) => (l.fact.corrects === undefined ? [] : [l.fact.corrects])));
+}
+
 interface SonataExt {
   readonly order: string;
   readonly item: string;
   readonly externalId?: string;
   readonly contact?: SonataContact;
   readonly complete?: boolean;
+  readonly cancelled?: Cancellation;
+  readonly cancelContact?: SonataContact;
 }
 
 /**
@@ -423,8 +569,21 @@ function productView(id: string, service: string, located: readonly Located[]): 
   const terminated = own.find((l) => l.fact.type === 'service.terminated');
   let plan = o.plan;
   for (const l of own) if (l.fact.type === 'service.modified') plan = l.fact.plan;
-  const status =
-    terminated !== undefined ? 'terminated' : activated !== undefined ? 'active' : 'pendingActive';
+  const corrected = correctedRefs(located);
+  const cancelled = located.some(
+    (l) =>
+      l.fact.type === 'service.ordered' &&
+      l.fact.service === service &&
+      !corrected.has(l.ref) &&
+      sonataOf(l.fact)?.cancelled !== undefined,
+  );
+  const status = cancelled
+    ? 'cancelled'
+    : terminated !== undefined
+      ? 'terminated'
+      : activated !== undefined
+        ? 'active'
+        : 'pendingActive';
   const s = sonataOf(o);
   return {
     id: service,

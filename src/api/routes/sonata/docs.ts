@@ -32,6 +32,12 @@ export const sonataRouteDocs: Readonly<Record<string, { readonly summary: string
     summary: "The Seller's fulfilment completes an added item (service.activated)",
     tag: 'sonata',
   },
+  [`POST ${ORDERING}/cancelProductOrder`]: {
+    summary: 'MEF Sonata: cancel a product order none of whose items is completed',
+    tag: 'sonata',
+  },
+  [`GET ${ORDERING}/cancelProductOrder`]: { summary: 'MEF Sonata: the order cancellations', tag: 'sonata' },
+  [`GET ${ORDERING}/cancelProductOrder/:cancel`]: { summary: 'MEF Sonata: one cancellation', tag: 'sonata' },
   [`GET ${INVENTORY}/product`]: {
     summary: 'MEF Sonata: the products (services) on the record',
     tag: 'sonata',

@@ -12,7 +12,7 @@ const ORDERING = '/bilaterals/:id/mefApi/sonata/productOrderingManagement/v10';
 const INVENTORY = '/bilaterals/:id/mefApi/sonata/productInventory/v7';
 const TROUBLE = '/bilaterals/:id/mefApi/sonata/troubleTicket/v4';
 
-type Params = { id: string; order?: string; item?: string; product?: string };
+type Params = { id: string; order?: string; item?: string; product?: string; cancel?: string };
 
 export function sonataOrderingRoutes(app: FastifyInstance, node: PartyNode): void {
   sonataScope(app, node, (scope) => {
@@ -61,6 +61,23 @@ export function sonataOrderingRoutes(app: FastifyInstance, node: PartyNode): voi
             request.body,
           ),
         ),
+    );
+    scope.post<{ Params: Params }>(
+      `${ORDERING}/cancelProductOrder`,
+      guard('facts.record'),
+      async (request, reply) =>
+        send(reply, 201, await node.sonata.cancelOrder(request.params.id, request.body)),
+    );
+    scope.get<{ Params: Params }>(
+      `${ORDERING}/cancelProductOrder`,
+      guard('bilaterals.read'),
+      async (request, reply) => send(reply, 200, await node.sonata.cancellations(request.params.id)),
+    );
+    scope.get<{ Params: Params }>(
+      `${ORDERING}/cancelProductOrder/:cancel`,
+      guard('bilaterals.read'),
+      async (request, reply) =>
+        send(reply, 200, await node.sonata.cancellation(request.params.id, request.params.cancel!)),
     );
     scope.get<{ Params: Params }>(`${TROUBLE}/incident`, guard('bilaterals.read'), async (request, reply) => {
       const incidents = await node.sonata.incidents(request.params.id);

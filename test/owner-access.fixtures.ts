@@ -445,6 +445,23 @@ export const routes: readonly Route[] = [
     permission: 'invoices.read',
   },
   {
+    method: 'POST',
+    pattern: '/proofs/verify',
+    path: () => '/proofs/verify',
+    bilateral: false,
+    need: 'proofs',
+    permission: 'proofs.read',
+    body: (n) => ({ schema: 'not a proof', n }),
+  },
+  {
+    method: 'GET',
+    pattern: '/bilaterals/:id/invoices/:period/explain',
+    path: (ids) => `/bilaterals/${ids.bilateral}/invoices/2026-01/explain`,
+    bilateral: true,
+    need: 'invoices.read',
+    permission: 'invoices.read',
+  },
+  {
     method: 'GET',
     pattern: '/bilaterals/:id/proof',
     path: (ids) => `/bilaterals/${ids.bilateral}/proof?entry=acme-fiber/1`,

@@ -78,3 +78,24 @@ export async function stream(
     }
   }
 }
+
+/** Fetches `path` with the credential and saves it as `filename` (a link cannot send the Bearer header). */
+export async function download(path: string, filename: string): Promise<void> {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${token() ?? ''}` } });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+    throw new ApiError(
+      response.status,
+      body.code ?? String(response.status),
+      body.message ?? response.statusText,
+    );
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

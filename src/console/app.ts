@@ -16,14 +16,12 @@
  */
 import { ApiError, api, setToken, stream, token } from './api.ts';
 import { h } from './dom.ts';
+import { disputesPage, invoicePage, invoicesPage, statementPage, tabs } from './money.ts';
 import { serviceLives, VirtualList } from './record.ts';
+import { main, may, page, problem, say, session, type Whoami } from './shell.ts';
 
-interface Whoami {
-  party: string;
-  credential: { id: string; name: string; role: string };
-  bilaterals: string[] | null;
-  permissions: string[];
-}
+let live: AbortController | undefined;
+
 interface Bilateral {
   id: string;
   role?: string;
@@ -43,43 +41,9 @@ interface StoredEntry {
   sig?: string;
 }
 
-let me: Whoami | undefined;
-let live: AbortController | undefined;
-const main = () => document.getElementById('main')!;
-const may = (permission: string) => me?.permissions.includes(permission) ?? false;
-
-function say(text: string): void {
-  document.getElementById('status')!.textContent = text;
-}
-
-function page(title: string, ...content: (Node | string | null)[]): void {
-  const root = main();
-  root.replaceChildren(h('h1', {}, title), ...content.filter((c): c is Node | string => c !== null));
-  document.title = `${title} — Smart Bilaterals console`;
-}
-
-function problem(error: unknown): HTMLElement {
-  if (error instanceof ApiError && error.status === 403) {
-    return h(
-      'p',
-      { class: 'error', role: 'alert' },
-      `Your role may not see or do this (${error.code}): ${error.message}`,
-    );
-  }
-  if (error instanceof ApiError && error.status === 401) {
-    return h(
-      'p',
-      { class: 'error', role: 'alert' },
-      `Your credential was refused (${error.code}): log in again.`,
-    );
-  }
-  const text = error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
-  return h('p', { class: 'error', role: 'alert' }, text);
-}
-
 function nav(current: string): void {
   const links: [string, string][] = [];
-  if (me !== undefined) {
+  if (session.me !== undefined) {
     if (may('bilaterals.read')) links.push(['#/overview', 'Overview']);
     links.push(['#/logout', 'Log out']);
   } else links.push(['#/login', 'Log in']);
@@ -91,7 +55,9 @@ function nav(current: string): void {
       ),
     );
   document.getElementById('who')!.textContent =
-    me === undefined ? '' : `${me.party} · ${me.credential.name} (${me.credential.role})`;
+    session.me === undefined
+      ? ''
+      : `${session.me.party} · ${session.me.credential.name} (${session.me.credential.role})`;
 }
 
 function loginPage(message?: string): void {
@@ -126,10 +92,10 @@ function loginPage(message?: string): void {
 
 async function login(): Promise<void> {
   try {
-    me = await api<Whoami>('/whoami');
+    session.me = await api<Whoami>('/whoami');
   } catch (error) {
     setToken(null);
-    me = undefined;
+    session.me = undefined;
     nav('#/login');
     loginPage(error instanceof ApiError ? `Not accepted (${error.code}): ${error.message}` : String(error));
     return;
@@ -185,18 +151,30 @@ async function overviewPage(): Promise<void> {
   const decisions: HTMLElement[] = [];
   for (const b of bilaterals) {
     const { seller, buyer } = b.agreement.genesis;
-    const counterparty = seller.id === me!.party ? buyer.id : seller.id;
+    const counterparty = seller.id === session.me!.party ? buyer.id : seller.id;
     const detail = await api<{ heads?: unknown }>(`/bilaterals/${b.id}`);
     const evidence = await api<unknown[] | { refused?: unknown[] }>(`/bilaterals/${b.id}/evidence`).catch(
       () => [],
     );
     const refused = Array.isArray(evidence) ? evidence.length : (evidence.refused?.length ?? 0);
-    const disputes = await api<{ id: string; status: string }[]>(`/bilaterals/${b.id}/disputes`).catch(
-      () => [],
-    );
-    const open = disputes.filter((d) => d.status === 'open');
-    for (const d of open)
-      decisions.push(h('li', {}, `Dispute ${d.id.slice(0, 8)} with ${counterparty} is open`));
+    const disputes = await api<{ id: string; state: string; entry: { author: string } }[]>(
+      `/bilaterals/${b.id}/disputes`,
+    ).catch(() => []);
+    const open = disputes.filter((d) => d.state === 'raised' || d.state === 'escalated');
+    for (const d of open) {
+      const withUs = d.entry.author !== session.me!.party;
+      decisions.push(
+        h(
+          'li',
+          {},
+          h(
+            'a',
+            { href: `#/disputes/${b.id}` },
+            `Dispute ${d.id} ${withUs ? `raised by ${counterparty}: answer it` : `raised with ${counterparty}: awaiting their answer`}${d.state === 'escalated' ? ' (escalated)' : ''}`,
+          ),
+        ),
+      );
+    }
     let amount = '—';
     if (may('invoices.read')) {
       try {
@@ -212,7 +190,7 @@ async function overviewPage(): Promise<void> {
     }
     const heads = (detail.heads ?? {}) as Record<string, { seq: number } | null>;
     // In sync when the counterparty's latest entry had seen our latest one; else how far it had got.
-    const ours = heads[me!.party]?.seq ?? 0;
+    const ours = heads[session.me!.party]?.seq ?? 0;
     const theirs = heads[counterparty]?.seq;
     let seen = 0;
     if (theirs !== undefined) {
@@ -226,7 +204,17 @@ async function overviewPage(): Promise<void> {
         () => [],
       );
       for (const i of invoices.filter((x) => x.status === 'pending')) {
-        decisions.push(h('li', {}, `Invoice ${i.period} with ${counterparty} awaits acceptance`));
+        decisions.push(
+          h(
+            'li',
+            {},
+            h(
+              'a',
+              { href: `#/invoice/${b.id}/${i.period}` },
+              `Invoice ${i.period} with ${counterparty} awaits acceptance`,
+            ),
+          ),
+        );
       }
     }
     const health =
@@ -279,7 +267,7 @@ async function overviewPage(): Promise<void> {
     h(
       'table',
       {},
-      h('caption', {}, `${bilaterals.length} bilateral(s) of ${me!.party}`),
+      h('caption', {}, `${bilaterals.length} bilateral(s) of ${session.me!.party}`),
       h(
         'thead',
         {},
@@ -347,6 +335,7 @@ async function recordPage(id: string): Promise<void> {
   for (const control of [kind, service, from, to]) control.addEventListener('change', apply);
   page(
     'Record',
+    tabs(id, `#/record/${id}`),
     h('p', {}, `Bilateral ${id}`),
     h('h2', {}, 'Services'),
     serviceLives(entries.map((e) => e.entry)),
@@ -399,28 +388,6 @@ async function anchorStates(id: string): Promise<(author: string, seq: number) =
   };
 }
 
-async function statementPage(id: string): Promise<void> {
-  const statement = await api<{ asOf: string; currency: string; totals: Record<string, string> }>(
-    `/bilaterals/${encodeURIComponent(id)}/statement`,
-  );
-  page(
-    'Statement',
-    h('p', {}, `Bilateral ${id}, as of ${statement.asOf}`),
-    h(
-      'table',
-      {},
-      h('caption', {}, `Totals in ${statement.currency}`),
-      h(
-        'tbody',
-        {},
-        Object.entries(statement.totals).map(([k, v]) =>
-          h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, v)),
-        ),
-      ),
-    ),
-  );
-}
-
 let routing = 0;
 async function route(refresh = false): Promise<void> {
   const hash = location.hash || '#/login';
@@ -428,21 +395,24 @@ async function route(refresh = false): Promise<void> {
   if (hash === '#/logout') {
     live?.abort();
     setToken(null);
-    me = undefined;
+    session.me = undefined;
     location.hash = '#/login';
     return;
   }
-  if (me === undefined) {
+  if (session.me === undefined) {
     nav('#/login');
     loginPage();
     return;
   }
   nav(hash);
-  const [, name, id] = /^#\/([a-z]+)(?:\/([0-9a-f]+))?/.exec(hash) ?? [];
+  const [, name, id, period] = /^#\/([a-z]+)(?:\/([0-9a-f]+)(?:\/(\d{4}-\d{2}))?)?/.exec(hash) ?? [];
   const scroll = document.querySelector('.viewport')?.scrollTop;
   try {
     if (name === 'record' && id !== undefined) await recordPage(id);
     else if (name === 'statement' && id !== undefined) await statementPage(id);
+    else if (name === 'invoices' && id !== undefined) await invoicesPage(id);
+    else if (name === 'invoice' && id !== undefined && period !== undefined) await invoicePage(id, period);
+    else if (name === 'disputes' && id !== undefined) await disputesPage(id);
     else await overviewPage();
   } catch (error) {
     if (mine !== routing) return;

@@ -35,6 +35,7 @@ export {
 } from './disputes.ts';
 export * from './erp.ts';
 export * from './errors.ts';
+export * from './explain.ts';
 export * from './facts.ts';
 export { buildHistories, inconsistent } from './history.ts';
 export { formatInstant, type Instant, parseInstant } from './instant.ts';

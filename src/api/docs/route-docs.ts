@@ -116,6 +116,14 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     summary: 'Anchors of checkpoints on the chain, with their confirmations',
     tag: 'anchoring',
   },
+  'POST /proofs/verify': {
+    summary: 'Checks a proof as sb verify does, and its anchor on the chain when the node has that chain',
+    tag: 'proofs',
+  },
+  'GET /bilaterals/:id/invoices/:period/explain': {
+    summary: "The issued invoice with each line explained from the terms and facts, and both parties' hashes",
+    tag: 'invoices',
+  },
   'GET /bilaterals/:id/proof': {
     summary: 'A proof of an entry, an invoice or a usage record, for a third party (sb verify)',
     tag: 'proofs',

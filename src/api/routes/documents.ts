@@ -82,6 +82,12 @@ export function documentRoutes(app: FastifyInstance, node: PartyNode): void {
       sendHtml(reply, await node.documents.invoiceHtml(request.params.id, period(request.params.period))),
   );
 
+  app.get<{ Params: PeriodParams }>(
+    '/bilaterals/:id/invoices/:period/explain',
+    guard('invoices.read'),
+    async (request) => node.documents.explain(request.params.id, period(request.params.period)),
+  );
+
   app.get<{ Params: NoteParams }>(
     '/bilaterals/:id/notes/:period/:n/ubl',
     guard('invoices.read'),

@@ -24,4 +24,7 @@ export function proofRoutes(app: FastifyInstance, node: PartyNode): void {
     if (match === null) throw new NodeError('BAD_REQUEST', 'expected ?entry=AUTHOR/SEQ or ?invoice=YYYY-MM');
     return node.proofs.proof(id, { entry: { author: match[1]!, seq: Number(match[2]) } });
   });
+
+  // Checks any proof (pasted or downloaded) as `sb verify` does, plus the node's chain when it has one.
+  app.post('/proofs/verify', guard('proofs.read'), async (request) => node.proofs.verify(request.body));
 }

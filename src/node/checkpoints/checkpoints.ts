@@ -10,6 +10,7 @@ import { byCodeUnit } from '../../core/index.ts';
 import { agreedState, type Basis, type HeldEntry, type SliceInput, stateSlices } from '../../kinds/index.ts';
 import {
   anchorSeq,
+  type Check,
   checkpointHash,
   cosign,
   type HexString,
@@ -50,6 +51,34 @@ export class Checkpoints {
 
   get anchorer(): Anchorer | undefined {
     return this.#anchorer;
+  }
+
+  /**
+   * What the node's chain says of a proof's anchor: the registry holds that
+   * value at that sequence, in that transaction and block. Undefined when the
+   * node runs without a chain, or the anchor names another chain or registry.
+   */
+  async checkAnchor(anchor: ProofAnchor): Promise<Check[] | undefined> {
+    const chain = this.#chain;
+    if (chain === undefined || anchor.chainId !== chain.chainId) return undefined;
+    if (anchor.contract.toLowerCase() !== chain.contract.toLowerCase()) return undefined;
+    const found = await chain.findAnchor(anchor.bilateral.replace(/^0x/, ''), anchor.seq).catch(() => undefined);
+    if (found === undefined) {
+      return [{ name: 'chain', ok: false, detail: `no anchor ${anchor.seq} of this bilateral on chain ${chain.chainId}` }];
+    }
+    const value = found.value.replace(/^0x/, '');
+    return [
+      {
+        name: 'chain: anchored value',
+        ok: value === anchor.value.replace(/^0x/, ''),
+        detail: `the registry holds ${value.slice(0, 16)}… at sequence ${anchor.seq}`,
+      },
+      {
+        name: 'chain: transaction and block',
+        ok: found.txHash === anchor.txHash && found.blockNumber === anchor.blockNumber,
+        detail: `transaction ${found.txHash.slice(0, 18)}… in block ${found.blockNumber}`,
+      },
+    ];
   }
 
   /**

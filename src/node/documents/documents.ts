@@ -30,6 +30,8 @@ import {
   dayOf,
   debitNoteUbl,
   type ErpDocuments,
+  explainInvoice,
+  type LineExplanation,
   type ErpMapping,
   type ErpNote,
   type Invoice,
@@ -71,6 +73,25 @@ export type ErpFile = (typeof ERP_FILES)[number];
 /** An exported e-invoice or note: the XML, and whether it claims Peppol BIS 3 (why not, otherwise). */
 export interface ExportedUbl extends UblDocument {
   readonly id: string;
+}
+
+/** An issued invoice, each line with its explanation, and both parties' word on it. */
+export interface InvoiceExplanation {
+  readonly period: string;
+  readonly number: number;
+  readonly status: IssuedInvoice['status'];
+  readonly termsHash: string;
+  readonly entry: { readonly author: string; readonly seq: number; readonly hash: string };
+  /** The invoice hash the Seller's node signed. */
+  readonly sellerHash: string;
+  /** The Buyer's answer: the hash its node computed (and, on a rejection, the differences). */
+  readonly answer?: {
+    readonly entry: { readonly author: string; readonly seq: number; readonly hash: string };
+    readonly computedHash: string;
+    readonly differences?: unknown;
+  };
+  readonly invoice: Invoice;
+  readonly lines: readonly ({ readonly line: Invoice['lines'][number] } & LineExplanation)[];
 }
 
 /** A page people read, with the document's number. */
@@ -170,6 +191,41 @@ export class Documents {
       ...this.#addresses(),
     });
     return { id: ublInvoiceId(invoice), html };
+  }
+
+  /**
+   * The period's issued invoice with each line explained (core/explain.ts) from
+   * the terms and the facts it was computed from (those within its basis), the
+   * Seller's invoice hash, and the Buyer's answer with the hash its node
+   * computed; the terms hash, so a reader knows which terms ran.
+   */
+  async explain(id: string, period: string): Promise<InvoiceExplanation> {
+    const context = await this.#core.context(id);
+    const issued = await this.#invoice(id, period);
+    const invoice = issued.body.invoice;
+    const entries = await this.#core.store.listEntries(id, { kinds: FACT_KINDS });
+    const facts = factsOf(entries, issued.body.basis);
+    const explained = explainInvoice(context.terms, invoice, facts);
+    const answer = issued.answer;
+    return {
+      period,
+      number: issued.number,
+      status: issued.status,
+      termsHash: this.#termsHash(context),
+      entry: { ...issued.entry },
+      sellerHash: issued.body.invoiceHash,
+      ...(answer === undefined
+        ? {}
+        : {
+            answer: {
+              entry: { ...answer.entry },
+              computedHash: 'computedHash' in answer.body ? answer.body.computedHash : answer.body.invoiceHash,
+              ...('differences' in answer.body ? { differences: answer.body.differences } : {}),
+            },
+          }),
+      invoice,
+      lines: invoice.lines.map((line, i) => ({ line, ...explained[i]! })),
+    };
   }
 
   /** Note `n` (from 1) of `period`: a UBL CreditNote (381), or an Invoice of type 383 for a debit note. */

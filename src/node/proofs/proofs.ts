@@ -4,9 +4,10 @@
  * to the first co-signed checkpoint that covers them — the first anchored
  * one when there is one — and where that checkpoint is anchored.
  */
-import { entriesWithin, usageSubject } from '../../kinds/index.ts';
+import { entriesWithin, usageSubject, verifyProof } from '../../kinds/index.ts';
 import {
   buildProof,
+  type Check,
   type JsonValue,
   KEY_ROTATION_KIND,
   type Proof,
@@ -33,6 +34,27 @@ export class Proofs {
     this.#core = core;
     this.#invoices = invoices;
     this.#checkpoints = checkpoints;
+  }
+
+  /**
+   * Checks a proof as `sb verify` does (the same function: the file alone),
+   * and, when this node runs with the chain the proof's anchor names, that the
+   * anchor is on that chain. Any JSON is taken: a broken proof is a failed
+   * check, never an error.
+   */
+  async verify(proof: unknown): Promise<{ ok: boolean; checks: Check[]; chainChecked: boolean }> {
+    const report = verifyProof(proof);
+    const checks: Check[] = [...report.checks];
+    const anchor = (proof as { anchor?: ProofAnchor | null } | null)?.anchor;
+    let chainChecked = false;
+    if (report.checks[0]?.ok === true && anchor !== undefined && anchor !== null) {
+      const onChain = await this.#checkpoints.checkAnchor(anchor);
+      if (onChain !== undefined) {
+        checks.push(...onChain);
+        chainChecked = true;
+      }
+    }
+    return { ok: checks.length > 0 && checks.every((c) => c.ok), checks, chainChecked };
   }
 
   async proof(id: string, subject: ProofRequest): Promise<Proof> {

@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 
 /** The browser launch `sb print` uses, shared so the tests look with the same Chromium. */
 export { launchChromium } from '../src/cli/print.ts';
@@ -14,4 +15,15 @@ export function screenshotDir(name: string): string {
   const dir = resolve(import.meta.dirname, '..', 'test-results', name);
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** A new page (laptop size) logged in to the console at `nodeUrl` with `token`, on the Overview. */
+export async function consoleLogIn(browser: Browser, nodeUrl: string, token: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  page.on('pageerror', (error) => console.error('console page error:', error));
+  await page.goto(new URL('/console', nodeUrl).href);
+  await page.getByLabel('Credential token').fill(token);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  return page;
 }

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
-import { launchChromium } from './browser.fixtures.ts';
+import { consoleLogIn, launchChromium } from './browser.fixtures.ts';
 import { call, exampleFacts, exampleTerms } from './support.ts';
 
 const shots = resolve(import.meta.dirname, '..', 'test-results', 'console');
@@ -33,14 +33,8 @@ async function startNodes(): Promise<void> {
   await introduce(seller, buyer);
 }
 
-async function open(role: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => console.error('console page error:', error));
-  await page.goto(new URL('/console', seller.url).href);
-  await page.getByLabel('Credential token').fill(tokens[role]!);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-  return page;
+function open(role: string): Promise<Page> {
+  return consoleLogIn(browser, seller.url, tokens[role]!);
 }
 
 /** The page's landmarks and labels: a <main>, an h1, every form control labelled. */

@@ -104,9 +104,7 @@ export function explainInvoice(terms: Terms, invoice: Invoice, facts: readonly F
             : `billed ${when(coverage.start)} to ${when(coverage.end)}: ${show(coverage.units)} of the period's ${show(coverage.periodUnits)} ${unit}s (proration by ${unit})`,
         );
         const exact = mul(parseDecimal(mrc), coverage.fraction);
-        steps.push(
-          `${mrc} × ${show(coverage.units)} / ${show(coverage.periodUnits)} = ${show(exact)}`,
-        );
+        steps.push(`${mrc} × ${show(coverage.units)} / ${show(coverage.periodUnits)} = ${show(exact)}`);
         return result(steps, exact, line);
       }
       case 'discount': {
@@ -247,9 +245,7 @@ function slaSteps(
   const baseAmount = base.reduce((t, l) => add(t, parseDecimal(l.amount)), ZERO);
   steps.push(`base: the recurring and discount lines of ${line.service} = ${show(baseAmount)}`);
   const exact = div(mul(baseAmount, percent), HUNDRED);
-  steps.push(
-    `−(${show(baseAmount)} × ${show(percent)} / 100) = ${show(neg(exact))}`,
-  );
+  steps.push(`−(${show(baseAmount)} × ${show(percent)} / 100) = ${show(neg(exact))}`);
   const recomputed = `-${rounded(exact)}`;
   steps.push(`rounded ${terms.billing.rounding}: ${recomputed}`);
   return { steps, recomputed, agrees: recomputed === line.amount };

@@ -62,9 +62,17 @@ export class Checkpoints {
     const chain = this.#chain;
     if (chain === undefined || anchor.chainId !== chain.chainId) return undefined;
     if (anchor.contract.toLowerCase() !== chain.contract.toLowerCase()) return undefined;
-    const found = await chain.findAnchor(anchor.bilateral.replace(/^0x/, ''), anchor.seq).catch(() => undefined);
+    const found = await chain
+      .findAnchor(anchor.bilateral.replace(/^0x/, ''), anchor.seq)
+      .catch(() => undefined);
     if (found === undefined) {
-      return [{ name: 'chain', ok: false, detail: `no anchor ${anchor.seq} of this bilateral on chain ${chain.chainId}` }];
+      return [
+        {
+          name: 'chain',
+          ok: false,
+          detail: `no anchor ${anchor.seq} of this bilateral on chain ${chain.chainId}`,
+        },
+      ];
     }
     const value = found.value.replace(/^0x/, '');
     return [

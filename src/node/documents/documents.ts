@@ -30,10 +30,9 @@ import {
   dayOf,
   debitNoteUbl,
   type ErpDocuments,
-  explainInvoice,
-  type LineExplanation,
   type ErpMapping,
   type ErpNote,
+  explainInvoice,
   type Invoice,
   invoiceHtml,
   invoicesCsv,
@@ -41,6 +40,7 @@ import {
   journal,
   journalCsv,
   journalTotals,
+  type LineExplanation,
   linesCsv,
   minorUnit,
   noteHtml,
@@ -219,7 +219,8 @@ export class Documents {
         : {
             answer: {
               entry: { ...answer.entry },
-              computedHash: 'computedHash' in answer.body ? answer.body.computedHash : answer.body.invoiceHash,
+              computedHash:
+                'computedHash' in answer.body ? answer.body.computedHash : answer.body.invoiceHash,
               ...('differences' in answer.body ? { differences: answer.body.differences } : {}),
             },
           }),

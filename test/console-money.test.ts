@@ -1,0 +1,240 @@
+/**
+ * The console's money pages (docs/console.md) in Debian's Chromium against
+ * two real nodes on an embedded chain: the worked example's month followed
+ * from the invoice issued in the browser to the invoice settled — each line
+ * explained and recomputed, both hashes, the UBL and proof downloaded, the
+ * proof verified with its anchor, the payment marked received, the aging
+ * chart; a dispute raised from the Buyer's console and resolved from the
+ * Seller's; and what each role may not see or do. Screenshots of every page
+ * go to test-results/console-money/.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
+import { consoleLogIn, launchChromium, screenshotDir } from './browser.fixtures.ts';
+import { call, exampleFacts, exampleTerms } from './support.ts';
+
+const shots = screenshotDir('console-money');
+let root: string;
+let seller: RunningNode;
+let buyer: RunningNode;
+let browser: Browser;
+let id: string;
+const tokens: Record<string, string> = {};
+
+async function open(node: RunningNode, who: string, hash: string, heading: string | RegExp): Promise<Page> {
+  const page = await consoleLogIn(browser, node.url, tokens[who]!);
+  await page.goto(new URL(`/console${hash}`, node.url).href);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  return page;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'sb-console-money-'));
+  const options = {
+    syncIntervalMs: 0,
+    checkpointIntervalMs: 0,
+    chain: { embeddedDir: join(root, 'chain'), anchorIntervalMs: 200 },
+  } as const;
+  seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...options });
+  buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...options });
+  await introduce(seller, buyer);
+  const created = await call<{ id: string }>(seller, 'POST', '/bilaterals', {
+    terms: exampleTerms(),
+    peer: buyer.peerUrl,
+  });
+  expect(created.status).toBe(201);
+  id = created.body.id;
+  // The worked example's January: S1 ordered and activated.
+  for (const fact of exampleFacts().slice(0, 2)) {
+    const recorded = await call(seller, 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
+    expect(recorded.status).toBe(201);
+  }
+  for (const role of ['finance', 'auditor', 'operator'] as const) {
+    tokens[`seller-${role}`] = (await seller.node.access.issue({ name: `acme ${role}`, role })).token;
+    tokens[`buyer-${role}`] = (await buyer.node.access.issue({ name: `globex ${role}`, role })).token;
+  }
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await buyer?.close();
+  await seller?.close();
+  if (root !== undefined) rmSync(root, { recursive: true, force: true });
+});
+
+describe("the console's money pages", () => {
+  it('follows the month from the invoice issued in the browser to the invoice settled', async () => {
+    const page = await open(seller, 'seller-finance', `#/invoices/${id}`, 'Invoices');
+    await page.getByLabel('Issue the invoice of').fill('2026-01');
+    await page.getByRole('button', { name: 'Issue' }).click();
+    const row = page.getByRole('row').filter({ hasText: '2026-01' });
+    await row.waitFor();
+    // The Buyer's node recomputes and agrees; the page shows it once reloaded.
+    await until('the Buyer to accept', async () => {
+      const invoices = (await call<{ status: string }[]>(seller, 'GET', `/bilaterals/${id}/invoices`)).body;
+      return invoices[0]?.status === 'accepted' ? true : undefined;
+    });
+    await page.reload();
+    await expect.poll(() => row.textContent()).toMatch(/accepted/);
+    await page.screenshot({ path: join(shots, 'invoices.png'), fullPage: true });
+
+    await row.getByRole('link', { name: 'Explain 2026-01' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Invoice 1 — 2026-01' }).waitFor();
+    const invoice = (
+      await call<{ lines: { amount: string }[]; total: string }>(
+        seller,
+        'GET',
+        `/bilaterals/${id}/invoices/2026-01/preview`,
+      )
+    ).body;
+    const lines = page.locator('ol.lines > li');
+    expect(await lines.count()).toBe(invoice.lines.length);
+    expect(await page.getByText('✓ recomputed').count()).toBe(invoice.lines.length);
+    const recurring = lines.filter({ hasText: '17/31 days' });
+    await recurring.locator('summary').click();
+    await expect
+      .poll(() => recurring.locator('ol.steps').textContent())
+      .toMatch(/17 of the period's 31 days/);
+    expect(await page.locator('dd.hash.ok').textContent()).toMatch(/✓ the same: agreed/);
+    await page.screenshot({ path: join(shots, 'invoice-explained.png'), fullPage: true });
+
+    // Downloads: the e-invoice and the proof, as files.
+    const [ubl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download UBL' }).click(),
+    ]);
+    expect(ubl.suggestedFilename()).toBe('invoice-2026-01.xml');
+    const xml = readFileSync((await ubl.path())!, 'utf8');
+    expect(xml).toMatch(/<Invoice[\s>]/);
+    expect(xml).toContain(invoice.total);
+
+    // Anchored: a checkpoint over the accepted invoice, mined; then verify shows every check.
+    const made = await call(seller, 'POST', `/bilaterals/${id}/checkpoints`);
+    expect(made.status, JSON.stringify(made.body)).toBeLessThan(300);
+    await until('the checkpoint to be anchored', async () => {
+      const anchors = (await call<{ status: string }[]>(seller, 'GET', `/bilaterals/${id}/anchors`)).body;
+      return anchors.some((a) => a.status === 'mined') ? true : undefined;
+    });
+    const [proof] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download proof' }).click(),
+    ]);
+    expect(JSON.parse(readFileSync((await proof.path())!, 'utf8')).anchor).not.toBeNull();
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect
+      .poll(() => page.locator('#checks').textContent(), { timeout: 15_000 })
+      .toMatch(/Verified: every check passed, the anchor included/);
+    const checks = await page.locator('ul.checks li').allTextContents();
+    expect(checks.length).toBeGreaterThan(3);
+    expect(checks.every((c) => c.startsWith('✓'))).toBe(true);
+    expect(checks.join('\n')).toMatch(/chain: anchored value/);
+    await page.screenshot({ path: join(shots, 'invoice-verified.png'), fullPage: true });
+
+    // The Buyer pays January; the Seller's finance marks the money received in the browser.
+    const paid = await call(buyer, 'POST', `/bilaterals/${id}/facts?wait=replicated`, {
+      type: 'payment',
+      id: 'PAY-JAN',
+      amount: invoice.total,
+      at: '2026-02-20T10:00:00Z',
+      allocations: [{ period: '2026-01', amount: invoice.total }],
+    });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(201);
+    await page.getByRole('link', { name: 'Statement and payments' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Statement and payments' }).waitFor();
+    await page.getByRole('button', { name: 'Mark PAY-JAN received' }).click();
+    await expect
+      .poll(() => page.getByRole('row').filter({ hasText: 'PAY-JAN' }).textContent())
+      .toMatch(/received/);
+    const january = page.getByRole('row').filter({ hasText: '2026-01' }).first();
+    expect(await january.textContent()).toMatch(/settled/);
+    expect(await page.getByRole('img', { name: /Aging in EUR/ }).count()).toBe(1);
+    await page.screenshot({ path: join(shots, 'statement.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(shots, 'statement-phone.png'), fullPage: true });
+    await page.close();
+  });
+
+  it("raises a dispute from the Buyer's console and resolves it from the Seller's", async () => {
+    const raiser = await open(buyer, 'buyer-operator', `#/disputes/${id}`, 'Disputes');
+    await raiser.getByLabel('Service').fill('S1');
+    // February is not invoiced yet, so its dispute window is open (January's closed 60 days after its issue).
+    await raiser.getByLabel('Down from (UTC)').fill('2026-02-10T01:00');
+    await raiser.getByLabel('Up again (UTC)').fill('2026-02-10T05:00');
+    await raiser.getByRole('button', { name: 'Raise a dispute if the record differs' }).click();
+    await expect.poll(() => raiser.locator('#status').textContent()).toMatch(/Raised globex\/\d+/);
+    const mine = raiser.getByRole('row').filter({ hasText: 'us' });
+    await expect.poll(() => mine.textContent()).toMatch(/raised/);
+    await raiser.screenshot({ path: join(shots, 'dispute-raised.png'), fullPage: true });
+    await raiser.close();
+    await until('the dispute to reach the Seller', async () => {
+      const list = (await call<unknown[]>(seller, 'GET', `/bilaterals/${id}/disputes`)).body;
+      return list.length > 0 ? true : undefined;
+    });
+
+    // The Seller's auditor sees it and cannot answer it.
+    const auditor = await open(seller, 'seller-auditor', `#/disputes/${id}`, 'Disputes');
+    await auditor.getByRole('row').filter({ hasText: 'raised with us' }).waitFor();
+    expect(await auditor.getByRole('button', { name: /^Accept|^Reject/ }).count()).toBe(0);
+    await auditor.close();
+
+    const answerer = await open(seller, 'seller-finance', `#/disputes/${id}`, 'Disputes');
+    const theirs = answerer.getByRole('row').filter({ hasText: 'raised with us' });
+    expect(await theirs.textContent()).toMatch(/outage/);
+    await answerer.screenshot({ path: join(shots, 'dispute-inbox.png'), fullPage: true });
+    await theirs.getByRole('button', { name: /^Accept/ }).click();
+    await expect.poll(() => theirs.textContent()).toMatch(/accepted/);
+    // Accepted: the outage is on the record now, and January rates differently (a credit note follows).
+    const disputes = (
+      await call<{ state: string; answer?: { body: { correction?: string } } }[]>(
+        seller,
+        'GET',
+        `/bilaterals/${id}/disputes`,
+      )
+    ).body;
+    expect(disputes[0]).toMatchObject({
+      state: 'accepted',
+      answer: { body: { correction: expect.any(String) } },
+    });
+    await answerer.screenshot({ path: join(shots, 'dispute-accepted.png'), fullPage: true });
+    await answerer.close();
+  });
+
+  it('each role sees only what it may: no invoices for an operator, no issuing for an auditor', async () => {
+    const operator = await open(seller, 'seller-operator', `#/record/${id}`, 'Record');
+    expect(await operator.getByRole('link', { name: 'Invoices' }).count()).toBe(0);
+    await operator.goto(new URL(`/console#/invoice/${id}/2026-01`, seller.url).href);
+    await expect.poll(() => operator.getByRole('alert').textContent()).toMatch(/may not/);
+    await operator.screenshot({ path: join(shots, 'invoice-refused-operator.png'), fullPage: true });
+    await operator.close();
+
+    const auditor = await open(seller, 'seller-auditor', `#/invoices/${id}`, 'Invoices');
+    expect(await auditor.getByLabel('Issue the invoice of').count()).toBe(0);
+    await auditor.goto(new URL(`/console#/statement/${id}`, seller.url).href);
+    await auditor.getByRole('heading', { level: 1, name: 'Statement and payments' }).waitFor();
+    expect(await auditor.getByRole('button', { name: /^Mark/ }).count()).toBe(0);
+    await auditor.close();
+
+    // The Buyer's finance reads the same invoice, explained the same, and cannot issue one.
+    const buyerFinance = await open(buyer, 'buyer-finance', `#/invoice/${id}/2026-01`, 'Invoice 1 — 2026-01');
+    expect(await buyerFinance.getByText('✓ recomputed').count()).toBeGreaterThan(0);
+    await buyerFinance.goto(new URL(`/console#/invoices/${id}`, buyer.url).href);
+    await buyerFinance.getByRole('heading', { level: 1, name: 'Invoices' }).waitFor();
+    expect(await buyerFinance.getByLabel('Issue the invoice of').count()).toBe(0);
+    await buyerFinance.close();
+  });
+});

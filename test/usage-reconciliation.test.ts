@@ -221,6 +221,13 @@ describe('usage reconciliation between two nodes', () => {
     );
     const amounts = first.body.amounts!;
     expect(Number(amounts.seller) - Number(amounts.buyer)).toBeCloseTo(Number(amounts.difference), 2);
+    // By day (the console's chart): days in order, inside the period, summing to the counts.
+    const days = first.body.byDay;
+    expect(days.map((d) => d.day)).toEqual([...days.map((d) => d.day)].sort());
+    expect(days.every((d) => d.day.startsWith('2026-02-'))).toBe(true);
+    for (const c of ['matched', 'mismatch', 'onlySeller', 'onlyBuyer', 'duplicate'] as const) {
+      expect(days.reduce((t, d) => t + d[c], 0), c).toBe(first.body.counts[c]);
+    }
 
     const again = await reconcile(buyer);
     expect(again.body.batches.every((b) => b.status === 'held')).toBe(true);

@@ -19,6 +19,7 @@ import { h } from './dom.ts';
 import { disputesPage, invoicePage, invoicesPage, statementPage, tabs } from './money.ts';
 import { serviceLives, VirtualList } from './record.ts';
 import { main, may, page, problem, say, session, type Whoami } from './shell.ts';
+import { usagePage } from './usage.ts';
 
 let live: AbortController | undefined;
 
@@ -413,6 +414,7 @@ async function route(refresh = false): Promise<void> {
     else if (name === 'invoices' && id !== undefined) await invoicesPage(id);
     else if (name === 'invoice' && id !== undefined && period !== undefined) await invoicePage(id, period);
     else if (name === 'disputes' && id !== undefined) await disputesPage(id);
+    else if (name === 'usage' && id !== undefined) await usagePage(id);
     else await overviewPage();
   } catch (error) {
     if (mine !== routing) return;

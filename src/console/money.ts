@@ -92,6 +92,7 @@ export function tabs(id: string, current: string): HTMLElement {
     [`#/invoices/${id}`, 'Invoices', may('invoices.read')],
     [`#/statement/${id}`, 'Statement and payments', may('invoices.read')],
     [`#/disputes/${id}`, 'Disputes', may('bilaterals.read')],
+    [`#/usage/${id}`, 'Usage', may('bilaterals.read')],
   ];
   return h(
     'nav',

@@ -81,6 +81,7 @@ export type { Rational } from './rational.ts';
 export * as rational from './rational.ts';
 export {
   type ClassSummary,
+  type DayCounts,
   type GroupSummary,
   type Located,
   type MismatchField,

@@ -171,6 +171,8 @@ export interface Reconciliation<R> {
    * last, with `includeMatched` only.
    */
   readonly items: readonly ReconciliationItem<R>[];
+  /** With the `day` option: each day that has records, in order. */
+  readonly byDay?: readonly DayCounts[];
 }
 
 export interface UsageValuation {
@@ -185,7 +187,16 @@ export interface ReconcileOptions {
   readonly valuation?: UsageValuation;
   /** List matched pairs in `items` too (they are always counted). */
   readonly includeMatched?: boolean;
+  /**
+   * The day of a record's `at` (in the billing zone, say): given, the result
+   * counts each class by day (`byDay`) — a pair and a duplicate on its
+   * Seller's record's day unless only the Buyer has it.
+   */
+  readonly day?: (at: string) => string;
 }
+
+/** One day's records by class (`byDay`). */
+export type DayCounts = { readonly day: string } & Readonly<Record<ReconciliationClass, number>>;
 
 interface Counter {
   count: number;
@@ -229,9 +240,23 @@ export function reconcileUsage<R extends UsageRecordLike>(
   const duplicates: { side: Side; item: ReconciliationItem<R> }[] = [];
   let matchedCount = 0;
 
+  const days = new Map<string, Record<ReconciliationClass, number>>();
   const classify = (c: ReconciliationClass, side: Side, record: R) => {
     const tallied = groups.get(record.service, record.metric).classes[c][side];
     tallied.count++;
+    // A pair counts once, on the Seller's record's day; what one side alone has, on its own day.
+    if (options.day !== undefined && (side === 'seller' || c === 'onlyBuyer' || c === 'duplicate')) {
+      const day = options.day(record.at);
+      let tally = days.get(day);
+      if (tally === undefined) {
+        tally = Object.fromEntries(RECONCILIATION_CLASSES.map((k) => [k, 0])) as Record<
+          ReconciliationClass,
+          number
+        >;
+        days.set(day, tally);
+      }
+      tally[c]++;
+    }
     // matched quantities are the side total less the other classes (see `summaries`)
     if (c !== 'matched') tallied.sum.add(record.quantity);
   };
@@ -352,6 +377,13 @@ export function reconcileUsage<R extends UsageRecordLike>(
     groups: summaries.groups,
     ...(summaries.amounts === undefined ? {} : { amounts: summaries.amounts }),
     items: [...mismatches, ...onlySeller, ...onlyBuyer, ...duplicates.map((d) => d.item), ...matched],
+    ...(options.day === undefined
+      ? {}
+      : {
+          byDay: [...days]
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([day, tally]) => ({ day, ...tally })),
+        }),
   };
 }
 

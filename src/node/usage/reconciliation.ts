@@ -23,6 +23,8 @@
 import {
   type BillingPeriod,
   billingPeriod,
+  type DayCounts,
+  dayOf,
   formatInstant,
   isDecimalString,
   minorUnit,
@@ -82,6 +84,8 @@ export interface UsageReconciliationReport {
   readonly items: readonly ReconciliationItem<UsageRecord>[];
   /** How many differences were left out of `items`. */
   readonly itemsLeftOut: number;
+  /** Each day of the period with records (billing zone): how many matched, mismatched, on one side only. */
+  readonly byDay: readonly DayCounts[];
 }
 
 export interface ReconcileUsageOptions {
@@ -127,6 +131,7 @@ export async function reconcileUsagePeriod(
       decimals: minorUnit(terms.currency),
       rounding: terms.billing.rounding,
     },
+    day: (at) => dayOf(Date.parse(at), terms.billing.timeZone),
   });
   const limit = options.limit ?? 1000;
   return {
@@ -143,6 +148,7 @@ export async function reconcileUsagePeriod(
     ...(result.amounts === undefined ? {} : { amounts: result.amounts }),
     items: result.items.slice(0, limit),
     itemsLeftOut: Math.max(0, result.items.length - limit),
+    byDay: result.byDay ?? [],
   };
 }
 

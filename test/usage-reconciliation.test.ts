@@ -226,7 +226,10 @@ describe('usage reconciliation between two nodes', () => {
     expect(days.map((d) => d.day)).toEqual([...days.map((d) => d.day)].sort());
     expect(days.every((d) => d.day.startsWith('2026-02-'))).toBe(true);
     for (const c of ['matched', 'mismatch', 'onlySeller', 'onlyBuyer', 'duplicate'] as const) {
-      expect(days.reduce((t, d) => t + d[c], 0), c).toBe(first.body.counts[c]);
+      expect(
+        days.reduce((t, d) => t + d[c], 0),
+        c,
+      ).toBe(first.body.counts[c]);
     }
 
     const again = await reconcile(buyer);

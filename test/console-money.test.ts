@@ -293,4 +293,65 @@ describe("the console's money pages", () => {
     );
     await page.close();
   });
+
+  it("draws a pool's occupancy over a month, a bandwidth-on-demand boost included", async () => {
+    const admin = (await seller.node.access.issue({ name: 'acme admin', role: 'admin' })).token;
+    const as = (token: string) => ({ url: seller.url, adminToken: token });
+    const declared = await call(as(admin), 'PUT', '/resource-pools/ams-1', {
+      kind: 'capacity',
+      unit: 'Mbps',
+      capacity: '11000',
+    });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(200);
+    const terms = exampleTerms();
+    terms.id = 'msa-pools';
+    terms.offerings[0].capacity = { '100M': '100', '1G': '1000', '10G': '10000' };
+    const created = await call<{ id: string }>(seller, 'POST', '/bilaterals', { terms, peer: buyer.peerUrl });
+    expect(created.status).toBe(201);
+    const pooled = created.body.id;
+    for (const fact of [
+      {
+        type: 'service.ordered',
+        service: 'P1',
+        offering: 'dia',
+        plan: '1G',
+        termMonths: 12,
+        at: '2026-03-02T00:00:00Z',
+        pool: 'ams-1',
+      },
+      { type: 'service.activated', service: 'P1', at: '2026-03-03T00:00:00Z' },
+      {
+        type: 'bandwidth.boost',
+        service: 'P1',
+        plan: '10G',
+        from: '2026-03-10T10:00:00Z',
+        to: '2026-03-10T13:00:00Z',
+      },
+    ]) {
+      const recorded = await call(seller, 'POST', `/bilaterals/${pooled}/facts?wait=replicated`, fact);
+      expect(recorded.status, JSON.stringify(recorded.body)).toBe(201);
+    }
+    const page = await open(seller, 'seller-operator', '#/pools', 'Resource pools');
+    await page.getByRole('link', { name: 'ams-1' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Pool ams-1' }).waitFor();
+    await page.getByLabel('Month (UTC)').fill('2026-03');
+    await page.getByLabel('Month (UTC)').dispatchEvent('change');
+    const chart = page.getByRole('img', { name: /Pool ams-1 in 2026-03/ });
+    await expect
+      .poll(() => chart.getAttribute('aria-label'))
+      .toBe('Pool ams-1 in 2026-03: peak 10000 of 11000 Mbps');
+    // The boost is the draw of 10G for its three hours, between two draws of 1G.
+    const draws = await page.getByRole('row').filter({ hasText: 'P1' }).allTextContents();
+    expect(draws).toEqual([
+      'P12026-03-02T00:00:00Z2026-03-10T10:00:00Z1000 Mbps',
+      'P12026-03-10T10:00:00Z2026-03-10T13:00:00Z10000 Mbps',
+      'P12026-03-10T13:00:00Zon1000 Mbps',
+    ]);
+    await page.screenshot({ path: join(shots, 'pool.png'), fullPage: true });
+    // A finance role has no resources.read: no Pools link.
+    const finance = await open(seller, 'seller-finance', `#/invoices/${id}`, 'Invoices');
+    expect(await finance.getByRole('link', { name: 'Pools' }).count()).toBe(0);
+    await finance.close();
+    await page.close();
+  });
 });

@@ -17,6 +17,7 @@
 import { ApiError, api, setToken, stream, token } from './api.ts';
 import { h } from './dom.ts';
 import { disputesPage, invoicePage, invoicesPage, statementPage, tabs } from './money.ts';
+import { poolPage, poolsPage } from './pools.ts';
 import { serviceLives, VirtualList } from './record.ts';
 import { main, may, page, problem, say, session, type Whoami } from './shell.ts';
 import { usagePage } from './usage.ts';
@@ -46,6 +47,7 @@ function nav(current: string): void {
   const links: [string, string][] = [];
   if (session.me !== undefined) {
     if (may('bilaterals.read')) links.push(['#/overview', 'Overview']);
+    if (may('resources.read')) links.push(['#/pools', 'Pools']);
     links.push(['#/logout', 'Log out']);
   } else links.push(['#/login', 'Log in']);
   document
@@ -406,10 +408,13 @@ async function route(refresh = false): Promise<void> {
     return;
   }
   nav(hash);
+  const pool = /^#\/pool\/([^/]+)$/.exec(hash)?.[1];
   const [, name, id, period] = /^#\/([a-z]+)(?:\/([0-9a-f]+)(?:\/(\d{4}-\d{2}))?)?/.exec(hash) ?? [];
   const scroll = document.querySelector('.viewport')?.scrollTop;
   try {
-    if (name === 'record' && id !== undefined) await recordPage(id);
+    if (pool !== undefined) await poolPage(decodeURIComponent(pool));
+    else if (name === 'pools') await poolsPage();
+    else if (name === 'record' && id !== undefined) await recordPage(id);
     else if (name === 'statement' && id !== undefined) await statementPage(id);
     else if (name === 'invoices' && id !== undefined) await invoicesPage(id);
     else if (name === 'invoice' && id !== undefined && period !== undefined) await invoicePage(id, period);

@@ -354,4 +354,77 @@ describe("the console's money pages", () => {
     await finance.close();
     await page.close();
   });
+
+  it('starts a netting round in the browser: every member signs, and its payment is marked paid', async () => {
+    // Globex sells Acme a 10G port (a second bilateral, the other way); both Februaries are invoiced.
+    const terms = exampleTerms();
+    const reverse = await call<{ id: string }>(buyer, 'POST', '/bilaterals', {
+      terms: { ...terms, id: 'msa-reverse', seller: terms.buyer, buyer: terms.seller },
+      peer: seller.peerUrl,
+    });
+    let r = reverse.body.id;
+    if (reverse.status === 202) {
+      const admin = (await seller.node.access.issue({ name: 'acme admin 2', role: 'admin' })).token;
+      const accepted = await call<{ id: string }>(
+        { url: seller.url, adminToken: admin },
+        'POST',
+        `/proposals/${r}/accept`,
+      );
+      expect(accepted.status, JSON.stringify(accepted.body)).toBeLessThan(300);
+      r = accepted.body.id;
+    } else expect(reverse.status).toBe(201);
+    for (const fact of [
+      {
+        type: 'service.ordered',
+        service: 'R1',
+        offering: 'dia',
+        plan: '10G',
+        termMonths: 12,
+        at: '2026-01-01T00:00:00Z',
+      },
+      { type: 'service.activated', service: 'R1', at: '2026-01-01T00:00:00Z' },
+    ]) {
+      expect((await call(buyer, 'POST', `/bilaterals/${r}/facts?wait=replicated`, fact)).status).toBe(201);
+    }
+    expect((await call(buyer, 'POST', `/bilaterals/${r}/invoices`, { period: '2026-02' })).status).toBe(201);
+    expect((await call(seller, 'POST', `/bilaterals/${id}/invoices`, { period: '2026-02' })).status).toBe(
+      201,
+    );
+    await until('both Februaries agreed', async () => {
+      const mine = (
+        await call<{ period: string; status: string }[]>(seller, 'GET', `/bilaterals/${id}/invoices`)
+      ).body;
+      const theirs = (
+        await call<{ period: string; status: string }[]>(seller, 'GET', `/bilaterals/${r}/invoices`)
+      ).body;
+      const agreed = (list: { period: string; status: string }[]) =>
+        list.some((i) => i.period === '2026-02' && i.status === 'accepted');
+      return agreed(mine) && agreed(theirs) ? true : undefined;
+    });
+
+    const page = await open(seller, 'seller-finance', '#/netting', 'Netting');
+    await page.getByLabel(/^Members/).fill('acme-fiber, globex');
+    await page.getByLabel('Up to the invoices of').fill('2026-02');
+    await page.getByRole('button', { name: 'Start the round' }).click();
+    const round = page.locator('section.round').first();
+    await round.waitFor({ timeout: 20_000 });
+    expect(await round.textContent()).toMatch(/Signed by 2 of 2: acme-fiber ✓, globex ✓ — agreed/);
+    // Acme owes more (10G bought) than it is owed: it pays the one net payment, and marks it paid.
+    const payment = round.getByRole('row').filter({ hasText: 'acme-fiber' }).filter({ hasText: 'globex' });
+    expect(await payment.count()).toBe(1);
+    await round.getByRole('button', { name: 'Mark payment 1 paid' }).click();
+    await expect
+      .poll(() =>
+        page
+          .locator('section.round')
+          .first()
+          .getByRole('row')
+          .filter({ hasText: 'globex' })
+          .last()
+          .textContent(),
+      )
+      .toMatch(/\d{4}-\d{2}-\d{2}T/);
+    await page.screenshot({ path: join(shots, 'netting.png'), fullPage: true });
+    await page.close();
+  });
 });

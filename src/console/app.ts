@@ -17,6 +17,7 @@
 import { ApiError, api, setToken, stream, token } from './api.ts';
 import { h } from './dom.ts';
 import { disputesPage, invoicePage, invoicesPage, statementPage, tabs } from './money.ts';
+import { nettingPage } from './netting.ts';
 import { poolPage, poolsPage } from './pools.ts';
 import { serviceLives, VirtualList } from './record.ts';
 import { main, may, page, problem, say, session, type Whoami } from './shell.ts';
@@ -48,6 +49,7 @@ function nav(current: string): void {
   if (session.me !== undefined) {
     if (may('bilaterals.read')) links.push(['#/overview', 'Overview']);
     if (may('resources.read')) links.push(['#/pools', 'Pools']);
+    if (may('invoices.read') && session.me.bilaterals === null) links.push(['#/netting', 'Netting']);
     links.push(['#/logout', 'Log out']);
   } else links.push(['#/login', 'Log in']);
   document
@@ -414,6 +416,7 @@ async function route(refresh = false): Promise<void> {
   try {
     if (pool !== undefined) await poolPage(decodeURIComponent(pool));
     else if (name === 'pools') await poolsPage();
+    else if (name === 'netting') await nettingPage();
     else if (name === 'record' && id !== undefined) await recordPage(id);
     else if (name === 'statement' && id !== undefined) await statementPage(id);
     else if (name === 'invoices' && id !== undefined) await invoicesPage(id);

@@ -27,3 +27,54 @@ export async function consoleLogIn(browser: Browser, nodeUrl: string, token: str
   await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
   return page;
 }
+
+/**
+ * The text on `page` whose contrast with what is behind it is below WCAG 2.1
+ * AA (4.5:1, or 3:1 for large text: 24 px, or 18.66 px bold): each as
+ * `ratio text`. The colours are the computed ones; the background is the
+ * first opaque one up the tree (white at the top).
+ */
+export async function lowContrast(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const parse = (c: string): [number, number, number, number] => {
+      const m = c.match(/rgba?\(([^)]+)\)/);
+      if (m === null) return [0, 0, 0, 1];
+      const [r, g, b, a = '1'] = m[1]!.split(/[\s,/]+/).filter((x) => x !== '');
+      return [Number(r), Number(g), Number(b), Number(a)];
+    };
+    const luminance = ([r, g, b]: number[]) => {
+      const f = (v: number) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+    };
+    const background = (e: Element | null): number[] => {
+      for (let x = e; x !== null; x = x.parentElement) {
+        const c = parse(getComputedStyle(x).backgroundColor);
+        if (c[3] >= 1) return c;
+      }
+      return [255, 255, 255, 1];
+    };
+    const out: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const seen = new Set<Element>();
+    for (let n = walker.nextNode(); n !== null; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (e === null || seen.has(e) || (n.textContent ?? '').trim() === '') continue;
+      seen.add(e);
+      const style = getComputedStyle(e);
+      if (style.visibility === 'hidden' || style.display === 'none' || e.closest('svg') !== null) continue;
+      const rect = e.getBoundingClientRect();
+      if (rect.width === 0 || rect.height === 0) continue;
+      const fg = luminance(parse(style.color));
+      const bg = luminance(background(e));
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      const size = Number.parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5))
+        out.push(`${ratio.toFixed(2)} ${(n.textContent ?? '').trim().slice(0, 40)}`);
+    }
+    return out;
+  });
+}

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
-import { consoleLogIn, launchChromium, screenshotDir } from './browser.fixtures.ts';
+import { consoleLogIn, launchChromium, lowContrast, screenshotDir } from './browser.fixtures.ts';
 import { call, exampleFacts, exampleTerms } from './support.ts';
 
 const shots = screenshotDir('console-money');
@@ -144,6 +144,18 @@ describe("the console's money pages", () => {
     expect(checks.every((c) => c.startsWith('✓'))).toBe(true);
     expect(checks.join('\n')).toMatch(/chain: anchored value/);
     await page.screenshot({ path: join(shots, 'invoice-verified.png'), fullPage: true });
+    // Every text readable: WCAG AA contrast against what is behind it.
+    expect(await lowContrast(page)).toEqual([]);
+    // The check itself finds faint text: a grey probe on white is reported, then removed.
+    await page.evaluate(() => {
+      const probe = document.createElement('p');
+      probe.id = 'probe';
+      probe.textContent = 'faint probe';
+      probe.style.color = '#bbbbbb';
+      document.querySelector('main')!.append(probe);
+    });
+    expect(await lowContrast(page)).toEqual([expect.stringMatching(/^1\.\d+ faint probe$/)]);
+    await page.evaluate(() => document.getElementById('probe')!.remove());
 
     // The Buyer pays January; the Seller's finance marks the money received in the browser.
     const paid = await call(buyer, 'POST', `/bilaterals/${id}/facts?wait=replicated`, {
@@ -164,6 +176,8 @@ describe("the console's money pages", () => {
     expect(await january.textContent()).toMatch(/settled/);
     expect(await page.getByRole('img', { name: /Aging in EUR/ }).count()).toBe(1);
     await page.screenshot({ path: join(shots, 'statement.png'), fullPage: true });
+    // Every text readable: WCAG AA contrast against what is behind it.
+    expect(await lowContrast(page)).toEqual([]);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(shots, 'statement-phone.png'), fullPage: true });
     await page.close();
@@ -196,6 +210,8 @@ describe("the console's money pages", () => {
     const theirs = answerer.getByRole('row').filter({ hasText: 'raised with us' });
     expect(await theirs.textContent()).toMatch(/outage/);
     await answerer.screenshot({ path: join(shots, 'dispute-inbox.png'), fullPage: true });
+    // Every text readable: WCAG AA contrast against what is behind it.
+    expect(await lowContrast(answerer)).toEqual([]);
     await theirs.getByRole('button', { name: /^Accept/ }).click();
     await expect.poll(() => theirs.textContent()).toMatch(/accepted/);
     // Accepted: the outage is on the record now, and January rates differently (a credit note follows).
@@ -284,6 +300,8 @@ describe("the console's money pages", () => {
     expect(table).toContain(`Buyer's records${buyerLines.length}`);
     expect(await page.locator('svg.chart.daily rect').count()).toBeGreaterThan(300);
     await page.screenshot({ path: join(shots, 'usage-year.png'), fullPage: true });
+    // Every text readable: WCAG AA contrast against what is behind it.
+    expect(await lowContrast(page)).toEqual([]);
     // The page stays responsive: a click on the Disputes tab answers at once.
     const tabbed = Date.now();
     await page.getByRole('link', { name: 'Disputes' }).click();
@@ -348,6 +366,8 @@ describe("the console's money pages", () => {
       'P12026-03-10T13:00:00Zon1000 Mbps',
     ]);
     await page.screenshot({ path: join(shots, 'pool.png'), fullPage: true });
+    // Every text readable: WCAG AA contrast against what is behind it.
+    expect(await lowContrast(page)).toEqual([]);
     // A finance role has no resources.read: no Pools link.
     const finance = await open(seller, 'seller-finance', `#/invoices/${id}`, 'Invoices');
     expect(await finance.getByRole('link', { name: 'Pools' }).count()).toBe(0);
@@ -425,6 +445,8 @@ describe("the console's money pages", () => {
       )
       .toMatch(/\d{4}-\d{2}-\d{2}T/);
     await page.screenshot({ path: join(shots, 'netting.png'), fullPage: true });
+    // Every text readable: WCAG AA contrast against what is behind it.
+    expect(await lowContrast(page)).toEqual([]);
     await page.close();
   });
 });

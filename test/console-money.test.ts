@@ -157,6 +157,14 @@ describe("the console's money pages", () => {
     expect(await lowContrast(page)).toEqual([expect.stringMatching(/^1\.\d+ faint probe$/)]);
     await page.evaluate(() => document.getElementById('probe')!.remove());
 
+    // The overview says where anchoring stands: the checkpoint mined.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    const bilateralRow = page.getByRole('row').filter({ hasText: 'globex' });
+    await expect.poll(() => bilateralRow.textContent()).toMatch(/anchored to \d+/);
+    await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
+    await page.goto(new URL(`/console#/invoice/${id}/2026-01`, seller.url).href);
+    await page.getByRole('heading', { level: 1, name: 'Invoice 1 — 2026-01' }).waitFor();
+
     // The Buyer pays January; the Seller's finance marks the money received in the browser.
     const paid = await call(buyer, 'POST', `/bilaterals/${id}/facts?wait=replicated`, {
       type: 'payment',

@@ -193,6 +193,22 @@ async function overviewPage(): Promise<void> {
         amount = error instanceof ApiError ? error.code : '?';
       }
     }
+    // Anchoring: the latest checkpoint's anchor, and how many wait (queued or sent; a covered one waits for nothing).
+    type Anchor = { seq: number; status: string; coveredBy: number | null; finalAt: string | null };
+    const anchors = await api<Anchor[]>(`/bilaterals/${b.id}/anchors`).catch(() => undefined);
+    const latest = anchors?.reduce<Anchor | undefined>(
+      (best, a) => (best === undefined || a.seq > best.seq ? a : best),
+      undefined,
+    );
+    const waiting = anchors?.filter((a) => a.status !== 'mined' && a.coveredBy === null).length ?? 0;
+    const anchoring =
+      anchors === undefined
+        ? ['muted', '—']
+        : latest === undefined
+          ? ['muted', 'nothing anchored yet']
+          : latest.status === 'mined' && waiting === 0
+            ? ['ok', `anchored to ${latest.seq}${latest.finalAt === null ? ' (confirming)' : ', final'}`]
+            : ['warn', `${waiting} waiting (latest ${latest.status})`];
     const heads = (detail.heads ?? {}) as Record<string, { seq: number } | null>;
     // In sync when the counterparty's latest entry had seen our latest one; else how far it had got.
     const ours = heads[session.me!.party]?.seq ?? 0;
@@ -236,6 +252,7 @@ async function overviewPage(): Promise<void> {
         h('td', {}, counterparty),
         h('td', {}, b.role ?? ''),
         h('td', { class: health[0] }, health[1]),
+        h('td', { class: anchoring[0] }, anchoring[1]),
         h('td', { class: 'num' }, amount),
         h('td', { class: 'num' }, String(open.length)),
         h(
@@ -284,6 +301,7 @@ async function overviewPage(): Promise<void> {
             'Counterparty',
             'Our role',
             'Health',
+            'Anchoring',
             'Open amount',
             'Open disputes',
             'Actions',

@@ -90,7 +90,7 @@ const marks: Record<string, { label: string; color: string }> = {
   'service.activated': { label: 'active', color: '#116329' },
   outage: { label: 'outage', color: '#a40e26' },
   'service.modified': { label: 'plan changed', color: '#8250df' },
-  boost: { label: 'boost', color: '#8250df' },
+  'bandwidth.boost': { label: 'boost', color: '#9a6700' },
   'service.terminated': { label: 'terminated', color: '#1b1f24' },
 };
 

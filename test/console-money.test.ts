@@ -79,7 +79,12 @@ afterAll(async () => {
 
 describe("the console's money pages", () => {
   it('follows the month from the invoice issued in the browser to the invoice settled', async () => {
-    const page = await open(seller, 'seller-finance', `#/invoices/${id}`, 'Invoices');
+    // The month's facts first: S1 ordered, then active, on the record and drawn on its life line.
+    const page = await open(seller, 'seller-finance', `#/record/${id}`, 'Record');
+    const life = await page.getByRole('img', { name: /^Life of S1/ }).getAttribute('aria-label');
+    expect(life).toMatch(/service\.ordered 2026-01-05, service\.activated 2026-01-15/);
+    await page.getByRole('link', { name: 'Invoices' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Invoices' }).waitFor();
     await page.getByLabel('Issue the invoice of').fill('2026-01');
     await page.getByRole('button', { name: 'Issue' }).click();
     const row = page.getByRole('row').filter({ hasText: '2026-01' });

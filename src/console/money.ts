@@ -329,7 +329,7 @@ function agingChart(statement: Statement): Element {
   const buckets = Object.entries(statement.aging);
   const values = buckets.map(([, v]) => Math.abs(Number(v)));
   const most = Math.max(1, ...values);
-  const width = 520;
+  const width = 400; // narrow enough that its 13-unit labels stay legible when a phone scales it down
   const label = buckets.map(([b, v]) => `${b}: ${v}`).join(', ');
   const svg = s(
     'svg',
@@ -343,7 +343,7 @@ function agingChart(statement: Statement): Element {
   );
   buckets.forEach(([bucket, value], i) => {
     const y = 10 + i * 30;
-    const length = (values[i]! / most) * (width - 220);
+    const length = (values[i]! / most) * (width - 190);
     svg.append(
       s(
         'text',

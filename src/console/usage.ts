@@ -88,24 +88,11 @@ export function dailyChart(days: readonly Day[], title: string): Element {
 
 /** `#/usage/<id>`: pick a service and a month or a year. */
 export async function usagePage(id: string): Promise<void> {
-  const entries = await api<{ entry: { body: unknown } }[]>(
-    `/bilaterals/${encodeURIComponent(id)}/entries?limit=100000`,
+  // The services ordered on the record, as the node's inventory lists them (not the whole record).
+  const products = await api<{ id: string }[]>(
+    `/bilaterals/${encodeURIComponent(id)}/mefApi/sonata/productInventory/v7/product`,
   );
-  const services = [
-    ...new Set(
-      entries.flatMap((e) => {
-        const b = e.entry.body as {
-          type?: string;
-          service?: string;
-          facts?: { type: string; service?: string }[];
-        };
-        const facts = b.facts ?? [b];
-        return facts
-          .filter((f) => f.type === 'service.ordered' && f.service !== undefined)
-          .map((f) => f.service!);
-      }),
-    ),
-  ].sort();
+  const services = products.map((p) => p.id).sort();
   const service = h(
     'select',
     { id: 'u-service' },

@@ -37,6 +37,8 @@ export interface LineExplanation {
 
 const HOUR = 3_600_000;
 
+type Result = (steps: string[], exact: Rational, line: InvoiceLine, negated?: boolean) => LineExplanation;
+
 /** An exact value as a reader sees it: its decimals, or eight of them and `…` when it does not terminate. */
 function show(value: Rational): string {
   try {
@@ -56,11 +58,11 @@ export function explainInvoice(terms: Terms, invoice: Invoice, facts: readonly F
   const period = billingPeriod(invoice.period.id, zone);
   const decimals = minorUnit(terms.currency);
   const mode = terms.billing.rounding;
-  const rounded = (exact: Rational) => formatFixed(round(exact, decimals, mode), decimals);
   const histories = new Map(buildHistories(terms, facts).map((h) => [h.service, h]));
-  const result = (steps: string[], exact: Rational | null, line: InvoiceLine): LineExplanation => {
-    if (exact === null) return { steps, recomputed: null, agrees: null };
-    const recomputed = rounded(exact);
+  /** The amount `exact` gives, rounded as the rater rounds it: a discount or credit rounds its magnitude, then negates. */
+  const result: Result = (steps, exact, line, negated = false) => {
+    const magnitude = round(exact, decimals, mode);
+    const recomputed = formatFixed(negated ? neg(magnitude) : magnitude, decimals);
     steps.push(`rounded ${mode} to ${decimals} decimals: ${recomputed}`);
     return { steps, recomputed, agrees: recomputed === line.amount };
   };
@@ -75,23 +77,22 @@ export function explainInvoice(terms: Terms, invoice: Invoice, facts: readonly F
     const offering = history.offering;
     switch (line.kind) {
       case 'recurring': {
-        const span = history.spans.find((s) => {
-          if (s.plan !== line.plan) return false;
-          const c = prorate(
-            billableWindow(s, terms.billing.proration, zone),
-            period,
-            terms.billing.proration,
-            zone,
-          );
-          return c !== undefined && when(c.start) === line.periodCoverage?.start;
-        });
-        if (span === undefined) return noSource(steps, line);
-        const coverage = prorate(
-          billableWindow(span, terms.billing.proration, zone),
-          period,
-          terms.billing.proration,
-          zone,
-        )!;
+        // The plan span whose billed window in the period starts where the line's coverage does.
+        const found = history.spans
+          .filter((s) => s.plan === line.plan)
+          .map((s) => ({
+            span: s,
+            coverage: prorate(
+              billableWindow(s, terms.billing.proration, zone),
+              period,
+              terms.billing.proration,
+              zone,
+            ),
+          }))
+          .find((c) => c.coverage !== undefined && when(c.coverage.start) === line.periodCoverage?.start);
+        if (found === undefined) return noSource(steps, line);
+        const { span } = found;
+        const coverage = found.coverage!;
         const mrc = offering.plans[span.plan]!.mrc;
         steps.push(`terms: ${offering.name ?? offering.id} plan ${span.plan}, monthly charge ${mrc}`);
         steps.push(
@@ -129,14 +130,11 @@ export function explainInvoice(terms: Terms, invoice: Invoice, facts: readonly F
         steps.push(
           `−(${base.amount} × ${discount.percent} / 100) on the recurring line above = ${show(neg(div(mul(parseDecimal(base.amount), parseDecimal(discount.percent)), HUNDRED)))}`,
         );
-        // The rater rounds the discount's magnitude, then negates it.
         const exact = div(mul(parseDecimal(base.amount), parseDecimal(discount.percent)), HUNDRED);
-        const r = result(steps, exact, { ...line, amount: line.amount.replace(/^-/, '') });
-        const recomputed = r.recomputed === null ? null : `-${r.recomputed}`;
-        return { steps: r.steps, recomputed, agrees: recomputed === line.amount };
+        return result(steps, exact, line, true);
       }
       case 'sla-credit':
-        return slaSteps(terms, history, period, invoice, line, steps, rounded);
+        return slaSteps(terms, history, period, invoice, line, steps, result);
       case 'early-termination': {
         const { activated, terminated } = history;
         const last = history.spans[history.spans.length - 1];
@@ -211,7 +209,7 @@ function slaSteps(
   invoice: Invoice,
   line: InvoiceLine,
   steps: string[],
-  rounded: (exact: Rational) => string,
+  result: Result,
 ): LineExplanation {
   const sla = terms.sla;
   if (sla === undefined || history.activated === undefined) return noSource(steps, line);
@@ -246,9 +244,7 @@ function slaSteps(
   steps.push(`base: the recurring and discount lines of ${line.service} = ${show(baseAmount)}`);
   const exact = div(mul(baseAmount, percent), HUNDRED);
   steps.push(`−(${show(baseAmount)} × ${show(percent)} / 100) = ${show(neg(exact))}`);
-  const recomputed = `-${rounded(exact)}`;
-  steps.push(`rounded ${terms.billing.rounding}: ${recomputed}`);
-  return { steps, recomputed, agrees: recomputed === line.amount };
+  return result(steps, exact, line, true);
 }
 
 /** The tiers a quantity falls in, priced as the terms' model says. */

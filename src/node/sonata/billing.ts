@@ -12,10 +12,14 @@
  */
 import {
   dayStart,
+  formatFixed,
   formatInstant,
   type InvoiceLine,
   type InvoiceTax,
+  minorUnit,
   parseDay,
+  parseDecimal,
+  rational,
   ValidationError,
 } from '../../core/index.ts';
 import type { IssuedInvoice } from '../../kinds/index.ts';
@@ -61,21 +65,6 @@ function priceType(line: InvoiceLine): 'recurring' | 'nonRecurring' | 'usageBase
 function feeCategory(line: InvoiceLine): 'recurring' | 'nonRecurring' | 'other' {
   const type = priceType(line);
   return type === 'usageBased' ? 'other' : type;
-}
-
-function minor(amount: string): bigint {
-  const negative = amount.startsWith('-');
-  const [whole, fraction = ''] = amount.replace('-', '').split('.');
-  const value = BigInt(`${whole}${fraction.padEnd(6, '0').slice(0, 6)}`);
-  return negative ? -value : value;
-}
-
-function decimal(units: bigint, decimals: number): string {
-  const negative = units < 0n;
-  const digits = (negative ? -units : units).toString().padStart(7, '0');
-  const whole = digits.slice(0, -6).replace(/^0+(?=\d)/, '');
-  const fraction = digits.slice(-6).slice(0, decimals);
-  return `${negative ? '-' : ''}${whole}${decimals > 0 ? `.${fraction}` : ''}`;
 }
 
 function instantOf(text: string, path: string): number | undefined {
@@ -202,7 +191,7 @@ export class SonataBilling {
     for (const [period, issued] of [...invoices].sort(([a], [b]) => a.localeCompare(b))) {
       const invoice = issued.body.invoice;
       const currency = invoice.currency;
-      const decimals = (invoice.total.split('.')[1] ?? '').length;
+      const decimals = minorUnit(currency);
       const standing = statement.invoices.find((i) => i.document === 'invoice' && i.period === period);
       const applied = statement.payments.flatMap((p) =>
         p.applied
@@ -219,10 +208,8 @@ export class SonataBilling {
       );
       const credits = notes
         .filter((n) => n.period === period && n.body.note.type === 'credit')
-        .reduce((sum, n) => sum + minor(n.body.note.total), 0n);
-      const discounts = invoice.lines
-        .filter((l) => l.kind === 'discount')
-        .reduce((sum, l) => sum + minor(l.amount), 0n);
+        .map((n) => parseDecimal(n.body.note.total));
+      const discounts = invoice.lines.filter((l) => l.kind === 'discount').map((l) => parseDecimal(l.amount));
       const billDate = day(invoice.issueDate);
       const updates = [billDate, ...applied.map((a) => a.payment.paymentDate)].sort();
       bills.push({
@@ -242,9 +229,9 @@ export class SonataBilling {
         remainingAmount: money(currency, standing?.open ?? invoice.total),
         taxExcludedAmount: money(currency, invoice.subtotal),
         taxIncludedAmount: money(currency, invoice.total),
-        credits: money(currency, decimal(credits < 0n ? -credits : credits, decimals)),
-        discounts: money(currency, decimal(discounts < 0n ? -discounts : discounts, decimals)),
-        fees: money(currency, decimal(0n, decimals)),
+        credits: money(currency, formatFixed(rational.abs(rational.sum(credits)), decimals)),
+        discounts: money(currency, formatFixed(rational.abs(rational.sum(discounts)), decimals)),
+        fees: money(currency, formatFixed(rational.ZERO, decimals)),
         paymentDueDate: day(invoice.dueDate),
         lastUpdate: updates[updates.length - 1],
         relatedContactInformation: [

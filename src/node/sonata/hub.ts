@@ -94,9 +94,6 @@ export class SonataHub {
     await this.#core.context(id);
     const spec = SONATA_HUBS[api];
     const input = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Json;
-    if (typeof input.callback !== 'string') {
-      throw new NodeError('SONATA_INVALID', 'callback: expected the listener URL');
-    }
     const events = eventsOf(input.query, spec.events);
     const { subscription, secret } = await this.#notifications.subscribe({
       callback: input.callback,
@@ -198,7 +195,8 @@ export class SonataHub {
         ];
       });
     }
-    const orders = await this.#sonata.orderItems(id);
+    // Read the record's orders only for a fact recorded outside Sonata (its ext names no order).
+    let orders: Map<string, { order: string; item: string }> | undefined;
     const out: Raised[] = [];
     const seen = new Set<string>();
     const add = (type: string, event: Json) => {
@@ -215,6 +213,7 @@ export class SonataHub {
       if (typeof ext?.order === 'string' && typeof ext.item === 'string')
         at = { order: ext.order, item: ext.item };
       else if ('service' in fact && (fact.type === 'service.ordered' || fact.type === 'service.activated')) {
+        orders ??= await this.#sonata.orderItems(id);
         at = orders.get(fact.service);
       }
       if (at === undefined) continue;

@@ -395,25 +395,35 @@ export class Sonata {
     return this.cancellation(id, `CPO-${order}`);
   }
 
-  /** Every cancellation on the record (`CancelProductOrder_Find`). */
+  /** Every cancellation on the record (`CancelProductOrder_Find`), from one read of it. */
   async cancellations(id: string): Promise<Json[]> {
-    const orders = await this.orders(id);
-    const out: Json[] = [];
-    for (const o of orders.filter((x) => x.state === 'cancelled')) {
-      const c = await this.cancellation(id, `CPO-${o.id as string}`);
-      out.push({
-        id: c.id,
-        cancellationReasonType: c.cancellationReasonType,
-        productOrder: c.productOrder,
-        state: c.state,
+    const located = await this.#located(id);
+    const orders = new Set(located.flatMap((l) => sonataOf(l.fact)?.order ?? []));
+    return [...orders]
+      .filter((order) => this.#orderView(id, order, located)?.state === 'cancelled')
+      .flatMap((order) => {
+        const c = this.#cancellationView(id, `CPO-${order}`, located);
+        return c === undefined
+          ? []
+          : [
+              {
+                id: c.id,
+                cancellationReasonType: c.cancellationReasonType,
+                productOrder: c.productOrder,
+                state: c.state,
+              },
+            ];
       });
-    }
-    return out;
   }
 
   async cancellation(id: string, cancellation: string): Promise<Json> {
+    const view = this.#cancellationView(id, cancellation, await this.#located(id));
+    if (view === undefined) throw new NodeError('SONATA_NOT_FOUND', `no cancellation ${cancellation}`);
+    return view;
+  }
+
+  #cancellationView(id: string, cancellation: string, located: readonly Located[]): Json | undefined {
     const order = cancellation.startsWith('CPO-') ? cancellation.slice(4) : '';
-    const located = await this.#located(id);
     const corrected = correctedRefs(located);
     const found = located.find((l) => {
       const s = sonataOf(l.fact);
@@ -421,7 +431,7 @@ export class Sonata {
     });
     const ext = found === undefined ? undefined : sonataOf(found.fact);
     const c = ext?.cancelled;
-    if (c === undefined) throw new NodeError('SONATA_NOT_FOUND', `no cancellation ${cancellation}`);
+    if (found === undefined || c === undefined) return undefined;
     const base = `/bilaterals/${id}/mefApi/sonata/productOrderingManagement/v10`;
     return {
       id: cancellation,
@@ -431,7 +441,7 @@ export class Sonata {
       cancellationReasonType: c.reasonType,
       ...(c.reason === undefined ? {} : { cancellationReason: c.reason }),
       relatedContactInformation: ext?.cancelContact === undefined ? [] : [ext.cancelContact],
-      ledgerRef: ledgerRef(found!),
+      ledgerRef: ledgerRef(found),
     };
   }
 
@@ -526,9 +536,20 @@ interface Cancellation {
   readonly reason?: string;
 }
 
-/** The refs of facts a later fact corrects: each view uses the latest version of a fact. */
+const corrections = new WeakMap<readonly Located[], Set<string>>();
+
+/**
+ * The refs of facts a later fact corrects: each view uses the latest version
+ * of a fact. Computed once per read of the record (views of every order and
+ * product of one read share it).
+ */
 function correctedRefs(located: readonly Located[]): Set<string> {
-  return new Set(located.flatMap((l) => (l.fact.corrects === undefined ? [] : [l.fact.corrects])));
+  let refs = corrections.get(located);
+  if (refs === undefined) {
+    refs = new Set(located.flatMap((l) => (l.fact.corrects === undefined ? [] : [l.fact.corrects])));
+    corrections.set(located, refs);
+  }
+  return refs;
 }
 
 interface SonataExt {

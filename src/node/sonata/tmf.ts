@@ -14,6 +14,7 @@ import type { NodeCore } from '../core/node-core.ts';
 import { NodeError } from '../errors.ts';
 import type { Facts } from '../facts/facts.ts';
 import type { Payments, PaymentView } from '../payments/payments.ts';
+import { usageItemRecord } from '../usage/usage.ts';
 import type { Usage } from '../usage/usage-capability.ts';
 import { bad, isObject, text } from './input.ts';
 import { decimalOf, money } from './numbers.ts';
@@ -49,7 +50,7 @@ export class TmfFinance {
     text(body.usageType, 'usageType', 64);
     if (!Array.isArray(body.usageCharacteristic)) bad('usageCharacteristic', 'expected an array');
     async function* one() {
-      yield { line: 1, raw: usageRecordOf(body as Json) };
+      yield { line: 1, raw: usageItemRecord(exactQuantity(body as Json)) };
     }
     const report = await this.#usage.import(id, one(), { source: 'tmf635' });
     const rejection = report.rejections[0];
@@ -144,25 +145,18 @@ export class TmfFinance {
   }
 }
 
-/** The record a TMF635 usage makes: its `service` and `quantity` characteristics are the record's fields. */
-function usageRecordOf(body: Json): unknown {
-  let service: unknown;
-  let quantity: unknown;
-  const characteristics: Record<string, unknown> = {};
-  for (const c of body.usageCharacteristic as unknown[]) {
-    if (!isObject(c) || typeof c.name !== 'string') continue;
-    if (c.name === 'service') service = c.value;
-    else if (c.name === 'quantity')
-      quantity = typeof c.value === 'number' ? decimalOf(c.value, 'usageCharacteristic.quantity') : c.value;
-    else characteristics[c.name] = c.value;
-  }
+/**
+ * The body with a numeric `quantity` characteristic as its exact decimal text
+ * (refused when not exact); the record is then read as any TMF635 item is.
+ */
+function exactQuantity(body: Json): Json {
   return {
-    id: body.id,
-    service,
-    metric: body.usageType,
-    quantity,
-    at: body.usageDate,
-    ...(Object.keys(characteristics).length === 0 ? {} : { characteristics }),
+    ...body,
+    usageCharacteristic: (body.usageCharacteristic as unknown[]).map((c) =>
+      isObject(c) && c.name === 'quantity' && typeof c.value === 'number'
+        ? { ...c, value: decimalOf(c.value, 'usageCharacteristic.quantity') }
+        : c,
+    ),
   };
 }
 

@@ -139,7 +139,25 @@ describe("the console's money pages", () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Download proof' }).click(),
     ]);
-    expect(JSON.parse(readFileSync((await proof.path())!, 'utf8')).anchor).not.toBeNull();
+    const downloaded = JSON.parse(readFileSync((await proof.path())!, 'utf8'));
+    expect(downloaded.anchor).not.toBeNull();
+    // The same route refuses a tampered proof: a total changed by a cent fails a named check, and
+    // what is not a proof at all fails its first check — both answered, never an error.
+    const tampered = JSON.parse(
+      JSON.stringify(downloaded).replace(`"total":"${invoice.total}"`, '"total":"0.01"'),
+    );
+    expect(tampered).not.toEqual(downloaded);
+    for (const body of [tampered, { schema: 'nothing' }]) {
+      const report = await call<{ ok: boolean; checks: { name: string; ok: boolean }[] }>(
+        { url: seller.url, adminToken: tokens['seller-finance']! },
+        'POST',
+        '/proofs/verify',
+        body,
+      );
+      expect(report.status).toBe(200);
+      expect(report.body.ok).toBe(false);
+      expect(report.body.checks.some((c) => !c.ok)).toBe(true);
+    }
     await page.getByRole('button', { name: 'Verify' }).click();
     await expect
       .poll(() => page.locator('#checks').textContent(), { timeout: 15_000 })

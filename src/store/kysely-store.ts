@@ -20,6 +20,7 @@ import * as anchors from './anchors.ts';
 import * as audit from './audit.ts';
 import * as credentials from './credentials.ts';
 import * as events from './events.ts';
+import { type HeadCache, streamKey, UNKNOWN } from './head-cache.ts';
 import { migrateToLatest } from './migrations.ts';
 import * as netting from './netting.ts';
 import * as nonces from './nonces.ts';
@@ -80,6 +81,8 @@ export interface StoreEngine {
   close?(): Promise<void>;
   /** The engine's fastest insert of a usage batch (its row and its ids) inside a transaction; default multi-row INSERTs. */
   readonly insertUsage?: usage.UsageInserter;
+  /** Heads and bilaterals kept in memory beside the connection (head-cache.ts); none: always read. */
+  readonly heads?: HeadCache;
 }
 
 export class KyselyStore implements Store {
@@ -90,6 +93,7 @@ export class KyselyStore implements Store {
   readonly #isUniqueViolation: (error: unknown) => boolean;
   readonly #close: () => Promise<void>;
   readonly #insertUsage: usage.UsageInserter;
+  readonly #heads: HeadCache | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(engine: StoreEngine) {
@@ -99,6 +103,7 @@ export class KyselyStore implements Store {
     this.#isUniqueViolation = (error) => engine.isUniqueViolation(error);
     this.#close = engine.close === undefined ? () => engine.db.destroy() : () => engine.close!();
     this.#insertUsage = engine.insertUsage ?? usage.insertUsageBatch;
+    this.#heads = engine.heads;
   }
 
   migrate(): Promise<void> {
@@ -225,17 +230,18 @@ export class KyselyStore implements Store {
     alsoWrite?: (tx: Kysely<Database>) => Promise<void>,
   ): Promise<AppendResult> {
     const { entry } = stored.signed;
-    await requireBilateral(tx, entry);
+    await this.#requireBilateral(tx, entry);
     // Head first, then the row at `seq`: under READ COMMITTED each statement has
     // its own snapshot, and a stream has no gaps, so a head at or past `seq`
     // guarantees the next read finds the row a concurrent append just committed.
-    const head = await selectHead(tx, entry.bilateral, entry.author);
+    const head = await this.#head(tx, entry.bilateral, entry.author, true);
     if (head !== undefined && entry.seq <= head.seq) {
       const existing = await selectEntry(tx, entry.bilateral, entry.author, entry.seq);
       if (existing !== undefined) return compare(existing, stored.hash);
     }
     requireNext(entry, head);
     await insertEntryRows(tx, [toEntryRow(stored)]);
+    this.#heads?.stage(streamKey(entry.bilateral, entry.author), { seq: entry.seq, hash: stored.hash });
     if (alsoWrite !== undefined) await alsoWrite(tx);
     return { status: 'appended' };
   }
@@ -261,10 +267,10 @@ export class KyselyStore implements Store {
       };
       for (const stored of entries) {
         const { entry } = stored.signed;
-        const stream = `${entry.bilateral}\n${entry.author}`;
+        const stream = streamKey(entry.bilateral, entry.author);
         if (!heads.has(stream)) {
-          await requireBilateral(tx, entry);
-          heads.set(stream, await selectHead(tx, entry.bilateral, entry.author));
+          await this.#requireBilateral(tx, entry);
+          heads.set(stream, await this.#head(tx, entry.bilateral, entry.author, true));
         }
         const head = heads.get(stream);
         if (head !== undefined && entry.seq <= head.seq) {
@@ -278,6 +284,7 @@ export class KyselyStore implements Store {
         requireNext(entry, head);
         pending.push(toEntryRow(stored));
         heads.set(stream, { seq: entry.seq, hash: stored.hash });
+        this.#heads?.stage(stream, { seq: entry.seq, hash: stored.hash });
         results.push({ status: 'appended' });
       }
       await flush();
@@ -334,19 +341,59 @@ export class KyselyStore implements Store {
   }
 
   head(bilateral: Hash, author: string): Promise<StreamPosition | undefined> {
-    return selectHead(this.#db, bilateral, author);
+    return this.#head(this.#db, bilateral, author, false);
   }
 
   async heads(
     bilateral: Hash,
     authors: readonly [string, string],
   ): Promise<[StreamPosition | undefined, StreamPosition | undefined]> {
+    const cache = this.#heads;
+    const keys = [streamKey(bilateral, authors[0]), streamKey(bilateral, authors[1])] as const;
+    if (cache !== undefined) {
+      const known = [cache.head(keys[0]), cache.head(keys[1])] as const;
+      if (known[0] !== UNKNOWN && known[1] !== UNKNOWN) return [known[0], known[1]];
+    }
+    const stamp = cache?.stamp() ?? 0;
     const rows = await twoHeads.rows(this.#db, { bilateral, first: authors[0], second: authors[1] });
     const of = (author: string) => {
       const row = rows.find((r) => r.author === author);
       return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash };
     };
-    return [of(authors[0]), of(authors[1])];
+    const found = [of(authors[0]), of(authors[1])] as [
+      StreamPosition | undefined,
+      StreamPosition | undefined,
+    ];
+    cache?.fill(keys[0], found[0], stamp);
+    cache?.fill(keys[1], found[1], stamp);
+    return found;
+  }
+
+  /** A stream's head from memory when known (head-cache.ts), else read and kept; `inTransaction`: read through an append's own transaction. */
+  async #head(
+    db: Kysely<Database>,
+    bilateral: Hash,
+    author: string,
+    inTransaction: boolean,
+  ): Promise<StreamPosition | undefined> {
+    const cache = this.#heads;
+    if (cache === undefined) return selectHead(db, bilateral, author);
+    const key = streamKey(bilateral, author);
+    const known = inTransaction ? cache.headInTransaction(key) : cache.head(key);
+    if (known !== UNKNOWN) return known;
+    const stamp = cache.stamp();
+    const head = await selectHead(db, bilateral, author);
+    cache.fill(key, head, stamp);
+    return head;
+  }
+
+  /** `requireBilateral`, answered from memory for a bilateral already seen stored. */
+  async #requireBilateral(tx: Kysely<Database>, entry: SignedEntry['entry']): Promise<void> {
+    const cache = this.#heads;
+    if (cache?.hasBilateral(entry.bilateral)) return;
+    const stamp = cache?.stamp() ?? 0;
+    await requireBilateral(tx, entry);
+    cache?.bilateralStored(entry.bilateral, stamp);
   }
 
   async putEvidence(evidence: Evidence): Promise<void> {

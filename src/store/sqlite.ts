@@ -29,6 +29,10 @@
  * prepares every query it runs, and preparing cost as much as running the
  * small queries of an append.
  *
+ * Streams' heads and the bilaterals stored are kept in memory beside the
+ * connection (head-cache.ts), exact through commits, rollbacks and other
+ * processes' writes (`pragma data_version`): an append reads neither again.
+ *
  * Usage batches bypass Kysely's builder (see `usageInserter`): at 200,000
  * records/s a per-row compiled query costs more than the insert itself.
  */
@@ -46,6 +50,7 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely';
+import { HeadCache } from './head-cache.ts';
 import { KyselyStore } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 import type { UsageInserter } from './usage.ts';
@@ -60,6 +65,8 @@ export interface SqliteStoreOptions {
 interface Connection {
   readonly db: Kysely<Database>;
   readonly insertUsage: UsageInserter;
+  /** Heads and bilaterals in memory, kept exact by the driver's commits (head-cache.ts). */
+  readonly heads: HeadCache;
   /** Durable commits of a file's connection (none in memory). */
   readonly wal?: WalSync;
   /** Checkpoints of a file's log, off this thread (none in memory). */
@@ -84,8 +91,8 @@ export const SQLITE_MEMORY = ':memory:';
  */
 export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): KyselyStore {
   if (path === SQLITE_MEMORY) {
-    const { db, insertUsage } = connect(path, options);
-    return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation, insertUsage });
+    const { db, insertUsage, heads } = connect(path, options);
+    return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation, insertUsage, heads });
   }
   const folder = resolve(dirname(path));
   mkdirSync(folder, { recursive: true });
@@ -96,7 +103,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     connections.set(file, shared);
   }
   shared.stores++;
-  const { db, insertUsage, wal, checkpoints } = shared;
+  const { db, insertUsage, heads, wal, checkpoints } = shared;
   const close = async () => {
     if (--shared.stores > 0) return;
     connections.delete(file);
@@ -105,7 +112,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     await checkpoints?.close();
     await db.destroy();
   };
-  return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation, close, insertUsage });
+  return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation, close, insertUsage, heads });
 }
 
 /**
@@ -143,10 +150,12 @@ function connect(path: string, options: SqliteStoreOptions): Connection {
   }
   const file =
     path === SQLITE_MEMORY ? undefined : { wal: new WalSync(path), checkpoints: new WalCheckpointer(path) };
+  const dataVersion = database.prepare('pragma data_version').pluck();
+  const heads = new HeadCache(() => dataVersion.get() as number);
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachedStatements(database) }, database, file),
+    dialect: new ImmediateSqliteDialect({ database: cachedStatements(database) }, database, file, heads),
   });
-  return { db, insertUsage: usageInserter(database), ...file };
+  return { db, insertUsage: usageInserter(database), heads, ...file };
 }
 
 /** Statements kept per distinct SQL text; past this many the oldest is dropped. */
@@ -247,16 +256,23 @@ interface FileSyncs {
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #database: Sqlite.Database;
   readonly #file: FileSyncs | undefined;
+  readonly #heads: HeadCache;
   /** Whether commits must reach the disk before their caller goes on (`pragma synchronous`). */
   #durable = true;
   /** The fsync the current holder of the connection owes its caller. */
   #owed: Promise<void> | undefined;
   #wrapped: DatabaseConnection | undefined;
 
-  constructor(config: SqliteDialectConfig, database: Sqlite.Database, file: FileSyncs | undefined) {
+  constructor(
+    config: SqliteDialectConfig,
+    database: Sqlite.Database,
+    file: FileSyncs | undefined,
+    heads: HeadCache,
+  ) {
     super(config);
     this.#database = database;
     this.#file = file;
+    this.#heads = heads;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
@@ -286,7 +302,23 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    this.#heads.begun();
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  // The heads a transaction staged become the committed ones the moment its COMMIT succeeds,
+  // while the connection is still held (nothing else has run on it since).
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+    this.#heads.committed();
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } finally {
+      this.#heads.rolledBack();
+    }
   }
 
   override async releaseConnection(): Promise<void> {
@@ -301,15 +333,22 @@ class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
   readonly #database: Sqlite.Database;
   readonly #file: FileSyncs | undefined;
+  readonly #heads: HeadCache;
 
-  constructor(config: SqliteDialectConfig, database: Sqlite.Database, file: FileSyncs | undefined) {
+  constructor(
+    config: SqliteDialectConfig,
+    database: Sqlite.Database,
+    file: FileSyncs | undefined,
+    heads: HeadCache,
+  ) {
     super(config);
     this.#config = config;
     this.#database = database;
     this.#file = file;
+    this.#heads = heads;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config, this.#database, this.#file);
+    return new ImmediateSqliteDriver(this.#config, this.#database, this.#file, this.#heads);
   }
 }

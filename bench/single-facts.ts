@@ -24,7 +24,7 @@
  * general HTTP client costs ~0.2 ms of CPU a request, which on two cores
  * would be taken from the nodes); the nodes are separate processes.
  * `--profile DIR` starts the nodes with `--cpu-prof`; reports also give the
- * cores each process used.
+ * cores each process used, and each node's JavaScript thread alone.
  *
  * Never a test: figures depend on the machine. Compare figures from one run.
  */
@@ -38,6 +38,7 @@ import { Connection } from './raw-http.ts';
 import {
   log,
   machine,
+  mainThreadCpuSeconds,
   positive,
   printReport,
   processCpuSeconds,
@@ -81,7 +82,13 @@ interface PhaseResult {
   readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
   readonly entries: number;
   /** Cores busy while the phase ran (1 = one core), per process: the two nodes and this load generator. */
-  readonly cores: { seller: number; buyer: number; loadGenerator: number };
+  readonly cores: {
+    seller: number;
+    buyer: number;
+    loadGenerator: number;
+    sellerMainThread: number;
+    buyerMainThread: number;
+  };
 }
 
 function percentiles(values: number[]) {
@@ -129,7 +136,14 @@ async function phase(
     return list[client];
   };
   const cpu = (n: Node) => processCpuSeconds(n.child.pid ?? 0) ?? Number.NaN;
-  const cpu0 = { seller: cpu(seller), buyer: cpu(buyer), self: process.cpuUsage() };
+  const main = (n: Node) => mainThreadCpuSeconds(n.child.pid ?? 0) ?? Number.NaN;
+  const cpu0 = {
+    seller: cpu(seller),
+    buyer: cpu(buyer),
+    sellerMain: main(seller),
+    buyerMain: main(buyer),
+    self: process.cpuUsage(),
+  };
   const t0 = now();
   await Promise.all(
     Array.from({ length: inFlight }, async (_, client) => {
@@ -160,6 +174,9 @@ async function phase(
     seller: share(cpu(seller) - cpu0.seller),
     buyer: share(cpu(buyer) - cpu0.buyer),
     loadGenerator: share((own.user + own.system) / 1e6),
+    // The nodes' JavaScript threads alone: requests, SQLite statements and signatures all run there.
+    sellerMainThread: share(main(seller) - cpu0.sellerMain),
+    buyerMainThread: share(main(buyer) - cpu0.buyerMain),
   };
   const total = facts.seller.length + facts.buyer.length;
   return {

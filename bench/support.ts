@@ -78,8 +78,20 @@ export const api = (running: RunningNode): OwnerApi => ({ url: running.url, toke
 
 /** CPU seconds used by process `pid` (user + system), from /proc; undefined where there is no /proc. */
 export function processCpuSeconds(pid: number): number | undefined {
+  return cpuSecondsOf(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds of a process's main thread alone (its JavaScript thread: the
+ * thread pool, workers and V8's helpers are not counted); undefined off Linux.
+ */
+export function mainThreadCpuSeconds(pid: number): number | undefined {
+  return cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuSecondsOf(statFile: string): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields = readFileSync(statFile, 'utf8').split(') ')[1]?.split(' ') ?? [];
     const ticks = Number(fields[11]) + Number(fields[12]);
     return Number.isFinite(ticks) ? ticks / 100 : undefined;
   } catch {

@@ -3,7 +3,7 @@
  * integers, objects. Each refusal names the parameter: a period that is not
  * one is invalid input (`PERIOD_INVALID`, 422); a malformed parameter `BAD_REQUEST`.
  */
-import { type FactsWait, NodeError, ValidationError } from '../../node/index.ts';
+import { type FactsWait, NodeError, type NodeErrorCode, ValidationError } from '../../node/index.ts';
 
 export interface IdParams {
   id: string;
@@ -25,11 +25,16 @@ export function object(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** An optional non-negative integer query parameter, at most `max`. */
-export function integer(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+/** An optional non-negative integer query parameter, at most `max`; refused with `code`. */
+export function integer(
+  value: unknown,
+  name: string,
+  max = Number.MAX_SAFE_INTEGER,
+  code: NodeErrorCode = 'BAD_REQUEST',
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^\d{1,16}$/.test(value) || Number(value) > max) {
-    throw new NodeError('BAD_REQUEST', `${name}: expected an integer from 0 to ${max}`);
+    throw new NodeError(code, `${name}: expected an integer from 0 to ${max}`);
   }
   return Number(value);
 }

@@ -3,8 +3,9 @@
  * payments (docs/sonata.md), per bilateral: `/bilaterals/:id` + base path.
  */
 import type { FastifyInstance } from 'fastify';
-import { NodeError, PAYMENT_BASE, type PartyNode, USAGE_BASE } from '../../../node/index.ts';
+import { PAYMENT_BASE, type PartyNode, USAGE_BASE } from '../../../node/index.ts';
 import { guard } from '../../access.ts';
+import { integer } from '../params.ts';
 import { send, sonataScope } from './common.ts';
 
 const BILLING = '/bilaterals/:id/mefApi/sonata/customerBillManagement/v2';
@@ -14,13 +15,8 @@ const PAYMENT = `/bilaterals/:id/${PAYMENT_BASE}`;
 type Params = { id: string; bill?: string; item?: string; payment?: string };
 type BillQuery = Record<string, string | undefined>;
 
-/** A page's bound: a whole number of at most `max` digits' worth, or undefined. */
-function count(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,6}$/.test(value))
-    throw new NodeError('SONATA_INVALID', `${name}: expected a whole number up to 999999`);
-  return Number(value);
-}
+/** A page's bound, refused the Sonata way (`SONATA_INVALID`, a 400 `invalidQuery`). */
+const count = (value: string | undefined, name: string) => integer(value, name, 999_999, 'SONATA_INVALID');
 
 export function sonataBillingRoutes(app: FastifyInstance, node: PartyNode): void {
   sonataScope(app, node, (scope) => {

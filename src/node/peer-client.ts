@@ -51,8 +51,21 @@ export class PeerClient {
     } catch (cause) {
       throw new NodeError('PEER_UNREACHABLE', `peer ${endpoint} is unreachable`, { cause });
     }
-    const text = await response.text();
-    const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (cause) {
+      throw new NodeError('PEER_UNREACHABLE', `peer ${endpoint} broke off its answer`, { cause });
+    }
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // A peer (or whatever answers at its address) that is not speaking the protocol.
+      throw new NodeError('PEER_REJECTED', `peer answered ${method} ${path} with a body that is not JSON`, {
+        details: { status: response.status },
+      });
+    }
     if (!response.ok) {
       const error = (parsed ?? {}) as { code?: string; message?: string; details?: unknown };
       throw new NodeError(

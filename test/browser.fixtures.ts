@@ -3,9 +3,12 @@
  * report, printable-document and console tests look with. Screenshots go
  * under test-results/ (not committed) so a person can look at them after a run.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
+import { call, exampleFacts, exampleTerms } from './support.ts';
 
 /** The browser launch `sb print` uses, shared so the tests look with the same Chromium. */
 export { launchChromium } from '../src/cli/print.ts';
@@ -77,4 +80,58 @@ export async function lowContrast(page: Page): Promise<string[]> {
     }
     return out;
   });
+}
+
+/** Two real nodes (the worked example's Seller and Buyer) holding its bilateral and its first facts. */
+export interface ExamplePair {
+  readonly root: string;
+  readonly seller: RunningNode;
+  readonly buyer: RunningNode;
+  readonly id: string;
+  /** Stops both nodes and removes their folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the pair in a new folder named `prefix…`, agrees the worked
+ * example's terms and records its first `facts` facts on the Seller,
+ * replicated. `chain`: false, or the embedded chain anchoring every `anchorIntervalMs`.
+ */
+export async function startExamplePair(
+  prefix: string,
+  facts: number,
+  chain: false | { anchorIntervalMs: number },
+): Promise<ExamplePair> {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const options = {
+    syncIntervalMs: 0,
+    checkpointIntervalMs: 0,
+    chain: chain === false ? (false as const) : { embeddedDir: join(root, 'chain'), ...chain },
+  };
+  const seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...options });
+  const buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...options });
+  await introduce(seller, buyer);
+  const created = await call<{ id: string }>(seller, 'POST', '/bilaterals', {
+    terms: exampleTerms(),
+    peer: buyer.peerUrl,
+  });
+  if (created.status !== 201)
+    throw new Error(`POST /bilaterals: ${created.status} ${JSON.stringify(created.body)}`);
+  const id = created.body.id;
+  for (const fact of exampleFacts().slice(0, facts)) {
+    const recorded = await call(seller, 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
+    if (recorded.status !== 201)
+      throw new Error(`POST facts: ${recorded.status} ${JSON.stringify(recorded.body)}`);
+  }
+  return {
+    root,
+    seller,
+    buyer,
+    id,
+    async close() {
+      await buyer.close();
+      await seller.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }

@@ -8,17 +8,23 @@
  * Seller's; and what each role may not see or do. Screenshots of every page
  * go to test-results/console-money/.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
-import { consoleLogIn, launchChromium, lowContrast, screenshotDir } from './browser.fixtures.ts';
-import { call, exampleFacts, exampleTerms } from './support.ts';
+import type { RunningNode } from '../src/api/index.ts';
+import {
+  consoleLogIn,
+  type ExamplePair,
+  launchChromium,
+  lowContrast,
+  screenshotDir,
+  startExamplePair,
+} from './browser.fixtures.ts';
+import { call, exampleTerms, reverseServiceFacts, swappedTerms } from './support.ts';
 
 const shots = screenshotDir('console-money');
-let root: string;
+let pair: ExamplePair | undefined;
 let seller: RunningNode;
 let buyer: RunningNode;
 let browser: Browser;
@@ -43,26 +49,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'sb-console-money-'));
-  const options = {
-    syncIntervalMs: 0,
-    checkpointIntervalMs: 0,
-    chain: { embeddedDir: join(root, 'chain'), anchorIntervalMs: 200 },
-  } as const;
-  seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...options });
-  buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...options });
-  await introduce(seller, buyer);
-  const created = await call<{ id: string }>(seller, 'POST', '/bilaterals', {
-    terms: exampleTerms(),
-    peer: buyer.peerUrl,
-  });
-  expect(created.status).toBe(201);
-  id = created.body.id;
   // The worked example's January: S1 ordered and activated.
-  for (const fact of exampleFacts().slice(0, 2)) {
-    const recorded = await call(seller, 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
-    expect(recorded.status).toBe(201);
-  }
+  pair = await startExamplePair('sb-console-money-', 2, { anchorIntervalMs: 200 });
+  ({ seller, buyer, id } = pair);
   for (const role of ['finance', 'auditor', 'operator'] as const) {
     tokens[`seller-${role}`] = (await seller.node.access.issue({ name: `acme ${role}`, role })).token;
     tokens[`buyer-${role}`] = (await buyer.node.access.issue({ name: `globex ${role}`, role })).token;
@@ -72,9 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await buyer?.close();
-  await seller?.close();
-  if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  await pair?.close();
 });
 
 describe("the console's money pages", () => {
@@ -408,9 +395,8 @@ describe("the console's money pages", () => {
 
   it('starts a netting round in the browser: every member signs, and its payment is marked paid', async () => {
     // Globex sells Acme a 10G port (a second bilateral, the other way); both Februaries are invoiced.
-    const terms = exampleTerms();
     const reverse = await call<{ id: string }>(buyer, 'POST', '/bilaterals', {
-      terms: { ...terms, id: 'msa-reverse', seller: terms.buyer, buyer: terms.seller },
+      terms: swappedTerms('msa-reverse'),
       peer: seller.peerUrl,
     });
     let r = reverse.body.id;
@@ -424,17 +410,7 @@ describe("the console's money pages", () => {
       expect(accepted.status, JSON.stringify(accepted.body)).toBeLessThan(300);
       r = accepted.body.id;
     } else expect(reverse.status).toBe(201);
-    for (const fact of [
-      {
-        type: 'service.ordered',
-        service: 'R1',
-        offering: 'dia',
-        plan: '10G',
-        termMonths: 12,
-        at: '2026-01-01T00:00:00Z',
-      },
-      { type: 'service.activated', service: 'R1', at: '2026-01-01T00:00:00Z' },
-    ]) {
+    for (const fact of reverseServiceFacts()) {
       expect((await call(buyer, 'POST', `/bilaterals/${r}/facts?wait=replicated`, fact)).status).toBe(201);
     }
     expect((await call(buyer, 'POST', `/bilaterals/${r}/invoices`, { period: '2026-02' })).status).toBe(201);

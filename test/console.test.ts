@@ -7,31 +7,28 @@
  * page under test-results/console/. A second part measures a 10,000-entry
  * record: time to first render and to scroll through it, printed, not asserted.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { introduce, type RunningNode, startServer } from '../src/api/index.ts';
-import { consoleLogIn, launchChromium } from './browser.fixtures.ts';
+import { type RunningNode, startServer } from '../src/api/index.ts';
+import {
+  consoleLogIn,
+  type ExamplePair,
+  launchChromium,
+  screenshotDir,
+  startExamplePair,
+} from './browser.fixtures.ts';
 import { call, exampleFacts, exampleTerms } from './support.ts';
 
-const shots = resolve(import.meta.dirname, '..', 'test-results', 'console');
+const shots = screenshotDir('console');
 
+let pair: ExamplePair | undefined;
 let root: string;
 let seller: RunningNode;
 let buyer: RunningNode;
 let browser: Browser;
 let id: string;
 const tokens: Record<string, string> = {};
-
-async function startNodes(): Promise<void> {
-  root = mkdtempSync(join(tmpdir(), 'sb-console-'));
-  const options = { syncIntervalMs: 0, checkpointIntervalMs: 0, chain: false } as const;
-  seller = await startServer({ dataDir: join(root, 'seller'), party: 'acme-fiber', ...options });
-  buyer = await startServer({ dataDir: join(root, 'buyer'), party: 'globex', ...options });
-  await introduce(seller, buyer);
-}
 
 function open(role: string): Promise<Page> {
   return consoleLogIn(browser, seller.url, tokens[role]!);
@@ -53,19 +50,9 @@ async function accessible(page: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
   console.log(`console screenshots: ${shots}`);
-  await startNodes();
-  const created = await call<{ id: string }>(seller, 'POST', '/bilaterals', {
-    terms: exampleTerms(),
-    peer: buyer.peerUrl,
-  });
-  expect(created.status).toBe(201);
-  id = created.body.id;
-  for (const fact of exampleFacts().slice(0, 3)) {
-    const recorded = await call(seller, 'POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
-    expect(recorded.status).toBe(201);
-  }
+  pair = await startExamplePair('sb-console-', 3, false);
+  ({ root, seller, buyer, id } = pair);
   const checkpoint = await call(seller, 'POST', `/bilaterals/${id}/checkpoints`);
   expect(checkpoint.status, JSON.stringify(checkpoint.body)).toBeLessThan(300);
   for (const role of ['admin', 'operator', 'finance', 'auditor']) {
@@ -76,9 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await seller?.close();
-  await buyer?.close();
-  if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  await pair?.close();
 });
 
 describe('the console, served by the node', () => {

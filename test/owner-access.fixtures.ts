@@ -11,7 +11,7 @@ import { introduce } from '../src/api/index.ts';
 import { generateKeyPair } from '../src/ledger/index.ts';
 import type { Role } from '../src/node/index.ts';
 import { MemoryNetwork, type MemoryNode } from './in-memory.ts';
-import { exampleFacts, exampleTerms } from './support.ts';
+import { exampleFacts, exampleTerms, reverseServiceFacts, swappedTerms } from './support.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -1049,11 +1049,6 @@ export interface World {
   state(): Promise<string>;
 }
 
-function swapped(id: string) {
-  const terms = exampleTerms();
-  return { ...terms, id, seller: terms.buyer, buyer: terms.seller };
-}
-
 export async function makeWorld(): Promise<World> {
   const network = new MemoryNetwork();
   const seller = await network.add('acme-fiber');
@@ -1080,7 +1075,7 @@ export async function makeWorld(): Promise<World> {
   }
   const hold = async (termsId: string) => {
     const held = await buyer.call<{ status: string; id: string }>('POST', '/bilaterals', {
-      terms: swapped(termsId),
+      terms: swappedTerms(termsId),
       peer: seller.node.endpoint,
     });
     expect(held.status).toBe(202);
@@ -1109,24 +1104,14 @@ export async function makeWorld(): Promise<World> {
   // more than it is owed in A, so it is the net payer of January's statement and of February's round;
   // March and April are left for the table's own round and statement.
   const trade = await buyer.call<{ id: string }>('POST', '/bilaterals', {
-    terms: swapped('rev-trade'),
+    terms: swappedTerms('rev-trade'),
     peer: seller.node.endpoint,
   });
   expect(trade.status).toBe(202);
   const accepted = await seller.call<{ id: string }>('POST', `/proposals/${trade.body.id}/accept`);
   expect(accepted.status, JSON.stringify(accepted.body)).toBeLessThan(300);
   const r = accepted.body.id;
-  for (const fact of [
-    {
-      type: 'service.ordered',
-      service: 'R1',
-      offering: 'dia',
-      plan: '10G',
-      termMonths: 12,
-      at: '2026-01-01T00:00:00Z',
-    },
-    { type: 'service.activated', service: 'R1', at: '2026-01-01T00:00:00Z' },
-  ]) {
+  for (const fact of reverseServiceFacts()) {
     expect((await buyer.call('POST', `/bilaterals/${r}/facts?wait=replicated`, fact)).status).toBe(201);
   }
   for (const period of ['2026-01', '2026-02', '2026-03', '2026-04']) {

@@ -12,6 +12,27 @@ export function exampleTerms() {
   return JSON.parse(readFileSync(join(exampleDir, 'terms.json'), 'utf8'));
 }
 
+/** The worked example's terms the other way round (Globex sells Acme), under agreement id `id`. */
+export function swappedTerms(id: string) {
+  const terms = exampleTerms();
+  return { ...terms, id, seller: terms.buyer, buyer: terms.seller };
+}
+
+/** The swapped bilateral's one service, a 10G port: ordered for 12 months and active from 1 January 2026. */
+export function reverseServiceFacts() {
+  return [
+    {
+      type: 'service.ordered',
+      service: 'R1',
+      offering: 'dia',
+      plan: '10G',
+      termMonths: 12,
+      at: '2026-01-01T00:00:00Z',
+    },
+    { type: 'service.activated', service: 'R1', at: '2026-01-01T00:00:00Z' },
+  ];
+}
+
 /** The worked example's facts, in file order. */
 export function exampleFacts(): { type: string; [field: string]: unknown }[] {
   return readFileSync(join(exampleDir, 'facts.jsonl'), 'utf8')

@@ -33,3 +33,22 @@ export function s(
   for (const child of children) element.append(child);
   return element;
 }
+
+/** A table: its caption, a header cell per column, and its body rows (`tr` elements). */
+export function table(caption: Child, headers: readonly string[], rows: Child | Child[]): HTMLElement {
+  return h(
+    'table',
+    {},
+    h('caption', {}, caption),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    h('tbody', {}, rows),
+  );
+}

@@ -10,7 +10,7 @@
  * lengths are the only place they become numbers.
  */
 import { api, download } from './api.ts';
-import { h, s } from './dom.ts';
+import { h, s, table } from './dom.ts';
 import { may, page, problem, say, session } from './shell.ts';
 
 interface Line {
@@ -149,40 +149,24 @@ export async function invoicesPage(id: string): Promise<void> {
     issue,
     invoices.length === 0
       ? h('p', {}, 'No invoice issued yet.')
-      : h(
-          'table',
-          {},
-          h('caption', {}, `${invoices.length} invoice(s) issued in this bilateral`),
-          h(
-            'thead',
-            {},
+      : table(
+          `${invoices.length} invoice(s) issued in this bilateral`,
+          ['No.', 'Period', 'Total', 'Due', 'Buyer', 'State', ''],
+          invoices.map((i) =>
             h(
               'tr',
               {},
-              ['No.', 'Period', 'Total', 'Due', 'Buyer', 'State', ''].map((t) =>
-                h('th', { scope: 'col' }, t),
-              ),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            invoices.map((i) =>
+              h('td', { class: 'num' }, String(i.number)),
+              h('td', {}, i.period),
+              h('td', { class: 'num' }, `${i.body.invoice.total} ${i.body.invoice.currency}`),
+              h('td', {}, i.body.invoice.dueDate),
               h(
-                'tr',
-                {},
-                h('td', { class: 'num' }, String(i.number)),
-                h('td', {}, i.period),
-                h('td', { class: 'num' }, `${i.body.invoice.total} ${i.body.invoice.currency}`),
-                h('td', {}, i.body.invoice.dueDate),
-                h(
-                  'td',
-                  { class: i.status === 'accepted' ? 'ok' : i.status === 'rejected' ? 'bad' : 'warn' },
-                  i.status,
-                ),
-                h('td', {}, state(i.period)),
-                h('td', {}, h('a', { href: `#/invoice/${id}/${i.period}` }, `Explain ${i.period}`)),
+                'td',
+                { class: i.status === 'accepted' ? 'ok' : i.status === 'rejected' ? 'bad' : 'warn' },
+                i.status,
               ),
+              h('td', {}, state(i.period)),
+              h('td', {}, h('a', { href: `#/invoice/${id}/${i.period}` }, `Explain ${i.period}`)),
             ),
           ),
         ),
@@ -400,101 +384,56 @@ export async function statementPage(id: string): Promise<void> {
     h('h2', {}, 'Aging'),
     agingChart(statement),
     h('h2', {}, 'Invoices'),
-    h(
-      'table',
-      {},
-      h('caption', {}, 'Invoices and debit notes'),
-      h(
-        'thead',
-        {},
+    table(
+      'Invoices and debit notes',
+      ['Period', 'Document', 'Due', 'Total', 'Paid', 'Open', 'Days late', 'Interest', 'Disputed', 'State'],
+      statement.invoices.map((i) =>
         h(
           'tr',
           {},
-          [
-            'Period',
-            'Document',
-            'Due',
-            'Total',
-            'Paid',
-            'Open',
-            'Days late',
-            'Interest',
-            'Disputed',
-            'State',
-          ].map((t) => h('th', { scope: 'col' }, t)),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        statement.invoices.map((i) =>
-          h(
-            'tr',
-            {},
-            h('td', {}, i.period),
-            h('td', {}, i.document),
-            h('td', {}, i.dueDate),
-            ...[i.total, i.applied, i.open, String(i.daysPastDue), i.interest, i.disputed].map((v) =>
-              h('td', { class: 'num' }, v),
-            ),
-            h('td', { class: i.state === 'settled' ? 'ok' : 'warn' }, i.state),
+          h('td', {}, i.period),
+          h('td', {}, i.document),
+          h('td', {}, i.dueDate),
+          ...[i.total, i.applied, i.open, String(i.daysPastDue), i.interest, i.disputed].map((v) =>
+            h('td', { class: 'num' }, v),
           ),
+          h('td', { class: i.state === 'settled' ? 'ok' : 'warn' }, i.state),
         ),
       ),
     ),
     h('h2', {}, 'Payments'),
     statement.payments.length === 0
       ? h('p', {}, 'No payment recorded yet.')
-      : h(
-          'table',
-          {},
-          h('caption', {}, "The Buyer's payments and where they went"),
-          h(
-            'thead',
-            {},
+      : table(
+          "The Buyer's payments and where they went",
+          ['Payment', 'At', 'Amount', 'Applied to', 'Receipt', ''],
+          statement.payments.map((p) =>
             h(
               'tr',
               {},
-              ['Payment', 'At', 'Amount', 'Applied to', 'Receipt', ''].map((t) =>
-                h('th', { scope: 'col' }, t),
-              ),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            statement.payments.map((p) =>
+              h('td', {}, p.id),
+              h('td', {}, p.at),
+              h('td', { class: 'num' }, p.amount),
+              h('td', {}, p.applied.map((a) => `${a.period}: ${a.amount}`).join(', ') || '—'),
               h(
-                'tr',
+                'td',
+                { class: p.receipt === 'received' ? 'ok' : p.receipt === 'missing' ? 'bad' : 'warn' },
+                p.receipt ?? '—',
+              ),
+              h(
+                'td',
                 {},
-                h('td', {}, p.id),
-                h('td', {}, p.at),
-                h('td', { class: 'num' }, p.amount),
-                h('td', {}, p.applied.map((a) => `${a.period}: ${a.amount}`).join(', ') || '—'),
-                h(
-                  'td',
-                  { class: p.receipt === 'received' ? 'ok' : p.receipt === 'missing' ? 'bad' : 'warn' },
-                  p.receipt ?? '—',
-                ),
-                h(
-                  'td',
-                  {},
-                  markable && p.receipt === 'pending'
-                    ? [
-                        h(
-                          'button',
-                          { type: 'button', onclick: mark(p.id, 'received') },
-                          `Mark ${p.id} received`,
-                        ),
-                        ' ',
-                        h(
-                          'button',
-                          { type: 'button', onclick: mark(p.id, 'missing') },
-                          `Mark ${p.id} missing`,
-                        ),
-                      ]
-                    : null,
-                ),
+                markable && p.receipt === 'pending'
+                  ? [
+                      h(
+                        'button',
+                        { type: 'button', onclick: mark(p.id, 'received') },
+                        `Mark ${p.id} received`,
+                      ),
+                      ' ',
+                      h('button', { type: 'button', onclick: mark(p.id, 'missing') }, `Mark ${p.id} missing`),
+                    ]
+                  : null,
               ),
             ),
           ),
@@ -558,22 +497,10 @@ export async function disputesPage(id: string): Promise<void> {
     tabs(id, `#/disputes/${id}`),
     disputes.length === 0
       ? h('p', {}, 'No dispute in this bilateral.')
-      : h(
-          'table',
-          {},
-          h('caption', {}, `${disputes.length} dispute(s)`),
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ['Dispute', 'Raised by', 'Period', 'Reason', 'At stake', 'State', ''].map((t) =>
-                h('th', { scope: 'col' }, t),
-              ),
-            ),
-          ),
-          h('tbody', {}, rows),
+      : table(
+          `${disputes.length} dispute(s)`,
+          ['Dispute', 'Raised by', 'Period', 'Reason', 'At stake', 'State', ''],
+          rows,
         ),
     raise,
   );

@@ -8,7 +8,7 @@
  * as paid (its payer) or received (its payee).
  */
 import { api } from './api.ts';
-import { h } from './dom.ts';
+import { h, table } from './dom.ts';
 import { may, page, problem, say, session } from './shell.ts';
 
 interface Amount {
@@ -75,49 +75,35 @@ export async function nettingPage(): Promise<void> {
           ),
         ),
       ),
-      h(
-        'table',
-        {},
-        h('caption', {}, 'The payments that settle it'),
-        h(
-          'thead',
-          {},
-          h(
+      table(
+        'The payments that settle it',
+        ['From', 'To', 'Amount', 'Paid', 'Received', ''],
+        (d.payments ?? []).map((p, i) => {
+          const progress = a.progress?.payments?.[i] ?? {};
+          const mine =
+            (p.from === me && progress.paidAt === undefined) ||
+            (p.to === me && progress.receivedAt === undefined);
+          return h(
             'tr',
             {},
-            ['From', 'To', 'Amount', 'Paid', 'Received', ''].map((t) => h('th', { scope: 'col' }, t)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          (d.payments ?? []).map((p, i) => {
-            const progress = a.progress?.payments?.[i] ?? {};
-            const mine =
-              (p.from === me && progress.paidAt === undefined) ||
-              (p.to === me && progress.receivedAt === undefined);
-            return h(
-              'tr',
+            h('td', {}, p.from),
+            h('td', {}, p.to),
+            h('td', { class: 'num' }, p.amount),
+            h('td', {}, progress.paidAt ?? '—'),
+            h('td', {}, progress.receivedAt ?? '—'),
+            h(
+              'td',
               {},
-              h('td', {}, p.from),
-              h('td', {}, p.to),
-              h('td', { class: 'num' }, p.amount),
-              h('td', {}, progress.paidAt ?? '—'),
-              h('td', {}, progress.receivedAt ?? '—'),
-              h(
-                'td',
-                {},
-                canAct && mine && a.agreedAt !== null
-                  ? h(
-                      'button',
-                      { type: 'button', onclick: confirm(a.hash, i) },
-                      p.from === me ? `Mark payment ${i + 1} paid` : `Mark payment ${i + 1} received`,
-                    )
-                  : null,
-              ),
-            );
-          }),
-        ),
+              canAct && mine && a.agreedAt !== null
+                ? h(
+                    'button',
+                    { type: 'button', onclick: confirm(a.hash, i) },
+                    p.from === me ? `Mark payment ${i + 1} paid` : `Mark payment ${i + 1} received`,
+                  )
+                : null,
+            ),
+          );
+        }),
       ),
     );
   };
@@ -130,43 +116,27 @@ export async function nettingPage(): Promise<void> {
     h('h2', {}, 'Settlement statements'),
     statements.length === 0
       ? h('p', {}, 'No settlement statement yet.')
-      : h(
-          'table',
-          {},
-          h('caption', {}, `${statements.length} statement(s)`),
-          h(
-            'thead',
-            {},
+      : table(
+          `${statements.length} statement(s)`,
+          ['Parties', 'Period', 'Net payment', 'Round', 'Signed'],
+          statements.map((a) =>
             h(
               'tr',
               {},
-              ['Parties', 'Period', 'Net payment', 'Round', 'Signed'].map((t) =>
-                h('th', { scope: 'col' }, t),
-              ),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            statements.map((a) =>
+              h('td', {}, (a.document.parties ?? []).join(' – ')),
+              h('td', {}, a.document.period),
               h(
-                'tr',
+                'td',
                 {},
-                h('td', {}, (a.document.parties ?? []).join(' – ')),
-                h('td', {}, a.document.period),
-                h(
-                  'td',
-                  {},
-                  a.document.net === null || a.document.net === undefined
-                    ? 'even'
-                    : `${a.document.net.from} pays ${a.document.net.to} ${a.document.net.amount}`,
-                ),
-                h('td', {}, a.round ?? '—'),
-                h(
-                  'td',
-                  { class: a.agreedAt === null ? 'warn' : 'ok' },
-                  a.agreedAt === null ? 'waiting' : `agreed ${a.agreedAt}`,
-                ),
+                a.document.net === null || a.document.net === undefined
+                  ? 'even'
+                  : `${a.document.net.from} pays ${a.document.net.to} ${a.document.net.amount}`,
+              ),
+              h('td', {}, a.round ?? '—'),
+              h(
+                'td',
+                { class: a.agreedAt === null ? 'warn' : 'ok' },
+                a.agreedAt === null ? 'waiting' : `agreed ${a.agreedAt}`,
               ),
             ),
           ),

@@ -9,7 +9,7 @@
  * out. Figures are the API's decimal strings; only the drawing scales them.
  */
 import { api } from './api.ts';
-import { h, s } from './dom.ts';
+import { h, s, table } from './dom.ts';
 import { page } from './shell.ts';
 
 interface Pool {
@@ -37,30 +37,16 @@ export async function poolsPage(): Promise<void> {
     'Resource pools',
     pools.length === 0
       ? h('p', {}, 'No resource pool declared on this node.')
-      : h(
-          'table',
-          {},
-          h('caption', {}, `${pools.length} pool(s)`),
-          h(
-            'thead',
-            {},
+      : table(
+          `${pools.length} pool(s)`,
+          ['Pool', 'Kind', 'Capacity'],
+          pools.map((p) =>
             h(
               'tr',
               {},
-              ['Pool', 'Kind', 'Capacity'].map((t) => h('th', { scope: 'col' }, t)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            pools.map((p) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, h('a', { href: `#/pool/${encodeURIComponent(p.id)}` }, p.id)),
-                h('td', {}, p.kind),
-                h('td', { class: 'num' }, p.kind === 'capacity' ? `${p.spec.capacity} ${p.spec.unit}` : '—'),
-              ),
+              h('td', {}, h('a', { href: `#/pool/${encodeURIComponent(p.id)}` }, p.id)),
+              h('td', {}, p.kind),
+              h('td', { class: 'num' }, p.kind === 'capacity' ? `${p.spec.capacity} ${p.spec.unit}` : '—'),
             ),
           ),
         ),
@@ -154,31 +140,11 @@ export async function poolPage(id: string): Promise<void> {
     page(
       `Pool ${id}`,
       h('p', {}, `A ${pool.kind} pool: what it has given out to live services.`),
-      h(
-        'table',
-        {},
-        h('caption', {}, `${holdings.resources.length} held`),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Resource', 'Service', 'Bilateral'].map((t) => h('th', { scope: 'col' }, t)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          holdings.resources.map((r) =>
-            h(
-              'tr',
-              {},
-              h('td', {}, r.resource),
-              h('td', {}, r.service),
-              h('td', {}, r.bilateral.slice(0, 12)),
-            ),
-          ),
+      table(
+        `${holdings.resources.length} held`,
+        ['Resource', 'Service', 'Bilateral'],
+        holdings.resources.map((r) =>
+          h('tr', {}, h('td', {}, r.resource), h('td', {}, r.service), h('td', {}, r.bilateral.slice(0, 12))),
         ),
       ),
     );
@@ -213,32 +179,18 @@ export async function poolPage(id: string): Promise<void> {
     ),
     h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'p-month' }, 'Month (UTC)'), month)),
     out,
-    h(
-      'table',
-      {},
-      h('caption', {}, 'Draws by service (a boost is a draw for its window)'),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Service', 'From', 'To', 'Draws'].map((t) => h('th', { scope: 'col' }, t)),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        holdings.services.flatMap((sv) =>
-          sv.draws.map((d) =>
-            h(
-              'tr',
-              {},
-              h('td', {}, sv.service),
-              h('td', {}, d.from),
-              h('td', {}, d.to ?? 'on'),
-              h('td', { class: 'num' }, `${d.amount} ${d.unit}`),
-            ),
+    table(
+      'Draws by service (a boost is a draw for its window)',
+      ['Service', 'From', 'To', 'Draws'],
+      holdings.services.flatMap((sv) =>
+        sv.draws.map((d) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, sv.service),
+            h('td', {}, d.from),
+            h('td', {}, d.to ?? 'on'),
+            h('td', { class: 'num' }, `${d.amount} ${d.unit}`),
           ),
         ),
       ),

@@ -130,6 +130,49 @@ describe('two party nodes over HTTP', () => {
     expect(atSeller.body).toHaveLength(5);
   });
 
+  it('hands an entry to the counterparty only once it is durable on its node', async () => {
+    const store = seller.node.store;
+    const heldHeads = async () =>
+      (await call<{ heads: Record<string, { seq: number } | null> }>(buyer, 'GET', `/bilaterals/${id}`)).body
+        .heads['acme-fiber']?.seq;
+    const before = await heldHeads();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    // As if the log's fsync were still running: what is committed stays unsent until it ends.
+    const durable = store.durable.bind(store);
+    store.durable = async () => {
+      await gate;
+      await durable();
+    };
+    try {
+      const fact = {
+        type: 'usage',
+        service: 'S1',
+        metric: 'gb',
+        quantity: '1',
+        at: '2026-02-03T00:00:00Z',
+        id: 'durable-1',
+      };
+      const recorded = await call<{ seq: number; replicated: null }>(
+        seller,
+        'POST',
+        `/bilaterals/${id}/facts`,
+        fact,
+      );
+      expect(recorded.status).toBe(201);
+      expect(recorded.body.replicated).toBeNull();
+      // The push runs 25 ms after the answer; the Buyer's pull asks for the page too: neither gets it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await heldHeads()).toBe(before);
+    } finally {
+      open();
+      store.durable = durable;
+    }
+    await expect.poll(heldHeads, { timeout: 5000 }).toBe((before ?? 0) + 1);
+  });
+
   it('refuses an invalid fact and records nothing', async () => {
     const before = await call<unknown[]>(seller, 'GET', `/bilaterals/${id}/entries`);
     const refused = await call<{ code: string; message: string }>(

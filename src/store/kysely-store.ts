@@ -83,6 +83,8 @@ export interface StoreEngine {
   readonly insertUsage?: usage.UsageInserter;
   /** Heads and bilaterals kept in memory beside the connection (head-cache.ts); none: always read. */
   readonly heads?: HeadCache;
+  /** Resolves once every durable commit made so far is on disk; default: at once (commits are durable when they return). */
+  durable?(): Promise<void>;
 }
 
 export class KyselyStore implements Store {
@@ -94,6 +96,7 @@ export class KyselyStore implements Store {
   readonly #close: () => Promise<void>;
   readonly #insertUsage: usage.UsageInserter;
   readonly #heads: HeadCache | undefined;
+  readonly #durable: () => Promise<void>;
   #closed: Promise<void> | undefined;
 
   constructor(engine: StoreEngine) {
@@ -104,6 +107,7 @@ export class KyselyStore implements Store {
     this.#close = engine.close === undefined ? () => engine.db.destroy() : () => engine.close!();
     this.#insertUsage = engine.insertUsage ?? usage.insertUsageBatch;
     this.#heads = engine.heads;
+    this.#durable = engine.durable === undefined ? () => Promise.resolve() : () => engine.durable!();
   }
 
   migrate(): Promise<void> {
@@ -113,6 +117,10 @@ export class KyselyStore implements Store {
   close(): Promise<void> {
     this.#closed ??= this.#close();
     return this.#closed;
+  }
+
+  durable(): Promise<void> {
+    return this.#durable();
   }
 
   async putBilateral(record: BilateralRecord): Promise<void> {

@@ -112,7 +112,8 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     await checkpoints?.close();
     await db.destroy();
   };
-  return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation, close, insertUsage, heads });
+  const durable = () => wal?.settled() ?? Promise.resolve();
+  return new KyselyStore({ engine: 'sqlite', db, isUniqueViolation, close, insertUsage, heads, durable });
 }
 
 /**

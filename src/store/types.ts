@@ -346,6 +346,15 @@ export interface Store {
   /** Brings the schema to the latest migration. Safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Resolves once every entry committed so far is on disk. On SQLite a
+   * commit is visible to reads a moment before the fsync that makes it
+   * durable (wal-sync.ts); whatever sends entries off the node (a push, a
+   * page for the counterparty) reads them, then awaits this, so no other
+   * party ever holds an entry a power loss could take back here (its author
+   * would sign another entry at the same seq: a fork).
+   */
+  durable(): Promise<void>;
 
   putBilateral(record: BilateralRecord): Promise<void>;
   getBilateral(id: Hash): Promise<BilateralRecord | undefined>;

@@ -29,6 +29,30 @@ describe('WalSync', () => {
     }
   });
 
+  it('settles once every sync asked for has run, without one of its own', async () => {
+    const path = join(tempDir(), 'x.db');
+    const store = createSqliteStore(path);
+    await store.migrate();
+    const wal = new WalSync(path);
+    try {
+      await wal.settled();
+      expect(wal.syncs).toBe(0);
+      const asked = wal.sync();
+      await wal.settled();
+      expect(wal.syncs).toBe(1);
+      await asked;
+      // One running and one waiting after it: settled waits for both.
+      void wal.sync();
+      await Promise.resolve();
+      void wal.sync();
+      await wal.settled();
+      expect(wal.syncs).toBe(3);
+    } finally {
+      await wal.close();
+      await store.close();
+    }
+  });
+
   it('fails, and refuses to sync later, once closed', async () => {
     const path = join(tempDir(), 'x.db');
     const store = createSqliteStore(path);
@@ -75,6 +99,30 @@ describe('durable commits on a SQLite file', () => {
       await store.close();
     }
     expect(sqliteLogSyncs(path)).toBeUndefined();
+  });
+
+  it('an entry read before its fsync ends is durable once durable() resolves', async () => {
+    const path = join(tempDir(), 'node.db');
+    const store = createSqliteStore(path);
+    try {
+      await store.migrate();
+      const record = bilateralRecord('read-early');
+      await store.putBilateral(record);
+      const [entry] = streamOf(record.id, SELLER, 1);
+      const before = sqliteLogSyncs(path)!;
+      const appended = store.appendEntry(entry!);
+      // The read queues behind the append's transaction and runs once COMMIT released the connection.
+      const seen = await store.listEntries(record.id);
+      expect(seen.map((e) => e.hash)).toEqual([entry!.hash]);
+      await store.durable();
+      expect(sqliteLogSyncs(path)).toBe(before + 1);
+      await appended;
+      // Nothing owed: no fsync of its own.
+      await store.durable();
+      expect(sqliteLogSyncs(path)).toBe(before + 1);
+    } finally {
+      await store.close();
+    }
   });
 
   it('what was acknowledged is there after the store is opened again', async () => {

@@ -53,6 +53,16 @@ export class WalSync {
     return this.#syncs;
   }
 
+  /**
+   * Resolves once every sync asked for so far has run: every durable commit
+   * made before this call is on disk then (each asks for one right after its
+   * COMMIT, before the connection serves anything else). No new fsync: at
+   * once when none is running or waiting.
+   */
+  settled(): Promise<void> {
+    return this.#next ?? this.#running ?? Promise.resolve();
+  }
+
   /** Resolves once every commit made before this call is on disk. */
   sync(): Promise<void> {
     this.#next ??= this.#after(this.#running);

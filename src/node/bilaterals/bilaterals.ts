@@ -324,7 +324,10 @@ export class Bilaterals {
     range: { author?: string; fromSeq?: number; limit?: number } = {},
   ): Promise<StoredEntry[]> {
     await this.#core.context(id);
-    return this.#core.store.listEntries(id, range);
+    const entries = await this.#core.store.listEntries(id, range);
+    // Handed out (to the counterparty's pull, to the operator) only once on disk here.
+    await this.#core.store.durable();
+    return entries;
   }
 
   async evidence(id: string): Promise<Evidence[]> {

@@ -91,6 +91,8 @@ export class Replication {
           limit: PAGE,
         });
         if (batch.length === 0) break;
+        // Sent only once on disk here: a commit is readable a moment before its fsync ends.
+        await core.store.durable();
         const results = await core.toCounterparty<ReceiveResult[]>(
           context,
           'POST',

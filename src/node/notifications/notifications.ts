@@ -135,6 +135,8 @@ export class Notifications {
           (a.signed.entry.author === b.signed.entry.author ? a.signed.entry.seq - b.signed.entry.seq : 0),
       );
       if (fresh.length === 0) continue;
+      // Announced (webhooks, the feed) only once on disk: a commit is readable a moment before its fsync ends.
+      await store.durable();
       added += await store.appendEvents(fresh.map(eventOf));
       for (const { signed } of fresh) {
         const stream = `${record.id}\n${signed.entry.author}`;

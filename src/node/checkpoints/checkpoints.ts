@@ -142,6 +142,8 @@ export class Checkpoints {
     const core = this.#core;
     const id = context.id;
     const heads = await headsOf(core.store, context);
+    // Signed and sent only once those heads are on disk here (Store.durable).
+    await core.store.durable();
     const present = Object.fromEntries(Object.entries(heads).filter(([, h]) => h !== null)) as Record<
       string,
       { seq: number; hash: string }

@@ -10,10 +10,13 @@ import {
   BilateralError,
   type FactRef,
   formatIssue,
+  type Invoice,
+  isPeriodId,
   locateJsonError,
   locateJsonPath,
   parseFact,
   parseTerms,
+  rate as rateInvoice,
   type Terms,
   ValidationError,
 } from '../core/index.ts';
@@ -101,6 +104,27 @@ export function offlineFlags(
   const missing = (spec.required ?? []).filter((flag) => out[flag] === undefined);
   if (missing.length > 0) throw new InputError(missing.map((flag) => `sb ${name}: missing --${flag}`));
   return out;
+}
+
+/** `--period`'s value when it is a month (YYYY-MM), or `sb NAME: --period: …`. */
+export function periodFlag(name: string, value: unknown): string {
+  const period = value as string;
+  if (!isPeriodId(period)) throw new InputError([`sb ${name}: --period: expected YYYY-MM, got '${period}'`]);
+  return period;
+}
+
+/**
+ * The invoice of one period rated offline from a terms file and one JSONL
+ * file of facts (`sb rate`, `sb ubl`, `sb print`): every problem with the
+ * inputs an `InputError` at its file and line.
+ */
+export function offlineInvoice(files: { terms: string; events: string; period: string }): {
+  terms: Terms;
+  invoice: Invoice;
+} {
+  const terms = loadTerms(files.terms);
+  const facts = loadFacts(files.events, terms);
+  return { terms, invoice: computed(() => rateInvoice(terms, facts, files.period), [files.events]) };
 }
 
 /** A JSON file's value, or `file:line: invalid JSON: …`. */

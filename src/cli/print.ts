@@ -7,20 +7,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import {
-  BilateralError,
   Checker,
   child,
   formatIssue,
-  type Invoice,
   invoiceHtml,
-  isPeriodId,
   type PrintAddress,
   type PrintOptions,
-  rate as rateInvoice,
 } from '../core/index.ts';
 import { hashJson, type JsonValue } from '../ledger/index.ts';
 import type { Command, Io } from './main.ts';
-import { InputError, loadFacts, loadTerms, offlineFlags, readJson } from './offline-inputs.ts';
+import { InputError, offlineFlags, offlineInvoice, periodFlag, readJson } from './offline-inputs.ts';
 
 const USAGE =
   'usage: sb print --terms TERMS.json --events FACTS.jsonl --period YYYY-MM [--details DETAILS.json]\n' +
@@ -84,8 +80,7 @@ function parseArgs(args: readonly string[]): Options | 'help' {
     required: ['terms', 'events', 'period'],
   });
   if (values === 'help') return 'help';
-  const period = values.period as string;
-  if (!isPeriodId(period)) throw new InputError([`sb print: --period: expected YYYY-MM, got '${period}'`]);
+  const period = periodFlag('print', values.period);
   const format = (values.format ?? 'html') as string;
   if (!(FORMATS as readonly string[]).includes(format))
     throw new InputError([`sb print: --format: expected html or pdf, got '${format}'`]);
@@ -104,17 +99,8 @@ function parseArgs(args: readonly string[]): Options | 'help' {
 
 /** The invoice page, or an InputError naming what is wrong with the inputs. */
 function render(options: Options): string {
-  const terms = loadTerms(options.terms);
-  const facts = loadFacts(options.events, terms);
+  const { terms, invoice } = offlineInvoice(options);
   const addresses = options.details === undefined ? {} : loadAddresses(options.details);
-  let invoice: Invoice;
-  try {
-    invoice = rateInvoice(terms, facts, options.period);
-  } catch (error) {
-    if (error instanceof BilateralError && error.code === 'FACTS_INCONSISTENT')
-      throw new InputError([`${error.message} (${error.code})`]);
-    throw error;
-  }
   const print: PrintOptions = {
     ...addresses,
     termsHash: hashJson(readJson(options.terms) as JsonValue),

@@ -4,9 +4,9 @@
  * against a legacy billing system. Bad input exits 2 with `file:line: field:
  * rule` for every problem found, so a user can fix a file in one pass.
  */
-import { BilateralError, type Invoice, isPeriodId, rate as rateInvoice } from '../core/index.ts';
+import type { Invoice } from '../core/index.ts';
 import type { Command, Io } from './main.ts';
-import { InputError, loadFacts, loadTerms, offlineFlags, runOffline } from './offline-inputs.ts';
+import { offlineFlags, offlineInvoice, periodFlag, runOffline } from './offline-inputs.ts';
 
 const USAGE = 'usage: sb rate --terms TERMS.json --events FACTS.jsonl --period YYYY-MM [--json]\n';
 
@@ -24,12 +24,10 @@ function parseArgs(args: readonly string[]): Options | 'help' {
     required: ['terms', 'events', 'period'],
   });
   if (values === 'help') return 'help';
-  const period = values.period as string;
-  if (!isPeriodId(period)) throw new InputError([`sb rate: --period: expected YYYY-MM, got '${period}'`]);
   return {
     terms: values.terms as string,
     events: values.events as string,
-    period,
+    period: periodFlag('rate', values.period),
     json: values.json === true,
   };
 }
@@ -38,17 +36,7 @@ export const rate: Command = async (args: readonly string[], io: Io): Promise<nu
   runOffline('rate', USAGE, io, () => {
     const options = parseArgs(args);
     if (options === 'help') return undefined;
-    const terms = loadTerms(options.terms);
-    const facts = loadFacts(options.events, terms);
-    let invoice: Invoice;
-    try {
-      invoice = rateInvoice(terms, facts, options.period);
-    } catch (error) {
-      if (error instanceof BilateralError && error.code === 'FACTS_INCONSISTENT') {
-        throw new InputError([`${error.message} (${error.code})`]);
-      }
-      throw error;
-    }
+    const { invoice } = offlineInvoice(options);
     return options.json ? `${JSON.stringify(invoice, null, 2)}\n` : table(invoice);
   });
 

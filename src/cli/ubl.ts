@@ -10,20 +10,23 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  BilateralError,
   Checker,
   child,
   formatIssue,
-  type Invoice,
   invoiceUbl,
-  isPeriodId,
   locateJsonPath,
-  rate as rateInvoice,
   type UblOptions,
   type UblPartyDetails,
 } from '../core/index.ts';
 import type { Command, Io } from './main.ts';
-import { InputError, loadFacts, loadTerms, offlineFlags, readJson, runOffline } from './offline-inputs.ts';
+import {
+  InputError,
+  offlineFlags,
+  offlineInvoice,
+  periodFlag,
+  readJson,
+  runOffline,
+} from './offline-inputs.ts';
 
 const USAGE =
   'usage: sb ubl --terms TERMS.json --events FACTS.jsonl --period YYYY-MM [--details DETAILS.json] [--id INVOICE-ID]\n' +
@@ -45,12 +48,10 @@ function parseArgs(args: readonly string[]): Options | 'help' {
     required: ['terms', 'events', 'period'],
   });
   if (values === 'help') return 'help';
-  const period = values.period as string;
-  if (!isPeriodId(period)) throw new InputError([`sb ubl: --period: expected YYYY-MM, got '${period}'`]);
   return {
     terms: values.terms as string,
     events: values.events as string,
-    period,
+    period: periodFlag('ubl', values.period),
     ...(values.details === undefined ? {} : { details: values.details as string }),
     ...(values.id === undefined ? {} : { id: values.id as string }),
   };
@@ -60,18 +61,8 @@ export const ubl: Command = async (args: readonly string[], io: Io): Promise<num
   runOffline('ubl', USAGE, io, () => {
     const options = parseArgs(args);
     if (options === 'help') return undefined;
-    const terms = loadTerms(options.terms);
-    const facts = loadFacts(options.events, terms);
+    const { terms, invoice } = offlineInvoice(options);
     const details = options.details === undefined ? {} : loadDetails(options.details);
-    let invoice: Invoice;
-    try {
-      invoice = rateInvoice(terms, facts, options.period);
-    } catch (error) {
-      if (error instanceof BilateralError && error.code === 'FACTS_INCONSISTENT') {
-        throw new InputError([`${error.message} (${error.code})`]);
-      }
-      throw error;
-    }
     const document = invoiceUbl(
       terms,
       invoice,

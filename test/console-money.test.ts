@@ -193,6 +193,19 @@ describe("the console's money pages", () => {
     const january = page.getByRole('row').filter({ hasText: '2026-01' }).first();
     expect(await january.textContent()).toMatch(/settled/);
     expect(await page.getByRole('img', { name: /Aging in EUR/ }).count()).toBe(1);
+    // The totals: one row a figure, labelled by its row header.
+    const totals = page.getByRole('table', { name: 'Totals' });
+    expect(await totals.getByRole('rowheader').allTextContents()).toEqual([
+      'invoiced',
+      'applied',
+      'open',
+      'unapplied',
+      'interest',
+      'disputed',
+    ]);
+    expect(await totals.getByRole('row').filter({ hasText: 'invoiced' }).textContent()).toMatch(
+      /^invoiced\d+\.\d{2}$/,
+    );
     await page.screenshot({ path: join(shots, 'statement.png'), fullPage: true });
     // Every text readable: WCAG AA contrast against what is behind it.
     expect(await lowContrast(page)).toEqual([]);
@@ -436,6 +449,15 @@ describe("the console's money pages", () => {
     const round = page.locator('section.round').first();
     await round.waitFor({ timeout: 20_000 });
     expect(await round.textContent()).toMatch(/Signed by 2 of 2: acme-fiber ✓, globex ✓ — agreed/);
+    // Each member's position, and the two cancel out.
+    const positions = round.getByRole('table', { name: 'Positions (owed minus owing)' });
+    expect((await positions.getByRole('rowheader').allTextContents()).sort()).toEqual([
+      'acme-fiber',
+      'globex',
+    ]);
+    const amounts = (await positions.getByRole('cell').allTextContents()).map((a) => a.replace('-', ''));
+    expect(amounts[0]).toMatch(/^\d+\.\d{2}$/);
+    expect(amounts[0]).toBe(amounts[1]);
     // Acme owes more (10G bought) than it is owed: it pays the one net payment, and marks it paid.
     const payment = round.getByRole('row').filter({ hasText: 'acme-fiber' }).filter({ hasText: 'globex' });
     expect(await payment.count()).toBe(1);

@@ -87,8 +87,19 @@ describe('the console, served by the node', () => {
   it('an admin sees the overview and the record, and a new fact appears live', async () => {
     const page = await open('admin');
     await accessible(page);
-    const row = page.getByRole('row').filter({ hasText: 'globex' });
+    const bilaterals = page.getByRole('table', { name: '1 bilateral(s) of acme-fiber' });
+    const row = bilaterals.getByRole('row').filter({ hasText: 'globex' });
     await expect.poll(() => row.count()).toBe(1);
+    expect(await bilaterals.getByRole('columnheader').allTextContents()).toEqual([
+      'Bilateral',
+      'Counterparty',
+      'Our role',
+      'Health',
+      'Anchoring',
+      'Open amount',
+      'Open disputes',
+      'Actions',
+    ]);
     expect(await page.getByRole('button', { name: 'Sync now' }).count()).toBe(1);
     expect(await row.textContent()).toContain('seller');
     expect(await row.textContent()).toMatch(

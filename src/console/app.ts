@@ -15,7 +15,7 @@
  * New events arrive over `GET /events/stream` and refresh the page shown.
  */
 import { ApiError, api, setToken, stream, token } from './api.ts';
-import { h } from './dom.ts';
+import { h, table } from './dom.ts';
 import { disputesPage, invoicePage, invoicesPage, statementPage, tabs } from './money.ts';
 import { nettingPage } from './netting.ts';
 import { poolPage, poolsPage } from './pools.ts';
@@ -286,29 +286,19 @@ async function overviewPage(): Promise<void> {
     h('h2', {}, 'Needs a decision today'),
     decisions.length === 0 ? h('p', {}, 'Nothing waits for a decision.') : h('ul', {}, decisions),
     h('h2', {}, 'Bilaterals'),
-    h(
-      'table',
-      {},
-      h('caption', {}, `${bilaterals.length} bilateral(s) of ${session.me!.party}`),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ...[
-            'Bilateral',
-            'Counterparty',
-            'Our role',
-            'Health',
-            'Anchoring',
-            'Open amount',
-            'Open disputes',
-            'Actions',
-          ].map((t) => h('th', { scope: 'col' }, t)),
-        ),
-      ),
-      h('tbody', {}, rows),
+    table(
+      `${bilaterals.length} bilateral(s) of ${session.me!.party}`,
+      [
+        'Bilateral',
+        'Counterparty',
+        'Our role',
+        'Health',
+        'Anchoring',
+        'Open amount',
+        'Open disputes',
+        'Actions',
+      ],
+      rows,
     ),
   );
 }

@@ -52,3 +52,19 @@ export function table(caption: Child, headers: readonly string[], rows: Child | 
     h('tbody', {}, rows),
   );
 }
+
+/** A table of labelled figures: each row a label (its header) and a number. */
+export function figures(caption: Child, rows: readonly (readonly [string, string])[]): HTMLElement {
+  return h(
+    'table',
+    {},
+    h('caption', {}, caption),
+    h(
+      'tbody',
+      {},
+      rows.map(([label, value]) =>
+        h('tr', {}, h('th', { scope: 'row' }, label), h('td', { class: 'num' }, value)),
+      ),
+    ),
+  );
+}

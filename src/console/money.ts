@@ -10,7 +10,7 @@
  * lengths are the only place they become numbers.
  */
 import { api, download } from './api.ts';
-import { h, s, table } from './dom.ts';
+import { figures, h, s, table } from './dom.ts';
 import { may, page, problem, say, session } from './shell.ts';
 
 interface Line {
@@ -369,18 +369,7 @@ export async function statementPage(id: string): Promise<void> {
     'Statement and payments',
     tabs(id, `#/statement/${id}`),
     h('p', {}, `As of the end of ${statement.asOf}, in ${statement.currency}.`),
-    h(
-      'table',
-      {},
-      h('caption', {}, 'Totals'),
-      h(
-        'tbody',
-        {},
-        Object.entries(statement.totals).map(([k, v]) =>
-          h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, v)),
-        ),
-      ),
-    ),
+    figures('Totals', Object.entries(statement.totals)),
     h('h2', {}, 'Aging'),
     agingChart(statement),
     h('h2', {}, 'Invoices'),

@@ -8,7 +8,7 @@
  * as paid (its payer) or received (its payee).
  */
 import { api } from './api.ts';
-import { h, table } from './dom.ts';
+import { figures, h, table } from './dom.ts';
 import { may, page, problem, say, session } from './shell.ts';
 
 interface Amount {
@@ -63,17 +63,9 @@ export async function nettingPage(): Promise<void> {
         { class: signed.length === members.length ? 'ok' : 'warn' },
         `Signed by ${signed.length} of ${members.length}: ${members.map((m) => `${m} ${a.signatures[m] === undefined ? '✗' : '✓'}`).join(', ')}${a.agreedAt === null ? '' : ` — agreed ${a.agreedAt}`}`,
       ),
-      h(
-        'table',
-        {},
-        h('caption', {}, 'Positions (owed minus owing)'),
-        h(
-          'tbody',
-          {},
-          (d.positions ?? []).map((p) =>
-            h('tr', {}, h('th', { scope: 'row' }, p.member), h('td', { class: 'num' }, p.position)),
-          ),
-        ),
+      figures(
+        'Positions (owed minus owing)',
+        (d.positions ?? []).map((p) => [p.member, p.position] as const),
       ),
       table(
         'The payments that settle it',

@@ -9,7 +9,7 @@
  * year is twelve, drawn as they arrive.
  */
 import { api } from './api.ts';
-import { h, s } from './dom.ts';
+import { figures, h, s } from './dom.ts';
 import { tabs } from './money.ts';
 import { page, problem } from './shell.ts';
 
@@ -129,30 +129,11 @@ export async function usagePage(id: string): Promise<void> {
       const unmatched = reports.flatMap((r) => r.items.filter((i) => i.status !== 'matched')).slice(0, 100);
       out.replaceChildren(
         dailyChart(days, title),
-        h(
-          'table',
-          {},
-          h('caption', {}, 'Records by class'),
-          h(
-            'tbody',
-            {},
-            h(
-              'tr',
-              {},
-              h('th', { scope: 'row' }, "Seller's records"),
-              h('td', { class: 'num' }, String(reports.reduce((t, r) => t + r.counts.seller, 0))),
-            ),
-            h(
-              'tr',
-              {},
-              h('th', { scope: 'row' }, "Buyer's records"),
-              h('td', { class: 'num' }, String(reports.reduce((t, r) => t + r.counts.buyer, 0))),
-            ),
-            CLASSES.map((c) =>
-              h('tr', {}, h('th', { scope: 'row' }, LABELS[c]), h('td', { class: 'num' }, String(total(c)))),
-            ),
-          ),
-        ),
+        figures('Records by class', [
+          ["Seller's records", String(reports.reduce((t, r) => t + r.counts.seller, 0))],
+          ["Buyer's records", String(reports.reduce((t, r) => t + r.counts.buyer, 0))],
+          ...CLASSES.map((c) => [LABELS[c], String(total(c))] as const),
+        ]),
         reports.every((r) => r.complete)
           ? ''
           : h(

@@ -121,6 +121,32 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       return { status: response.statusCode, body: parsed, raw: response.body };
     }
 
+    /** The Buyer's OSS orders one DIA service (`orderOf`); answers the order's id. */
+    async function placeOrder(externalId: string, plan: string, termMonths: number): Promise<string> {
+      const created = await call(
+        buyer,
+        ordering,
+        'POST',
+        '/productOrder',
+        '/productOrder',
+        orderOf(externalId, plan, termMonths),
+      );
+      expect(created.status, created.raw).toBe(201);
+      return created.body.id as string;
+    }
+
+    /** The Seller's node completes item 1 of `order` (an action of ours: no Sonata spec to check it against). */
+    function completeItem(order: string, body: unknown) {
+      return call(
+        seller,
+        undefined,
+        'POST',
+        '',
+        `/mefApi/sonata/productOrderingManagement/v10/productOrder/${order}/productOrderItem/1/complete`,
+        body,
+      );
+    }
+
     const tokens = new Map<MemoryNode, string>();
     async function token(node: MemoryNode): Promise<string> {
       let t = tokens.get(node);
@@ -182,26 +208,10 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     });
 
     it('order, completion, incident, usage: each a fact on the shared record', async () => {
-      const created = await call(
-        buyer,
-        ordering,
-        'POST',
-        '/productOrder',
-        '/productOrder',
-        orderOf('GLX-2026-001', '1G', 36),
-      );
-      expect(created.status, created.raw).toBe(201);
-      orderId = created.body.id as string;
+      orderId = await placeOrder('GLX-2026-001', '1G', 36);
       service = `${orderId}.1`;
       clock = Date.parse('2026-01-10T08:00:00Z');
-      const completed = await call(
-        seller,
-        undefined,
-        'POST',
-        '',
-        `/mefApi/sonata/productOrderingManagement/v10/productOrder/${orderId}/productOrderItem/1/complete`,
-        { completionDate: '2026-01-10T00:00:00Z' },
-      );
+      const completed = await completeItem(orderId, { completionDate: '2026-01-10T00:00:00Z' });
       expect(completed.status, completed.raw).toBe(200);
       ordering.response('/productOrder/{id}', 'GET', 200, completed.body);
       expect(completed.body.state).toBe('completed');
@@ -228,16 +238,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
 
       // A second order, cancelled before the Seller completes it: cancelled everywhere, never billed.
       clock = Date.parse('2026-01-22T09:00:00Z');
-      const second = await call(
-        buyer,
-        ordering,
-        'POST',
-        '/productOrder',
-        '/productOrder',
-        orderOf('GLX-2026-002', '10G', 12),
-      );
-      expect(second.status, second.raw).toBe(201);
-      cancelledOrder = second.body.id as string;
+      cancelledOrder = await placeOrder('GLX-2026-002', '10G', 12);
       const cancel = await call(buyer, ordering, 'POST', '/cancelProductOrder', '/cancelProductOrder', {
         productOrder: { productOrderId: cancelledOrder },
         cancellationReasonType: 'commercial',
@@ -274,14 +275,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         `/cancelProductOrder/CPO-${cancelledOrder}`,
       );
       // Neither completed afterwards, nor cancelled twice; a completed order is not cancelled.
-      const late = await call(
-        seller,
-        undefined,
-        'POST',
-        '',
-        `/mefApi/sonata/productOrderingManagement/v10/productOrder/${cancelledOrder}/productOrderItem/1/complete`,
-        {},
-      );
+      const late = await completeItem(cancelledOrder, {});
       expect(late.status).toBe(409);
       for (const target of [cancelledOrder, orderId]) {
         const again = await call(buyer, ordering, 'POST', '/cancelProductOrder', '/cancelProductOrder', {

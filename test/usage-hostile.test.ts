@@ -79,6 +79,48 @@ describe('hostile usage uploads', () => {
     expect(await stored(['q0', 'q1', 'q2', 'r0'])).toBe(0);
   });
 
+  it('a JSON body sent with a content-encoding: 415 BODY_ENCODING_UNSUPPORTED naming it, nothing stored', async () => {
+    const before = await hashes();
+    const fact = { type: 'usage', service: 'S1', metric: 'gb', quantity: '1', at: at(1), id: 'enc-1' };
+    for (const [url, body] of [
+      [`/bilaterals/${id}/facts`, fact],
+      [
+        `/bilaterals/${id}/usage?source=hostile`,
+        [{ id: 'enc-2', service: 'S1', metric: 'gb', quantity: '1', at: at(2) }],
+      ],
+    ] as const) {
+      for (const encoding of ['gzip', 'br']) {
+        const response = await seller.ownerApp.inject({
+          method: 'POST',
+          url,
+          headers: {
+            'content-type': 'application/json',
+            'content-encoding': encoding,
+            authorization: `Bearer ${seller.adminToken}`,
+          },
+          payload: gzipSync(JSON.stringify(body)),
+        });
+        const answer = response.json() as { code: string; message: string };
+        expect([response.statusCode, answer.code], url).toEqual([415, 'BODY_ENCODING_UNSUPPORTED']);
+        expect(answer.message).toContain(`content-encoding: ${encoding}`);
+      }
+    }
+    // Unencoded (or `identity`), the same fact is recorded.
+    const plain = await seller.ownerApp.inject({
+      method: 'POST',
+      url: `/bilaterals/${id}/facts`,
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'identity',
+        authorization: `Bearer ${seller.adminToken}`,
+      },
+      payload: JSON.stringify(fact),
+    });
+    expect(plain.statusCode, plain.body).toBe(201);
+    expect((await hashes()).length).toBe(before.length + 1);
+    expect(await stored(['enc-2'])).toBe(0);
+  });
+
   it('a 16 MB single line: 413 USAGE_LINE_TOO_LONG, nothing stored', async () => {
     const before = await hashes();
     const answer = await post(`${HEADER}${rows('s', 2)}${'x'.repeat(16 << 20)}\n`, 'text/csv');

@@ -65,6 +65,14 @@ function baseApp(node: PartyNode, options: AppOptions): { app: FastifyInstance; 
   const routes = collectRoutes(app);
 
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // An encoded body would be read as text and refused as "not JSON": name the real reason.
+    const encoding = String(request.headers['content-encoding'] ?? 'identity')
+      .trim()
+      .toLowerCase();
+    if (encoding !== 'identity' && encoding !== '') {
+      const refusal = `content-encoding: ${encoding} is not accepted for a JSON body; send it unencoded (the usage import takes a gzip file as its body)`;
+      return done(new NodeError('BODY_ENCODING_UNSUPPORTED', refusal), undefined);
+    }
     const text = typeof body === 'string' ? body : body.toString('utf8');
     request.rawBody = text;
     if (text === '') return done(null, undefined);

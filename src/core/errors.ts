@@ -50,7 +50,7 @@ export function formatIssue(issue: Issue): string {
  * allowed 403, not authenticated 401, a malformed request 400, a
  * counterparty or chain failing us 502/503.
  */
-export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 502 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
 
 /** The core's codes and their statuses. */
 export const coreErrorStatus = {

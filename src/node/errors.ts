@@ -8,6 +8,11 @@ export const nodeErrorStatus = {
   BAD_REQUEST: 400,
   /** A request body nested deeper than any document (the API refuses it before parsing further). */
   BODY_TOO_DEEP: 422,
+  /**
+   * A JSON body sent with a `content-encoding` (gzip, deflate, br): JSON routes take their body as
+   * it is. Only the usage import takes gzip, as the body itself (found by its magic bytes).
+   */
+  BODY_ENCODING_UNSUPPORTED: 415,
   NOT_FOUND: 404,
   /**
    * One usage record (a CSV record, quoted fields over several lines included, or a JSONL line)

@@ -77,8 +77,8 @@ describe('resource pools', () => {
       capacity: '11000',
     });
     expect(declared.status).toBe(200);
-    // biome-ignore lint/suspicious/noExplicitAny: each assertion checks the answer's shape
     const record = (fact: unknown) =>
+      // biome-ignore lint/suspicious/noExplicitAny: each assertion checks the answer's shape
       seller.call<any>('POST', `/bilaterals/${id}/facts?wait=replicated`, fact);
     expect((await record(order('S1', '1G'))).status).toBe(201);
     expect((await record(order('S2', '10G'))).status).toBe(201);

@@ -389,6 +389,7 @@ function increasesOf(changes: readonly Change[]): Demand[] {
     if (change.delta <= 0n) continue;
     const last = out.at(-1);
     if (last !== undefined && last.to === change.from) {
+      // biome-ignore lint/complexity/useMathMinMax: capacities are bigints, which Math.max does not take
       const amount = change.amount > last.amount ? change.amount : last.amount;
       out[out.length - 1] = { from: last.from, to: change.to, amount };
     } else out.push({ from: change.from, to: change.to, amount: change.amount });
@@ -422,8 +423,8 @@ export function raiseWithin(
   let i = lo;
   for (; i < demand.length && demand[i]!.from < to; i++) {
     const d = demand[i]!;
-    const start = d.from > from ? d.from : from;
-    const stop = d.to === null ? to : d.to < to ? d.to : to;
+    const start = Math.max(d.from, from);
+    const stop = d.to === null ? to : Math.min(d.to, to);
     if (d.amount >= level) {
       replaced.push(d);
       continue;

@@ -32,6 +32,7 @@ describe('Timeline', () => {
           const expected = instants.reduce(
             (max, t) => {
               const use = useAt(demands, t);
+              // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
               return use > max ? use : max;
             },
             useAt(demands, from),

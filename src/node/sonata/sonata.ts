@@ -8,7 +8,7 @@
  * is the service `<order>.<item>`.
  */
 import { createHash } from 'node:crypto';
-import { type Fact, ValidationError } from '../../core/index.ts';
+import type { Fact } from '../../core/index.ts';
 import { FACT_KINDS } from '../../kinds/index.ts';
 import type { NodeCore } from '../core/node-core.ts';
 import { NodeError } from '../errors.ts';

@@ -81,6 +81,17 @@ describe('hostile usage uploads', () => {
 
   it('a JSON body sent with a content-encoding: 415 BODY_ENCODING_UNSUPPORTED naming it, nothing stored', async () => {
     const before = await hashes();
+    const send = (url: string, encoding: string, payload: Buffer | string) =>
+      seller.ownerApp.inject({
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': 'application/json',
+          'content-encoding': encoding,
+          authorization: `Bearer ${seller.adminToken}`,
+        },
+        payload,
+      });
     const fact = { type: 'usage', service: 'S1', metric: 'gb', quantity: '1', at: at(1), id: 'enc-1' };
     for (const [url, body] of [
       [`/bilaterals/${id}/facts`, fact],
@@ -90,32 +101,14 @@ describe('hostile usage uploads', () => {
       ],
     ] as const) {
       for (const encoding of ['gzip', 'br']) {
-        const response = await seller.ownerApp.inject({
-          method: 'POST',
-          url,
-          headers: {
-            'content-type': 'application/json',
-            'content-encoding': encoding,
-            authorization: `Bearer ${seller.adminToken}`,
-          },
-          payload: gzipSync(JSON.stringify(body)),
-        });
+        const response = await send(url, encoding, gzipSync(JSON.stringify(body)));
         const answer = response.json() as { code: string; message: string };
         expect([response.statusCode, answer.code], url).toEqual([415, 'BODY_ENCODING_UNSUPPORTED']);
         expect(answer.message).toContain(`content-encoding: ${encoding}`);
       }
     }
     // Unencoded (or `identity`), the same fact is recorded.
-    const plain = await seller.ownerApp.inject({
-      method: 'POST',
-      url: `/bilaterals/${id}/facts`,
-      headers: {
-        'content-type': 'application/json',
-        'content-encoding': 'identity',
-        authorization: `Bearer ${seller.adminToken}`,
-      },
-      payload: JSON.stringify(fact),
-    });
+    const plain = await send(`/bilaterals/${id}/facts`, 'identity', JSON.stringify(fact));
     expect(plain.statusCode, plain.body).toBe(201);
     expect((await hashes()).length).toBe(before.length + 1);
     expect(await stored(['enc-2'])).toBe(0);
